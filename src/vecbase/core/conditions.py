@@ -1,0 +1,174 @@
+"""Per-payload checks of field conditions: the semantics every index must reproduce."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.datetimes import parse_micros, to_micros
+from vecbase.core.filter import (
+    DatetimeRange,
+    FieldGeo,
+    FieldMatch,
+    FieldRange,
+    FieldValuesCount,
+    GeoBoundingBox,
+    GeoPolygon,
+    GeoRadius,
+    IsEmpty,
+    IsNull,
+    Match,
+    MatchAny,
+    MatchExcept,
+    MatchPhrase,
+    MatchPrefix,
+    MatchText,
+    MatchTextAny,
+    MatchValue,
+    Range,
+    ValuesCount,
+)
+from vecbase.core.geo import geo_mask
+from vecbase.core.paths import values_at
+from vecbase.core.text import word_tokens
+
+
+def same_value(value: Any, expected: Any) -> bool:
+    """Exact match: bool, integer and float are distinct payload types in Qdrant."""
+    if isinstance(value, bool) != isinstance(expected, bool):
+        return False
+    if isinstance(value, float) != isinstance(expected, float):
+        return False
+    return bool(value == expected)
+
+
+def check_match(match: Match, value: Any) -> bool:
+    if isinstance(match, MatchValue):
+        return same_value(value, match.value)
+    if isinstance(match, MatchAny):
+        return any(same_value(value, v) for v in match.values)
+    if isinstance(match, MatchExcept):
+        return value is not None and not any(same_value(value, v) for v in match.values)
+    if not isinstance(value, str):
+        return False
+    if isinstance(match, MatchPrefix):
+        return value.startswith(match.prefix)
+    if isinstance(match, MatchText):
+        query = word_tokens(match.text)
+        return bool(query) and set(query) <= set(word_tokens(value))
+    if isinstance(match, MatchTextAny):
+        return not set(word_tokens(match.text)).isdisjoint(word_tokens(value))
+    assert isinstance(match, MatchPhrase)
+    return phrase_in(word_tokens(match.phrase), word_tokens(value))
+
+
+def phrase_in(phrase: list[str], tokens: list[str]) -> bool:
+    n = len(phrase)
+    return n > 0 and any(tokens[i : i + n] == phrase for i in range(len(tokens) - n + 1))
+
+
+def number_in_range(rng: Range, value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (
+        (rng.lt is None or value < rng.lt)
+        and (rng.lte is None or value <= rng.lte)
+        and (rng.gt is None or value > rng.gt)
+        and (rng.gte is None or value >= rng.gte)
+    )
+
+
+def micros_bounds(rng: DatetimeRange) -> tuple[int | None, int | None, int | None, int | None]:
+    def conv(v: Any) -> int | None:
+        return None if v is None else to_micros(v)
+
+    return conv(rng.gt), conv(rng.gte), conv(rng.lt), conv(rng.lte)
+
+
+def datetime_in_range(rng: DatetimeRange, value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    micros = parse_micros(value)
+    if micros is None:
+        return False
+    gt, gte, lt, lte = micros_bounds(rng)
+    return (
+        (lt is None or micros < lt)
+        and (lte is None or micros <= lte)
+        and (gt is None or micros > gt)
+        and (gte is None or micros >= gte)
+    )
+
+
+def as_geo_point(value: Any) -> tuple[float, float] | None:
+    if not isinstance(value, dict):
+        return None
+    lat, lon = value.get("lat"), value.get("lon")
+    for c in (lat, lon):
+        if type(c) not in (int, float) or not np.isfinite(c):
+            return None
+    return float(lat), float(lon)  # type: ignore[arg-type]
+
+
+def check_geo(geo: GeoBoundingBox | GeoRadius | GeoPolygon, value: Any) -> bool:
+    point = as_geo_point(value)
+    if point is None:
+        return False
+    return bool(geo_mask(np.array([point[0]]), np.array([point[1]]), geo)[0])
+
+
+def value_counts(values: list[Any]) -> list[int]:
+    if all(v is None for v in values):
+        return [0]
+    return [0 if v is None else (len(v) if isinstance(v, list) else 1) for v in values]
+
+
+def check_values_count(count: ValuesCount, values: list[Any]) -> bool:
+    return any(
+        (count.lt is None or c < count.lt)
+        and (count.lte is None or c <= count.lte)
+        and (count.gt is None or c > count.gt)
+        and (count.gte is None or c >= count.gte)
+        for c in value_counts(values)
+    )
+
+
+def is_empty(payload: dict[str, Any], key: str) -> bool:
+    return all(v is None or (isinstance(v, list) and not v) for v in values_at(payload, key, flat=False))
+
+
+def is_null(payload: dict[str, Any], key: str) -> bool:
+    return any(
+        v is None or (isinstance(v, list) and any(e is None for e in v)) for v in values_at(payload, key, flat=False)
+    )
+
+
+FieldCheck = FieldMatch | FieldRange | FieldGeo | FieldValuesCount | IsEmpty | IsNull
+
+
+def check_field(cond: FieldCheck, payload: dict[str, Any]) -> bool:
+    """Whether one payload satisfies a field-level condition."""
+    if isinstance(cond, IsEmpty):
+        return is_empty(payload, cond.key) == cond.expected
+    if isinstance(cond, IsNull):
+        return is_null(payload, cond.key) == cond.expected
+    if isinstance(cond, FieldValuesCount):
+        return check_values_count(cond.count, values_at(payload, cond.key, flat=False))
+    values = values_at(payload, cond.key)
+    if isinstance(cond, FieldMatch):
+        return any(check_match(cond.match, v) for v in values)
+    if isinstance(cond, FieldRange):
+        rng = cond.range
+        if isinstance(rng, Range):
+            return any(number_in_range(rng, v) for v in values)
+        return any(datetime_in_range(rng, v) for v in values)
+    return any(check_geo(cond.geo, v) for v in values)
+
+
+Mask = npt.NDArray[np.bool_]
+
+
+def empty_mask(n: int) -> Mask:
+    return np.zeros(n, dtype=bool)

@@ -1,0 +1,180 @@
+"""Collection configuration as frozen dataclasses, with Qdrant's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, Mapping, TypeVar
+
+from vecbase.core.errors import ValidationError
+
+DEFAULT_VECTOR = ""
+MAX_VECTOR_SIZE = 65536
+
+
+class Distance(str, Enum):
+    COSINE = "Cosine"
+    EUCLID = "Euclid"
+    DOT = "Dot"
+    MANHATTAN = "Manhattan"
+
+    @property
+    def smaller_is_better(self) -> bool:
+        return self in (Distance.EUCLID, Distance.MANHATTAN)
+
+
+class Datatype(str, Enum):
+    FLOAT32 = "float32"
+    FLOAT16 = "float16"
+    UINT8 = "uint8"
+
+
+class Modifier(str, Enum):
+    NONE = "none"
+    IDF = "idf"
+
+
+class PayloadType(str, Enum):
+    KEYWORD = "keyword"
+    INTEGER = "integer"
+    FLOAT = "float"
+    GEO = "geo"
+    TEXT = "text"
+    BOOL = "bool"
+    DATETIME = "datetime"
+    UUID = "uuid"
+
+
+@dataclass(frozen=True, slots=True)
+class HnswConfig:
+    m: int = 16
+    ef_construct: int = 100
+    full_scan_threshold: int = 10000
+    max_indexing_threads: int = 0
+    on_disk: bool = False
+    payload_m: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizersConfig:
+    deleted_threshold: float = 0.2
+    vacuum_min_vector_number: int = 1000
+    default_segment_number: int = 0
+    max_segment_size: int | None = None
+    memmap_threshold: int | None = None
+    indexing_threshold: int | None = 10000
+    flush_interval_sec: int = 5
+    max_optimization_threads: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WalConfig:
+    wal_capacity_mb: int = 32
+    wal_segments_ahead: int = 0
+    wal_retain_closed: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DenseVectorConfig:
+    size: int
+    distance: Distance
+    datatype: Datatype = Datatype.FLOAT32
+    multivector: bool = False
+    on_disk: bool | None = None
+    hnsw: Mapping[str, Any] | None = None
+    quantization: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.size <= MAX_VECTOR_SIZE:
+            raise ValidationError(f"Vector size must be between 1 and {MAX_VECTOR_SIZE}, got {self.size}")
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVectorConfig:
+    modifier: Modifier = Modifier.NONE
+    index: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadIndexSpec:
+    type: PayloadType
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionConfig:
+    vectors: Mapping[str, DenseVectorConfig]
+    sparse_vectors: Mapping[str, SparseVectorConfig] = field(default_factory=dict)
+    hnsw: HnswConfig = HnswConfig()
+    optimizers: OptimizersConfig = OptimizersConfig()
+    wal: WalConfig = WalConfig()
+    quantization: Mapping[str, Any] | None = None
+    on_disk_payload: bool = True
+    shard_number: int = 1
+    replication_factor: int = 1
+    write_consistency_factor: int = 1
+    metadata: Mapping[str, Any] | None = None
+
+    @property
+    def unnamed(self) -> bool:
+        """True when the collection has the single unnamed dense vector."""
+        return DEFAULT_VECTOR in self.vectors
+
+    def vector_names(self) -> list[str]:
+        return list(self.vectors) + list(self.sparse_vectors)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["vectors"] = {k: asdict(v) for k, v in self.vectors.items()}
+        data["sparse_vectors"] = {k: asdict(v) for k, v in self.sparse_vectors.items()}
+        return _plain(data)  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CollectionConfig:
+        vectors = {
+            k: DenseVectorConfig(**{**v, "distance": Distance(v["distance"]), "datatype": Datatype(v["datatype"])})
+            for k, v in data["vectors"].items()
+        }
+        sparse = {
+            k: SparseVectorConfig(modifier=Modifier(v["modifier"]), index=v.get("index"))
+            for k, v in data["sparse_vectors"].items()
+        }
+        return cls(
+            vectors=vectors,
+            sparse_vectors=sparse,
+            hnsw=HnswConfig(**data["hnsw"]),
+            optimizers=OptimizersConfig(**data["optimizers"]),
+            wal=WalConfig(**data["wal"]),
+            quantization=data.get("quantization"),
+            on_disk_payload=data.get("on_disk_payload", True),
+            shard_number=data.get("shard_number", 1),
+            replication_factor=data.get("replication_factor", 1),
+            write_consistency_factor=data.get("write_consistency_factor", 1),
+            metadata=data.get("metadata"),
+        )
+
+
+T = TypeVar("T")
+
+
+def apply_diff(current: T, diff: Mapping[str, Any] | None) -> T:
+    """``current`` with the non-null keys of a config diff applied; unknown keys are refused."""
+    if not diff:
+        return current
+    names = {f.name for f in fields(current)}  # type: ignore[arg-type]
+    changes = {k: v for k, v in diff.items() if v is not None}
+    unknown = set(changes) - names
+    if unknown:
+        raise ValidationError(f"Unknown configuration parameters: {sorted(unknown)}")
+    return replace(current, **changes)  # type: ignore[type-var]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,50 @@
+"""Errors raised below the API layer; each dialect maps them to its own envelope."""
+
+from __future__ import annotations
+
+
+class VecbaseError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class BadRequestError(VecbaseError):
+    """The request is well-formed but cannot be applied (wrong size, unknown name...)."""
+
+
+class ValidationError(BadRequestError):
+    """The request does not satisfy the data model's constraints."""
+
+
+class NotFoundError(VecbaseError):
+    """A named thing does not exist."""
+
+
+class CollectionNotFoundError(NotFoundError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Collection `{name}` doesn't exist!")
+        self.name = name
+
+
+class PointNotFoundError(NotFoundError):
+    def __init__(self, point_id: object) -> None:
+        super().__init__(f"No point with id {point_id} found")
+        self.point_id = point_id
+
+
+class ConflictError(VecbaseError):
+    """The request conflicts with the current state (e.g. the collection already exists)."""
+
+
+class StorageError(VecbaseError):
+    """The storage is unusable: wrong format version, unreadable file."""
+
+
+class StorageLockedError(StorageError):
+    """Another process owns the storage directory."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(
+            f"Storage folder {path} is already accessed by another instance of vecbase"
+            " (a second process cannot open the same storage directory)"
+        )
+        self.path = path

@@ -1,0 +1,214 @@
+"""The filter language: Qdrant's `Filter` schema as frozen dataclasses.
+
+A FieldCondition on the wire may carry several checks; it is split into one condition
+per check here (combined with AND), so evaluators handle one concern per class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Union
+
+from vecbase.core.ids import PointId
+
+MatchScalar = Union[bool, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchValue:
+    value: MatchScalar
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAny:
+    values: tuple[MatchScalar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchExcept:
+    values: tuple[MatchScalar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchText:
+    """Every query token appears in the value's tokens (full-text)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchTextAny:
+    """At least one query token appears in the value's tokens."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPhrase:
+    """The query tokens appear consecutively, in order."""
+
+    phrase: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPrefix:
+    """A string value starts with the prefix (byte-wise, case-sensitive)."""
+
+    prefix: str
+
+
+Match = Union[MatchValue, MatchAny, MatchExcept, MatchText, MatchTextAny, MatchPhrase, MatchPrefix]
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DatetimeRange:
+    """Bounds as timezone-aware datetimes (naive input is read as UTC)."""
+
+    gt: datetime | None = None
+    gte: datetime | None = None
+    lt: datetime | None = None
+    lte: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPoint:
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True, slots=True)
+class GeoBoundingBox:
+    top_left: GeoPoint
+    bottom_right: GeoPoint
+
+
+@dataclass(frozen=True, slots=True)
+class GeoRadius:
+    center: GeoPoint
+    radius: float
+
+
+@dataclass(frozen=True, slots=True)
+class GeoPolygon:
+    exterior: tuple[GeoPoint, ...]
+    interiors: tuple[tuple[GeoPoint, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ValuesCount:
+    gt: int | None = None
+    gte: int | None = None
+    lt: int | None = None
+    lte: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMatch:
+    key: str
+    match: Match
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRange:
+    key: str
+    range: Range | DatetimeRange
+
+
+@dataclass(frozen=True, slots=True)
+class FieldGeo:
+    key: str
+    geo: GeoBoundingBox | GeoRadius | GeoPolygon
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValuesCount:
+    key: str
+    count: ValuesCount
+
+
+@dataclass(frozen=True, slots=True)
+class IsEmpty:
+    """The key has no value, or only empty arrays / nulls; ``expected=False`` negates."""
+
+    key: str
+    expected: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull:
+    """Some value of the key is null (or an array holding a null); ``expected=False`` negates."""
+
+    key: str
+    expected: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HasId:
+    ids: frozenset[PointId]
+
+
+@dataclass(frozen=True, slots=True)
+class HasVector:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Nested:
+    """The inner filter holds for one element of the array of objects at ``key``."""
+
+    key: str
+    filter: Filter
+
+
+@dataclass(frozen=True, slots=True)
+class Slice:
+    total: int
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class MinShould:
+    conditions: tuple[Condition, ...]
+    min_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    must: tuple[Condition, ...] = ()
+    should: tuple[Condition, ...] = ()
+    must_not: tuple[Condition, ...] = ()
+    min_should: MinShould | None = None
+
+
+Condition = Union[
+    FieldMatch,
+    FieldRange,
+    FieldGeo,
+    FieldValuesCount,
+    IsEmpty,
+    IsNull,
+    HasId,
+    HasVector,
+    Nested,
+    Slice,
+    Filter,
+]
+
+
+def and_filters(*filters: Filter | None) -> Filter | None:
+    """A filter that holds where every given filter holds."""
+    present = tuple(f for f in filters if f is not None)
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return Filter(must=present)

@@ -1,0 +1,79 @@
+"""Point data in the engine's own shapes: vectors, columns of a write batch, results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.ids import PointId
+
+Payload = dict[str, Any]
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SparseVector:
+    """Indices strictly increasing (uint32) with their float32 values."""
+
+    indices: npt.NDArray[np.uint32]
+    values: FloatArray
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, SparseVector)
+            and np.array_equal(self.indices, other.indices)
+            and np.array_equal(self.values, other.values)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# A dense vector is 1-D float32, a multivector 2-D float32 (rows are the sub-vectors).
+VectorValue = Union[FloatArray, SparseVector]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DenseColumn:
+    """Dense vectors for a batch of points: row i belongs to point i where ``present[i]``."""
+
+    data: FloatArray
+    present: npt.NDArray[np.bool_] | None = None
+
+    def get(self, i: int) -> FloatArray | None:
+        if self.present is not None and not self.present[i]:
+            return None
+        return self.data[i]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ListColumn:
+    """Per-point vectors (sparse or multivector); None where the point has none."""
+
+    values: tuple[VectorValue | None, ...]
+
+    def get(self, i: int) -> VectorValue | None:
+        return self.values[i]
+
+
+VectorColumn = Union[DenseColumn, ListColumn]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    id: PointId
+    payload: Payload | None
+    vectors: Mapping[str, VectorValue] | None
+    order_value: int | float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPoint:
+    id: PointId
+    score: float
+    version: int
+    payload: Payload | None
+    vectors: Mapping[str, VectorValue] | None
+    order_value: int | float | None = None

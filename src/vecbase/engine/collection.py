@@ -1,0 +1,307 @@
+"""A collection: configuration, write-ahead log, segments and payload index schema."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence, TypeVar
+
+import numpy as np
+import orjson
+
+from vecbase.core.config import CollectionConfig, DenseVectorConfig, PayloadIndexSpec, PayloadType
+from vecbase.core.errors import BadRequestError, PointNotFoundError, StorageError
+from vecbase.core.filter import Filter
+from vecbase.core.ids import PointId, normalize_id
+from vecbase.core.operations import (
+    ClearPayload,
+    DeletePayload,
+    DeletePoints,
+    DeleteVectors,
+    OverwritePayload,
+    PointOperation,
+    SetPayload,
+    UpdateVectors,
+    UpsertPoints,
+)
+from vecbase.core.points import Payload, Record, ScoredPoint
+from vecbase.engine.validation import check_vectors
+from vecbase.engine.wal_codec import decode, encode
+from vecbase.query import read, search
+from vecbase.query.model import FacetHit, ScrollRequest, SearchRequest, WithPayload, WithVectors
+from vecbase.segment.filtering import filter_mask
+from vecbase.segment.persistence import load_segment, save_segment
+from vecbase.segment.segment import Segment
+from vecbase.storage.files import atomic_write, ensure_dir, list_dirs, read_bytes
+from vecbase.storage.wal import Wal
+
+log = logging.getLogger("vecbase.collection")
+CONFIG_FILE = "collection.json"
+CONFIG_FORMAT = 1
+T = TypeVar("T")
+
+PointSelector = Sequence[object] | Filter
+
+
+class Collection:
+    """Thread-safe: writes are serialised by one lock, reads take it too (segments are mutable)."""
+
+    def __init__(
+        self,
+        name: str,
+        config: CollectionConfig,
+        path: Path | None,
+        payload_schema: Mapping[str, PayloadIndexSpec] | None = None,
+    ) -> None:
+        self.name = name
+        self.config = config
+        self.path = path
+        self.payload_schema: dict[str, PayloadIndexSpec] = dict(payload_schema or {})
+        self.lock = threading.RLock()
+        self.segments: list[Segment] = []
+        self.wal: Wal | None = None
+        self._dirty = False
+        self._op_num = 0
+
+    # -- lifecycle ------------------------------------------------------------------
+    @classmethod
+    def create(cls, name: str, config: CollectionConfig, path: Path | None) -> Collection:
+        col = cls(name, config, path)
+        col.segments = [Segment(config)]
+        if path is not None:
+            ensure_dir(path)
+            col._save_config()
+            col.wal = Wal(path / "wal", config.wal.wal_capacity_mb << 20)
+        return col
+
+    @classmethod
+    def load(cls, name: str, path: Path) -> Collection:
+        raw = orjson.loads(read_bytes(path / CONFIG_FILE))
+        if raw.get("format") != CONFIG_FORMAT:
+            raise StorageError(f"Collection {path} has format {raw.get('format')}, this build reads {CONFIG_FORMAT}")
+        config = CollectionConfig.from_json(raw["config"])
+        schema = {k: PayloadIndexSpec(PayloadType(v["type"]), v.get("params", {})) for k, v in raw["schema"].items()}
+        col = cls(name, config, path, schema)
+        for seg_dir in list_dirs(path / "segments"):
+            if seg_dir.name.endswith(".tmp"):
+                continue
+            col.segments.append(load_segment(seg_dir, config, schema))
+        if not col.segments:
+            col.segments = [Segment(config, schema)]
+        col.wal = Wal(path / "wal", config.wal.wal_capacity_mb << 20)
+        persisted = max(s.version for s in col.segments)
+        replayed = 0
+        for rec in col.wal.take_records():
+            if rec.seq <= persisted:
+                continue
+            op = decode(rec.body)
+            col.segments[-1].apply(rec.seq, op)  # type: ignore[arg-type]
+            replayed += 1
+        col.wal.last_seq = max(col.wal.last_seq, persisted)
+        col._op_num = col.wal.last_seq
+        col._dirty = replayed > 0
+        log.info("collection %s: loaded %d segments, replayed %d WAL records", name, len(col.segments), replayed)
+        return col
+
+    def _save_config(self) -> None:
+        if self.path is None:
+            return
+        schema = {k: {"type": v.type.value, "params": dict(v.params)} for k, v in self.payload_schema.items()}
+        data = {"format": CONFIG_FORMAT, "config": self.config.to_json(), "schema": schema}
+        atomic_write(self.path / CONFIG_FILE, orjson.dumps(data))
+
+    def flush(self) -> None:
+        """Persist segments, then drop the log files they cover."""
+        with self.lock:
+            if self.path is None or not self._dirty:
+                return
+            seg_root = ensure_dir(self.path / "segments")
+            for i, seg in enumerate(self.segments):
+                save_segment(seg, seg_root / f"{i:06d}")
+            self._dirty = False
+            if self.wal is not None:
+                self.wal.sync()
+                self.wal.truncate_before(min(s.version for s in self.segments) + 1)
+
+    def close(self) -> None:
+        with self.lock:
+            self.flush()
+            if self.wal is not None:
+                self.wal.close()
+                self.wal = None
+
+    # -- the write path ---------------------------------------------------------------
+    def _write(self, op: PointOperation, wait: bool) -> int:
+        """Log, apply, and (with ``wait``) fsync one resolved operation."""
+        if self.wal is not None:
+            op_num = self.wal.append(encode(op))
+        else:
+            op_num = self._op_num + 1
+        self._op_num = op_num
+        self.segments[-1].apply(op_num, op)
+        self._dirty = True
+        if wait and self.wal is not None:
+            self.wal.sync()
+        return op_num
+
+    def _existing(self, ids: Sequence[PointId]) -> tuple[tuple[PointId, ...], PointId | None]:
+        present = tuple(i for i in ids if any(s.has_point(i) for s in self.segments))
+        missing = next((i for i in ids if i not in set(present)), None)
+        return present, missing
+
+    def _resolve(self, selector: PointSelector) -> tuple[PointId, ...]:
+        if isinstance(selector, Filter):
+            out: list[PointId] = []
+            for seg in self.segments:
+                out.extend(seg.ids[o] for o in np.nonzero(filter_mask(seg, selector))[0].tolist())
+            return tuple(out)
+        ids: list[PointId] = []
+        for raw in selector:
+            try:
+                ids.append(normalize_id(raw))
+            except ValueError as e:
+                raise BadRequestError(str(e)) from None
+        return tuple(dict.fromkeys(ids))
+
+    def _write_existing(self, selector: PointSelector, make: Callable[[tuple[PointId, ...]], PointOperation], wait: bool) -> int:
+        """Apply to the selected points that exist; then 404 on the first missing id, as Qdrant."""
+        with self.lock:
+            ids = self._resolve(selector)
+            present, missing = self._existing(ids)
+            op_num = self._write(make(present), wait) if present or not ids else self._op_num
+            if missing is not None and not isinstance(selector, Filter):
+                raise PointNotFoundError(missing)
+            return op_num
+
+    def upsert(self, op: UpsertPoints, *, wait: bool = True, update_filter: Filter | None = None, mode: str = "upsert") -> int:
+        check_vectors(self.config, op.vectors, len(op.ids))
+        with self.lock:
+            keep = self._upsert_keep(op.ids, update_filter, mode)
+            if keep is not None:
+                op = _take(op, keep)
+            return self._write(op, wait)
+
+    def _upsert_keep(self, ids: tuple[PointId, ...], update_filter: Filter | None, mode: str) -> list[int] | None:
+        if update_filter is None and mode == "upsert":
+            return None
+        allowed: set[PointId] | None = None
+        if update_filter is not None:
+            allowed = set(self._resolve(update_filter))
+        keep = []
+        for i, pid in enumerate(ids):
+            exists = any(s.has_point(pid) for s in self.segments)
+            if (mode == "insert_only" and exists) or (mode == "update_only" and not exists):
+                continue
+            if exists and allowed is not None and pid not in allowed:
+                continue
+            keep.append(i)
+        return keep
+
+    def delete(self, selector: PointSelector, wait: bool = True) -> int:
+        with self.lock:
+            return self._write(DeletePoints(self._resolve(selector)), wait)
+
+    def set_payload(self, selector: PointSelector, payload: Payload, key: str | None, wait: bool = True) -> int:
+        return self._write_existing(selector, lambda ids: SetPayload(ids, payload, key), wait)
+
+    def overwrite_payload(self, selector: PointSelector, payload: Payload, wait: bool = True) -> int:
+        return self._write_existing(selector, lambda ids: OverwritePayload(ids, payload), wait)
+
+    def delete_payload(self, selector: PointSelector, keys: Sequence[str], wait: bool = True) -> int:
+        return self._write_existing(selector, lambda ids: DeletePayload(ids, tuple(keys)), wait)
+
+    def clear_payload(self, selector: PointSelector, wait: bool = True) -> int:
+        return self._write_existing(selector, ClearPayload, wait)
+
+    def update_vectors(self, op: UpdateVectors, wait: bool = True) -> int:
+        check_vectors(self.config, op.vectors, len(op.ids))
+        with self.lock:
+            present, missing = self._existing(op.ids)
+            if missing is not None:
+                raise PointNotFoundError(missing)
+            return self._write(op, wait)
+
+    def delete_vectors(self, selector: PointSelector, names: Sequence[str], wait: bool = True) -> int:
+        for name in names:
+            if name not in self.config.vectors and name not in self.config.sparse_vectors:
+                raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
+        return self._write_existing(selector, lambda ids: DeleteVectors(ids, tuple(names)), wait)
+
+    # -- schema -------------------------------------------------------------------------
+    def create_field_index(self, key: str, spec: PayloadIndexSpec) -> int:
+        with self.lock:
+            self.payload_schema[key] = spec
+            for seg in self.segments:
+                seg.create_field_index(key, spec)
+            self._save_config()
+            return self._op_num
+
+    def delete_field_index(self, key: str) -> int:
+        with self.lock:
+            self.payload_schema.pop(key, None)
+            for seg in self.segments:
+                seg.delete_field_index(key)
+            self._save_config()
+            return self._op_num
+
+    def update_config(self, config: CollectionConfig) -> None:
+        with self.lock:
+            added = {k: v for k, v in config.vectors.items() if k not in self.config.vectors}
+            if added or set(config.sparse_vectors) != set(self.config.sparse_vectors):
+                raise BadRequestError("Vector names cannot be added or removed by a collection update")
+            self.config = config
+            for seg in self.segments:
+                seg.config = config
+            self._save_config()
+
+    # -- reads ----------------------------------------------------------------------
+    def _read(self, fn: Callable[[], T]) -> T:
+        with self.lock:
+            return fn()
+
+    def search(self, req: SearchRequest) -> list[ScoredPoint]:
+        return self._read(lambda: search.search(self.segments, self.config, req))
+
+    def retrieve(self, ids: Sequence[object], wp: WithPayload, wv: WithVectors) -> list[Record]:
+        return self._read(lambda: read.retrieve(self.segments, ids, wp, wv))
+
+    def scroll(self, req: ScrollRequest) -> tuple[list[Record], PointId | None]:
+        return self._read(lambda: read.scroll(self.segments, req))
+
+    def count(self, flt: Filter | None) -> int:
+        return self._read(lambda: read.count(self.segments, flt))
+
+    def facet(self, key: str, flt: Filter | None, limit: int) -> list[FacetHit]:
+        return self._read(lambda: read.facet(self.segments, key, flt, limit))
+
+    def info(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "points_count": sum(s.live_count() for s in self.segments),
+                "segments_count": len(self.segments),
+                "indexed_vectors_count": 0,
+                "payload_points": {
+                    k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)
+                    for k in self.payload_schema
+                },
+            }
+
+    def vector_config(self, name: str) -> DenseVectorConfig:
+        if name not in self.config.vectors:
+            raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
+        return self.config.vectors[name]
+
+
+def _take(op: UpsertPoints, keep: list[int]) -> UpsertPoints:
+    from vecbase.core.points import DenseColumn, ListColumn
+
+    idx = np.array(keep, dtype=np.int64)
+    vectors = {}
+    for name, col in op.vectors.items():
+        if isinstance(col, DenseColumn):
+            vectors[name] = DenseColumn(col.data[idx], None if col.present is None else col.present[idx])
+        else:
+            vectors[name] = ListColumn(tuple(col.values[i] for i in keep))  # type: ignore[assignment]
+    return replace(op, ids=tuple(op.ids[i] for i in keep), vectors=vectors, payloads=tuple(op.payloads[i] for i in keep))

@@ -1,0 +1,172 @@
+"""The table of contents: every collection of one storage directory, and the aliases."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Iterable
+
+import orjson
+
+from vecbase.core.config import CollectionConfig
+from vecbase.core.errors import BadRequestError, CollectionNotFoundError, ConflictError, StorageError
+from vecbase.engine.collection import CONFIG_FILE, Collection
+from vecbase.storage.files import (
+    DirectoryLock,
+    atomic_write,
+    ensure_dir,
+    list_dirs,
+    read_bytes_if_exists,
+    remove_tree,
+)
+
+log = logging.getLogger("vecbase.toc")
+_BAD_NAME = re.compile(r"[/\\\x00]")
+
+
+def check_name(name: str) -> None:
+    if not name or len(name) > 255 or _BAD_NAME.search(name) or name in (".", ".."):
+        raise BadRequestError(f"Validation error: collection name `{name}` is not valid")
+
+
+class TableOfContent:
+    """Owns a storage directory (or nothing, in memory) and the collections in it."""
+
+    def __init__(self, path: str | Path | None, flush_interval: float | None = 5.0) -> None:
+        self.path = Path(path) if path is not None else None
+        self.lock = threading.RLock()
+        self.collections: dict[str, Collection] = {}
+        self.aliases: dict[str, str] = {}
+        self._dir_lock: DirectoryLock | None = None
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
+        if self.path is not None:
+            ensure_dir(self.path)
+            self._dir_lock = DirectoryLock(self.path)
+            self._dir_lock.acquire()
+            try:
+                self._load()
+            except BaseException:
+                self._dir_lock.release()
+                raise
+            if flush_interval:
+                self._flusher = threading.Thread(
+                    target=self._flush_loop, args=(flush_interval,), name="vecbase-flush", daemon=True
+                )
+                self._flusher.start()
+
+    # -- persistence ------------------------------------------------------------------
+    def _collections_dir(self) -> Path:
+        assert self.path is not None
+        return self.path / "collections"
+
+    def _load(self) -> None:
+        for cdir in list_dirs(self._collections_dir()):
+            if not (cdir / CONFIG_FILE).exists():
+                log.warning("ignoring %s: no %s (an interrupted create or delete)", cdir, CONFIG_FILE)
+                continue
+            name = bytes.fromhex(cdir.name).decode()
+            self.collections[name] = Collection.load(name, cdir)
+        raw = read_bytes_if_exists(self.path / "aliases.json")  # type: ignore[operator]
+        if raw is not None:
+            self.aliases = {k: v for k, v in orjson.loads(raw).items() if v in self.collections}
+
+    def _collection_path(self, name: str) -> Path | None:
+        # hex names keep any collection name (unicode, dots) a valid, unambiguous directory name
+        return None if self.path is None else self._collections_dir() / name.encode().hex()
+
+    def _save_aliases(self) -> None:
+        if self.path is not None:
+            atomic_write(self.path / "aliases.json", orjson.dumps(self.aliases))
+
+    def _flush_loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self.flush_all()
+
+    def flush_all(self) -> None:
+        for col in list(self.collections.values()):
+            try:
+                col.flush()
+            except (OSError, StorageError):
+                log.exception("flush of collection %s failed", col.name)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._flusher is not None:
+            self._flusher.join()
+            self._flusher = None
+        with self.lock:
+            for col in self.collections.values():
+                col.close()
+            self.collections.clear()
+            if self._dir_lock is not None:
+                self._dir_lock.release()
+                self._dir_lock = None
+
+    # -- collections ------------------------------------------------------------------
+    def resolve(self, name: str) -> str:
+        return self.aliases.get(name, name)
+
+    def get(self, name: str) -> Collection:
+        col = self.collections.get(self.resolve(name))
+        if col is None:
+            raise CollectionNotFoundError(name)
+        return col
+
+    def exists(self, name: str) -> bool:
+        return self.resolve(name) in self.collections
+
+    def names(self) -> list[str]:
+        return list(self.collections)
+
+    def create(self, name: str, config: CollectionConfig) -> Collection:
+        check_name(name)
+        with self.lock:
+            if name in self.collections:
+                raise ConflictError(f"Wrong input: Collection `{name}` already exists!")
+            path = self._collection_path(name)
+            if path is not None and path.exists():
+                remove_tree(path)
+            col = Collection.create(name, config, path)
+            self.collections[name] = col
+            return col
+
+    def delete(self, name: str) -> bool:
+        with self.lock:
+            col = self.collections.pop(name, None)
+            if col is None:
+                return False
+            col.close()
+            if col.path is not None:
+                remove_tree(col.path)
+            stale = [a for a, c in self.aliases.items() if c == name]
+            for a in stale:
+                del self.aliases[a]
+            if stale:
+                self._save_aliases()
+            return True
+
+    # -- aliases ----------------------------------------------------------------------
+    def update_aliases(self, actions: Iterable[tuple[str, str, str | None]]) -> None:
+        """Apply (action, alias, collection) triples atomically: create / delete / rename."""
+        with self.lock:
+            aliases = dict(self.aliases)
+            for action, alias, target in actions:
+                if action == "create":
+                    assert target is not None
+                    if target not in self.collections:
+                        raise CollectionNotFoundError(target)
+                    aliases[alias] = target
+                elif action == "delete":
+                    if alias not in aliases:
+                        raise CollectionNotFoundError(alias)
+                    del aliases[alias]
+                else:
+                    assert target is not None
+                    if alias not in aliases:
+                        raise CollectionNotFoundError(alias)
+                    aliases[target] = aliases.pop(alias)
+            self.aliases = aliases
+            self._save_aliases()

@@ -1,0 +1,86 @@
+"""Dense vector scoring: the exact brute-force index (the recall oracle for ANN indexes).
+
+Scores follow Qdrant's conventions: Cosine and Dot are similarities (bigger is better);
+Euclid and Manhattan are distances (smaller is better). Cosine vectors are stored
+normalised, so Cosine scoring is a dot product with the normalised query.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.config import Distance
+
+F32 = npt.NDArray[np.float32]
+EPSILON = np.float32(1.1920929e-7)
+
+
+def normalize(vectors: F32) -> F32:
+    """Unit-normalise rows (or a single vector); a zero vector stays zero."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True).astype(np.float32)
+    return (vectors / np.where(norms != 0.0, norms, EPSILON)).astype(np.float32)
+
+
+def prepare_query(query: F32, distance: Distance) -> F32:
+    query = np.asarray(query, dtype=np.float32)
+    return normalize(query) if distance is Distance.COSINE else query
+
+
+def score_dense(query: F32, vectors: npt.NDArray[np.generic], distance: Distance) -> F32:
+    """Scores of ``vectors`` (n, dim) against one prepared query (dim,)."""
+    if vectors.dtype != np.float32:
+        vectors = vectors.astype(np.float32)
+    if distance in (Distance.COSINE, Distance.DOT):
+        return vectors @ query  # type: ignore[no-any-return]
+    diff = vectors - query
+    if distance is Distance.EUCLID:
+        return np.sqrt(np.einsum("ij,ij->i", diff, diff))  # type: ignore[no-any-return]
+    return np.abs(diff).sum(axis=1, dtype=np.float32)  # type: ignore[no-any-return]
+
+
+def similarity(query: F32, vectors: npt.NDArray[np.generic], distance: Distance) -> F32:
+    """Bigger-is-better form of the score (negated squared/abs distance for Euclid/Manhattan)."""
+    if vectors.dtype != np.float32:
+        vectors = vectors.astype(np.float32)
+    if distance in (Distance.COSINE, Distance.DOT):
+        return vectors @ query  # type: ignore[no-any-return]
+    diff = vectors - query
+    if distance is Distance.EUCLID:
+        return -np.einsum("...j,...j->...", diff, diff)  # type: ignore[no-any-return]
+    return -np.abs(diff).sum(axis=-1, dtype=np.float32)  # type: ignore[no-any-return]
+
+
+def max_sim(query: F32, doc: F32, distance: Distance) -> float:
+    """Multivector max_sim: for each query row, its best doc row; summed over query rows."""
+    if distance in (Distance.COSINE, Distance.DOT):
+        sims = query @ doc.T
+    else:
+        diff = query[:, np.newaxis, :] - doc[np.newaxis, :, :]
+        if distance is Distance.EUCLID:
+            sims = -np.einsum("ijk,ijk->ij", diff, diff)
+        else:
+            sims = -np.abs(diff).sum(axis=-1)
+    return float(np.sum(np.max(sims, axis=-1)))
+
+
+def max_sim_score(query: F32, doc: F32, distance: Distance) -> float:
+    """max_sim in Qdrant's reported form: Euclid/Manhattan report a (positive) distance."""
+    total = max_sim(query, doc, distance)
+    if distance is Distance.EUCLID:
+        return float(np.sqrt(abs(total)))
+    if distance is Distance.MANHATTAN:
+        return abs(total)
+    return total
+
+
+def top_k(scores: F32, k: int, smaller_is_better: bool) -> npt.NDArray[np.intp]:
+    """Positions of the k best scores, best first."""
+    n = scores.shape[0]
+    if k <= 0 or n == 0:
+        return np.empty(0, dtype=np.intp)
+    key = scores if smaller_is_better else -scores
+    if k < n:
+        part = np.argpartition(key, k - 1)[:k]
+        return part[np.argsort(key[part], kind="stable")]  # type: ignore[no-any-return]
+    return np.argsort(key, kind="stable")  # type: ignore[no-any-return]

@@ -1,0 +1,339 @@
+"""Payload field indexes over segment offsets.
+
+Each index keeps the values of one payload path per offset and answers the conditions it
+can with array operations; ``mask`` returns None for a condition it cannot answer, and
+the caller falls back to checking payloads. Structures: posting sets per value (keyword,
+bool, uuid, text tokens), sorted (value, offset) columns (integer, float, datetime: ranges,
+order_by, facets), coordinate columns (geo).
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from typing import Any, Hashable
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.config import PayloadIndexSpec, PayloadType
+from vecbase.core.datetimes import parse_micros
+from vecbase.core.filter import (
+    Condition,
+    DatetimeRange,
+    FieldGeo,
+    FieldMatch,
+    FieldRange,
+    MatchAny,
+    MatchPhrase,
+    MatchPrefix,
+    MatchText,
+    MatchTextAny,
+    MatchValue,
+    Range,
+)
+from vecbase.core.geo import geo_mask
+from vecbase.core.paths import values_at
+from vecbase.core.text import word_tokens
+from vecbase.core.conditions import Mask, as_geo_point, empty_mask, micros_bounds, phrase_in
+
+I64 = npt.NDArray[np.int64]
+
+
+class FieldIndex(ABC):
+    def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
+        self.key = key
+        self.spec = spec
+        self._values: dict[int, tuple[Any, ...]] = {}
+
+    @abstractmethod
+    def extract(self, raw: Any) -> Any | None:
+        """The indexed form of one payload value, or None when this index does not hold it."""
+
+    def set(self, offset: int, payload: dict[str, Any]) -> None:
+        if offset in self._values:
+            self.remove(offset)
+        found: list[Any] = []
+        for raw in values_at(payload, self.key):
+            value = self.extract(raw)
+            if value is not None and value not in found:
+                found.append(value)
+        if found:
+            self._values[offset] = tuple(found)
+            self._added(offset, self._values[offset])
+
+    def remove(self, offset: int) -> None:
+        values = self._values.pop(offset, None)
+        if values is not None:
+            self._removed(offset, values)
+
+    def _added(self, offset: int, values: tuple[Any, ...]) -> None:  # noqa: B027
+        pass
+
+    def _removed(self, offset: int, values: tuple[Any, ...]) -> None:  # noqa: B027
+        pass
+
+    def points(self) -> int:
+        return len(self._values)
+
+    @abstractmethod
+    def mask(self, cond: Condition, n: int) -> Mask | None: ...
+
+    def facet(self, allowed: Mask) -> dict[Any, int] | None:
+        return None
+
+
+class PostingIndex(FieldIndex):
+    """value -> set of offsets: keyword, bool and uuid."""
+
+    def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
+        super().__init__(key, spec)
+        self._postings: dict[Hashable, set[int]] = {}
+
+    def _added(self, offset: int, values: tuple[Any, ...]) -> None:
+        for v in values:
+            self._postings.setdefault(v, set()).add(offset)
+
+    def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
+        for v in values:
+            posting = self._postings.get(v)
+            if posting is not None:
+                posting.discard(offset)
+                if not posting:
+                    del self._postings[v]
+
+    def _union(self, keys: list[Any], n: int) -> Mask:
+        out = empty_mask(n)
+        for k in keys:
+            posting = self._postings.get(k)
+            if posting:
+                out[np.fromiter(posting, dtype=np.int64, count=len(posting))] = True
+        return out
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        if not isinstance(cond, FieldMatch):
+            return None
+        m = cond.match
+        if isinstance(m, MatchValue):
+            operands: tuple[Any, ...] = (m.value,)
+        elif isinstance(m, MatchAny):
+            operands = m.values
+        elif isinstance(m, MatchPrefix) and self.spec.type is PayloadType.KEYWORD:
+            return self._union([k for k in self._postings if isinstance(k, str) and k.startswith(m.prefix)], n)
+        else:
+            return None
+        keys = [self.extract(v) for v in operands]
+        if any(k is None for k in keys):
+            return None  # an operand of another type: only a payload check can answer
+        return self._union(keys, n)
+
+    def facet(self, allowed: Mask) -> dict[Any, int]:
+        out: dict[Any, int] = {}
+        for value, posting in self._postings.items():
+            count = int(allowed[np.fromiter(posting, dtype=np.int64, count=len(posting))].sum())
+            if count:
+                out[value] = count
+        return out
+
+
+class KeywordIndex(PostingIndex):
+    def extract(self, raw: Any) -> Any | None:
+        return raw if isinstance(raw, str) else None
+
+
+class BoolIndex(PostingIndex):
+    def extract(self, raw: Any) -> Any | None:
+        return raw if isinstance(raw, bool) else None
+
+
+class UuidIndex(PostingIndex):
+    def extract(self, raw: Any) -> Any | None:
+        if not isinstance(raw, str):
+            return None
+        try:
+            return str(uuid.UUID(raw))
+        except ValueError:
+            return None
+
+
+class NumericIndex(FieldIndex):
+    """Sorted (value, offset) columns, rebuilt lazily after writes: integer, float, datetime."""
+
+    def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
+        super().__init__(key, spec)
+        self._sorted: tuple[npt.NDArray[Any], I64] | None = None
+
+    def _added(self, offset: int, values: tuple[Any, ...]) -> None:
+        self._sorted = None
+
+    def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
+        self._sorted = None
+
+    def columns(self) -> tuple[npt.NDArray[Any], I64]:
+        """(values ascending, their offsets); an offset appears once per distinct value."""
+        if self._sorted is None:
+            dtype = np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
+            counts = [len(v) for v in self._values.values()]
+            vals = np.fromiter((x for vs in self._values.values() for x in vs), dtype=dtype, count=sum(counts))
+            offs = np.repeat(np.fromiter(self._values.keys(), dtype=np.int64, count=len(counts)), counts)
+            order = np.argsort(vals, kind="stable")
+            self._sorted = (vals[order], offs[order])
+        return self._sorted
+
+    def _range_mask(self, gt: Any, gte: Any, lt: Any, lte: Any, n: int) -> Mask:
+        vals, offs = self.columns()
+        lo, hi = 0, len(vals)
+        if gte is not None:
+            lo = max(lo, int(np.searchsorted(vals, gte, side="left")))
+        if gt is not None:
+            lo = max(lo, int(np.searchsorted(vals, gt, side="right")))
+        if lte is not None:
+            hi = min(hi, int(np.searchsorted(vals, lte, side="right")))
+        if lt is not None:
+            hi = min(hi, int(np.searchsorted(vals, lt, side="left")))
+        out = empty_mask(n)
+        if lo < hi:
+            out[offs[lo:hi]] = True
+        return out
+
+    def facet(self, allowed: Mask) -> dict[Any, int] | None:
+        if self.spec.type is not PayloadType.INTEGER:
+            return None
+        vals, offs = self.columns()
+        keep = vals[allowed[offs]]
+        uniq, counts = np.unique(keep, return_counts=True)
+        return {int(v): int(c) for v, c in zip(uniq, counts)}
+
+
+class IntegerIndex(NumericIndex):
+    def extract(self, raw: Any) -> Any | None:
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) and -(2**63) <= raw < 2**63 else None
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        if isinstance(cond, FieldRange) and isinstance(cond.range, Range):
+            r = cond.range
+            return self._range_mask(r.gt, r.gte, r.lt, r.lte, n)
+        if isinstance(cond, FieldMatch) and isinstance(cond.match, (MatchValue, MatchAny)):
+            operands = (cond.match.value,) if isinstance(cond.match, MatchValue) else cond.match.values
+            if not all(self.extract(v) is not None for v in operands):
+                return None
+            out = empty_mask(n)
+            for v in operands:
+                out |= self._range_mask(None, v, None, v, n)
+            return out
+        return None
+
+
+class FloatIndex(NumericIndex):
+    def extract(self, raw: Any) -> Any | None:
+        return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        if isinstance(cond, FieldRange) and isinstance(cond.range, Range):
+            r = cond.range
+            return self._range_mask(r.gt, r.gte, r.lt, r.lte, n)
+        return None
+
+
+class DatetimeIndex(NumericIndex):
+    def extract(self, raw: Any) -> Any | None:
+        return parse_micros(raw) if isinstance(raw, str) else None
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        if isinstance(cond, FieldRange) and isinstance(cond.range, DatetimeRange):
+            gt, gte, lt, lte = micros_bounds(cond.range)
+            return self._range_mask(gt, gte, lt, lte, n)
+        return None
+
+
+class GeoIndex(FieldIndex):
+    def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
+        super().__init__(key, spec)
+        self._columns: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], I64] | None = None
+
+    def extract(self, raw: Any) -> Any | None:
+        return as_geo_point(raw)
+
+    def _added(self, offset: int, values: tuple[Any, ...]) -> None:
+        self._columns = None
+
+    _removed = _added
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        if not isinstance(cond, FieldGeo):
+            return None
+        if self._columns is None:
+            pairs = [(lat, lon, off) for off, vs in self._values.items() for (lat, lon) in vs]
+            arr = np.array(pairs, dtype=np.float64).reshape(-1, 3)
+            self._columns = (arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int64))
+        lat, lon, offs = self._columns
+        out = empty_mask(n)
+        out[offs[geo_mask(lat, lon, cond.geo)]] = True
+        return out
+
+
+class TextIndex(FieldIndex):
+    """Token postings of full-text fields; phrases are verified on the stored token lists."""
+
+    def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
+        super().__init__(key, spec)
+        self._postings: dict[str, set[int]] = {}
+        self._lower = bool(spec.params.get("lowercase", True))
+
+    def tokens(self, text: str) -> list[str]:
+        if self.spec.params.get("tokenizer") == "whitespace":
+            return [t.lower() for t in text.split()] if self._lower else text.split()
+        return word_tokens(text, self._lower)
+
+    def extract(self, raw: Any) -> Any | None:
+        return tuple(self.tokens(raw)) if isinstance(raw, str) else None
+
+    def _added(self, offset: int, values: tuple[Any, ...]) -> None:
+        for tokens in values:
+            for t in tokens:
+                self._postings.setdefault(t, set()).add(offset)
+
+    def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
+        for tokens in values:
+            for t in tokens:
+                posting = self._postings.get(t)
+                if posting is not None:
+                    posting.discard(offset)
+
+    def _with_all(self, query: list[str]) -> set[int]:
+        sets = sorted((self._postings.get(t, set()) for t in set(query)), key=len)
+        return set.intersection(*sets) if sets else set()
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        if not isinstance(cond, FieldMatch):
+            return None
+        m = cond.match
+        if isinstance(m, MatchText):
+            hits = self._with_all(self.tokens(m.text))
+        elif isinstance(m, MatchTextAny):
+            hits = set().union(*(self._postings.get(t, set()) for t in self.tokens(m.text)))
+        elif isinstance(m, MatchPhrase):
+            phrase = self.tokens(m.phrase)
+            hits = {o for o in self._with_all(phrase) if any(phrase_in(phrase, list(v)) for v in self._values[o])}
+        else:
+            return None
+        out = empty_mask(n)
+        if hits:
+            out[np.fromiter(hits, dtype=np.int64, count=len(hits))] = True
+        return out
+
+
+_KINDS: dict[PayloadType, type[FieldIndex]] = {
+    PayloadType.KEYWORD: KeywordIndex,
+    PayloadType.INTEGER: IntegerIndex,
+    PayloadType.FLOAT: FloatIndex,
+    PayloadType.BOOL: BoolIndex,
+    PayloadType.UUID: UuidIndex,
+    PayloadType.DATETIME: DatetimeIndex,
+    PayloadType.GEO: GeoIndex,
+    PayloadType.TEXT: TextIndex,
+}
+
+
+def make_field_index(key: str, spec: PayloadIndexSpec) -> FieldIndex:
+    return _KINDS[spec.type](key, spec)

@@ -1,0 +1,134 @@
+"""Reads that are not similarity search: retrieve, scroll, count, facet."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import date, datetime
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from vecbase.core.config import PayloadType
+from vecbase.core.datetimes import parse_micros, to_micros
+from vecbase.core.errors import BadRequestError
+from vecbase.core.filter import Filter
+from vecbase.core.ids import PointId, id_sort_key, try_normalize_id
+from vecbase.core.paths import values_at
+from vecbase.core.points import Record
+from vecbase.index.payload import NumericIndex
+from vecbase.query.model import Direction, FacetHit, OrderBy, ScrollRequest, WithPayload, WithVectors
+from vecbase.query.records import record
+from vecbase.segment.filtering import filter_mask
+from vecbase.segment.segment import Segment
+
+
+def locate(segments: Sequence[Segment], point_id: PointId) -> tuple[Segment, int] | None:
+    for seg in segments:
+        off = seg.live_offset(point_id)
+        if off is not None:
+            return seg, off
+    return None
+
+
+def retrieve(segments: Sequence[Segment], ids: Iterable[object], wp: WithPayload, wv: WithVectors) -> list[Record]:
+    out: list[Record] = []
+    seen: set[PointId] = set()
+    for raw in ids:
+        pid = try_normalize_id(raw)
+        if pid is None or pid in seen:
+            continue
+        seen.add(pid)
+        found = locate(segments, pid)
+        if found is not None:
+            out.append(record(found[0], found[1], wp, wv))
+    return out
+
+
+def count(segments: Sequence[Segment], flt: Filter | None) -> int:
+    return sum(int(filter_mask(seg, flt).sum()) for seg in segments)
+
+
+def scroll(segments: Sequence[Segment], req: ScrollRequest) -> tuple[list[Record], PointId | None]:
+    if req.order_by is not None:
+        return _scroll_by_value(segments, req, req.order_by), None
+    candidates: list[tuple[tuple[int, int], Segment, int]] = []
+    start = id_sort_key(req.offset) if req.offset is not None else None
+    for seg in segments:
+        for off in np.nonzero(filter_mask(seg, req.filter))[0].tolist():
+            key = id_sort_key(seg.ids[off])
+            if start is None or key >= start:
+                candidates.append((key, seg, off))
+    candidates.sort(key=lambda c: c[0])
+    page = candidates[: req.limit]
+    next_id = candidates[req.limit][1].ids[candidates[req.limit][2]] if len(candidates) > req.limit else None
+    return [record(seg, off, req.with_payload, req.with_vectors) for _, seg, off in page], next_id
+
+
+def _order_start(value: Any, kind: PayloadType) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        return to_micros(value)
+    if isinstance(value, str):
+        micros = parse_micros(value)
+        if micros is None:
+            raise BadRequestError(f"Invalid start_from value for order_by: {value!r}")
+        return micros
+    return value  # type: ignore[no-any-return]
+
+
+def _scroll_by_value(segments: Sequence[Segment], req: ScrollRequest, order: OrderBy) -> list[Record]:
+    rows: list[tuple[Any, Segment, int]] = []
+    kind: PayloadType | None = None
+    for seg in segments:
+        index = seg.field_indexes.get(order.key)
+        if not isinstance(index, NumericIndex):
+            raise BadRequestError(
+                f"Bad request: No range index for `order_by` key: `{order.key}`. Please create one to use"
+                " `order_by`. Check https://qdrant.tech/documentation/concepts/indexing/#payload-index to see"
+                " which payload schemas support Range conditions"
+            )
+        kind = index.spec.type
+        vals, offs = index.columns()
+        keep = filter_mask(seg, req.filter)[offs]
+        rows.extend((v, seg, o) for v, o in zip(vals[keep].tolist(), offs[keep].tolist()))
+    if kind is None:
+        return []
+    desc = order.direction is Direction.DESC
+    start = _order_start(order.start_from, kind)
+    if start is not None:
+        rows = [r for r in rows if (r[0] <= start if desc else r[0] >= start)]
+    rows.sort(key=lambda r: r[0], reverse=desc)
+    return [record(seg, off, req.with_payload, req.with_vectors, order_value=v) for v, seg, off in rows[: req.limit]]
+
+
+_TYPE_RANK = {bool: 0, int: 1, str: 2}
+
+
+def _facet_value(v: Any) -> Any | None:
+    if type(v) not in _TYPE_RANK:
+        return None
+    if isinstance(v, str):
+        try:
+            return str(uuid.UUID(v))
+        except ValueError:
+            return v
+    return v
+
+
+def facet(segments: Sequence[Segment], key: str, flt: Filter | None, limit: int) -> list[FacetHit]:
+    counts: Counter[tuple[int, Any]] = Counter()
+    for seg in segments:
+        mask = filter_mask(seg, flt)
+        index = seg.field_indexes.get(key)
+        indexed = index.facet(mask) if index is not None else None
+        if indexed is not None:
+            for v, c in indexed.items():
+                counts[(_TYPE_RANK[type(v)], v)] += c
+            continue
+        for off in np.nonzero(mask)[0].tolist():
+            distinct = {(_TYPE_RANK[type(fv)], fv) for v in values_at(seg.payloads[off], key) if (fv := _facet_value(v)) is not None}
+            counts.update(distinct)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [FacetHit(value=v, count=c) for (_, v), c in ranked]

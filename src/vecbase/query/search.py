@@ -1,0 +1,114 @@
+"""Nearest-neighbour search across segments (exact scan; the planner grows here)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.config import CollectionConfig, Distance, Modifier
+from vecbase.core.errors import BadRequestError
+from vecbase.core.points import ScoredPoint, SparseVector
+from vecbase.index.dense import max_sim_score, prepare_query, score_dense, top_k
+from vecbase.index.sparse import apply_idf, score_sparse
+from vecbase.query.model import SearchRequest
+from vecbase.query.records import scored
+from vecbase.segment.filtering import filter_mask
+from vecbase.segment.segment import Segment
+from vecbase.segment.vectors import DenseStore, ListStore
+
+F32 = npt.NDArray[np.float32]
+
+
+def _segment_scores(
+    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector
+) -> tuple[npt.NDArray[np.int64], F32]:
+    """Offsets of the candidates in one segment that pass the filter, with their scores."""
+    name = req.query.using
+    store = seg.vectors[name]
+    mask = filter_mask(seg, req.filter) & seg.has_vector_mask(name)
+    offsets = np.nonzero(mask)[0]
+    if offsets.shape[0] == 0:
+        return offsets, np.empty(0, dtype=np.float32)
+    if isinstance(query, SparseVector):
+        assert isinstance(store, ListStore)
+        scores = score_sparse(query, [store.items[o] for o in offsets])  # type: ignore[misc]
+        keep = np.isfinite(scores)
+        return offsets[keep], scores[keep]
+    vc = config.vectors[name]
+    if isinstance(store, DenseStore):
+        return offsets, score_dense(query, store.data[offsets], vc.distance)
+    scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)  # type: ignore[arg-type]
+    return offsets, scores
+
+
+def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[int]) -> tuple[dict[int, int], int]:
+    wanted = set(indices)
+    freq = dict.fromkeys(wanted, 0)
+    docs = 0
+    for seg in segments:
+        store = seg.vectors[name]
+        assert isinstance(store, ListStore)
+        live = seg.live_mask()
+        for off, v in enumerate(store.items[: seg.n]):
+            if v is None or not live[off]:
+                continue
+            docs += 1
+            assert isinstance(v, SparseVector)
+            for i in wanted.intersection(v.indices.tolist()):
+                freq[i] += 1
+    return freq, docs
+
+
+def prepared_query(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> F32 | SparseVector:
+    name, vector = req.query.using, req.query.vector
+    if name in config.sparse_vectors:
+        if not isinstance(vector, SparseVector):
+            raise BadRequestError(f"Vector `{name}` is sparse, a sparse query vector is expected")
+        if config.sparse_vectors[name].modifier is Modifier.IDF:
+            freq, docs = _document_frequencies(segments, name, vector.indices.tolist())
+            vector = apply_idf(vector, freq, docs)
+        return vector
+    if isinstance(vector, SparseVector):
+        raise BadRequestError(f"Vector `{name}` is dense, a sparse query vector was given")
+    vc = config.vectors[name]
+    if vc.multivector:
+        if vector.ndim == 1:
+            vector = vector[np.newaxis, :]
+        if vector.shape[1] != vc.size:
+            raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {vc.size}, got {vector.shape[1]}")
+        return np.stack([prepare_query(r, vc.distance) for r in vector]).astype(np.float32)
+    if vector.ndim != 1:
+        raise BadRequestError(f"Vector `{name}` is a single vector, a multivector query was given")
+    if vector.shape[0] != vc.size:
+        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {vc.size}, got {vector.shape[0]}")
+    return prepare_query(vector, vc.distance)
+
+
+def search(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> list[ScoredPoint]:
+    name = req.query.using
+    if name not in config.vectors and name not in config.sparse_vectors:
+        raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
+    query = prepared_query(segments, config, req)
+    smaller = name in config.vectors and config.vectors[name].distance in (Distance.EUCLID, Distance.MANHATTAN)
+    want = req.offset + req.limit
+    parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
+    for seg in segments:
+        offsets, scores = _segment_scores(seg, config, req, query)
+        if req.score_threshold is not None:
+            t = req.score_threshold
+            keep = scores < t if smaller else scores > t
+            offsets, scores = offsets[keep], scores[keep]
+        best = top_k(scores, want, smaller)
+        parts.append((seg, offsets[best], scores[best]))
+    if not parts:
+        return []
+    seg_idx = np.concatenate([np.full(p[1].shape[0], i) for i, p in enumerate(parts)])
+    offs = np.concatenate([p[1] for p in parts])
+    scores = np.concatenate([p[2] for p in parts])
+    order = top_k(scores, want, smaller)[req.offset :]
+    return [
+        scored(parts[int(seg_idx[j])][0], int(offs[j]), float(scores[j]), req.with_payload, req.with_vectors)
+        for j in order
+    ]

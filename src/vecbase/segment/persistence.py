@@ -1,0 +1,104 @@
+"""A segment's on-disk form: one directory of numpy arrays and JSON, written atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import orjson
+
+from vecbase.core.config import CollectionConfig, PayloadIndexSpec
+from vecbase.core.errors import StorageError
+from vecbase.core.points import SparseVector
+from vecbase.segment.segment import Segment
+from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
+from vecbase.storage.files import array_bytes, load_array, read_bytes, write_dir
+
+FORMAT_VERSION = 1
+
+
+def save_segment(segment: Segment, path: Path) -> None:
+    n = segment.n
+    names = list(segment.vectors)
+    files: dict[str, bytes] = {
+        "ids.json": orjson.dumps(segment.ids),
+        "payloads.json": orjson.dumps(segment.payloads),
+        "versions.npy": array_bytes(segment.versions[:n]),
+        "deleted.npy": array_bytes(segment.deleted[:n]),
+    }
+    for i, name in enumerate(names):
+        store = segment.vectors[name]
+        if isinstance(store, DenseStore):
+            files[f"v{i}.npy"] = array_bytes(store.data[:n])
+            files[f"v{i}_present.npy"] = array_bytes(store.present[:n])
+            continue
+        items = store.items[:n] + [None] * max(0, n - len(store.items))
+        present = np.array([v is not None for v in items], dtype=bool)
+        files[f"v{i}_present.npy"] = array_bytes(present)
+        lengths = np.array([_length(v) for v in items], dtype=np.int64)
+        files[f"v{i}_lengths.npy"] = array_bytes(lengths)
+        live = [v for v in items if v is not None]
+        if store.config is not None:  # multivector rows
+            dim = store.config.size
+            rows = np.concatenate(live).astype(np.float32) if live else np.zeros((0, dim), np.float32)
+            files[f"v{i}_rows.npy"] = array_bytes(rows)
+        else:
+            sparse = [v for v in live if isinstance(v, SparseVector)]
+            idx = np.concatenate([v.indices for v in sparse]) if sparse else np.zeros(0, np.uint32)
+            val = np.concatenate([v.values for v in sparse]) if sparse else np.zeros(0, np.float32)
+            files[f"v{i}_indices.npy"] = array_bytes(idx.astype(np.uint32))
+            files[f"v{i}_values.npy"] = array_bytes(val.astype(np.float32))
+    meta = {"format": FORMAT_VERSION, "version": segment.version, "points": n, "vectors": names}
+    files["meta.json"] = orjson.dumps(meta)
+    write_dir(path, files)
+
+
+def _length(v: Any) -> int:
+    if v is None:
+        return 0
+    if isinstance(v, SparseVector):
+        return int(v.indices.shape[0])
+    return int(v.shape[0])
+
+
+def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str, PayloadIndexSpec]) -> Segment:
+    meta = orjson.loads(read_bytes(path / "meta.json"))
+    if meta.get("format") != FORMAT_VERSION:
+        raise StorageError(f"Segment {path} has format {meta.get('format')}, this build reads {FORMAT_VERSION}")
+    segment = Segment(config, index_specs)
+    ids = orjson.loads(read_bytes(path / "ids.json"))
+    payloads = orjson.loads(read_bytes(path / "payloads.json"))
+    versions = np.array(load_array(path / "versions.npy"), dtype=np.int64)
+    deleted = np.array(load_array(path / "deleted.npy"), dtype=bool)
+    stores: dict[str, VectorStore] = {}
+    for i, name in enumerate(meta["vectors"]):
+        if name not in segment.vectors:
+            continue  # the vector was removed from the collection since
+        store = segment.vectors[name]
+        present = np.array(load_array(path / f"v{i}_present.npy"), dtype=bool)
+        if isinstance(store, DenseStore):
+            store.data = np.array(load_array(path / f"v{i}.npy"))
+            store.present = present
+        else:
+            store.items = _load_list(path, i, store, present)
+        stores[name] = store
+    segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]))
+    return segment
+
+
+def _load_list(path: Path, i: int, store: ListStore, present: np.ndarray[Any, Any]) -> list[Any]:
+    lengths = load_array(path / f"v{i}_lengths.npy")
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    items: list[Any] = []
+    if store.config is not None:
+        rows = load_array(path / f"v{i}_rows.npy")
+        for ok, s, e in zip(present, starts, ends):
+            items.append(np.array(rows[s:e], dtype=np.float32) if ok else None)
+    else:
+        idx = load_array(path / f"v{i}_indices.npy")
+        val = load_array(path / f"v{i}_values.npy")
+        for ok, s, e in zip(present, starts, ends):
+            items.append(SparseVector(np.array(idx[s:e], np.uint32), np.array(val[s:e], np.float32)) if ok else None)
+    return items

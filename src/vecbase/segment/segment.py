@@ -1,0 +1,234 @@
+"""The appendable segment: points addressed by offset, versioned per point."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.config import CollectionConfig, PayloadIndexSpec
+from vecbase.core.ids import PointId
+from vecbase.core.operations import (
+    ClearPayload,
+    DeletePayload,
+    DeletePoints,
+    DeleteVectors,
+    OverwritePayload,
+    PointOperation,
+    SetPayload,
+    UpdateVectors,
+    UpsertPoints,
+)
+from vecbase.core.paths import delete_at, set_at
+from vecbase.core.points import DenseColumn, Payload, VectorColumn, VectorValue
+from vecbase.index.payload import FieldIndex, make_field_index
+from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
+
+I64 = npt.NDArray[np.int64]
+
+
+class Segment:
+    def __init__(self, config: CollectionConfig, index_specs: Mapping[str, PayloadIndexSpec] | None = None) -> None:
+        self.config = config
+        self.ids: list[PointId] = []
+        self.offset_of: dict[PointId, int] = {}
+        self.payloads: list[Payload] = []
+        self.versions = np.zeros(64, dtype=np.int64)
+        self.deleted = np.zeros(64, dtype=bool)
+        self.vectors: dict[str, VectorStore] = {}
+        for name, vc in config.vectors.items():
+            self.vectors[name] = ListStore(vc) if vc.multivector else DenseStore(vc)
+        for name in config.sparse_vectors:
+            self.vectors[name] = ListStore(None)
+        self.field_indexes: dict[str, FieldIndex] = {}
+        for key, spec in (index_specs or {}).items():
+            self.create_field_index(key, spec)
+        self.version = 0
+
+    # -- sizes and lookups ------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def live_mask(self) -> npt.NDArray[np.bool_]:
+        return ~self.deleted[: self.n]
+
+    def live_count(self) -> int:
+        return int(self.n - self.deleted[: self.n].sum())
+
+    def live_offset(self, point_id: PointId) -> int | None:
+        off = self.offset_of.get(point_id)
+        if off is None or self.deleted[off]:
+            return None
+        return off
+
+    def has_point(self, point_id: PointId) -> bool:
+        return self.live_offset(point_id) is not None
+
+    def point_version(self, point_id: PointId) -> int | None:
+        off = self.offset_of.get(point_id)
+        return None if off is None else int(self.versions[off])
+
+    def vector(self, offset: int, name: str) -> VectorValue | None:
+        return self.vectors[name].get(offset)
+
+    def has_vector_mask(self, name: str) -> npt.NDArray[np.bool_]:
+        store = self.vectors.get(name)
+        if store is None:
+            return np.zeros(self.n, dtype=bool)
+        if isinstance(store, DenseStore):
+            return store.present[: self.n].copy()
+        return store.present_mask(self.n)
+
+    # -- writes ---------------------------------------------------------------------
+    def _reserve(self, n: int) -> None:
+        if n > self.versions.shape[0]:
+            cap = max(n, self.versions.shape[0] * 2)
+            self.versions = np.concatenate([self.versions, np.zeros(cap - self.versions.shape[0], np.int64)])
+            self.deleted = np.concatenate([self.deleted, np.zeros(cap - self.deleted.shape[0], bool)])
+        for store in self.vectors.values():
+            store.reserve(n)
+
+    def _fresh(self, op_num: int, ids: Iterable[PointId]) -> list[tuple[int, PointId]]:
+        """(position, id) of the ids this operation may change: alive, and not newer here."""
+        out = []
+        for i, pid in enumerate(ids):
+            off = self.offset_of.get(pid)
+            if off is not None and not self.deleted[off] and self.versions[off] < op_num:
+                out.append((i, pid))
+        return out
+
+    def apply(self, op_num: int, op: PointOperation) -> None:
+        """Apply a resolved operation; points already at ``op_num`` or newer are left alone."""
+        if isinstance(op, UpsertPoints):
+            self._upsert(op_num, op)
+        elif isinstance(op, DeletePoints):
+            for pid in op.ids:
+                off = self.offset_of.get(pid)
+                if off is not None and self.versions[off] < op_num:
+                    self._unindex(off)
+                    self.deleted[off] = True
+                    self.versions[off] = op_num
+        elif isinstance(op, SetPayload):
+            self._edit_payloads(op_num, op.ids, lambda p: set_at(p, op.key, op.payload))
+        elif isinstance(op, OverwritePayload):
+            self._edit_payloads(op_num, op.ids, lambda p: set_at({}, None, op.payload))
+        elif isinstance(op, DeletePayload):
+            self._edit_payloads(op_num, op.ids, lambda p: delete_at(p, list(op.keys)))
+        elif isinstance(op, ClearPayload):
+            self._edit_payloads(op_num, op.ids, lambda p: {})
+        elif isinstance(op, UpdateVectors):
+            fresh = self._fresh(op_num, op.ids)
+            for i, pid in fresh:
+                off = self.offset_of[pid]
+                self._put_vectors(off, i, op.vectors)
+                self.versions[off] = op_num
+        elif isinstance(op, DeleteVectors):
+            for _, pid in self._fresh(op_num, op.ids):
+                off = self.offset_of[pid]
+                for name in op.names:
+                    self.vectors[name].clear([off])
+                self.versions[off] = op_num
+        self.version = max(self.version, op_num)
+
+    def _upsert(self, op_num: int, op: UpsertPoints) -> None:
+        offsets = np.empty(len(op.ids), dtype=np.int64)
+        keep = np.ones(len(op.ids), dtype=bool)
+        for i, pid in enumerate(op.ids):
+            off = self.offset_of.get(pid)
+            if off is None:
+                off = self.n
+                self.offset_of[pid] = off
+                self.ids.append(pid)
+                self.payloads.append({})
+            elif self.versions[off] >= op_num:
+                keep[i] = False
+                continue
+            offsets[i] = off
+        self._reserve(self.n)
+        kept = offsets[keep]
+        self.versions[kept] = op_num
+        self.deleted[kept] = False
+        for name, store in self.vectors.items():
+            column = op.vectors.get(name)
+            if isinstance(store, DenseStore):
+                store.clear(kept)
+                if isinstance(column, DenseColumn):
+                    present = keep if column.present is None else keep & column.present
+                    store.put(offsets[present], column.data[present])
+            else:
+                store.clear(kept)
+                if column is not None:
+                    for i in np.nonzero(keep)[0]:
+                        value = column.get(int(i))
+                        if value is not None:
+                            store.put(int(offsets[i]), value)
+        for i in np.nonzero(keep)[0]:
+            off = int(offsets[i])
+            payload = op.payloads[i]
+            self._set_payload(off, dict(payload) if payload else {})
+
+    def _put_vectors(self, off: int, i: int, columns: Mapping[str, VectorColumn]) -> None:
+        for name, column in columns.items():
+            value = column.get(i)
+            if value is None:
+                continue
+            store = self.vectors[name]
+            if isinstance(store, DenseStore):
+                store.put(np.array([off]), np.asarray(value)[np.newaxis, :])
+            else:
+                store.put(off, value)
+
+    def _edit_payloads(self, op_num: int, ids: tuple[PointId, ...], edit: Callable[[Payload], Payload]) -> None:
+        for _, pid in self._fresh(op_num, ids):
+            off = self.offset_of[pid]
+            self._set_payload(off, edit(self.payloads[off]))
+            self.versions[off] = op_num
+
+    def _set_payload(self, off: int, payload: Payload) -> None:
+        self.payloads[off] = payload
+        for index in self.field_indexes.values():
+            index.set(off, payload)
+
+    def _unindex(self, off: int) -> None:
+        for index in self.field_indexes.values():
+            index.remove(off)
+
+    # -- payload indexes ------------------------------------------------------------
+    def create_field_index(self, key: str, spec: PayloadIndexSpec) -> None:
+        index = make_field_index(key, spec)
+        for off in range(self.n):
+            if not self.deleted[off]:
+                index.set(off, self.payloads[off])
+        self.field_indexes[key] = index
+
+    def delete_field_index(self, key: str) -> None:
+        self.field_indexes.pop(key, None)
+
+    # -- whole-segment state (persistence) ------------------------------------------
+    def restore(
+        self,
+        ids: list[PointId],
+        versions: I64,
+        deleted: npt.NDArray[np.bool_],
+        payloads: list[Payload],
+        stores: dict[str, VectorStore],
+        version: int,
+    ) -> None:
+        self.ids = ids
+        self.offset_of = {pid: i for i, pid in enumerate(ids)}
+        self.payloads = payloads
+        self.versions = versions
+        self.deleted = deleted
+        self.vectors.update(stores)
+        self.version = version
+        self._reserve(max(self.n, 1))
+        for key, index in list(self.field_indexes.items()):
+            self.create_field_index(key, index.spec)
+
+    def payload(self, offset: int) -> Payload:
+        return self.payloads[offset]
+
+    def stats(self) -> dict[str, Any]:
+        return {"points": self.live_count(), "offsets": self.n, "version": self.version}

@@ -1,0 +1,195 @@
+"""Generate the Qdrant wire models (pydantic) from the vendored OpenAPI specs.
+
+Usage (from the repository root):
+
+    python tools/gen_wire_models.py > src/vecbase/api/qdrant/models.py
+
+Schemas come from ``../shared/spec/qdrant/openapi.json`` (1.19); schemas that only the
+1.18 spec still describes (the legacy search/recommend/discover requests) are appended
+from ``../shared/spec/qdrant/v1.18.x/openapi.json``.
+
+Design choices, so the output is usable as a Python API and not only as a validator:
+- ``anyOf``/``oneOf`` become plain ``Union`` aliases (no RootModel wrappers), so a point
+  id stays an ``int`` or ``str`` after validation;
+- objects become ``BaseModel`` subclasses (``extra="forbid"`` where the spec closes them);
+- enums become ``str`` enums with UPPER_CASE member names;
+- Python keywords get a trailing underscore and keep the wire name as alias.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "openapi.json"
+LEGACY_SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "v1.18.x" / "openapi.json"
+
+PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool"}
+
+
+def ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def member_name(value: Any) -> str:
+    name = re.sub(r"[^0-9a-zA-Z]+", "_", str(value)).strip("_").upper()
+    return name if name and not name[0].isdigit() else f"V_{name}"
+
+
+class Generator:
+    def __init__(self, schemas: dict[str, Any]) -> None:
+        self.schemas = schemas
+        self.enums: list[str] = []
+        self.models: list[str] = []
+        self.aliases: dict[str, tuple[str, set[str]]] = {}
+
+    def type_of(self, schema: dict[str, Any], deps: set[str]) -> str:
+        if "$ref" in schema:
+            name = ref_name(schema["$ref"])
+            deps.add(name)
+            return name
+        for key in ("anyOf", "oneOf"):
+            if key in schema:
+                members: list[str] = []
+                nullable = False
+                for option in schema[key]:
+                    if set(option) <= {"nullable", "description"} and option.get("nullable"):
+                        nullable = True
+                        continue
+                    member = self.type_of(option, deps)
+                    if member not in members:
+                        members.append(member)
+                if nullable:
+                    members.append("None")
+                if len(members) == 1:
+                    return members[0]
+                return "Union[" + ", ".join(members) + "]"
+        if "allOf" in schema:
+            parts = [self.type_of(s, deps) for s in schema["allOf"]]
+            return parts[0] if len(parts) == 1 else "Any"
+        kind = schema.get("type")
+        base: str
+        if "enum" in schema and kind == "string" and len(schema["enum"]) == 1:
+            base = f"Literal[{schema['enum'][0]!r}]"
+        elif kind in PRIMITIVES:
+            base = PRIMITIVES[kind]
+        elif kind == "string":
+            fmt = schema.get("format")
+            base = "Union[datetime, date]" if fmt in ("date-time", "partial-date-time") else "str"
+        elif kind == "array":
+            base = "List[" + self.type_of(schema.get("items", {}), deps) + "]"
+        elif kind == "object" or "additionalProperties" in schema:
+            extra = schema.get("additionalProperties")
+            value = self.type_of(extra, deps) if isinstance(extra, dict) else "Any"
+            base = f"Dict[str, {value}]"
+        else:
+            base = "Any"
+        if schema.get("nullable"):
+            return f"Optional[{base}]"
+        return base
+
+    def emit(self, name: str, schema: dict[str, Any]) -> None:
+        kind = schema.get("type")
+        if "enum" in schema and kind == "string":
+            lines = [f"class {name}(str, Enum):"]
+            if schema.get("description"):
+                lines.append(f"    {json.dumps(schema['description'])}")
+            lines += [f"    {member_name(v)} = {v!r}" for v in schema["enum"]]
+            self.enums.append("\n".join(lines) + "\n")
+            return
+        if kind == "object" and "properties" in schema:
+            self.emit_model(name, schema)
+            return
+        deps: set[str] = set()
+        self.aliases[name] = (self.type_of(schema, deps), deps)
+
+    def emit_model(self, name: str, schema: dict[str, Any]) -> None:
+        closed = schema.get("additionalProperties") is False
+        bases = 'WireModel, extra="forbid"' if closed else "WireModel"
+        lines = [f"class {name}({bases}):"]
+        if schema.get("description"):
+            lines.append(f"    {json.dumps(schema['description'])}")
+        required = set(schema.get("required", []))
+        props: dict[str, Any] = schema["properties"]
+        if not props:
+            lines.append("    pass")
+        for wire_name, prop in props.items():
+            py_name = wire_name + "_" if keyword.iskeyword(wire_name) else wire_name
+            annotation = self.type_of(prop, set())
+            args = []
+            if wire_name not in required:
+                if "None" not in annotation and not annotation.startswith("Optional["):
+                    annotation = f"Optional[{annotation}]"
+                args.append("default=None")
+            else:
+                args.append("...")
+            if py_name != wire_name:
+                args.append(f"alias={wire_name!r}")
+            if prop.get("description"):
+                args.append(f"description={prop['description']!r}")
+            lines.append(f"    {py_name}: {annotation} = Field({', '.join(args)})")
+        self.models.append("\n".join(lines) + "\n")
+
+    def render(self) -> str:
+        for name, schema in self.schemas.items():
+            self.emit(name, schema)
+        ordered: list[str] = []
+        seen: set[str] = set()
+
+        def visit(alias: str) -> None:
+            if alias in seen:
+                return
+            seen.add(alias)
+            for dep in sorted(self.aliases[alias][1]):
+                if dep in self.aliases:
+                    visit(dep)
+            ordered.append(alias)
+
+        for alias in self.aliases:
+            visit(alias)
+        out = [HEADER]
+        out += self.enums
+        out += self.models
+        out += [f"{a} = {self.aliases[a][0]}" for a in ordered]
+        out.append("")
+        out.append(FOOTER)
+        return "\n\n".join(out[:-2]) + "\n\n" + "\n".join(out[-2:])
+
+
+HEADER = '''# Generated by tools/gen_wire_models.py from the Qdrant OpenAPI specs; do not edit.
+# Regenerate: python tools/gen_wire_models.py > src/vecbase/api/qdrant/models.py
+"""Qdrant wire models (pydantic), one class or alias per schema of the Qdrant REST spec."""
+# ruff: noqa
+# mypy: ignore-errors
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Dict, List, Literal, Optional, Union
+
+from pydantic import ConfigDict, Field
+
+from vecbase.api.qdrant.wire_base import WireModel
+'''
+
+FOOTER = """for _model in list(globals().values()):
+    if isinstance(_model, type) and issubclass(_model, WireModel) and _model is not WireModel:
+        _model.model_rebuild()
+"""
+
+
+def main() -> None:
+    schemas = dict(json.loads(SPEC.read_text())["components"]["schemas"])
+    legacy = json.loads(LEGACY_SPEC.read_text())["components"]["schemas"]
+    for name, schema in legacy.items():
+        schemas.setdefault(name, schema)
+    sys.stdout.write(Generator(schemas).render())
+
+
+if __name__ == "__main__":
+    main()
