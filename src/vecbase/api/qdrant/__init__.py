@@ -1,0 +1,1 @@
+"""The Qdrant dialect: wire models generated from Qdrant's OpenAPI spec and their conversion."""

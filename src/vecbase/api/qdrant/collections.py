@@ -1,0 +1,172 @@
+"""Qdrant wire collection parameters to the engine's configuration, and collection info back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any, Mapping
+
+from vecbase.api.qdrant import models as m
+from vecbase.core.config import (
+    DEFAULT_VECTOR,
+    CollectionConfig,
+    Datatype,
+    DenseVectorConfig,
+    Distance,
+    HnswConfig,
+    Modifier,
+    OptimizersConfig,
+    PayloadIndexSpec,
+    PayloadType,
+    SparseVectorConfig,
+    WalConfig,
+    apply_diff,
+)
+from vecbase.core.errors import ValidationError
+
+
+def _dump(model: Any) -> dict[str, Any] | None:
+    if model is None:
+        return None
+    if isinstance(model, dict):
+        return model
+    return model.model_dump(mode="json", exclude_none=True, by_alias=True)  # type: ignore[no-any-return]
+
+
+def dense_from_wire(p: m.VectorParams) -> DenseVectorConfig:
+    if p.multivector_config is not None and p.multivector_config.comparator != m.MultiVectorComparator.MAX_SIM:
+        raise ValidationError(f"Unsupported multivector comparator {p.multivector_config.comparator}")
+    datatype = Datatype(p.datatype.value) if p.datatype is not None else Datatype.FLOAT32
+    return DenseVectorConfig(
+        size=p.size,
+        distance=Distance(p.distance.value),
+        datatype=datatype,
+        multivector=p.multivector_config is not None,
+        on_disk=p.on_disk,
+        hnsw=_dump(p.hnsw_config),
+        quantization=_dump(p.quantization_config),
+    )
+
+
+def vectors_from_wire(vectors: Any) -> dict[str, DenseVectorConfig]:
+    if vectors is None:
+        return {}
+    if isinstance(vectors, m.VectorParams):
+        return {DEFAULT_VECTOR: dense_from_wire(vectors)}
+    return {name: dense_from_wire(p) for name, p in vectors.items()}
+
+
+def sparse_from_wire(sparse: Mapping[str, m.SparseVectorParams] | None) -> dict[str, SparseVectorConfig]:
+    out = {}
+    for name, p in (sparse or {}).items():
+        modifier = Modifier(p.modifier.value) if p.modifier is not None else Modifier.NONE
+        out[name] = SparseVectorConfig(modifier=modifier, index=_dump(p.index))
+    return out
+
+
+def config_from_wire(
+    vectors_config: Any,
+    sparse_vectors_config: Mapping[str, m.SparseVectorParams] | None = None,
+    hnsw_config: m.HnswConfigDiff | None = None,
+    optimizers_config: m.OptimizersConfigDiff | None = None,
+    wal_config: m.WalConfigDiff | None = None,
+    quantization_config: Any = None,
+    on_disk_payload: bool | None = None,
+    shard_number: int | None = None,
+    replication_factor: int | None = None,
+    write_consistency_factor: int | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> CollectionConfig:
+    vectors = vectors_from_wire(vectors_config)
+    sparse = sparse_from_wire(sparse_vectors_config)
+    clash = set(vectors) & set(sparse)
+    if clash:
+        raise ValidationError(f"Vector names {sorted(clash)} are used by both dense and sparse vectors")
+    return CollectionConfig(
+        vectors=vectors,
+        sparse_vectors=sparse,
+        hnsw=apply_diff(HnswConfig(), _dump(hnsw_config)),
+        optimizers=apply_diff(OptimizersConfig(), _optimizers_diff(optimizers_config)),
+        wal=apply_diff(WalConfig(), _dump(wal_config)),
+        quantization=_dump(quantization_config),
+        on_disk_payload=True if on_disk_payload is None else on_disk_payload,
+        shard_number=shard_number or 1,
+        replication_factor=replication_factor or 1,
+        write_consistency_factor=write_consistency_factor or 1,
+        metadata=dict(metadata) if metadata else None,
+    )
+
+
+def _optimizers_diff(diff: m.OptimizersConfigDiff | None) -> dict[str, Any] | None:
+    data = _dump(diff)
+    if data is None:
+        return None
+    data.pop("prevent_unoptimized", None)
+    if data.get("max_optimization_threads") == "auto":
+        data["max_optimization_threads"] = None
+    return data
+
+
+def _vector_params_out(v: DenseVectorConfig) -> m.VectorParams:
+    return m.VectorParams(
+        size=v.size,
+        distance=m.Distance(v.distance.value),
+        hnsw_config=m.HnswConfigDiff(**v.hnsw) if v.hnsw else None,
+        quantization_config=v.quantization,  # type: ignore[arg-type]
+        on_disk=v.on_disk,
+        datatype=m.Datatype(v.datatype.value) if v.datatype is not Datatype.FLOAT32 else None,
+        multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM) if v.multivector else None,
+    )
+
+
+def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
+    vectors: Any
+    if c.unnamed and len(c.vectors) == 1:
+        vectors = _vector_params_out(c.vectors[DEFAULT_VECTOR])
+    else:
+        vectors = {k: _vector_params_out(v) for k, v in c.vectors.items()}
+    sparse = {
+        k: m.SparseVectorParams(
+            index=m.SparseIndexParams(**v.index) if v.index else None,
+            modifier=m.Modifier(v.modifier.value) if v.modifier is not Modifier.NONE else None,
+        )
+        for k, v in c.sparse_vectors.items()
+    }
+    return m.CollectionConfig(
+        params=m.CollectionParams(
+            vectors=vectors,
+            shard_number=c.shard_number,
+            replication_factor=c.replication_factor,
+            write_consistency_factor=c.write_consistency_factor,
+            on_disk_payload=c.on_disk_payload,
+            sparse_vectors=sparse or None,
+        ),
+        hnsw_config=m.HnswConfig(**asdict(c.hnsw)),
+        optimizer_config=m.OptimizersConfig(**asdict(c.optimizers)),
+        wal_config=m.WalConfig(**asdict(c.wal)),
+        quantization_config=c.quantization,  # type: ignore[arg-type]
+        metadata=dict(c.metadata) if c.metadata else None,
+    )
+
+
+def index_spec_from_wire(field_schema: Any) -> PayloadIndexSpec:
+    if field_schema is None:
+        raise ValidationError("Validation error: field_schema is required to create a payload index")
+    if isinstance(field_schema, str | m.PayloadSchemaType):
+        value = field_schema.value if isinstance(field_schema, m.PayloadSchemaType) else field_schema
+        try:
+            return PayloadIndexSpec(PayloadType(value))
+        except ValueError:
+            raise ValidationError(f"Validation error: unknown payload schema type {value!r}") from None
+    params = _dump(field_schema) or {}
+    kind = params.pop("type", None)
+    try:
+        return PayloadIndexSpec(PayloadType(kind.value if hasattr(kind, "value") else kind), params)
+    except ValueError:
+        raise ValidationError(f"Validation error: unknown payload schema type {kind!r}") from None
+
+
+def index_info_to_wire(spec: PayloadIndexSpec, points: int) -> m.PayloadIndexInfo:
+    params: Any = None
+    if spec.params:
+        params = {"type": spec.type.value, **spec.params}
+    return m.PayloadIndexInfo(data_type=m.PayloadSchemaType(spec.type.value), params=params, points=points)

@@ -1,0 +1,220 @@
+"""Qdrant wire points and vectors to engine columns, and engine results back to wire models."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import orjson
+
+from vecbase.api.qdrant import models as m
+from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
+from vecbase.core.errors import BadRequestError
+from vecbase.core.ids import PointId, normalize_id
+from vecbase.core.operations import UpdateVectors, UpsertPoints
+from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredPoint, SparseVector, VectorColumn
+from vecbase.query.model import WithPayload, WithVectors
+
+
+def sparse_from_wire(v: m.SparseVector) -> SparseVector:
+    if len(v.indices) != len(v.values):
+        raise BadRequestError("Validation error: sparse vector indices and values must have the same length")
+    idx = np.asarray(v.indices, dtype=np.int64)
+    if idx.size and (idx.min() < 0 or idx.max() > 0xFFFFFFFF):
+        raise BadRequestError("Validation error: sparse vector indices must be u32")
+    order = np.argsort(idx, kind="stable")
+    idx = idx[order]
+    if idx.size > 1 and (np.diff(idx) == 0).any():
+        raise BadRequestError("Validation error: sparse vector indices must be unique")
+    return SparseVector(idx.astype(np.uint32), np.asarray(v.values, dtype=np.float32)[order])
+
+
+def _point_id(raw: Any) -> PointId:
+    try:
+        return normalize_id(raw)
+    except ValueError as e:
+        raise BadRequestError(f"Validation error: {e}") from None
+
+
+def _named(vector: Any) -> dict[str, Any]:
+    """A point's vector struct as a name -> value mapping."""
+    if isinstance(vector, dict):
+        return vector
+    return {DEFAULT_VECTOR: vector}
+
+
+def _columns(config: CollectionConfig, per_point: Sequence[Mapping[str, Any]]) -> dict[str, VectorColumn]:
+    n = len(per_point)
+    names: set[str] = set()
+    for vs in per_point:
+        names.update(vs)
+    out: dict[str, VectorColumn] = {}
+    for name in names:
+        if name in config.sparse_vectors:
+            out[name] = ListColumn(tuple(_sparse_value(name, vs.get(name)) for vs in per_point))
+            continue
+        vc = config.vectors.get(name)
+        if vc is None:
+            raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
+        if vc.multivector:
+            out[name] = ListColumn(tuple(_multi_value(vs.get(name)) for vs in per_point))
+            continue
+        values = [vs.get(name) for vs in per_point]
+        present = np.array([v is not None for v in values], dtype=bool)
+        rows = [v for v in values if v is not None]
+        if rows and isinstance(rows[0], m.SparseVector) or any(isinstance(r, m.SparseVector) for r in rows):
+            raise BadRequestError(f"Wrong input: Conversion between sparse and regular vectors failed: {name}")
+        try:
+            data = np.asarray(rows, dtype=np.float32) if rows else np.zeros((0, vc.size), np.float32)
+        except ValueError:
+            raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {vc.size}") from None
+        if data.ndim != 2:
+            raise BadRequestError(f"Wrong input: Vector `{name}` is a dense vector of dim {vc.size}")
+        if present.all():
+            out[name] = DenseColumn(data)
+        else:
+            full = np.zeros((n, data.shape[1]), dtype=np.float32)
+            full[present] = data
+            out[name] = DenseColumn(full, present)
+    return out
+
+
+def _sparse_value(name: str, v: Any) -> SparseVector | None:
+    if v is None:
+        return None
+    if isinstance(v, m.SparseVector):
+        return sparse_from_wire(v)
+    if isinstance(v, dict):
+        return sparse_from_wire(m.SparseVector(**v))
+    raise BadRequestError(f"Wrong input: Conversion between sparse and regular vectors failed: {name}")
+
+
+def _multi_value(v: Any) -> np.ndarray[Any, Any] | None:
+    if v is None:
+        return None
+    try:
+        arr = np.asarray(v, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise BadRequestError("Wrong input: malformed multivector") from None
+    if arr.ndim == 1:
+        arr = arr[np.newaxis, :]
+    return arr
+
+
+def _payload(p: Any) -> Payload | None:
+    if p is None:
+        return None
+    if not isinstance(p, dict):
+        raise BadRequestError("Validation error: payload must be a JSON object")
+    try:
+        return orjson.loads(orjson.dumps(p, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))  # type: ignore[no-any-return]
+    except TypeError as e:
+        raise BadRequestError(f"Validation error: payload is not JSON: {e}") from None
+
+
+def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
+    """``points``: a list of PointStruct or a Batch (columnar)."""
+    if isinstance(points, m.Batch):
+        ids = tuple(_point_id(i) for i in points.ids)
+        n = len(ids)
+        payloads = tuple(_payload(p) for p in points.payloads) if points.payloads is not None else (None,) * n
+        if len(payloads) != n:
+            raise BadRequestError("Validation error: batch payloads and ids differ in length")
+        vecs = points.vectors
+        if isinstance(vecs, dict):
+            per_point = [{k: v[i] for k, v in vecs.items() if len(v) > i} for i in range(n)]
+            if any(len(v) != n for v in vecs.values()):
+                raise BadRequestError("Validation error: batch vectors and ids differ in length")
+        else:
+            if len(vecs) != n:
+                raise BadRequestError("Validation error: batch vectors and ids differ in length")
+            per_point = [{DEFAULT_VECTOR: v} for v in vecs]
+    else:
+        pts = list(points)
+        for p in pts:
+            if not isinstance(p, m.PointStruct):
+                raise BadRequestError("Validation error: points must be PointStruct")
+        ids = tuple(_point_id(p.id) for p in pts)
+        payloads = tuple(_payload(p.payload) for p in pts)
+        per_point = [_named(p.vector) for p in pts]
+    # the last occurrence of a repeated id wins, as in Qdrant
+    last = {pid: i for i, pid in enumerate(ids)}
+    if len(last) != len(ids):
+        keep = sorted(last.values())
+        ids = tuple(ids[i] for i in keep)
+        payloads = tuple(payloads[i] for i in keep)
+        per_point = [per_point[i] for i in keep]
+    return UpsertPoints(ids, _columns(config, per_point), payloads)
+
+
+def update_vectors_from_wire(config: CollectionConfig, points: Sequence[m.PointVectors]) -> UpdateVectors:
+    ids = tuple(_point_id(p.id) for p in points)
+    per_point = [_named(p.vector) for p in points]
+    for vs in per_point:
+        if not vs:
+            raise BadRequestError("Validation error: no vectors to update")
+    return UpdateVectors(ids, _columns(config, per_point))
+
+
+def with_payload_from_wire(value: Any) -> WithPayload:
+    if value is None or value is True:
+        return WithPayload(True)
+    if value is False:
+        return WithPayload(False)
+    if isinstance(value, list):
+        return WithPayload(True, include=tuple(value))
+    if isinstance(value, m.PayloadSelectorInclude):
+        return WithPayload(True, include=tuple(value.include))
+    if isinstance(value, m.PayloadSelectorExclude):
+        return WithPayload(True, exclude=tuple(value.exclude))
+    raise BadRequestError(f"Validation error: invalid with_payload {value!r}")
+
+
+def with_vectors_from_wire(value: Any) -> WithVectors:
+    if value is None or value is False:
+        return WithVectors(False)
+    if value is True:
+        return WithVectors(True)
+    if isinstance(value, list):
+        return WithVectors(True, tuple(value))
+    raise BadRequestError(f"Validation error: invalid with_vector {value!r}")
+
+
+def _vector_out(value: Any) -> Any:
+    if isinstance(value, SparseVector):
+        return m.SparseVector(indices=value.indices.tolist(), values=value.values.tolist())
+    return value.tolist()
+
+
+def vectors_to_wire(config: CollectionConfig, vectors: Mapping[str, Any] | None) -> Any:
+    if vectors is None:
+        return None
+    if config.unnamed and not config.sparse_vectors and len(config.vectors) == 1:
+        v = vectors.get(DEFAULT_VECTOR)
+        return _vector_out(v) if v is not None else {}
+    return {k: _vector_out(v) for k, v in vectors.items()}
+
+
+def _copy_payload(p: Payload | None) -> Payload | None:
+    # results must not alias the stored payloads: callers may mutate what they get
+    return None if p is None else orjson.loads(orjson.dumps(p))  # type: ignore[no-any-return]
+
+
+def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
+    return m.Record(
+        id=r.id,
+        payload=_copy_payload(r.payload),
+        vector=vectors_to_wire(config, r.vectors),
+        order_value=r.order_value,
+    )
+
+
+def scored_to_wire(config: CollectionConfig, p: ScoredPoint) -> m.ScoredPoint:
+    return m.ScoredPoint(
+        id=p.id,
+        version=p.version,
+        score=p.score,
+        payload=_copy_payload(p.payload),
+        vector=vectors_to_wire(config, p.vectors),
+        order_value=p.order_value,
+    )
