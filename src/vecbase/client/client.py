@@ -232,7 +232,12 @@ class Client:
         return _done(col.upsert(op, wait=wait, update_filter=convert_filter(update_filter), mode=mode))
 
     def upload_points(
-        self, collection_name: str, points: Iterable[m.PointStruct], batch_size: int = 64, wait: bool = False, **kwargs: Any
+        self,
+        collection_name: str,
+        points: Iterable[m.PointStruct],
+        batch_size: int = 64,
+        wait: bool = False,
+        **kwargs: Any,
     ) -> None:
         batch: list[m.PointStruct] = []
         for p in points:
@@ -270,7 +275,13 @@ class Client:
         return _done(self._col(collection_name).delete(_selector(points_selector), wait=wait))
 
     def set_payload(
-        self, collection_name: str, payload: dict[str, Any], points: Any, key: str | None = None, wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        payload: dict[str, Any],
+        points: Any,
+        key: str | None = None,
+        wait: bool = True,
+        **kwargs: Any,
     ) -> m.UpdateResult:
         return _done(self._col(collection_name).set_payload(_selector(points), _json(payload), key, wait=wait))
 
@@ -284,7 +295,9 @@ class Client:
     ) -> m.UpdateResult:
         return _done(self._col(collection_name).delete_payload(_selector(points), list(keys), wait=wait))
 
-    def clear_payload(self, collection_name: str, points_selector: Any, wait: bool = True, **kwargs: Any) -> m.UpdateResult:
+    def clear_payload(
+        self, collection_name: str, points_selector: Any, wait: bool = True, **kwargs: Any
+    ) -> m.UpdateResult:
         return _done(self._col(collection_name).clear_payload(_selector(points_selector), wait=wait))
 
     def update_vectors(
@@ -334,17 +347,30 @@ class Client:
 
     # -- payload indexes --------------------------------------------------------------
     def create_payload_index(
-        self, collection_name: str, field_name: str, field_schema: Any = None, field_type: Any = None, wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        field_name: str,
+        field_schema: Any = None,
+        field_type: Any = None,
+        wait: bool = True,
+        **kwargs: Any,
     ) -> m.UpdateResult:
         spec = index_spec_from_wire(field_schema if field_schema is not None else field_type)
         return _done(self._col(collection_name).create_field_index(field_name, spec))
 
-    def delete_payload_index(self, collection_name: str, field_name: str, wait: bool = True, **kwargs: Any) -> m.UpdateResult:
+    def delete_payload_index(
+        self, collection_name: str, field_name: str, wait: bool = True, **kwargs: Any
+    ) -> m.UpdateResult:
         return _done(self._col(collection_name).delete_field_index(field_name))
 
     # -- points: reads ----------------------------------------------------------------
     def retrieve(
-        self, collection_name: str, ids: Sequence[Any], with_payload: Any = True, with_vectors: Any = False, **kwargs: Any
+        self,
+        collection_name: str,
+        ids: Sequence[Any],
+        with_payload: Any = True,
+        with_vectors: Any = False,
+        **kwargs: Any,
     ) -> list[m.Record]:
         col = self._col(collection_name)
         records = col.retrieve(list(ids), with_payload_from_wire(with_payload), with_vectors_from_wire(with_vectors))
@@ -382,11 +408,19 @@ class Client:
         records, next_id = col.scroll(req)
         return [record_to_wire(col.config, r) for r in records], next_id
 
-    def count(self, collection_name: str, count_filter: m.Filter | None = None, exact: bool = True, **kwargs: Any) -> m.CountResult:
+    def count(
+        self, collection_name: str, count_filter: m.Filter | None = None, exact: bool = True, **kwargs: Any
+    ) -> m.CountResult:
         return m.CountResult(count=self._col(collection_name).count(convert_filter(count_filter)))
 
     def facet(
-        self, collection_name: str, key: str, facet_filter: m.Filter | None = None, limit: int = 10, exact: bool = False, **kwargs: Any
+        self,
+        collection_name: str,
+        key: str,
+        facet_filter: m.Filter | None = None,
+        limit: int = 10,
+        exact: bool = False,
+        **kwargs: Any,
     ) -> m.FacetResponse:
         hits = self._col(collection_name).facet(key, convert_filter(facet_filter), _limit(limit))
         return m.FacetResponse(hits=[m.FacetValueHit(value=h.value, count=h.count) for h in hits])

@@ -106,10 +106,11 @@ def as_geo_point(value: Any) -> tuple[float, float] | None:
     if not isinstance(value, dict):
         return None
     lat, lon = value.get("lat"), value.get("lon")
-    for c in (lat, lon):
-        if type(c) not in (int, float) or not np.isfinite(c):
-            return None
-    return float(lat), float(lon)  # type: ignore[arg-type]
+    if not isinstance(lat, (int, float)) or not isinstance(lon, (int, float)):
+        return None
+    if isinstance(lat, bool) or isinstance(lon, bool) or not (np.isfinite(lat) and np.isfinite(lon)):
+        return None
+    return float(lat), float(lon)
 
 
 def check_geo(geo: GeoBoundingBox | GeoRadius | GeoPolygon, value: Any) -> bool:

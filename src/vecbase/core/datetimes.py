@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RE = re.compile(
     r"\s*(\d{4})-(\d{2})-(\d{2})"
     r"(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
@@ -23,7 +23,7 @@ def parse_datetime(text: str) -> datetime | None:
     if hh is None and tz is not None:
         return None
     micros = int((frac or "0")[:6].ljust(6, "0"))
-    offset = timezone.utc
+    offset = UTC
     if tz and tz not in ("Z", "z", "UTC"):
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")
@@ -39,9 +39,9 @@ def parse_datetime(text: str) -> datetime | None:
 
 def to_micros(value: datetime | date) -> int:
     if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+        value = datetime(value.year, value.month, value.day, tzinfo=UTC)
     elif value.utcoffset() is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     delta = value - _EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 

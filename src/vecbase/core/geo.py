@@ -16,11 +16,12 @@ def haversine(lat: F64, lon: F64, center: GeoPoint) -> F64:
     lat1, lon1 = np.radians(lat), np.radians(lon)
     lat2, lon2 = np.radians(center.lat), np.radians(center.lon)
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))  # type: ignore[no-any-return]
+    dist: F64 = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return dist
 
 
 def in_radius(lat: F64, lon: F64, geo: GeoRadius) -> Mask:
-    return haversine(lat, lon, geo.center) < geo.radius  # type: ignore[no-any-return]
+    return haversine(lat, lon, geo.center) < geo.radius
 
 
 def in_box(lat: F64, lon: F64, geo: GeoBoundingBox) -> Mask:
@@ -29,7 +30,8 @@ def in_box(lat: F64, lon: F64, geo: GeoBoundingBox) -> Mask:
         lon_ok = (lon > tl.lon) | (lon < br.lon)
     else:
         lon_ok = (lon > tl.lon) & (lon < br.lon)
-    return lon_ok & (lat < tl.lat) & (lat > br.lat)  # type: ignore[no-any-return]
+    result: Mask = lon_ok & (lat < tl.lat) & (lat > br.lat)
+    return result
 
 
 def _in_ring(lat: F64, lon: F64, ring: tuple[GeoPoint, ...], boundary_inside: bool) -> Mask:

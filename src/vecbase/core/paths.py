@@ -188,7 +188,9 @@ _ALL = True
 def _tree(paths: tuple[str, ...]) -> dict[Any, Any]:
     tree: dict[Any, Any] = {}
     for path in paths:
-        parts = [p.name if isinstance(p, Key) else (p.index if isinstance(p, Index) else None) for p in parse_path(path)]
+        parts = [
+            p.name if isinstance(p, Key) else (p.index if isinstance(p, Index) else None) for p in parse_path(path)
+        ]
         node: Any = tree
         for part in parts[:-1]:
             if node is _ALL:

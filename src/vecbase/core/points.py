@@ -45,7 +45,8 @@ class DenseColumn:
     def get(self, i: int) -> FloatArray | None:
         if self.present is not None and not self.present[i]:
             return None
-        return self.data[i]
+        row: FloatArray = self.data[i]
+        return row
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -165,7 +165,9 @@ class Collection:
                 raise BadRequestError(str(e)) from None
         return tuple(dict.fromkeys(ids))
 
-    def _write_existing(self, selector: PointSelector, make: Callable[[tuple[PointId, ...]], PointOperation], wait: bool) -> int:
+    def _write_existing(
+        self, selector: PointSelector, make: Callable[[tuple[PointId, ...]], PointOperation], wait: bool
+    ) -> int:
         """Apply to the selected points that exist; then 404 on the first missing id, as Qdrant."""
         with self.lock:
             ids = self._resolve(selector)
@@ -175,7 +177,9 @@ class Collection:
                 raise PointNotFoundError(missing)
             return op_num
 
-    def upsert(self, op: UpsertPoints, *, wait: bool = True, update_filter: Filter | None = None, mode: str = "upsert") -> int:
+    def upsert(
+        self, op: UpsertPoints, *, wait: bool = True, update_filter: Filter | None = None, mode: str = "upsert"
+    ) -> int:
         check_vectors(self.config, op.vectors, len(op.ids))
         with self.lock:
             keep = self._upsert_keep(op.ids, update_filter, mode)
@@ -304,4 +308,6 @@ def _take(op: UpsertPoints, keep: list[int]) -> UpsertPoints:
             vectors[name] = DenseColumn(col.data[idx], None if col.present is None else col.present[idx])
         else:
             vectors[name] = ListColumn(tuple(col.values[i] for i in keep))  # type: ignore[assignment]
-    return replace(op, ids=tuple(op.ids[i] for i in keep), vectors=vectors, payloads=tuple(op.payloads[i] for i in keep))
+    return replace(
+        op, ids=tuple(op.ids[i] for i in keep), vectors=vectors, payloads=tuple(op.payloads[i] for i in keep)
+    )

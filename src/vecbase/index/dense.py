@@ -27,24 +27,22 @@ def prepare_query(query: F32, distance: Distance) -> F32:
     return normalize(query) if distance is Distance.COSINE else query
 
 
-def score_dense(query: F32, vectors: npt.NDArray[np.generic], distance: Distance) -> F32:
-    """Scores of ``vectors`` (n, dim) against one prepared query (dim,)."""
-    if vectors.dtype != np.float32:
-        vectors = vectors.astype(np.float32)
+def score_dense(query: F32, stored: npt.NDArray[np.generic], distance: Distance) -> F32:
+    """Scores of ``stored`` vectors (n, dim) against one prepared query (dim,)."""
+    vectors: F32 = stored.astype(np.float32, copy=False)
     if distance in (Distance.COSINE, Distance.DOT):
-        return vectors @ query  # type: ignore[no-any-return]
+        return vectors @ query
     diff = vectors - query
     if distance is Distance.EUCLID:
         return np.sqrt(np.einsum("ij,ij->i", diff, diff))  # type: ignore[no-any-return]
     return np.abs(diff).sum(axis=1, dtype=np.float32)  # type: ignore[no-any-return]
 
 
-def similarity(query: F32, vectors: npt.NDArray[np.generic], distance: Distance) -> F32:
+def similarity(query: F32, stored: npt.NDArray[np.generic], distance: Distance) -> F32:
     """Bigger-is-better form of the score (negated squared/abs distance for Euclid/Manhattan)."""
-    if vectors.dtype != np.float32:
-        vectors = vectors.astype(np.float32)
+    vectors: F32 = stored.astype(np.float32, copy=False)
     if distance in (Distance.COSINE, Distance.DOT):
-        return vectors @ query  # type: ignore[no-any-return]
+        return vectors @ query
     diff = vectors - query
     if distance is Distance.EUCLID:
         return -np.einsum("...j,...j->...", diff, diff)  # type: ignore[no-any-return]
@@ -82,5 +80,5 @@ def top_k(scores: F32, k: int, smaller_is_better: bool) -> npt.NDArray[np.intp]:
     key = scores if smaller_is_better else -scores
     if k < n:
         part = np.argpartition(key, k - 1)[:k]
-        return part[np.argsort(key[part], kind="stable")]  # type: ignore[no-any-return]
-    return np.argsort(key, kind="stable")  # type: ignore[no-any-return]
+        return part[np.argsort(key[part], kind="stable")]
+    return np.argsort(key, kind="stable")

@@ -16,6 +16,7 @@ from typing import Any, Hashable
 import numpy as np
 import numpy.typing as npt
 
+from vecbase.core.conditions import Mask, as_geo_point, empty_mask, micros_bounds, phrase_in
 from vecbase.core.config import PayloadIndexSpec, PayloadType
 from vecbase.core.datetimes import parse_micros
 from vecbase.core.filter import (
@@ -35,7 +36,6 @@ from vecbase.core.filter import (
 from vecbase.core.geo import geo_mask
 from vecbase.core.paths import values_at
 from vecbase.core.text import word_tokens
-from vecbase.core.conditions import Mask, as_geo_point, empty_mask, micros_bounds, phrase_in
 
 I64 = npt.NDArray[np.int64]
 

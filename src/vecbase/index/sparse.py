@@ -38,7 +38,5 @@ def idf(document_frequency: int, documents: int) -> float:
 
 
 def apply_idf(query: SparseVector, frequencies: dict[int, int], documents: int) -> SparseVector:
-    weights = np.array(
-        [idf(frequencies.get(int(i), 0), documents) for i in query.indices.tolist()], dtype=np.float32
-    )
+    weights = np.array([idf(frequencies.get(int(i), 0), documents) for i in query.indices.tolist()], dtype=np.float32)
     return SparseVector(indices=query.indices, values=(query.values * weights).astype(np.float32))

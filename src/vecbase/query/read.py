@@ -128,7 +128,11 @@ def facet(segments: Sequence[Segment], key: str, flt: Filter | None, limit: int)
                 counts[(_TYPE_RANK[type(v)], v)] += c
             continue
         for off in np.nonzero(mask)[0].tolist():
-            distinct = {(_TYPE_RANK[type(fv)], fv) for v in values_at(seg.payloads[off], key) if (fv := _facet_value(v)) is not None}
+            distinct = {
+                (_TYPE_RANK[type(fv)], fv)
+                for v in values_at(seg.payloads[off], key)
+                if (fv := _facet_value(v)) is not None
+            }
             counts.update(distinct)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     return [FacetHit(value=v, count=c) for (_, v), c in ranked]

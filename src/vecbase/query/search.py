@@ -77,7 +77,9 @@ def prepared_query(segments: Sequence[Segment], config: CollectionConfig, req: S
         if vector.ndim == 1:
             vector = vector[np.newaxis, :]
         if vector.shape[1] != vc.size:
-            raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {vc.size}, got {vector.shape[1]}")
+            raise BadRequestError(
+                f"Wrong input: Vector dimension error: expected dim: {vc.size}, got {vector.shape[1]}"
+            )
         return np.stack([prepare_query(r, vc.distance) for r in vector]).astype(np.float32)
     if vector.ndim != 1:
         raise BadRequestError(f"Vector `{name}` is a single vector, a multivector query was given")

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from vecbase.core.conditions import Mask, check_field
 from vecbase.core.filter import (
@@ -81,12 +82,13 @@ def _condition(seg: Segment, cond: Condition) -> Mask:
     if isinstance(cond, HasVector):
         return seg.has_vector_mask(cond.name)
     if isinstance(cond, Slice):
-        return slice_of(seg, cond.total) == cond.index
+        in_slice: Mask = slice_of(seg, cond.total) == cond.index
+        return in_slice
     assert isinstance(cond, Nested)
     return np.fromiter((nested_match(cond, p) for p in seg.payloads), dtype=bool, count=n)
 
 
-def slice_of(seg: Segment, total: int) -> np.ndarray[Any, np.dtype[np.uint64]]:
+def slice_of(seg: Segment, total: int) -> npt.NDArray[np.uint64]:
     """Slice number of every offset: SipHash-2-4 of the canonical id bytes, modulo total."""
     n = seg.n
     hashes = np.zeros(n, dtype=np.uint64)
@@ -98,7 +100,8 @@ def slice_of(seg: Segment, total: int) -> np.ndarray[Any, np.dtype[np.uint64]]:
         raw = b"".join(uuid.UUID(str(i)).bytes for i in seg.ids if not isinstance(i, int))
         words = np.frombuffer(raw, dtype="<u8").reshape(-1, 2)
         hashes[~is_int] = hash_uuid_ids(words[:, 0].copy(), words[:, 1].copy())
-    return hashes % np.uint64(total)  # type: ignore[no-any-return]
+    result: npt.NDArray[np.uint64] = hashes % np.uint64(total)
+    return result
 
 
 def nested_match(cond: Nested, payload: dict[str, Any]) -> bool:

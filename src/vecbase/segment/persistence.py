@@ -41,7 +41,8 @@ def save_segment(segment: Segment, path: Path) -> None:
         live = [v for v in items if v is not None]
         if store.config is not None:  # multivector rows
             dim = store.config.size
-            rows = np.concatenate(live).astype(np.float32) if live else np.zeros((0, dim), np.float32)
+            dense_rows = [v for v in live if isinstance(v, np.ndarray)]
+            rows = np.concatenate(dense_rows).astype(np.float32) if dense_rows else np.zeros((0, dim), np.float32)
             files[f"v{i}_rows.npy"] = array_bytes(rows)
         else:
             sparse = [v for v in live if isinstance(v, SparseVector)]

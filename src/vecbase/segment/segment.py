@@ -160,11 +160,11 @@ class Segment:
             else:
                 store.clear(kept)
                 if column is not None:
-                    for i in np.nonzero(keep)[0]:
-                        value = column.get(int(i))
+                    for i in np.nonzero(keep)[0].tolist():
+                        value = column.get(i)
                         if value is not None:
                             store.put(int(offsets[i]), value)
-        for i in np.nonzero(keep)[0]:
+        for i in np.nonzero(keep)[0].tolist():
             off = int(offsets[i])
             payload = op.payloads[i]
             self._set_payload(off, dict(payload) if payload else {})

@@ -50,7 +50,8 @@ class DenseStore:
     def get(self, offset: int) -> FloatArray | None:
         if not self.present[offset]:
             return None
-        return self.data[offset].astype(np.float32)
+        row: FloatArray = self.data[offset].astype(np.float32)
+        return row
 
 
 class ListStore:

@@ -111,7 +111,7 @@ def _vector_params_out(v: DenseVectorConfig) -> m.VectorParams:
         size=v.size,
         distance=m.Distance(v.distance.value),
         hnsw_config=m.HnswConfigDiff(**v.hnsw) if v.hnsw else None,
-        quantization_config=v.quantization,  # type: ignore[arg-type]
+        quantization_config=v.quantization,
         on_disk=v.on_disk,
         datatype=m.Datatype(v.datatype.value) if v.datatype is not Datatype.FLOAT32 else None,
         multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM) if v.multivector else None,
@@ -143,7 +143,7 @@ def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
         hnsw_config=m.HnswConfig(**asdict(c.hnsw)),
         optimizer_config=m.OptimizersConfig(**asdict(c.optimizers)),
         wal_config=m.WalConfig(**asdict(c.wal)),
-        quantization_config=c.quantization,  # type: ignore[arg-type]
+        quantization_config=c.quantization,
         metadata=dict(c.metadata) if c.metadata else None,
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from vecbase.api.qdrant import models as m
@@ -24,9 +24,7 @@ def convert_filter(flt: m.Filter | None) -> f.Filter | None:
     if flt.min_should is not None:
         if flt.min_should.min_count < 1:
             raise ValidationError(f"min_count value {flt.min_should.min_count} is invalid. Must be 1 or larger.")
-        min_should = f.MinShould(
-            tuple(_condition(c) for c in flt.min_should.conditions), flt.min_should.min_count
-        )
+        min_should = f.MinShould(tuple(_condition(c) for c in flt.min_should.conditions), flt.min_should.min_count)
     return f.Filter(
         must=tuple(_condition(c) for c in _as_list(flt.must)),
         should=tuple(_condition(c) for c in _as_list(flt.should)),
@@ -71,7 +69,7 @@ def _utc(value: datetime | date | None) -> datetime | None:
         return None
     if not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _field(cond: m.FieldCondition) -> f.Condition:

@@ -197,7 +197,7 @@ def vectors_to_wire(config: CollectionConfig, vectors: Mapping[str, Any] | None)
 
 def _copy_payload(p: Payload | None) -> Payload | None:
     # results must not alias the stored payloads: callers may mutate what they get
-    return None if p is None else orjson.loads(orjson.dumps(p))  # type: ignore[no-any-return]
+    return None if p is None else orjson.loads(orjson.dumps(p))
 
 
 def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:

@@ -1,0 +1,3 @@
+from vecbase.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""CLI: the `vecbase` command (serve)."""
