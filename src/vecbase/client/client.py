@@ -301,10 +301,18 @@ class Client:
         return _done(self._col(collection_name).clear_payload(_selector(points_selector), wait=wait))
 
     def update_vectors(
-        self, collection_name: str, points: Sequence[m.PointVectors], wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        points: Sequence[m.PointVectors],
+        wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
+        update_filter: m.Filter | None = None,
+        **kwargs: Any,
     ) -> m.UpdateResult:
         col = self._col(collection_name)
-        return _done(col.update_vectors(update_vectors_from_wire(col.config, points), wait=wait))
+        op = update_vectors_from_wire(col.config, points)
+        return _done(col.update_vectors(op, wait=wait, update_filter=convert_filter(update_filter)))
 
     def delete_vectors(
         self, collection_name: str, vectors: Sequence[str], points: Any, wait: bool = True, **kwargs: Any

@@ -26,7 +26,7 @@ from vecbase.core.operations import (
     UpdateVectors,
     UpsertPoints,
 )
-from vecbase.core.points import Payload, Record, ScoredPoint
+from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredPoint, VectorColumn
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
 from vecbase.query import read, search
@@ -157,6 +157,9 @@ class Collection:
             for seg in self.segments:
                 out.extend(seg.ids[o] for o in np.nonzero(filter_mask(seg, selector))[0].tolist())
             return tuple(out)
+        if not selector:
+            # an empty id list reaches no shard: Qdrant refuses it (a filter matching nothing is fine)
+            raise BadRequestError("Empty update request")
         ids: list[PointId] = []
         for raw in selector:
             try:
@@ -180,6 +183,8 @@ class Collection:
     def upsert(
         self, op: UpsertPoints, *, wait: bool = True, update_filter: Filter | None = None, mode: str = "upsert"
     ) -> int:
+        if not op.ids:
+            raise BadRequestError("Empty update request")
         check_vectors(self.config, op.vectors, len(op.ids))
         with self.lock:
             keep = self._upsert_keep(op.ids, update_filter, mode)
@@ -219,13 +224,23 @@ class Collection:
     def clear_payload(self, selector: PointSelector, wait: bool = True) -> int:
         return self._write_existing(selector, ClearPayload, wait)
 
-    def update_vectors(self, op: UpdateVectors, wait: bool = True) -> int:
+    def update_vectors(self, op: UpdateVectors, wait: bool = True, update_filter: Filter | None = None) -> int:
+        """Points that exist (and pass ``update_filter``) are updated; then 404 on the first missing id."""
+        if not op.ids:
+            raise BadRequestError("Empty update request")
         check_vectors(self.config, op.vectors, len(op.ids))
         with self.lock:
             present, missing = self._existing(op.ids)
+            allowed = set(present)
+            if update_filter is not None:
+                allowed &= set(self._resolve(update_filter))
+            keep = [i for i, pid in enumerate(op.ids) if pid in allowed]
+            op_num = self._op_num
+            if keep:
+                op_num = self._write(_take_vectors(op, keep), wait)
             if missing is not None:
                 raise PointNotFoundError(missing)
-            return self._write(op, wait)
+            return op_num
 
     def delete_vectors(self, selector: PointSelector, names: Sequence[str], wait: bool = True) -> int:
         for name in names:
@@ -298,16 +313,25 @@ class Collection:
         return self.config.vectors[name]
 
 
-def _take(op: UpsertPoints, keep: list[int]) -> UpsertPoints:
-    from vecbase.core.points import DenseColumn, ListColumn
-
+def _take_columns(columns: Mapping[str, VectorColumn], keep: list[int]) -> dict[str, VectorColumn]:
     idx = np.array(keep, dtype=np.int64)
-    vectors = {}
-    for name, col in op.vectors.items():
+    out: dict[str, VectorColumn] = {}
+    for name, col in columns.items():
         if isinstance(col, DenseColumn):
-            vectors[name] = DenseColumn(col.data[idx], None if col.present is None else col.present[idx])
+            out[name] = DenseColumn(col.data[idx], None if col.present is None else col.present[idx])
         else:
-            vectors[name] = ListColumn(tuple(col.values[i] for i in keep))  # type: ignore[assignment]
+            out[name] = ListColumn(tuple(col.values[i] for i in keep))
+    return out
+
+
+def _take(op: UpsertPoints, keep: list[int]) -> UpsertPoints:
     return replace(
-        op, ids=tuple(op.ids[i] for i in keep), vectors=vectors, payloads=tuple(op.payloads[i] for i in keep)
+        op,
+        ids=tuple(op.ids[i] for i in keep),
+        vectors=_take_columns(op.vectors, keep),
+        payloads=tuple(op.payloads[i] for i in keep),
     )
+
+
+def _take_vectors(op: UpdateVectors, keep: list[int]) -> UpdateVectors:
+    return UpdateVectors(tuple(op.ids[i] for i in keep), _take_columns(op.vectors, keep))
