@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -113,7 +114,7 @@ class Segment:
         elif isinstance(op, SetPayload):
             self._edit_payloads(op_num, op.ids, lambda p: set_at(p, op.key, op.payload))
         elif isinstance(op, OverwritePayload):
-            self._edit_payloads(op_num, op.ids, lambda p: set_at({}, None, op.payload))
+            self._edit_payloads(op_num, op.ids, lambda p: copy.deepcopy(op.payload))
         elif isinstance(op, DeletePayload):
             self._edit_payloads(op_num, op.ids, lambda p: delete_at(p, list(op.keys)))
         elif isinstance(op, ClearPayload):
