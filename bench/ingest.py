@@ -30,7 +30,8 @@ def main() -> None:
     payloads = [{"i": i, "group": f"g{i % 17}", "score": float(i % 101) / 7} for i in range(args.points)]
     with tempfile.TemporaryDirectory() as tmp:
         client = Client(path=tmp)
-        client.create_collection("bench", vectors_config=models.VectorParams(size=args.dim, distance=models.Distance.COSINE))
+        params = models.VectorParams(size=args.dim, distance=models.Distance.COSINE)
+        client.create_collection("bench", vectors_config=params)
         start = time.perf_counter()
         for lo in range(0, args.points, args.batch):
             hi = min(lo + args.batch, args.points)
@@ -50,7 +51,8 @@ def main() -> None:
         "goal_points_per_second": 50_000,
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
     }
-    print(f"ingest: {args.points} x {args.dim}, batch {args.batch}, wait=true: {result['points_per_second']:,.0f} points/s ({elapsed:.2f}s)")
+    rate = result["points_per_second"]
+    print(f"ingest: {args.points} x {args.dim}, batch {args.batch}, wait=true: {rate:,.0f} points/s ({elapsed:.2f}s)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

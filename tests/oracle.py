@@ -59,9 +59,9 @@ def assert_records_equal(ours: list[Any], theirs: list[Any], context: str) -> No
 
 def assert_scored_equal(ours: list[Any], theirs: list[Any], context: str, tol: float = 1e-4) -> None:
     """Same scores in the same order; ids equal except within ties at the same score."""
-    assert len(ours) == len(theirs), (
-        f"{context}: {len(ours)} results vs {len(theirs)}: {[(p.id, p.score, plain(p.vector)) for p in ours]} vs {[(p.id, p.score) for p in theirs]}"
-    )
+    mine = [(p.id, p.score) for p in ours]
+    oracle = [(p.id, p.score) for p in theirs]
+    assert len(ours) == len(theirs), f"{context}: {len(ours)} results vs {len(theirs)}: {mine} vs {oracle}"
     s1 = np.array([p.score for p in ours])
     s2 = np.array([p.score for p in theirs])
     assert np.allclose(s1, s2, atol=tol, rtol=1e-4), f"{context}: scores differ {s1} vs {s2}"
