@@ -10,6 +10,7 @@ Known, documented differences from local mode that the test steers around:
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from typing import Any
@@ -26,6 +27,7 @@ from tests.oracle import assert_records_equal, assert_scored_equal, plain, to_vb
 from tests.strategies import POINT_IDS, filters, payloads
 
 DIM = 4
+TOTAL_OPS = [0]
 MULTI_DIM = 3
 DENSE = {"cos": qm.Distance.COSINE, "dot": qm.Distance.DOT, "euc": qm.Distance.EUCLID, "man": qm.Distance.MANHATTAN}
 INDEXES = {
@@ -85,6 +87,9 @@ class Differential(RuleBasedStateMachine):
         self.ops = 0
 
     def teardown(self) -> None:
+        TOTAL_OPS[0] += self.ops
+        if os.environ.get("VECBASE_COUNT_OPS"):
+            print(f"differential: {TOTAL_OPS[0]} compared operations so far")
         self.vb.close()
         self.qd.close()
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -227,5 +232,5 @@ class Differential(RuleBasedStateMachine):
         assert self.vb.count("c").count == self.qd.count("c").count
 
 
-Differential.TestCase.settings = settings(max_examples=40, stateful_step_count=60)
+Differential.TestCase.settings = settings(max_examples=150, stateful_step_count=80)
 TestDifferential = Differential.TestCase

@@ -148,7 +148,8 @@ class Collection:
 
     def _existing(self, ids: Sequence[PointId]) -> tuple[tuple[PointId, ...], PointId | None]:
         present = tuple(i for i in ids if any(s.has_point(i) for s in self.segments))
-        missing = next((i for i in ids if i not in set(present)), None)
+        found = set(present)
+        missing = next((i for i in ids if i not in found), None)
         return present, missing
 
     def _resolve(self, selector: PointSelector) -> tuple[PointId, ...]:
