@@ -11,7 +11,7 @@ from typing import Any, Callable, Mapping, Sequence, TypeVar
 import numpy as np
 import orjson
 
-from vecbase.core.config import CollectionConfig, DenseVectorConfig, PayloadIndexSpec, PayloadType
+from vecbase.core.config import CollectionConfig, PayloadIndexSpec, PayloadType
 from vecbase.core.errors import BadRequestError, PointNotFoundError, StorageError
 from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId, normalize_id
@@ -307,11 +307,6 @@ class Collection:
                     for k in self.payload_schema
                 },
             }
-
-    def vector_config(self, name: str) -> DenseVectorConfig:
-        if name not in self.config.vectors:
-            raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
-        return self.config.vectors[name]
 
 
 def _take_columns(columns: Mapping[str, VectorColumn], keep: list[int]) -> dict[str, VectorColumn]:

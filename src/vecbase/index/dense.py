@@ -38,17 +38,6 @@ def score_dense(query: F32, stored: npt.NDArray[np.generic], distance: Distance)
     return np.abs(diff).sum(axis=1, dtype=np.float32)  # type: ignore[no-any-return]
 
 
-def similarity(query: F32, stored: npt.NDArray[np.generic], distance: Distance) -> F32:
-    """Bigger-is-better form of the score (negated squared/abs distance for Euclid/Manhattan)."""
-    vectors: F32 = stored.astype(np.float32, copy=False)
-    if distance in (Distance.COSINE, Distance.DOT):
-        return vectors @ query
-    diff = vectors - query
-    if distance is Distance.EUCLID:
-        return -np.einsum("...j,...j->...", diff, diff)  # type: ignore[no-any-return]
-    return -np.abs(diff).sum(axis=-1, dtype=np.float32)  # type: ignore[no-any-return]
-
-
 def max_sim(query: F32, doc: F32, distance: Distance) -> float:
     """Multivector max_sim: for each query row, its best doc row; summed over query rows."""
     if distance in (Distance.COSINE, Distance.DOT):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -66,10 +66,6 @@ class Segment:
 
     def has_point(self, point_id: PointId) -> bool:
         return self.live_offset(point_id) is not None
-
-    def point_version(self, point_id: PointId) -> int | None:
-        off = self.offset_of.get(point_id)
-        return None if off is None else int(self.versions[off])
 
     def vector(self, offset: int, name: str) -> VectorValue | None:
         return self.vectors[name].get(offset)
@@ -227,9 +223,3 @@ class Segment:
         self._reserve(max(self.n, 1))
         for key, index in list(self.field_indexes.items()):
             self.create_field_index(key, index.spec)
-
-    def payload(self, offset: int) -> Payload:
-        return self.payloads[offset]
-
-    def stats(self) -> dict[str, Any]:
-        return {"points": self.live_count(), "offsets": self.n, "version": self.version}

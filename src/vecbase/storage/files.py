@@ -86,14 +86,6 @@ def remove_tree(path: Path) -> None:
         fsync_dir(path.parent)
 
 
-def remove_file(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return
-    fsync_dir(path.parent)
-
-
 def list_dirs(path: Path) -> list[Path]:
     if not path.is_dir():
         return []

@@ -13,7 +13,6 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from vecbase.core.errors import StorageError
 from vecbase.storage.files import ensure_dir, fsync_dir
@@ -173,7 +172,3 @@ class Wal:
             os.fsync(self._fd)
             os.close(self._fd)
             self._fd = None
-
-    def iter_files(self) -> Iterator[Path]:
-        for first in self._files:
-            yield self.path / _file_name(first)
