@@ -175,9 +175,43 @@ class Differential(RuleBasedStateMachine):
         self.vb = vecbase.Client(path=self.dir)
 
     # -- reads ---------------------------------------------------------------------------
-    @rule(flt=st.one_of(st.none(), filters()), limit=st.integers(1, 50), with_vectors=st.booleans())
-    def scroll(self, flt: qm.Filter | None, limit: int, with_vectors: bool) -> None:
-        ours, theirs = self.both("scroll", scroll_filter=flt, limit=limit, with_vectors=with_vectors)
+    @rule(data=st.data(), seed=st.integers(0, 2**32 - 1))
+    def batch_update(self, data: st.DataObject, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        ids = data.draw(st.lists(st.sampled_from(POINT_IDS), min_size=1, max_size=3, unique=True))
+        ops = [
+            qm.UpsertOperation(
+                upsert=qm.PointsList(
+                    points=[qm.PointStruct(id=i, vector=random_vectors(rng), payload={"b": 1}) for i in ids]
+                )
+            ),
+            qm.SetPayloadOperation(set_payload=qm.SetPayload(payload={"kw": "teal"}, points=ids[:1])),
+            qm.DeletePayloadOperation(delete_payload=qm.DeletePayload(keys=["b"], filter=data.draw(filters()))),
+            qm.DeleteOperation(delete=qm.PointIdsList(points=ids[1:2] or ids)),
+        ]
+        self.both("batch_update_points", data.draw(st.permutations(ops)))
+
+    @rule(
+        flt=st.one_of(st.none(), filters()),
+        limit=st.integers(1, 50),
+        with_vectors=st.one_of(st.booleans(), st.lists(st.sampled_from(["cos", "multi", "sp"]), max_size=2)),
+        with_payload=st.one_of(
+            st.booleans(),
+            st.lists(st.sampled_from(["kw", "obj.x", "nested[].a", "tags"]), max_size=2),
+            st.builds(
+                lambda k: qm.PayloadSelectorInclude(include=k),
+                st.lists(st.sampled_from(["kw", "obj", "geo.lat"]), max_size=2),
+            ),
+            st.builds(
+                lambda k: qm.PayloadSelectorExclude(exclude=k),
+                st.lists(st.sampled_from(["kw", "obj.y", "nested[].b"]), max_size=2),
+            ),
+        ),
+    )
+    def scroll(self, flt: qm.Filter | None, limit: int, with_vectors: Any, with_payload: Any) -> None:
+        ours, theirs = self.both(
+            "scroll", scroll_filter=flt, limit=limit, with_vectors=with_vectors, with_payload=with_payload
+        )
         assert_records_equal(ours[0], theirs[0], f"scroll {flt}")
         assert ours[1] == theirs[1], "next page offset differs"
 
