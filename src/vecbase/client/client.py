@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -10,8 +11,10 @@ from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.collections import (
     config_from_wire,
     config_to_wire,
+    dump_wire,
     index_info_to_wire,
     index_spec_from_wire,
+    optimizers_diff,
 )
 from vecbase.api.qdrant.filters import convert_filter
 from vecbase.api.qdrant.points import (
@@ -25,6 +28,7 @@ from vecbase.api.qdrant.points import (
 from vecbase.api.qdrant.queries import query_request
 from vecbase.core.config import apply_diff
 from vecbase.core.errors import BadRequestError
+from vecbase.core.ids import try_normalize_id
 from vecbase.engine.collection import Collection, PointSelector
 from vecbase.engine.toc import TableOfContent
 from vecbase.query.model import Direction, OrderBy, ScrollRequest
@@ -150,19 +154,15 @@ class Client:
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> bool:
-        from dataclasses import replace
-
-        from vecbase.api.qdrant.collections import _dump, _optimizers_diff
-
         col = self._col(collection_name)
         c = col.config
         changes: dict[str, Any] = {}
         if optimizers_config is not None:
-            changes["optimizers"] = apply_diff(c.optimizers, _optimizers_diff(optimizers_config))
+            changes["optimizers"] = apply_diff(c.optimizers, optimizers_diff(optimizers_config))
         if hnsw_config is not None:
-            changes["hnsw"] = apply_diff(c.hnsw, _dump(hnsw_config))
+            changes["hnsw"] = apply_diff(c.hnsw, dump_wire(hnsw_config))
         if quantization_config is not None:
-            changes["quantization"] = None if quantization_config == "Disabled" else _dump(quantization_config)
+            changes["quantization"] = None if quantization_config == "Disabled" else dump_wire(quantization_config)
         if collection_params is not None and collection_params.on_disk_payload is not None:
             changes["on_disk_payload"] = collection_params.on_disk_payload
         if metadata is not None:
@@ -174,11 +174,11 @@ class Client:
                     raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
                 update: dict[str, Any] = {}
                 if diff.hnsw_config is not None:
-                    update["hnsw"] = {**(vectors[name].hnsw or {}), **(_dump(diff.hnsw_config) or {})}
+                    update["hnsw"] = {**(vectors[name].hnsw or {}), **(dump_wire(diff.hnsw_config) or {})}
                 if diff.on_disk is not None:
                     update["on_disk"] = diff.on_disk
                 if diff.quantization_config is not None:
-                    update["quantization"] = _dump(diff.quantization_config)
+                    update["quantization"] = dump_wire(diff.quantization_config)
                 vectors[name] = replace(vectors[name], **update)
             changes["vectors"] = vectors
         col.update_config(replace(c, **changes))
@@ -403,8 +403,6 @@ class Client:
             order = OrderBy(ob.key, Direction((ob.direction or m.Direction.ASC).value), start)  # type: ignore[arg-type]
             if offset is not None:
                 raise BadRequestError("Offset is not supported in conjunction with `order_by` scroll parameter")
-        from vecbase.core.ids import try_normalize_id
-
         req = ScrollRequest(
             filter=convert_filter(scroll_filter),
             limit=_limit(limit),

@@ -24,7 +24,7 @@ from vecbase.core.config import (
 from vecbase.core.errors import ValidationError
 
 
-def _dump(model: Any) -> dict[str, Any] | None:
+def dump_wire(model: Any) -> dict[str, Any] | None:
     if model is None:
         return None
     if isinstance(model, dict):
@@ -42,8 +42,8 @@ def dense_from_wire(p: m.VectorParams) -> DenseVectorConfig:
         datatype=datatype,
         multivector=p.multivector_config is not None,
         on_disk=p.on_disk,
-        hnsw=_dump(p.hnsw_config),
-        quantization=_dump(p.quantization_config),
+        hnsw=dump_wire(p.hnsw_config),
+        quantization=dump_wire(p.quantization_config),
     )
 
 
@@ -59,7 +59,7 @@ def sparse_from_wire(sparse: Mapping[str, m.SparseVectorParams] | None) -> dict[
     out = {}
     for name, p in (sparse or {}).items():
         modifier = Modifier(p.modifier.value) if p.modifier is not None else Modifier.NONE
-        out[name] = SparseVectorConfig(modifier=modifier, index=_dump(p.index))
+        out[name] = SparseVectorConfig(modifier=modifier, index=dump_wire(p.index))
     return out
 
 
@@ -84,10 +84,10 @@ def config_from_wire(
     return CollectionConfig(
         vectors=vectors,
         sparse_vectors=sparse,
-        hnsw=apply_diff(HnswConfig(), _dump(hnsw_config)),
-        optimizers=apply_diff(OptimizersConfig(), _optimizers_diff(optimizers_config)),
-        wal=apply_diff(WalConfig(), _dump(wal_config)),
-        quantization=_dump(quantization_config),
+        hnsw=apply_diff(HnswConfig(), dump_wire(hnsw_config)),
+        optimizers=apply_diff(OptimizersConfig(), optimizers_diff(optimizers_config)),
+        wal=apply_diff(WalConfig(), dump_wire(wal_config)),
+        quantization=dump_wire(quantization_config),
         on_disk_payload=True if on_disk_payload is None else on_disk_payload,
         shard_number=shard_number or 1,
         replication_factor=replication_factor or 1,
@@ -96,8 +96,8 @@ def config_from_wire(
     )
 
 
-def _optimizers_diff(diff: m.OptimizersConfigDiff | None) -> dict[str, Any] | None:
-    data = _dump(diff)
+def optimizers_diff(diff: m.OptimizersConfigDiff | None) -> dict[str, Any] | None:
+    data = dump_wire(diff)
     if data is None:
         return None
     data.pop("prevent_unoptimized", None)
@@ -157,7 +157,7 @@ def index_spec_from_wire(field_schema: Any) -> PayloadIndexSpec:
             return PayloadIndexSpec(PayloadType(value))
         except ValueError:
             raise ValidationError(f"Validation error: unknown payload schema type {value!r}") from None
-    params = _dump(field_schema) or {}
+    params = dump_wire(field_schema) or {}
     kind = params.pop("type", None)
     try:
         return PayloadIndexSpec(PayloadType(kind.value if hasattr(kind, "value") else kind), params)

@@ -62,7 +62,7 @@ def _columns(config: CollectionConfig, per_point: Sequence[Mapping[str, Any]]) -
         values = [vs.get(name) for vs in per_point]
         present = np.array([v is not None for v in values], dtype=bool)
         rows = [v for v in values if v is not None]
-        if rows and isinstance(rows[0], m.SparseVector) or any(isinstance(r, m.SparseVector) for r in rows):
+        if any(isinstance(r, m.SparseVector) for r in rows):
             raise BadRequestError(f"Wrong input: Conversion between sparse and regular vectors failed: {name}")
         try:
             data = np.asarray(rows, dtype=np.float32) if rows else np.zeros((0, vc.size), np.float32)
