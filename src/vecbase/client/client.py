@@ -1,60 +1,18 @@
-"""The embedded client: `Client(":memory:")` or `Client(path=...)`, drop-in for QdrantClient."""
+"""The embedded client: `Client(":memory:")` or `Client(path=...)`, drop-in for QdrantClient.
+
+Every method builds the same wire request the REST API would receive and hands it to the
+Qdrant dialect's service, so embedded and server answers are the same code path.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
 from vecbase.api.qdrant import models as m
-from vecbase.api.qdrant.collections import (
-    config_from_wire,
-    config_to_wire,
-    dump_wire,
-    index_info_to_wire,
-    index_spec_from_wire,
-    optimizers_diff,
-)
-from vecbase.api.qdrant.filters import convert_filter
-from vecbase.api.qdrant.points import (
-    record_to_wire,
-    scored_to_wire,
-    update_vectors_from_wire,
-    upsert_from_wire,
-    with_payload_from_wire,
-    with_vectors_from_wire,
-)
-from vecbase.api.qdrant.queries import query_request
-from vecbase.core.config import apply_diff
-from vecbase.core.errors import BadRequestError
-from vecbase.core.ids import try_normalize_id
-from vecbase.engine.collection import Collection, PointSelector
+from vecbase.api.qdrant.service import QdrantService
 from vecbase.engine.toc import TableOfContent
-from vecbase.query.model import Direction, OrderBy, ScrollRequest
-
-
-def _done(op_num: int) -> m.UpdateResult:
-    return m.UpdateResult(operation_id=op_num, status=m.UpdateStatus.COMPLETED)
-
-
-def _selector(points: Any) -> PointSelector:
-    """Point ids or a filter, from any of qdrant-client's selector spellings."""
-    if isinstance(points, m.PointIdsList):
-        return list(points.points)
-    if isinstance(points, m.FilterSelector):
-        flt = convert_filter(points.filter)
-        assert flt is not None
-        return flt
-    if isinstance(points, m.Filter):
-        flt = convert_filter(points)
-        assert flt is not None
-        return flt
-    if isinstance(points, (list, tuple)):
-        return list(points)
-    if isinstance(points, (int, str)):
-        return [points]
-    raise BadRequestError(f"Validation error: invalid points selector {points!r}")
 
 
 class Client:
@@ -64,6 +22,8 @@ class Client:
         if location is not None and location != ":memory:":
             raise ValueError("vecbase.Client embeds the engine: use location=':memory:' or path=...")
         self._toc = TableOfContent(path if location is None else None)
+        # qdrant-client's local mode facets without an index; the embedded client does too
+        self._svc = QdrantService(self._toc, facet_needs_index=False)
 
     def close(self, **kwargs: Any) -> None:
         self._toc.close()
@@ -73,9 +33,6 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    def _col(self, name: str) -> Collection:
-        return self._toc.get(name)
 
     # -- collections ------------------------------------------------------------------
     def create_collection(
@@ -97,48 +54,38 @@ class Client:
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> bool:
-        config = config_from_wire(
-            vectors_config,
-            sparse_vectors_config,
-            hnsw_config,
-            optimizers_config,
-            wal_config,
-            quantization_config,
-            on_disk_payload,
-            shard_number,
-            replication_factor,
-            write_consistency_factor,
-            metadata,
+        req = m.CreateCollection(
+            vectors=vectors_config,
+            sparse_vectors=sparse_vectors_config,
+            shard_number=shard_number,
+            sharding_method=sharding_method,
+            replication_factor=replication_factor,
+            write_consistency_factor=write_consistency_factor,
+            on_disk_payload=on_disk_payload,
+            hnsw_config=hnsw_config,
+            optimizers_config=optimizers_config,
+            wal_config=wal_config,
+            quantization_config=quantization_config,
+            strict_mode_config=strict_mode_config,
+            metadata=metadata,
         )
-        self._toc.create(collection_name, config)
-        return True
+        return self._svc.collections.create(collection_name, req)
 
     def recreate_collection(self, collection_name: str, *args: Any, **kwargs: Any) -> bool:
         self._toc.delete(collection_name)
         return self.create_collection(collection_name, *args, **kwargs)
 
     def delete_collection(self, collection_name: str, timeout: int | None = None, **kwargs: Any) -> bool:
-        return self._toc.delete(self._toc.resolve(collection_name))
+        return self._svc.collections.delete(collection_name)
 
     def collection_exists(self, collection_name: str, **kwargs: Any) -> bool:
-        return self._toc.exists(collection_name)
+        return self._svc.collections.exists(collection_name).exists
 
     def get_collections(self, **kwargs: Any) -> m.CollectionsResponse:
-        return m.CollectionsResponse(collections=[m.CollectionDescription(name=n) for n in self._toc.names()])
+        return self._svc.collections.list()
 
     def get_collection(self, collection_name: str, **kwargs: Any) -> m.CollectionInfo:
-        col = self._col(collection_name)
-        info = col.info()
-        schema = {k: index_info_to_wire(spec, info["payload_points"][k]) for k, spec in col.payload_schema.items()}
-        return m.CollectionInfo(
-            status=m.CollectionStatus.GREEN,
-            optimizer_status="ok",
-            indexed_vectors_count=info["indexed_vectors_count"],
-            points_count=info["points_count"],
-            segments_count=info["segments_count"],
-            config=config_to_wire(col.config),
-            payload_schema=schema,
-        )
+        return self._svc.collections.info(collection_name)
 
     def update_collection(
         self,
@@ -154,65 +101,27 @@ class Client:
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> bool:
-        col = self._col(collection_name)
-        c = col.config
-        changes: dict[str, Any] = {}
-        if optimizers_config is not None:
-            changes["optimizers"] = apply_diff(c.optimizers, optimizers_diff(optimizers_config))
-        if hnsw_config is not None:
-            changes["hnsw"] = apply_diff(c.hnsw, dump_wire(hnsw_config))
-        if quantization_config is not None:
-            changes["quantization"] = None if quantization_config == "Disabled" else dump_wire(quantization_config)
-        if collection_params is not None and collection_params.on_disk_payload is not None:
-            changes["on_disk_payload"] = collection_params.on_disk_payload
-        if metadata is not None:
-            changes["metadata"] = {**(c.metadata or {}), **metadata}
-        if vectors_config is not None:
-            vectors = dict(c.vectors)
-            for name, diff in vectors_config.items():
-                if name not in vectors:
-                    raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
-                update: dict[str, Any] = {}
-                if diff.hnsw_config is not None:
-                    update["hnsw"] = {**(vectors[name].hnsw or {}), **(dump_wire(diff.hnsw_config) or {})}
-                if diff.on_disk is not None:
-                    update["on_disk"] = diff.on_disk
-                if diff.quantization_config is not None:
-                    update["quantization"] = dump_wire(diff.quantization_config)
-                vectors[name] = replace(vectors[name], **update)
-            changes["vectors"] = vectors
-        col.update_config(replace(c, **changes))
-        return True
+        req = m.UpdateCollection(
+            vectors=vectors_config,
+            optimizers_config=optimizers_config,
+            params=collection_params,
+            hnsw_config=hnsw_config,
+            quantization_config=quantization_config,
+            sparse_vectors=sparse_vectors_config,
+            strict_mode_config=strict_mode_config,
+            metadata=metadata,
+        )
+        return self._svc.collections.update(collection_name, req)
 
     # -- aliases ----------------------------------------------------------------------
     def update_collection_aliases(self, change_aliases_operations: Sequence[Any], **kwargs: Any) -> bool:
-        actions: list[tuple[str, str, str | None]] = []
-        for op in change_aliases_operations:
-            if isinstance(op, m.CreateAliasOperation):
-                actions.append(("create", op.create_alias.alias_name, op.create_alias.collection_name))
-            elif isinstance(op, m.DeleteAliasOperation):
-                actions.append(("delete", op.delete_alias.alias_name, None))
-            elif isinstance(op, m.RenameAliasOperation):
-                actions.append(("rename", op.rename_alias.old_alias_name, op.rename_alias.new_alias_name))
-            else:
-                raise BadRequestError(f"Validation error: unknown alias operation {op!r}")
-        self._toc.update_aliases(actions)
-        return True
+        return self._svc.collections.update_aliases(m.ChangeAliasesOperation(actions=list(change_aliases_operations)))
 
     def get_aliases(self, **kwargs: Any) -> m.CollectionsAliasesResponse:
-        return m.CollectionsAliasesResponse(
-            aliases=[m.AliasDescription(alias_name=a, collection_name=c) for a, c in self._toc.aliases.items()]
-        )
+        return self._svc.collections.aliases()
 
     def get_collection_aliases(self, collection_name: str, **kwargs: Any) -> m.CollectionsAliasesResponse:
-        self._col(collection_name)
-        return m.CollectionsAliasesResponse(
-            aliases=[
-                m.AliasDescription(alias_name=a, collection_name=c)
-                for a, c in self._toc.aliases.items()
-                if c == collection_name
-            ]
-        )
+        return self._svc.collections.aliases(collection_name)
 
     # -- points: writes ---------------------------------------------------------------
     def upsert(
@@ -226,10 +135,13 @@ class Client:
         update_mode: m.UpdateMode | str | None = None,
         **kwargs: Any,
     ) -> m.UpdateResult:
-        col = self._col(collection_name)
-        op = upsert_from_wire(col.config, points)
-        mode = update_mode.value if isinstance(update_mode, m.UpdateMode) else (update_mode or "upsert")
-        return _done(col.upsert(op, wait=wait, update_filter=convert_filter(update_filter), mode=mode))
+        mode = m.UpdateMode(update_mode) if isinstance(update_mode, str) else update_mode
+        req: m.PointsList | m.PointsBatch
+        if isinstance(points, m.Batch):
+            req = m.PointsBatch(batch=points, update_filter=update_filter, update_mode=mode)
+        else:
+            req = m.PointsList.model_construct(points=list(points), update_filter=update_filter, update_mode=mode)
+        return self._svc.points.upsert(collection_name, req, wait)
 
     def upload_points(
         self,
@@ -259,20 +171,16 @@ class Client:
         **kwargs: Any,
     ) -> None:
         vecs = list(vectors) if not isinstance(vectors, (np.ndarray, dict)) else vectors
-        if isinstance(vecs, dict):
-            n = len(next(iter(vecs.values())))
-        else:
-            n = len(vecs)
+        n = len(next(iter(vecs.values()))) if isinstance(vecs, dict) else len(vecs)
         id_list = list(ids) if ids is not None else list(range(n))
         pay = list(payload) if payload is not None else [None] * n
         for start in range(0, n, batch_size):
             sl = slice(start, start + batch_size)
             part = {k: list(v[sl]) for k, v in vecs.items()} if isinstance(vecs, dict) else list(vecs[sl])
-            batch = m.Batch(ids=id_list[sl], vectors=part, payloads=pay[sl])
-            self.upsert(collection_name, batch, wait=wait)
+            self.upsert(collection_name, m.Batch(ids=id_list[sl], vectors=part, payloads=pay[sl]), wait=wait)
 
     def delete(self, collection_name: str, points_selector: Any, wait: bool = True, **kwargs: Any) -> m.UpdateResult:
-        return _done(self._col(collection_name).delete(_selector(points_selector), wait=wait))
+        return self._svc.points.delete(collection_name, points_selector, wait)
 
     def set_payload(
         self,
@@ -283,22 +191,30 @@ class Client:
         wait: bool = True,
         **kwargs: Any,
     ) -> m.UpdateResult:
-        return _done(self._col(collection_name).set_payload(_selector(points), _json(payload), key, wait=wait))
+        ids, flt = _split_selector(points)
+        req = m.SetPayload(payload=payload, points=ids, filter=flt, key=key)
+        return self._svc.points.set_payload(collection_name, req, wait)
 
     def overwrite_payload(
         self, collection_name: str, payload: dict[str, Any], points: Any, wait: bool = True, **kwargs: Any
     ) -> m.UpdateResult:
-        return _done(self._col(collection_name).overwrite_payload(_selector(points), _json(payload), wait=wait))
+        ids, flt = _split_selector(points)
+        return self._svc.points.overwrite_payload(
+            collection_name, m.SetPayload(payload=payload, points=ids, filter=flt), wait
+        )
 
     def delete_payload(
         self, collection_name: str, keys: Sequence[str], points: Any, wait: bool = True, **kwargs: Any
     ) -> m.UpdateResult:
-        return _done(self._col(collection_name).delete_payload(_selector(points), list(keys), wait=wait))
+        ids, flt = _split_selector(points)
+        return self._svc.points.delete_payload(
+            collection_name, m.DeletePayload(keys=list(keys), points=ids, filter=flt), wait
+        )
 
     def clear_payload(
         self, collection_name: str, points_selector: Any, wait: bool = True, **kwargs: Any
     ) -> m.UpdateResult:
-        return _done(self._col(collection_name).clear_payload(_selector(points_selector), wait=wait))
+        return self._svc.points.clear_payload(collection_name, points_selector, wait)
 
     def update_vectors(
         self,
@@ -310,48 +226,20 @@ class Client:
         update_filter: m.Filter | None = None,
         **kwargs: Any,
     ) -> m.UpdateResult:
-        col = self._col(collection_name)
-        op = update_vectors_from_wire(col.config, points)
-        return _done(col.update_vectors(op, wait=wait, update_filter=convert_filter(update_filter)))
+        req = m.UpdateVectors.model_construct(points=list(points), update_filter=update_filter)
+        return self._svc.points.update_vectors(collection_name, req, wait)
 
     def delete_vectors(
         self, collection_name: str, vectors: Sequence[str], points: Any, wait: bool = True, **kwargs: Any
     ) -> m.UpdateResult:
-        return _done(self._col(collection_name).delete_vectors(_selector(points), list(vectors), wait=wait))
+        ids, flt = _split_selector(points)
+        req = m.DeleteVectors(vector=list(vectors), points=ids, filter=flt)
+        return self._svc.points.delete_vectors(collection_name, req, wait)
 
     def batch_update_points(
         self, collection_name: str, update_operations: Sequence[Any], wait: bool = True, **kwargs: Any
     ) -> list[m.UpdateResult]:
-        return [self._batch_op(collection_name, op, wait) for op in update_operations]
-
-    def _batch_op(self, name: str, op: Any, wait: bool) -> m.UpdateResult:
-        if isinstance(op, m.UpsertOperation):
-            u = op.upsert
-            points = u.points if isinstance(u, m.PointsList) else u.batch
-            return self.upsert(name, points, wait, update_filter=u.update_filter, update_mode=u.update_mode)
-        if isinstance(op, m.DeleteOperation):
-            return self.delete(name, op.delete, wait)
-        if isinstance(op, m.SetPayloadOperation):
-            s = op.set_payload
-            sel = s.points if s.points is not None else s.filter
-            return self.set_payload(name, s.payload, sel, key=s.key, wait=wait)
-        if isinstance(op, m.OverwritePayloadOperation):
-            s = op.overwrite_payload
-            sel = s.points if s.points is not None else s.filter
-            return self.overwrite_payload(name, s.payload, sel, wait=wait)
-        if isinstance(op, m.DeletePayloadOperation):
-            d = op.delete_payload
-            sel = d.points if d.points is not None else d.filter
-            return self.delete_payload(name, d.keys, sel, wait=wait)
-        if isinstance(op, m.ClearPayloadOperation):
-            return self.clear_payload(name, op.clear_payload, wait)
-        if isinstance(op, m.UpdateVectorsOperation):
-            return self.update_vectors(name, op.update_vectors.points, wait)
-        if isinstance(op, m.DeleteVectorsOperation):
-            d2 = op.delete_vectors
-            sel = d2.points if d2.points is not None else d2.filter
-            return self.delete_vectors(name, d2.vector, sel, wait)
-        raise BadRequestError(f"Validation error: unknown update operation {op!r}")
+        return self._svc.points.batch(collection_name, update_operations, wait)
 
     # -- payload indexes --------------------------------------------------------------
     def create_payload_index(
@@ -363,13 +251,14 @@ class Client:
         wait: bool = True,
         **kwargs: Any,
     ) -> m.UpdateResult:
-        spec = index_spec_from_wire(field_schema if field_schema is not None else field_type)
-        return _done(self._col(collection_name).create_field_index(field_name, spec))
+        schema = field_schema if field_schema is not None else field_type
+        req = m.CreateFieldIndex.model_construct(field_name=field_name, field_schema=schema)
+        return self._svc.collections.create_index(collection_name, req)
 
     def delete_payload_index(
         self, collection_name: str, field_name: str, wait: bool = True, **kwargs: Any
     ) -> m.UpdateResult:
-        return _done(self._col(collection_name).delete_field_index(field_name))
+        return self._svc.collections.delete_index(collection_name, field_name)
 
     # -- points: reads ----------------------------------------------------------------
     def retrieve(
@@ -380,9 +269,8 @@ class Client:
         with_vectors: Any = False,
         **kwargs: Any,
     ) -> list[m.Record]:
-        col = self._col(collection_name)
-        records = col.retrieve(list(ids), with_payload_from_wire(with_payload), with_vectors_from_wire(with_vectors))
-        return [record_to_wire(col.config, r) for r in records]
+        req = m.PointRequest.model_construct(ids=list(ids), with_payload=with_payload, with_vector=with_vectors)
+        return self._svc.points.retrieve(collection_name, req)
 
     def scroll(
         self,
@@ -395,29 +283,21 @@ class Client:
         with_vectors: Any = False,
         **kwargs: Any,
     ) -> tuple[list[m.Record], Any]:
-        col = self._col(collection_name)
-        order = None
-        if order_by is not None:
-            ob = m.OrderBy(key=order_by) if isinstance(order_by, str) else order_by
-            start = ob.start_from
-            order = OrderBy(ob.key, Direction((ob.direction or m.Direction.ASC).value), start)  # type: ignore[arg-type]
-            if offset is not None:
-                raise BadRequestError("Offset is not supported in conjunction with `order_by` scroll parameter")
-        req = ScrollRequest(
-            filter=convert_filter(scroll_filter),
-            limit=_limit(limit),
-            offset=try_normalize_id(offset) if offset is not None else None,
-            order_by=order,
-            with_payload=with_payload_from_wire(with_payload),
-            with_vectors=with_vectors_from_wire(with_vectors),
+        req = m.ScrollRequest.model_construct(
+            filter=scroll_filter,
+            limit=limit,
+            order_by=order_by,
+            offset=offset,
+            with_payload=with_payload,
+            with_vector=with_vectors,
         )
-        records, next_id = col.scroll(req)
-        return [record_to_wire(col.config, r) for r in records], next_id
+        res = self._svc.points.scroll(collection_name, req)
+        return res.points, res.next_page_offset
 
     def count(
         self, collection_name: str, count_filter: m.Filter | None = None, exact: bool = True, **kwargs: Any
     ) -> m.CountResult:
-        return m.CountResult(count=self._col(collection_name).count(convert_filter(count_filter)))
+        return self._svc.points.count(collection_name, m.CountRequest(filter=count_filter, exact=exact))
 
     def facet(
         self,
@@ -428,8 +308,8 @@ class Client:
         exact: bool = False,
         **kwargs: Any,
     ) -> m.FacetResponse:
-        hits = self._col(collection_name).facet(key, convert_filter(facet_filter), _limit(limit))
-        return m.FacetResponse(hits=[m.FacetValueHit(value=h.value, count=h.count) for h in hits])
+        req = m.FacetRequest.model_construct(key=key, filter=facet_filter, limit=limit, exact=exact)
+        return self._svc.points.facet(collection_name, req)
 
     def query_points(
         self,
@@ -447,33 +327,99 @@ class Client:
         lookup_from: Any = None,
         **kwargs: Any,
     ) -> m.QueryResponse:
-        col = self._col(collection_name)
-        if prefetch is not None or lookup_from is not None:
-            raise BadRequestError("prefetch and lookup_from are not supported yet by vecbase")
-        flt = convert_filter(query_filter)
-        wp, wv = with_payload_from_wire(with_payload), with_vectors_from_wire(with_vectors)
-        lim, off = _limit(limit), offset or 0
-        if query is None:
-            records, _ = col.scroll(ScrollRequest(filter=flt, limit=lim + off, with_payload=wp, with_vectors=wv))
-            points = [
-                m.ScoredPoint(id=r.id, version=0, score=1.0, payload=w.payload, vector=w.vector)
-                for r in records[off:]
-                for w in [record_to_wire(col.config, r)]
-            ]
-            return m.QueryResponse(points=points)
-        req = query_request(col, query, using, flt, search_params, lim, off, score_threshold, wp, wv)
-        return m.QueryResponse(points=[scored_to_wire(col.config, p) for p in col.search(req)])
+        req = m.QueryRequest.model_construct(
+            query=_query_input(query),
+            using=using,
+            prefetch=prefetch,
+            filter=query_filter,
+            params=search_params,
+            limit=limit,
+            offset=offset,
+            with_payload=with_payload,
+            with_vector=with_vectors,
+            score_threshold=score_threshold,
+            lookup_from=lookup_from,
+        )
+        return self._svc.query.query(collection_name, req)
+
+    def query_batch_points(
+        self, collection_name: str, requests: Sequence[m.QueryRequest], **kwargs: Any
+    ) -> list[m.QueryResponse]:
+        return self._svc.query.query_batch(collection_name, requests)
+
+    def query_points_groups(
+        self,
+        collection_name: str,
+        group_by: str,
+        query: Any = None,
+        using: str | None = None,
+        prefetch: Any = None,
+        query_filter: m.Filter | None = None,
+        search_params: m.SearchParams | None = None,
+        limit: int = 10,
+        group_size: int = 3,
+        with_payload: Any = True,
+        with_vectors: Any = False,
+        score_threshold: float | None = None,
+        with_lookup: Any = None,
+        lookup_from: Any = None,
+        **kwargs: Any,
+    ) -> m.GroupsResult:
+        req = m.QueryGroupsRequest.model_construct(
+            group_by=group_by,
+            query=_query_input(query),
+            using=using,
+            prefetch=prefetch,
+            filter=query_filter,
+            params=search_params,
+            limit=limit,
+            group_size=group_size,
+            with_payload=with_payload,
+            with_vector=with_vectors,
+            score_threshold=score_threshold,
+            with_lookup=with_lookup,
+            lookup_from=lookup_from,
+        )
+        return self._svc.query.query_groups(collection_name, req)
+
+    def search_matrix_pairs(
+        self,
+        collection_name: str,
+        query_filter: m.Filter | None = None,
+        limit: int = 3,
+        sample: int = 10,
+        using: str | None = None,
+        **kwargs: Any,
+    ) -> m.SearchMatrixPairsResponse:
+        req = m.SearchMatrixRequest(filter=query_filter, limit=limit, sample=sample, using=using)
+        return self._svc.query.matrix_pairs(collection_name, req)
+
+    def search_matrix_offsets(
+        self,
+        collection_name: str,
+        query_filter: m.Filter | None = None,
+        limit: int = 3,
+        sample: int = 10,
+        using: str | None = None,
+        **kwargs: Any,
+    ) -> m.SearchMatrixOffsetsResponse:
+        req = m.SearchMatrixRequest(filter=query_filter, limit=limit, sample=sample, using=using)
+        return self._svc.query.matrix_offsets(collection_name, req)
 
 
-def _limit(limit: int) -> int:
-    if limit is None or limit < 0:
-        raise BadRequestError(f"Validation error: limit must be a non-negative integer, got {limit}")
-    return int(limit)
+def _query_input(query: Any) -> Any:
+    if isinstance(query, np.ndarray):
+        return query.tolist()
+    return query
 
 
-def _json(payload: Any) -> dict[str, Any]:
-    import orjson
-
-    if not isinstance(payload, dict):
-        raise BadRequestError("Validation error: payload must be a JSON object")
-    return orjson.loads(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY))  # type: ignore[no-any-return]
+def _split_selector(points: Any) -> tuple[list[Any] | None, m.Filter | None]:
+    if isinstance(points, m.PointIdsList):
+        return list(points.points), None
+    if isinstance(points, m.FilterSelector):
+        return None, points.filter
+    if isinstance(points, m.Filter):
+        return None, points
+    if isinstance(points, (int, str)):
+        return [points], None
+    return list(points), None

@@ -29,8 +29,16 @@ from vecbase.core.operations import (
 from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredPoint, VectorColumn
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
-from vecbase.query import read, search
-from vecbase.query.model import FacetHit, ScrollRequest, SearchRequest, WithPayload, WithVectors
+from vecbase.query import groups, matrix, read, search, universal
+from vecbase.query.model import (
+    FacetHit,
+    GroupRequest,
+    QueryNode,
+    ScrollRequest,
+    SearchRequest,
+    WithPayload,
+    WithVectors,
+)
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import load_segment, save_segment
 from vecbase.segment.segment import Segment
@@ -295,6 +303,17 @@ class Collection:
 
     def facet(self, key: str, flt: Filter | None, limit: int) -> list[FacetHit]:
         return self._read(lambda: read.facet(self.segments, key, flt, limit))
+
+    def query(self, node: QueryNode) -> list[ScoredPoint]:
+        return self._read(lambda: universal.execute(self.segments, self.config, node))
+
+    def query_groups(self, req: GroupRequest) -> list[tuple[int | str, list[ScoredPoint]]]:
+        return self._read(lambda: groups.query_groups(self.segments, self.config, req))
+
+    def distance_matrix(
+        self, flt: Filter | None, sample: int, limit: int, using: str
+    ) -> tuple[list[PointId], list[list[tuple[PointId, float]]]]:
+        return self._read(lambda: matrix.distance_matrix(self.segments, self.config, flt, sample, limit, using))
 
     def info(self) -> dict[str, Any]:
         with self.lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Union
+from typing import Any, Mapping, Union
 
 from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId
@@ -76,3 +76,109 @@ class ScrollRequest:
 class FacetHit:
     value: bool | int | str
     count: int
+
+
+# -- the universal query --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendQuery:
+    """Score by examples: ``best_score`` or ``sum_scores`` (average_vector becomes a NearestQuery)."""
+
+    using: str
+    positive: tuple[QueryVector, ...]
+    negative: tuple[QueryVector, ...]
+    strategy: str = "best_score"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoverQuery:
+    using: str
+    target: QueryVector
+    pairs: tuple[tuple[QueryVector, QueryVector], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextQuery:
+    using: str
+    pairs: tuple[tuple[QueryVector, QueryVector], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackQuery:
+    """Relevance feedback with the naive strategy: a*sim(target) + sum c*conf^b*(sim(pos)-sim(neg))."""
+
+    using: str
+    target: QueryVector
+    feedback: tuple[tuple[QueryVector, float], ...]
+    a: float
+    b: float
+    c: float
+
+
+@dataclass(frozen=True, slots=True)
+class MmrQuery:
+    using: str
+    vector: QueryVector
+    diversity: float = 0.5
+    candidates_limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderByQuery:
+    order_by: OrderBy
+
+
+@dataclass(frozen=True, slots=True)
+class FusionQuery:
+    method: str = "rrf"
+    k: int = 2
+    weights: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormulaQuery:
+    expression: Any
+    defaults: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SampleQuery:
+    pass
+
+
+QueryKind = Union[
+    NearestQuery,
+    RecommendQuery,
+    DiscoverQuery,
+    ContextQuery,
+    FeedbackQuery,
+    MmrQuery,
+    OrderByQuery,
+    FusionQuery,
+    FormulaQuery,
+    SampleQuery,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryNode:
+    """One level of a universal query: prefetches run first and feed ``query``."""
+
+    query: QueryKind | None = None
+    prefetch: tuple[QueryNode, ...] = ()
+    filter: Filter | None = None
+    limit: int = 10
+    offset: int = 0
+    score_threshold: float | None = None
+    with_payload: WithPayload = WithPayload(False)
+    with_vectors: WithVectors = WithVectors()
+    exact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRequest:
+    node: QueryNode
+    group_by: str
+    group_size: int = 3
+    limit: int = 10

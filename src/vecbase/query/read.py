@@ -78,7 +78,8 @@ def _order_start(value: Any, kind: PayloadType) -> float | int | None:
     return value  # type: ignore[no-any-return]
 
 
-def _scroll_by_value(segments: Sequence[Segment], req: ScrollRequest, order: OrderBy) -> list[Record]:
+def order_rows(segments: Sequence[Segment], flt: Filter | None, order: OrderBy) -> list[tuple[Any, Segment, int]]:
+    """(value, segment, offset) of every point passing ``flt``, in ``order``, one row per value."""
     rows: list[tuple[Any, Segment, int]] = []
     kind: PayloadType | None = None
     for seg in segments:
@@ -91,7 +92,7 @@ def _scroll_by_value(segments: Sequence[Segment], req: ScrollRequest, order: Ord
             )
         kind = index.spec.type
         vals, offs = index.columns()
-        keep = filter_mask(seg, req.filter)[offs]
+        keep = filter_mask(seg, flt)[offs]
         rows.extend((v, seg, o) for v, o in zip(vals[keep].tolist(), offs[keep].tolist()))
     if kind is None:
         return []
@@ -100,6 +101,11 @@ def _scroll_by_value(segments: Sequence[Segment], req: ScrollRequest, order: Ord
     if start is not None:
         rows = [r for r in rows if (r[0] <= start if desc else r[0] >= start)]
     rows.sort(key=lambda r: r[0], reverse=desc)
+    return rows
+
+
+def _scroll_by_value(segments: Sequence[Segment], req: ScrollRequest, order: OrderBy) -> list[Record]:
+    rows = order_rows(segments, req.filter, order)
     return [record(seg, off, req.with_payload, req.with_vectors, order_value=v) for v, seg, off in rows[: req.limit]]
 
 

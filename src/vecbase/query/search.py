@@ -88,12 +88,24 @@ def prepared_query(segments: Sequence[Segment], config: CollectionConfig, req: S
     return prepare_query(vector, vc.distance)
 
 
-def search(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> list[ScoredPoint]:
-    name = req.query.using
+Hit = tuple[Segment, int, float]
+
+
+def smaller_is_better(config: CollectionConfig, name: str) -> bool:
+    return name in config.vectors and config.vectors[name].distance in (Distance.EUCLID, Distance.MANHATTAN)
+
+
+def check_vector_name(config: CollectionConfig, name: str) -> None:
     if name not in config.vectors and name not in config.sparse_vectors:
         raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
+
+
+def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> list[Hit]:
+    """The best ``offset + limit`` hits (offset already dropped), best first."""
+    name = req.query.using
+    check_vector_name(config, name)
     query = prepared_query(segments, config, req)
-    smaller = name in config.vectors and config.vectors[name].distance in (Distance.EUCLID, Distance.MANHATTAN)
+    smaller = smaller_is_better(config, name)
     want = req.offset + req.limit
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
     for seg in segments:
@@ -104,13 +116,21 @@ def search(segments: Sequence[Segment], config: CollectionConfig, req: SearchReq
             offsets, scores = offsets[keep], scores[keep]
         best = top_k(scores, want, smaller)
         parts.append((seg, offsets[best], scores[best]))
+    return merge_parts(parts, want, smaller)[req.offset :]
+
+
+def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> list[Hit]:
     if not parts:
         return []
     seg_idx = np.concatenate([np.full(p[1].shape[0], i) for i, p in enumerate(parts)])
     offs = np.concatenate([p[1] for p in parts])
     scores = np.concatenate([p[2] for p in parts])
-    order = top_k(scores, want, smaller)[req.offset :]
+    order = top_k(scores, want, smaller)
+    return [(parts[int(seg_idx[j])][0], int(offs[j]), float(scores[j])) for j in order]
+
+
+def search(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> list[ScoredPoint]:
     return [
-        scored(parts[int(seg_idx[j])][0], int(offs[j]), float(scores[j]), req.with_payload, req.with_vectors)
-        for j in order
+        scored(seg, off, score, req.with_payload, req.with_vectors)
+        for seg, off, score in search_hits(segments, config, req)
     ]

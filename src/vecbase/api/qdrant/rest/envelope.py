@@ -1,0 +1,90 @@
+"""Qdrant's response envelope, and the mapping from engine errors to its status codes."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+import pydantic
+from starlette.responses import Response
+
+from vecbase.core.errors import (
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    StorageLockedError,
+    ValidationError,
+    VecbaseError,
+)
+
+log = logging.getLogger("vecbase.api.qdrant")
+
+
+class HttpError(Exception):
+    """An error decided at the HTTP edge (bad JSON, unknown route parameter, auth)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def to_jsonable(result: Any) -> Any:
+    if isinstance(result, pydantic.BaseModel):
+        return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(result, list):
+        return [to_jsonable(r) for r in result]
+    return result
+
+
+def json_response(content: Any, status: int = 200) -> Response:
+    body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def ok(result: Any, started: float, status: str = "ok") -> Response:
+    return json_response({"result": to_jsonable(result), "status": status, "time": time.perf_counter() - started})
+
+
+def error(status: int, message: str, started: float) -> Response:
+    return json_response({"status": {"error": message}, "time": time.perf_counter() - started}, status)
+
+
+def _pydantic_message(e: pydantic.ValidationError) -> tuple[int, str]:
+    """400 for malformed bodies (wrong type, missing field), 422 for values out of range."""
+    shape = {"missing", "extra_forbidden", "model_type", "model_attributes_type", "json_invalid", "union_tag_invalid"}
+    parts = []
+    status = 422
+    for err in e.errors()[:5]:
+        loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("function-", "tagged-union")))
+        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
+        if err["type"] in shape or err["type"].endswith("_type") or err["type"].endswith("_parsing"):
+            status = 400
+    if status == 400:
+        return 400, "Format error in JSON body: " + "; ".join(parts)
+    return 422, "Validation error in JSON body: [" + "; ".join(parts) + "]"
+
+
+def error_response(exc: BaseException, started: float) -> Response:
+    if isinstance(exc, HttpError):
+        return error(exc.status, exc.message, started)
+    if isinstance(exc, pydantic.ValidationError):
+        status, message = _pydantic_message(exc)
+        return error(status, message, started)
+    if isinstance(exc, NotFoundError):
+        return error(404, f"Not found: {exc}", started)
+    if isinstance(exc, ConflictError):
+        return error(409, str(exc), started)
+    if isinstance(exc, ValidationError):
+        return error(422, f"Validation error: {exc}" if not str(exc).startswith("Validation") else str(exc), started)
+    if isinstance(exc, BadRequestError):
+        return error(400, str(exc), started)
+    if isinstance(exc, StorageLockedError):
+        return error(503, f"Service unavailable: {exc}", started)
+    if isinstance(exc, VecbaseError):
+        log.error("storage error: %s", exc)
+        return error(500, f"Service internal error: {exc}", started)
+    log.exception("unexpected error", exc_info=exc)
+    return error(500, f"Service internal error: {type(exc).__name__}: {exc}", started)

@@ -1,0 +1,25 @@
+"""The Qdrant dialect's operations on the engine, transport-free.
+
+Each method takes Qdrant wire models (the request bodies of the REST API) and returns wire
+models (the ``result`` of the response). The REST routes and the embedded ``Client`` both call
+these, so the two front doors cannot drift apart. Engine errors (``vecbase.core.errors``)
+pass through unchanged; the caller maps them to its own envelope.
+"""
+
+from __future__ import annotations
+
+from vecbase.api.qdrant.service.collections import CollectionsService
+from vecbase.api.qdrant.service.points import PointsService
+from vecbase.api.qdrant.service.query import QueryService
+from vecbase.engine.toc import TableOfContent
+
+
+class QdrantService:
+    def __init__(self, toc: TableOfContent, *, facet_needs_index: bool = True) -> None:
+        self.toc = toc
+        self.collections = CollectionsService(toc)
+        self.points = PointsService(toc, facet_needs_index=facet_needs_index)
+        self.query = QueryService(toc)
+
+
+__all__ = ["QdrantService"]

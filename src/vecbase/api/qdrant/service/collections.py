@@ -1,0 +1,174 @@
+"""Collection, alias and payload-index operations: Qdrant wire requests in, wire results out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.collections import (
+    config_from_wire,
+    config_to_wire,
+    dump_wire,
+    index_info_to_wire,
+    index_spec_from_wire,
+    optimizers_diff,
+)
+from vecbase.core.config import Modifier, apply_diff
+from vecbase.core.errors import BadRequestError
+from vecbase.engine.collection import Collection
+from vecbase.engine.toc import TableOfContent
+
+PEER_ID = 1
+
+
+def done(op_num: int) -> m.UpdateResult:
+    return m.UpdateResult(operation_id=op_num, status=m.UpdateStatus.COMPLETED)
+
+
+class CollectionsService:
+    def __init__(self, toc: TableOfContent) -> None:
+        self.toc = toc
+
+    def col(self, name: str) -> Collection:
+        return self.toc.get(name)
+
+    def list(self) -> m.CollectionsResponse:
+        return m.CollectionsResponse(collections=[m.CollectionDescription(name=n) for n in self.toc.names()])
+
+    def exists(self, name: str) -> m.CollectionExistence:
+        return m.CollectionExistence(exists=self.toc.exists(name))
+
+    def info(self, name: str) -> m.CollectionInfo:
+        col = self.col(name)
+        info = col.info()
+        schema = {k: index_info_to_wire(spec, info["payload_points"][k]) for k, spec in col.payload_schema.items()}
+        return m.CollectionInfo(
+            status=m.CollectionStatus.GREEN,
+            optimizer_status="ok",
+            indexed_vectors_count=info["indexed_vectors_count"],
+            points_count=info["points_count"],
+            segments_count=info["segments_count"],
+            config=config_to_wire(col.config),
+            payload_schema=schema,
+        )
+
+    def create(self, name: str, req: m.CreateCollection) -> bool:
+        if req.sharding_method is not None and req.sharding_method == m.ShardingMethod.CUSTOM:
+            raise BadRequestError("Wrong input: custom sharding is not supported by vecbase on a single node")
+        config = config_from_wire(
+            req.vectors,
+            req.sparse_vectors,
+            req.hnsw_config,
+            req.optimizers_config,
+            req.wal_config,
+            req.quantization_config,
+            req.on_disk_payload,
+            req.shard_number,
+            req.replication_factor,
+            req.write_consistency_factor,
+            req.metadata,
+        )
+        self.toc.create(name, config)
+        return True
+
+    def delete(self, name: str) -> bool:
+        return self.toc.delete(self.toc.resolve(name))
+
+    def update(self, name: str, req: m.UpdateCollection) -> bool:
+        col = self.col(name)
+        c = col.config
+        changes: dict[str, Any] = {}
+        if req.optimizers_config is not None:
+            changes["optimizers"] = apply_diff(c.optimizers, optimizers_diff(req.optimizers_config))
+        if req.hnsw_config is not None:
+            changes["hnsw"] = apply_diff(c.hnsw, dump_wire(req.hnsw_config))
+        if req.quantization_config is not None:
+            q = req.quantization_config
+            changes["quantization"] = None if q in ("Disabled", m.Disabled.DISABLED) else dump_wire(q)
+        if req.params is not None and req.params.on_disk_payload is not None:
+            changes["on_disk_payload"] = req.params.on_disk_payload
+        if req.metadata is not None:
+            merged = {**(c.metadata or {}), **req.metadata}
+            changes["metadata"] = {k: v for k, v in merged.items() if v is not None} or None
+        if req.vectors is not None:
+            vectors = dict(c.vectors)
+            for vname, diff in req.vectors.items():
+                if vname not in vectors:
+                    raise BadRequestError(f"Wrong input: Not existing vector name error: {vname}")
+                update: dict[str, Any] = {}
+                if diff.hnsw_config is not None:
+                    update["hnsw"] = {**(vectors[vname].hnsw or {}), **(dump_wire(diff.hnsw_config) or {})}
+                if diff.on_disk is not None:
+                    update["on_disk"] = diff.on_disk
+                if diff.quantization_config is not None:
+                    q = diff.quantization_config
+                    update["quantization"] = None if q in ("Disabled", m.Disabled.DISABLED) else dump_wire(q)
+                vectors[vname] = replace(vectors[vname], **update)
+            changes["vectors"] = vectors
+        if req.sparse_vectors is not None:
+            sparse = dict(c.sparse_vectors)
+            for vname, params in req.sparse_vectors.items():
+                if vname not in sparse:
+                    raise BadRequestError(f"Wrong input: Not existing vector name error: {vname}")
+                update = {}
+                if params.index is not None:
+                    update["index"] = {**(sparse[vname].index or {}), **(dump_wire(params.index) or {})}
+                if params.modifier is not None:
+                    update["modifier"] = Modifier(params.modifier.value)
+                sparse[vname] = replace(sparse[vname], **update)
+            changes["sparse_vectors"] = sparse
+        col.update_config(replace(c, **changes))
+        return True
+
+    # -- aliases ----------------------------------------------------------------------
+    def update_aliases(self, req: m.ChangeAliasesOperation) -> bool:
+        actions: list[tuple[str, str, str | None]] = []
+        for op in req.actions:
+            if isinstance(op, m.CreateAliasOperation):
+                actions.append(("create", op.create_alias.alias_name, op.create_alias.collection_name))
+            elif isinstance(op, m.DeleteAliasOperation):
+                actions.append(("delete", op.delete_alias.alias_name, None))
+            elif isinstance(op, m.RenameAliasOperation):
+                actions.append(("rename", op.rename_alias.old_alias_name, op.rename_alias.new_alias_name))
+            else:
+                raise BadRequestError(f"Validation error: unknown alias operation {op!r}")
+        self.toc.update_aliases(actions)
+        return True
+
+    def aliases(self, name: str | None = None) -> m.CollectionsAliasesResponse:
+        if name is not None:
+            self.col(name)
+        return m.CollectionsAliasesResponse(
+            aliases=[
+                m.AliasDescription(alias_name=a, collection_name=c)
+                for a, c in self.toc.aliases.items()
+                if name is None or c == name
+            ]
+        )
+
+    # -- payload indexes --------------------------------------------------------------
+    def create_index(self, name: str, req: m.CreateFieldIndex) -> m.UpdateResult:
+        spec = index_spec_from_wire(req.field_schema)
+        return done(self.col(name).create_field_index(req.field_name, spec))
+
+    def delete_index(self, name: str, field: str) -> m.UpdateResult:
+        return done(self.col(name).delete_field_index(field))
+
+    # -- single-node cluster answers --------------------------------------------------
+    def cluster_info(self, name: str) -> m.CollectionClusterInfo:
+        col = self.col(name)
+        return m.CollectionClusterInfo(
+            peer_id=PEER_ID,
+            shard_count=1,
+            local_shards=[m.LocalShardInfo(shard_id=0, points_count=col.count(None), state=m.ReplicaState.ACTIVE)],
+            remote_shards=[],
+            shard_transfers=[],
+        )
+
+    def optimizations(self, name: str) -> m.OptimizationsResponse:
+        self.col(name)
+        return m.OptimizationsResponse(
+            summary=m.OptimizationsSummary(queued_optimizations=0, queued_segments=0, queued_points=0, idle_segments=1),
+            running=[],
+        )

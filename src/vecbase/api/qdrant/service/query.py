@@ -1,0 +1,366 @@
+"""The Query API (and the legacy search/recommend/discover calls): wire requests to QueryNodes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.expressions import expression_from_wire
+from vecbase.api.qdrant.filters import convert_filter
+from vecbase.api.qdrant.points import (
+    record_to_wire,
+    scored_to_wire,
+    sparse_from_wire,
+    with_payload_from_wire,
+    with_vectors_from_wire,
+)
+from vecbase.api.qdrant.service.points import limit_of, order_by_from_wire
+from vecbase.core.config import DEFAULT_VECTOR
+from vecbase.core.errors import BadRequestError, PointNotFoundError
+from vecbase.core.filter import Filter, HasId, and_filters
+from vecbase.core.ids import PointId, normalize_id
+from vecbase.core.points import ScoredPoint, SparseVector
+from vecbase.engine.collection import Collection
+from vecbase.engine.toc import TableOfContent
+from vecbase.query.model import (
+    ContextQuery,
+    DiscoverQuery,
+    FeedbackQuery,
+    FormulaQuery,
+    FusionQuery,
+    GroupRequest,
+    MmrQuery,
+    NearestQuery,
+    OrderByQuery,
+    QueryKind,
+    QueryNode,
+    QueryVector,
+    RecommendQuery,
+    SampleQuery,
+    WithPayload,
+    WithVectors,
+)
+
+NO_PAYLOAD = WithPayload(False)
+NO_VECTORS = WithVectors(False)
+F32 = npt.NDArray[np.float32]
+_INFERENCE = (m.Document, m.Image, m.InferenceObject)
+
+
+def _is_id(v: Any) -> bool:
+    return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str)
+
+
+class _Resolver:
+    """Turns vector inputs (raw vectors or point ids) into vectors; remembers the ids it used."""
+
+    def __init__(self, toc: TableOfContent, col: Collection, using: str, lookup: m.LookupLocation | None) -> None:
+        self.using = using
+        self.source = toc.get(lookup.collection) if lookup is not None else col
+        self.source_vector = (lookup.vector if lookup is not None and lookup.vector else None) or using
+        self.mentioned: set[PointId] = set()
+        self.from_own = lookup is None
+
+    def vector(self, v: Any) -> QueryVector:
+        if isinstance(v, _INFERENCE):
+            raise BadRequestError(
+                "Bad request: inference (Document, Image, InferenceObject) is not supported by vecbase"
+            )
+        if _is_id(v):
+            try:
+                pid = normalize_id(v)
+            except ValueError:
+                raise BadRequestError(f"Bad request: invalid point id {v!r}") from None
+            found = self.source.retrieve([pid], WithPayload(False), WithVectors(True, (self.source_vector,)))
+            if not found:
+                raise PointNotFoundError(v)
+            vectors = found[0].vectors or {}
+            if self.source_vector not in vectors:
+                raise BadRequestError(f"Bad request: point {v} has no vector `{self.source_vector}`")
+            if self.from_own:
+                self.mentioned.add(pid)
+            return vectors[self.source_vector]
+        if isinstance(v, m.SparseVector):
+            return sparse_from_wire(v)
+        try:
+            arr = np.asarray(v, dtype=np.float32)
+        except (ValueError, TypeError):
+            raise BadRequestError("Bad request: malformed query vector") from None
+        if arr.ndim not in (1, 2) or arr.size == 0:
+            raise BadRequestError("Bad request: a query vector must be a non-empty list of numbers")
+        return arr
+
+    def exclude(self, flt: Filter | None) -> Filter | None:
+        if not self.mentioned:
+            return flt
+        return and_filters(flt, Filter(must_not=(HasId(frozenset(self.mentioned)),)))
+
+
+def _average(pos: Sequence[QueryVector], neg: Sequence[QueryVector]) -> QueryVector:
+    if not pos:
+        raise BadRequestError("Bad request: No positive examples given with 'average_vector' strategy")
+    if isinstance(pos[0], SparseVector):
+        return _sparse_avg_query(pos, neg)  # type: ignore[arg-type]
+    if pos[0].ndim == 2:
+        rows = [r for v in pos for r in v] + [-r for v in neg for r in v]  # type: ignore[union-attr]
+        return np.stack(rows).astype(np.float32)
+    mean_pos: F32 = np.mean(np.stack(pos), axis=0, dtype=np.float32)  # type: ignore[arg-type]
+    if neg:
+        mean_neg: F32 = np.mean(np.stack(neg), axis=0, dtype=np.float32)  # type: ignore[arg-type]
+        return mean_pos + mean_pos - mean_neg
+    return mean_pos
+
+
+def _sparse_mean(vs: Sequence[SparseVector]) -> dict[int, float]:
+    acc: dict[int, float] = {}
+    for v in vs:
+        for i, x in zip(v.indices.tolist(), v.values.tolist()):
+            acc[i] = acc.get(i, 0.0) + x
+    return {i: x / len(vs) for i, x in acc.items()}
+
+
+def _sparse_avg_query(pos: Sequence[SparseVector], neg: Sequence[SparseVector]) -> SparseVector:
+    p = _sparse_mean(pos)
+    out = dict(p)
+    if neg:
+        n = _sparse_mean(neg)
+        out = {i: p.get(i, 0.0) * 2 - n.get(i, 0.0) for i in sorted(set(p) | set(n))}
+    idx = sorted(out)
+    return SparseVector(np.array(idx, dtype=np.uint32), np.array([out[i] for i in idx], dtype=np.float32))
+
+
+def _pairs(context: Any) -> list[m.ContextPair]:
+    if context is None:
+        return []
+    return list(context) if isinstance(context, list) else [context]
+
+
+class QueryService:
+    def __init__(self, toc: TableOfContent) -> None:
+        self.toc = toc
+
+    def col(self, name: str) -> Collection:
+        return self.toc.get(name)
+
+    # -- wire -> internal ---------------------------------------------------------------
+    def _query(
+        self, col: Collection, q: Any, using: str, lookup: m.LookupLocation | None
+    ) -> tuple[QueryKind | None, Filter | None]:
+        """The internal query and the filter excluding the point ids it mentions."""
+        r = _Resolver(self.toc, col, using, lookup)
+        kind: QueryKind | None
+        if q is None:
+            return None, None
+        if isinstance(q, m.NearestQuery):
+            vec = r.vector(q.nearest)
+            if q.mmr is not None:
+                diversity = 0.5 if q.mmr.diversity is None else q.mmr.diversity
+                kind = MmrQuery(using, vec, diversity, q.mmr.candidates_limit)
+            else:
+                kind = NearestQuery(using, vec)
+        elif isinstance(q, m.RecommendQuery):
+            rec = q.recommend
+            pos = [r.vector(v) for v in rec.positive or []]
+            neg = [r.vector(v) for v in rec.negative or []]
+            strategy = rec.strategy.value if rec.strategy is not None else "average_vector"
+            if strategy == "average_vector":
+                kind = NearestQuery(using, _average(pos, neg))
+            else:
+                if not pos and not neg:
+                    raise BadRequestError(f"Bad request: No positive or negative examples given with '{strategy}'")
+                kind = RecommendQuery(using, tuple(pos), tuple(neg), strategy)
+        elif isinstance(q, m.DiscoverQuery):
+            target = r.vector(q.discover.target)
+            pairs = tuple((r.vector(p.positive), r.vector(p.negative)) for p in _pairs(q.discover.context))
+            kind = DiscoverQuery(using, target, pairs)
+        elif isinstance(q, m.ContextQuery):
+            pairs = tuple((r.vector(p.positive), r.vector(p.negative)) for p in _pairs(q.context))
+            kind = ContextQuery(using, pairs)
+        elif isinstance(q, m.RelevanceFeedbackQuery):
+            fb = q.relevance_feedback
+            params = fb.strategy.naive
+            feedback = tuple((r.vector(i.example), i.score) for i in fb.feedback)
+            kind = FeedbackQuery(using, r.vector(fb.target), feedback, params.a, params.b, params.c)
+        elif isinstance(q, m.OrderByQuery):
+            kind = OrderByQuery(order_by_from_wire(q.order_by))
+        elif isinstance(q, m.FusionQuery):
+            kind = FusionQuery(q.fusion.value)
+        elif isinstance(q, m.RrfQuery):
+            weights = tuple(q.rrf.weights) if q.rrf.weights is not None else None
+            kind = FusionQuery("rrf", q.rrf.k if q.rrf.k is not None else 2, weights)
+        elif isinstance(q, m.FormulaQuery):
+            kind = FormulaQuery(expression_from_wire(q.formula), dict(q.defaults or {}))
+        elif isinstance(q, m.SampleQuery):
+            kind = SampleQuery()
+        else:
+            kind = NearestQuery(using, r.vector(q))
+        return kind, r.exclude(None)
+
+    def node(
+        self,
+        col: Collection,
+        req: m.QueryRequest | m.Prefetch | m.QueryGroupsRequest,
+        limit: int,
+        offset: int = 0,
+        wp: WithPayload = NO_PAYLOAD,
+        wv: WithVectors = NO_VECTORS,
+    ) -> QueryNode:
+        using = req.using if req.using is not None else DEFAULT_VECTOR
+        kind, exclude = self._query(col, req.query, using, req.lookup_from)
+        raw_prefetch = req.prefetch
+        prefetches = raw_prefetch if isinstance(raw_prefetch, list) else ([raw_prefetch] if raw_prefetch else [])
+        return QueryNode(
+            query=kind,
+            prefetch=tuple(self.node(col, p, limit_of(p.limit)) for p in prefetches),
+            filter=and_filters(convert_filter(req.filter), exclude),
+            limit=limit,
+            offset=offset,
+            score_threshold=req.score_threshold,
+            with_payload=wp,
+            with_vectors=wv,
+            exact=bool(req.params and req.params.exact),
+        )
+
+    def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:
+        if req.offset is not None and req.offset < 0:
+            raise BadRequestError("Validation error: offset must be non-negative")
+        return self.node(
+            col,
+            req,
+            limit_of(req.limit),
+            req.offset or 0,
+            with_payload_from_wire(False if req.with_payload is None else req.with_payload),
+            with_vectors_from_wire(req.with_vector),
+        )
+
+    # -- operations ---------------------------------------------------------------------
+    def _points(self, col: Collection, points: list[ScoredPoint]) -> list[m.ScoredPoint]:
+        return [scored_to_wire(col.config, p) for p in points]
+
+    def query(self, name: str, req: m.QueryRequest) -> m.QueryResponse:
+        col = self.col(name)
+        return m.QueryResponse(points=self._points(col, col.query(self._top_node(col, req))))
+
+    def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
+        self.col(name)
+        return [self.query(name, r) for r in reqs]
+
+    def query_groups(self, name: str, req: m.QueryGroupsRequest) -> m.GroupsResult:
+        col = self.col(name)
+        wp = with_payload_from_wire(False if req.with_payload is None else req.with_payload)
+        node = self.node(col, req, limit_of(req.limit), 0, wp, with_vectors_from_wire(req.with_vector))
+        group_size = limit_of(req.group_size, 3)
+        return self._groups(col, GroupRequest(node, req.group_by, group_size, limit_of(req.limit)), req.with_lookup)
+
+    def _groups(self, col: Collection, greq: GroupRequest, with_lookup: Any) -> m.GroupsResult:
+        found = col.query_groups(greq)
+        lookup_col, lwp, lwv = None, WithPayload(True), WithVectors(False)
+        if with_lookup is not None:
+            wl = m.WithLookup(collection=with_lookup) if isinstance(with_lookup, str) else with_lookup
+            lookup_col = self.col(wl.collection)
+            lwp = with_payload_from_wire(True if wl.with_payload is None else wl.with_payload)
+            lwv = with_vectors_from_wire(wl.with_vectors)
+        groups = []
+        for gid, hits in found:
+            lookup = None
+            if lookup_col is not None:
+                recs = lookup_col.retrieve([gid], lwp, lwv)
+                lookup = record_to_wire(lookup_col.config, recs[0]) if recs else None
+            groups.append(m.PointGroup(id=gid, hits=self._points(col, hits), lookup=lookup))
+        return m.GroupsResult(groups=groups)
+
+    def matrix(self, name: str, req: m.SearchMatrixRequest) -> tuple[list[PointId], list[list[tuple[PointId, float]]]]:
+        col = self.col(name)
+        using = req.using if req.using is not None else DEFAULT_VECTOR
+        return col.distance_matrix(convert_filter(req.filter), limit_of(req.sample, 10), limit_of(req.limit, 3), using)
+
+    def matrix_pairs(self, name: str, req: m.SearchMatrixRequest) -> m.SearchMatrixPairsResponse:
+        ids, rows = self.matrix(name, req)
+        pairs = [m.SearchMatrixPair(a=a, b=b, score=s) for a, row in zip(ids, rows) for b, s in row]
+        return m.SearchMatrixPairsResponse(pairs=pairs)
+
+    def matrix_offsets(self, name: str, req: m.SearchMatrixRequest) -> m.SearchMatrixOffsetsResponse:
+        ids, rows = self.matrix(name, req)
+        pos = {pid: i for i, pid in enumerate(ids)}
+        offsets_row, offsets_col, scores = [], [], []
+        for i, row in enumerate(rows):
+            for b, s in row:
+                offsets_row.append(i)
+                offsets_col.append(pos[b])
+                scores.append(s)
+        return m.SearchMatrixOffsetsResponse(offsets_row=offsets_row, offsets_col=offsets_col, scores=scores, ids=ids)
+
+    # -- legacy (1.18) endpoints --------------------------------------------------------
+    def _legacy_search_query(self, req: m.SearchRequest | m.SearchGroupsRequest) -> m.QueryRequest:
+        v = req.vector
+        using: str | None = None
+        vec: Any = v
+        if isinstance(v, m.NamedVector):
+            using, vec = v.name, v.vector
+        elif isinstance(v, m.NamedSparseVector):
+            using, vec = v.name, v.vector
+        return m.QueryRequest(
+            query=m.NearestQuery(nearest=vec),
+            using=using,
+            filter=req.filter,
+            params=req.params,
+            score_threshold=req.score_threshold,
+            limit=getattr(req, "limit", None),
+            offset=getattr(req, "offset", None),
+            with_payload=req.with_payload,
+            with_vector=req.with_vector,
+        )
+
+    def _legacy_recommend_query(self, req: m.RecommendRequest | m.RecommendGroupsRequest) -> m.QueryRequest:
+        strategy = req.strategy or m.RecommendStrategy.AVERAGE_VECTOR
+        rec = m.RecommendInput(positive=req.positive, negative=req.negative, strategy=strategy)
+        return m.QueryRequest(
+            query=m.RecommendQuery(recommend=rec),
+            using=req.using,
+            filter=req.filter,
+            params=req.params,
+            score_threshold=req.score_threshold,
+            limit=req.limit,
+            offset=getattr(req, "offset", None),
+            with_payload=req.with_payload,
+            with_vector=req.with_vector,
+            lookup_from=req.lookup_from,
+        )
+
+    def _legacy_discover_query(self, req: m.DiscoverRequest) -> m.QueryRequest:
+        pairs = [m.ContextPair(positive=p.positive, negative=p.negative) for p in req.context or []]
+        query: Any = (
+            m.DiscoverQuery(discover=m.DiscoverInput(target=req.target, context=pairs))
+            if req.target is not None
+            else m.ContextQuery(context=pairs)
+        )
+        return m.QueryRequest(
+            query=query,
+            using=req.using,
+            filter=req.filter,
+            params=req.params,
+            limit=req.limit,
+            offset=req.offset,
+            with_payload=req.with_payload,
+            with_vector=req.with_vector,
+            lookup_from=req.lookup_from,
+        )
+
+    def legacy(self, name: str, kind: str, req: Any) -> list[m.ScoredPoint]:
+        if kind == "search":
+            q = self._legacy_search_query(req)
+        elif kind == "recommend":
+            q = self._legacy_recommend_query(req)
+        else:
+            q = self._legacy_discover_query(req)
+        return self.query(name, q).points
+
+    def legacy_groups(self, name: str, kind: str, req: Any) -> m.GroupsResult:
+        q = self._legacy_search_query(req) if kind == "search" else self._legacy_recommend_query(req)
+        col = self.col(name)
+        node = replace(self._top_node(col, q), offset=0)
+        return self._groups(col, GroupRequest(node, req.group_by, req.group_size, req.limit), req.with_lookup)
