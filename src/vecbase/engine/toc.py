@@ -13,6 +13,7 @@ import orjson
 from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError, ConflictError, StorageError
 from vecbase.engine.collection import CONFIG_FILE, Collection
+from vecbase.storage.archive import move_tree
 from vecbase.storage.files import (
     DirectoryLock,
     atomic_write,
@@ -170,3 +171,27 @@ class TableOfContent:
                     aliases[target] = aliases.pop(alias)
             self.aliases = aliases
             self._save_aliases()
+
+    # -- snapshots --------------------------------------------------------------------
+    def aliases_json(self) -> bytes:
+        with self.lock:
+            return orjson.dumps(self.aliases)
+
+    def install(self, name: str, src: Path) -> Collection:
+        """Replace (or create) collection ``name`` with the collection directory ``src``."""
+        check_name(name)
+        if self.path is None:
+            raise BadRequestError("Bad request: snapshot recovery needs on-disk storage")
+        with self.lock:
+            old = self.collections.pop(name, None)
+            if old is not None:
+                old.close()
+            path = self._collection_path(name)
+            assert path is not None
+            if path.exists():
+                remove_tree(path)
+            ensure_dir(path.parent)
+            move_tree(src, path)
+            col = Collection.load(name, path)
+            self.collections[name] = col
+            return col

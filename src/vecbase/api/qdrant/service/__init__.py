@@ -8,18 +8,26 @@ pass through unchanged; the caller maps them to its own envelope.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vecbase.api.qdrant.service.collections import CollectionsService
 from vecbase.api.qdrant.service.points import PointsService
 from vecbase.api.qdrant.service.query import QueryService
+from vecbase.engine.snapshots import Snapshots
 from vecbase.engine.toc import TableOfContent
 
 
 class QdrantService:
-    def __init__(self, toc: TableOfContent, *, facet_needs_index: bool = True) -> None:
+    def __init__(
+        self, toc: TableOfContent, *, facet_needs_index: bool = True, snapshots_path: Path | None = None
+    ) -> None:
         self.toc = toc
         self.collections = CollectionsService(toc)
         self.points = PointsService(toc, facet_needs_index=facet_needs_index)
         self.query = QueryService(toc)
+        if snapshots_path is None and toc.path is not None:
+            snapshots_path = toc.path / "snapshots"
+        self.snapshots = Snapshots(toc, snapshots_path)
 
 
 __all__ = ["QdrantService"]

@@ -1,0 +1,88 @@
+"""Starlette routes of the Qdrant dialect; each JSON operation runs in a worker thread."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Awaitable, Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from vecbase.api.qdrant.rest.call import Call
+from vecbase.api.qdrant.rest.envelope import error_response, json_response, ok
+from vecbase.api.qdrant.rest.routes import Operation, check_flags, operations
+from vecbase.api.qdrant.rest.service_routes import metrics_text, service_operations, version_info
+from vecbase.api.qdrant.rest.snapshot_routes import snapshot_routes
+from vecbase.api.qdrant.rest.stats import RequestStats
+from vecbase.api.qdrant.service import QdrantService
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoint:
+    label = f"{op.method} {op.path}"
+
+    async def handle(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            call = Call(svc, dict(request.path_params), request.query_params, await request.body())
+            check_flags(call)
+            result = await run_in_threadpool(op.handler, call)
+            response = ok(result, started)
+        except Exception as exc:  # mapped to the dialect's envelope, never a bare 500 page
+            response = error_response(exc, started)
+        stats.observe(label, response.status_code, time.perf_counter() - started)
+        return response
+
+    return handle
+
+
+def _plain(stats: RequestStats, label: str, fn: Callable[[Request], Any]) -> Endpoint:
+    async def handle(request: Request) -> Response:
+        started = time.perf_counter()
+        try:
+            response: Response = await fn(request)
+        except Exception as exc:
+            response = error_response(exc, started)
+        stats.observe(label, response.status_code, time.perf_counter() - started)
+        return response
+
+    return handle
+
+
+def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+
+    async def root(request: Request) -> Response:
+        return json_response(version_info())
+
+    async def probe(request: Request) -> Response:
+        return PlainTextResponse(f"{request.url.path.strip('/')} check passed")
+
+    async def metrics(request: Request) -> Response:
+        call = Call(svc, {}, request.query_params, b"")
+        text = await run_in_threadpool(metrics_text, call, stats)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+    async def issues(request: Request) -> Response:
+        return json_response({"issues": []})
+
+    routes.append(Route("/", _plain(stats, "GET /", root), methods=["GET"]))
+    for probe_path in ("/healthz", "/livez", "/readyz"):
+        routes.append(Route(probe_path, _plain(stats, f"GET {probe_path}", probe), methods=["GET"]))
+    routes.append(Route("/metrics", _plain(stats, "GET /metrics", metrics), methods=["GET"]))
+    routes.append(Route("/issues", _plain(stats, "GET /issues", issues), methods=["GET"]))
+    for route in snapshot_routes(svc, stats):
+        routes.append(route)
+    ops = operations() + service_operations(stats)
+    # Starlette matches in order: literal segments must win over {id}-style parameters
+    ops.sort(key=lambda o: o.path.count("{") > 0 and o.path.endswith("}"))
+    by_path: dict[str, list[Operation]] = {}
+    for op in ops:
+        by_path.setdefault(op.path, []).append(op)
+    for path, group in by_path.items():
+        for op in group:
+            routes.append(Route(path, _endpoint(op, svc, stats), methods=[op.method], name=op.operation_id))
+    return routes

@@ -1,0 +1,303 @@
+"""The Qdrant REST route table: collections, points, queries (plus the 1.18 legacy calls)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.rest.call import Call
+from vecbase.api.qdrant.rest.envelope import HttpError
+from vecbase.core.errors import BadRequestError
+
+Handler = Callable[[Call], Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    handler: Handler
+    update: bool = False  # returns UpdateResult: status follows ?wait
+
+
+def _point_id(raw: str) -> int | str:
+    return int(raw) if raw.isdigit() else raw
+
+
+def _update(fn: Callable[[Call], Any]) -> Handler:
+    def run(c: Call) -> Any:
+        result = fn(c)
+        if not c.wait:
+            if isinstance(result, m.UpdateResult):
+                result.status = m.UpdateStatus.ACKNOWLEDGED
+            elif isinstance(result, list):
+                for r in result:
+                    r.status = m.UpdateStatus.ACKNOWLEDGED
+        return result
+
+    return run
+
+
+def check_flags(c: Call) -> None:
+    ordering = c.query.get("ordering")
+    if ordering is not None and ordering not in ("weak", "medium", "strong"):
+        raise HttpError(
+            400, f"Query deserialize error: unknown variant `{ordering}`, expected one of weak, medium, strong"
+        )
+    consistency = c.query.get("consistency")
+    if consistency is not None and not consistency.isdigit() and consistency not in ("majority", "quorum", "all"):
+        raise HttpError(400, f"Query deserialize error: invalid consistency `{consistency}`")
+    timeout = c.int_param("timeout")
+    if timeout is not None and timeout < 1:
+        raise HttpError(422, "Validation error in query: timeout must be at least 1")
+
+
+def _create_vector_name(c: Call) -> bool:
+    raise BadRequestError(
+        "Bad request: adding a named vector to an existing collection is not supported by vecbase yet"
+    )
+
+
+def _shard_key_refusal(c: Call) -> bool:
+    c.svc.collections.col(c.name)
+    raise BadRequestError(
+        f"Bad request: Shard keys are only supported for collections with custom sharding;"
+        f" `{c.name}` uses auto sharding"
+    )
+
+
+def _list_shard_keys(c: Call) -> m.ShardKeysResponse:
+    c.svc.collections.col(c.name)
+    return m.ShardKeysResponse(shard_keys=None)
+
+
+def _cluster_update(c: Call) -> bool:
+    c.svc.collections.col(c.name)
+    raise BadRequestError("Bad request: Distributed mode is disabled: cluster operations are not available")
+
+
+def _legacy_batch(c: Call, kind: str, model: Any) -> list[list[m.ScoredPoint]]:
+    batch: Any = c.body(model)
+    c.svc.collections.col(c.name)
+    return [c.svc.query.legacy(c.name, kind, r) for r in batch.searches]
+
+
+def operations() -> list[Operation]:
+    s = "/collections/{collection_name}"
+    p = s + "/points"
+    q = m  # brevity below
+    ops = [
+        # collections
+        Operation("GET", "/collections", "get_collections", lambda c: c.svc.collections.list()),
+        Operation("GET", s, "get_collection", lambda c: c.svc.collections.info(c.name)),
+        Operation(
+            "PUT",
+            s,
+            "create_collection",
+            lambda c: c.svc.collections.create(c.name, c.body(q.CreateCollection, required=False)),
+        ),
+        Operation(
+            "PATCH",
+            s,
+            "update_collection",
+            lambda c: c.svc.collections.update(c.name, c.body(q.UpdateCollection, required=False)),
+        ),
+        Operation("DELETE", s, "delete_collection", lambda c: c.svc.collections.delete(c.name)),
+        Operation("GET", s + "/exists", "collection_exists", lambda c: c.svc.collections.exists(c.name)),
+        Operation(
+            "POST",
+            "/collections/aliases",
+            "update_aliases",
+            lambda c: c.svc.collections.update_aliases(c.body(q.ChangeAliasesOperation)),
+        ),
+        Operation("GET", s + "/aliases", "get_collection_aliases", lambda c: c.svc.collections.aliases(c.name)),
+        Operation("GET", "/aliases", "get_collections_aliases", lambda c: c.svc.collections.aliases()),
+        Operation(
+            "PUT",
+            s + "/index",
+            "create_field_index",
+            _update(lambda c: c.svc.collections.create_index(c.name, c.body(q.CreateFieldIndex))),
+            True,
+        ),
+        Operation(
+            "DELETE",
+            s + "/index/{field_name}",
+            "delete_field_index",
+            _update(lambda c: c.svc.collections.delete_index(c.name, c.path["field_name"])),
+            True,
+        ),
+        Operation("PUT", s + "/vectors/{vector_name}", "create_vector_name", _create_vector_name),
+        Operation("DELETE", s + "/vectors/{vector_name}", "delete_vector_name", _create_vector_name),
+        Operation("GET", s + "/cluster", "collection_cluster_info", lambda c: c.svc.collections.cluster_info(c.name)),
+        Operation("POST", s + "/cluster", "update_collection_cluster", _cluster_update),
+        Operation("GET", s + "/optimizations", "get_optimizations", lambda c: c.svc.collections.optimizations(c.name)),
+        Operation("PUT", s + "/shards", "create_shard_key", _shard_key_refusal),
+        Operation("GET", s + "/shards", "list_shard_keys", _list_shard_keys),
+        Operation("POST", s + "/shards/delete", "delete_shard_key", _shard_key_refusal),
+        # points: writes
+        Operation(
+            "PUT",
+            p,
+            "upsert_points",
+            _update(lambda c: c.svc.points.upsert(c.name, c.body(q.PointInsertOperations), c.wait)),
+            True,
+        ),
+        Operation(
+            "POST",
+            p + "/delete",
+            "delete_points",
+            _update(lambda c: c.svc.points.delete(c.name, c.body(q.PointsSelector), c.wait)),
+            True,
+        ),
+        Operation(
+            "PUT",
+            p + "/vectors",
+            "update_vectors",
+            _update(lambda c: c.svc.points.update_vectors(c.name, c.body(q.UpdateVectors), c.wait)),
+            True,
+        ),
+        Operation(
+            "POST",
+            p + "/vectors/delete",
+            "delete_vectors",
+            _update(lambda c: c.svc.points.delete_vectors(c.name, c.body(q.DeleteVectors), c.wait)),
+            True,
+        ),
+        Operation(
+            "POST",
+            p + "/payload",
+            "set_payload",
+            _update(lambda c: c.svc.points.set_payload(c.name, c.body(q.SetPayload), c.wait)),
+            True,
+        ),
+        Operation(
+            "PUT",
+            p + "/payload",
+            "overwrite_payload",
+            _update(lambda c: c.svc.points.overwrite_payload(c.name, c.body(q.SetPayload), c.wait)),
+            True,
+        ),
+        Operation(
+            "POST",
+            p + "/payload/delete",
+            "delete_payload",
+            _update(lambda c: c.svc.points.delete_payload(c.name, c.body(q.DeletePayload), c.wait)),
+            True,
+        ),
+        Operation(
+            "POST",
+            p + "/payload/clear",
+            "clear_payload",
+            _update(lambda c: c.svc.points.clear_payload(c.name, c.body(q.PointsSelector), c.wait)),
+            True,
+        ),
+        Operation(
+            "POST",
+            p + "/batch",
+            "batch_update",
+            _update(lambda c: c.svc.points.batch(c.name, c.body(q.UpdateOperations).operations, c.wait)),
+            True,
+        ),
+        # points: reads
+        Operation("GET", p + "/{id}", "get_point", lambda c: c.svc.points.get_point(c.name, _point_id(c.path["id"]))),
+        Operation("POST", p, "get_points", lambda c: c.svc.points.retrieve(c.name, c.body(q.PointRequest))),
+        Operation(
+            "POST",
+            p + "/scroll",
+            "scroll_points",
+            lambda c: c.svc.points.scroll(c.name, c.body(q.ScrollRequest, required=False)),
+        ),
+        Operation(
+            "POST",
+            p + "/count",
+            "count_points",
+            lambda c: c.svc.points.count(c.name, c.body(q.CountRequest, required=False)),
+        ),
+        Operation("POST", s + "/facet", "facet", lambda c: c.svc.points.facet(c.name, c.body(q.FacetRequest))),
+        # queries
+        Operation(
+            "POST",
+            p + "/query",
+            "query_points",
+            lambda c: c.svc.query.query(c.name, c.body(q.QueryRequest, required=False)),
+        ),
+        Operation(
+            "POST",
+            p + "/query/batch",
+            "query_batch_points",
+            lambda c: c.svc.query.query_batch(c.name, c.body(q.QueryRequestBatch).searches),
+        ),
+        Operation(
+            "POST",
+            p + "/query/groups",
+            "query_points_groups",
+            lambda c: c.svc.query.query_groups(c.name, c.body(q.QueryGroupsRequest)),
+        ),
+        Operation(
+            "POST",
+            p + "/search/matrix/pairs",
+            "search_matrix_pairs",
+            lambda c: c.svc.query.matrix_pairs(c.name, c.body(q.SearchMatrixRequest, required=False)),
+        ),
+        Operation(
+            "POST",
+            p + "/search/matrix/offsets",
+            "search_matrix_offsets",
+            lambda c: c.svc.query.matrix_offsets(c.name, c.body(q.SearchMatrixRequest, required=False)),
+        ),
+        # legacy 1.18 endpoints
+        Operation(
+            "POST",
+            p + "/search",
+            "search_points",
+            lambda c: c.svc.query.legacy(c.name, "search", c.body(q.SearchRequest)),
+        ),
+        Operation(
+            "POST",
+            p + "/search/batch",
+            "search_batch_points",
+            lambda c: _legacy_batch(c, "search", q.SearchRequestBatch),
+        ),
+        Operation(
+            "POST",
+            p + "/search/groups",
+            "search_point_groups",
+            lambda c: c.svc.query.legacy_groups(c.name, "search", c.body(q.SearchGroupsRequest)),
+        ),
+        Operation(
+            "POST",
+            p + "/recommend",
+            "recommend_points",
+            lambda c: c.svc.query.legacy(c.name, "recommend", c.body(q.RecommendRequest)),
+        ),
+        Operation(
+            "POST",
+            p + "/recommend/batch",
+            "recommend_batch_points",
+            lambda c: _legacy_batch(c, "recommend", q.RecommendRequestBatch),
+        ),
+        Operation(
+            "POST",
+            p + "/recommend/groups",
+            "recommend_point_groups",
+            lambda c: c.svc.query.legacy_groups(c.name, "recommend", c.body(q.RecommendGroupsRequest)),
+        ),
+        Operation(
+            "POST",
+            p + "/discover",
+            "discover_points",
+            lambda c: c.svc.query.legacy(c.name, "discover", c.body(q.DiscoverRequest)),
+        ),
+        Operation(
+            "POST",
+            p + "/discover/batch",
+            "discover_batch_points",
+            lambda c: _legacy_batch(c, "discover", q.DiscoverRequestBatch),
+        ),
+    ]
+    return ops
+
+
+__all__ = ["Operation", "operations", "check_flags"]

@@ -1,0 +1,169 @@
+"""Service endpoints: version, health probes, metrics, telemetry, issues, cluster, quotas."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+from typing import Any
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.rest.call import Call
+from vecbase.api.qdrant.rest.routes import Operation
+from vecbase.api.qdrant.rest.stats import BUCKETS, RequestStats
+from vecbase.core.errors import BadRequestError
+
+QDRANT_VERSION = "1.19.0"
+TITLE = "vecbase - vector search engine (qdrant-compatible)"
+
+
+def build_commit() -> str:
+    """A stable 40-hex build id derived from the package version (there is no git at run time)."""
+    from vecbase import __version__
+
+    return hashlib.sha1(f"vecbase-{__version__}".encode()).hexdigest()
+
+
+def version_info() -> dict[str, Any]:
+    return {"title": TITLE, "version": QDRANT_VERSION, "commit": build_commit()}
+
+
+def metrics_text(c: Call, stats: RequestStats) -> str:
+    lines = [
+        "# HELP app_info information about the vecbase server",
+        "# TYPE app_info gauge",
+        f'app_info{{name="vecbase",version="{QDRANT_VERSION}"}} 1',
+        "# HELP collections_total number of collections",
+        "# TYPE collections_total gauge",
+    ]
+    names = c.svc.toc.names()
+    lines.append(f"collections_total {len(names)}")
+    lines += ["# HELP collection_points approximate amount of points per collection", "# TYPE collection_points gauge"]
+    total_points = 0
+    for name in names:
+        try:
+            n = c.svc.toc.get(name).count(None)
+        except Exception:  # a collection deleted meanwhile
+            continue
+        total_points += n
+        lines.append(f'collection_points{{collection="{name}"}} {n}')
+    lines += ["# HELP collections_vector_total total number of points", "# TYPE collections_vector_total gauge"]
+    lines.append(f"collections_vector_total {total_points}")
+    snap = stats.snapshot()
+    lines += ["# HELP rest_responses_total total number of responses", "# TYPE rest_responses_total counter"]
+    for (ep, status), e in sorted(snap.items()):
+        method, _, path = ep.partition(" ")
+        lines.append(f'rest_responses_total{{method="{method}",endpoint="{path}",status="{status}"}} {e.count}')
+    lines += [
+        "# HELP rest_responses_fail_total total number of failed responses",
+        "# TYPE rest_responses_fail_total counter",
+    ]
+    for (ep, status), e in sorted(snap.items()):
+        method, _, path = ep.partition(" ")
+        lines.append(
+            f'rest_responses_fail_total{{method="{method}",endpoint="{path}",status="{status}"}} {e.fail_count}'
+        )
+    lines += [
+        "# HELP rest_responses_duration_seconds response duration histogram",
+        "# TYPE rest_responses_duration_seconds histogram",
+    ]
+    for (ep, status), e in sorted(snap.items()):
+        method, _, path = ep.partition(" ")
+        labels = f'method="{method}",endpoint="{path}",status="{status}"'
+        for bound, n in zip(BUCKETS, e.buckets):
+            lines.append(f'rest_responses_duration_seconds_bucket{{{labels},le="{bound}"}} {n}')
+        lines.append(f'rest_responses_duration_seconds_bucket{{{labels},le="+Inf"}} {e.count}')
+        lines.append(f"rest_responses_duration_seconds_sum{{{labels}}} {e.total_s}")
+        lines.append(f"rest_responses_duration_seconds_count{{{labels}}} {e.count}")
+    return "\n".join(lines) + "\n"
+
+
+def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
+    details = c.int_param("details_level", 0) or 0
+    collections: list[Any] = []
+    for name in c.svc.toc.names():
+        try:
+            info = c.svc.collections.info(name)
+        except Exception:
+            continue
+        if details >= 1:
+            collections.append(
+                m.CollectionTelemetry(id=name, init_time_ms=0, config=None, shards=None, transfers=[], resharding=[])
+            )
+        else:
+            collections.append(
+                m.CollectionsAggregatedTelemetry(
+                    vectors=info.points_count or 0,
+                    optimizers_status="ok",
+                    params=info.config.params,
+                )
+            )
+    responses: dict[str, dict[str, m.OperationDurationStatistics]] = {}
+    for (ep, status), e in stats.snapshot().items():
+        responses.setdefault(ep, {})[str(status)] = m.OperationDurationStatistics(
+            count=e.count,
+            fail_count=e.fail_count,
+            avg_duration_micros=e.total_s / e.count * 1e6 if e.count else 0.0,
+            min_duration_micros=e.min_s * 1e6 if e.count else 0.0,
+            max_duration_micros=e.max_s * 1e6,
+            total_duration_micros=int(e.total_s * 1e6),
+            last_responded=e.last,
+        )
+    return m.TelemetryData(
+        id=build_commit()[:36],
+        app=m.AppBuildTelemetry(
+            name="vecbase",
+            version=QDRANT_VERSION,
+            startup=stats.started,
+            system=m.RunningEnvironmentTelemetry(
+                distribution=platform.system(),
+                distribution_version=platform.release(),
+                is_docker=os.path.exists("/.dockerenv"),
+                cores=os.cpu_count(),
+                cpu_flags="",
+            ),
+        ),
+        collections=m.CollectionsTelemetry(number_of_collections=len(c.svc.toc.names()), collections=collections),
+        cluster=m.ClusterTelemetry(enabled=False),
+        requests=m.RequestsTelemetry(rest=m.WebApiTelemetry(responses=responses), grpc=m.GrpcTelemetry(responses={})),
+    )
+
+
+def _cluster_refusal(c: Call) -> Any:
+    raise BadRequestError("Bad request: Distributed mode disabled")
+
+
+def service_operations(stats: RequestStats) -> list[Operation]:
+    return [
+        Operation("GET", "/telemetry", "telemetry", lambda c: telemetry(c, stats)),
+        Operation("DELETE", "/issues", "clear_issues", lambda c: True),
+        Operation("GET", "/cluster", "cluster_status", lambda c: {"status": "disabled"}),
+        Operation("GET", "/cluster/telemetry", "cluster_telemetry", _cluster_refusal),
+        Operation("POST", "/cluster/recover", "recover_current_peer", _cluster_refusal),
+        Operation("DELETE", "/cluster/peer/{peer_id}", "remove_peer", _cluster_refusal),
+        Operation("GET", "/quotas", "get_quotas", lambda c: _quotas.status()),
+        Operation("PUT", "/quotas", "update_quotas", lambda c: _quotas.update(c.body(m.QuotaConfig))),
+    ]
+
+
+class _Quotas:
+    """Node-wide quota settings: kept and reported (vecbase does not enforce them yet)."""
+
+    def __init__(self) -> None:
+        self.config = m.QuotaConfig()
+
+    def status(self) -> m.QuotaStatus:
+        disk = None
+        try:
+            st = os.statvfs(".")
+            disk = int(100 * (1 - st.f_bavail / st.f_blocks)) if st.f_blocks else None
+        except OSError:
+            pass
+        return m.QuotaStatus(config=self.config, usage=m.QuotaUsage(disk_usage_percent=disk))
+
+    def update(self, config: m.QuotaConfig) -> bool:
+        self.config = config
+        return True
+
+
+_quotas = _Quotas()

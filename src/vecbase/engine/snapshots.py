@@ -1,0 +1,196 @@
+"""Collection, shard and full snapshots: tar archives of flushed collection directories.
+
+A collection snapshot holds the collection directory (config, segments and WAL) as of a
+flush taken under the collection lock, so it is consistent; recovering it installs that
+directory under the target name and loads it like a restart would (WAL replay included).
+A single-node collection has one shard (id 0) whose snapshot has the same content.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vecbase.core.errors import BadRequestError, NotFoundError
+from vecbase.engine.toc import TableOfContent
+from vecbase.storage.archive import (
+    extract_tar,
+    fetch_url,
+    file_size,
+    make_tar,
+    remove_file,
+    sha256_file,
+)
+from vecbase.storage.files import atomic_write, ensure_dir, read_bytes_if_exists
+
+SUFFIX = ".snapshot"
+_SAFE = re.compile(r"^[A-Za-z0-9._\-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    name: str
+    creation_time: str
+    size: int
+    checksum: str | None
+
+
+class SnapshotNotFoundError(NotFoundError):
+    pass
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d-%H-%M-%S-%f")
+
+
+def check_snapshot_name(name: str) -> None:
+    if not _SAFE.match(name) or name in (".", "..") or ".." in name:
+        raise BadRequestError(f"Bad request: invalid snapshot name {name!r}")
+
+
+class Snapshots:
+    def __init__(self, toc: TableOfContent, root: Path | None) -> None:
+        self.toc = toc
+        self.root = root
+
+    # -- locations ----------------------------------------------------------------------
+    def _base(self) -> Path:
+        if self.root is None:
+            raise BadRequestError("Bad request: snapshots need on-disk storage (this instance runs in memory)")
+        return self.root
+
+    def _collection_dir(self, name: str, shard: int | None = None) -> Path:
+        d = self._base() / name.encode().hex()
+        return d / "shards" / str(shard) if shard is not None else d
+
+    def _full_dir(self) -> Path:
+        return self._base() / "full"
+
+    def _describe(self, path: Path) -> SnapshotInfo:
+        checksum = read_bytes_if_exists(path.with_name(path.name + ".checksum"))
+        created = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return SnapshotInfo(path.name, created, file_size(path), checksum.decode() if checksum else None)
+
+    def _list(self, d: Path) -> list[SnapshotInfo]:
+        if not d.exists():
+            return []
+        return [self._describe(p) for p in sorted(d.iterdir()) if p.is_file() and p.name.endswith(SUFFIX)]
+
+    def _file(self, d: Path, snapshot: str) -> Path:
+        check_snapshot_name(snapshot)
+        path = d / snapshot
+        if not path.is_file():
+            raise SnapshotNotFoundError(f"Snapshot {snapshot} not found")
+        return path
+
+    def _finish(self, path: Path) -> SnapshotInfo:
+        atomic_write(path.with_name(path.name + ".checksum"), sha256_file(path).encode())
+        return self._describe(path)
+
+    def _real(self, name: str) -> str:
+        self.toc.get(name)
+        return self.toc.resolve(name)
+
+    # -- collection and shard snapshots ---------------------------------------------------
+    def create(self, name: str, shard: int | None = None) -> SnapshotInfo:
+        name = self._real(name)
+        self._check_shard(shard)
+        col = self.toc.get(name)
+        if col.path is None:
+            raise BadRequestError("Bad request: snapshots need on-disk storage (this instance runs in memory)")
+        stem = name if _SAFE.match(name) else name.encode().hex()
+        dest = self._collection_dir(name, shard) / f"{stem}-{_stamp()}{SUFFIX}"
+        col.flush()
+        with col.lock:
+            col.flush()
+            make_tar(dest, {"collection": col.path})
+        return self._finish(dest)
+
+    def list(self, name: str, shard: int | None = None) -> list[SnapshotInfo]:
+        self._check_shard(shard)
+        return self._list(self._collection_dir(self._real(name), shard))
+
+    def path(self, name: str, snapshot: str, shard: int | None = None) -> Path:
+        self._check_shard(shard)
+        return self._file(self._collection_dir(self._real(name), shard), snapshot)
+
+    def delete(self, name: str, snapshot: str, shard: int | None = None) -> bool:
+        path = self.path(name, snapshot, shard)
+        remove_file(path)
+        remove_file(path.with_name(path.name + ".checksum"))
+        return True
+
+    def _check_shard(self, shard: int | None) -> None:
+        if shard is not None and shard != 0:
+            raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
+
+    # -- recovery -------------------------------------------------------------------------
+    def recover(self, name: str, location: str, checksum: str | None = None, api_key: str | None = None) -> bool:
+        """Install the snapshot at ``location`` (http(s)://, file:// or a stored name) as ``name``."""
+        with tempfile.TemporaryDirectory(dir=ensure_dir(self._base() / "tmp")) as tmp:
+            archive = Path(tmp) / "download.snapshot"
+            if location.startswith(("http://", "https://")):
+                fetch_url(location, archive, api_key)
+            else:
+                archive = self._local(location)
+            return self.recover_file(name, archive, checksum, tmp)
+
+    def _local(self, location: str) -> Path:
+        raw = location[len("file://") :] if location.startswith("file://") else location
+        path = Path(raw)
+        if not path.is_absolute():
+            raise BadRequestError(
+                f"Bad request: snapshot location must be a URL or an absolute file:// path: {location}"
+            )
+        if not path.is_file():
+            raise SnapshotNotFoundError(f"Snapshot file {raw} does not exist")
+        return path
+
+    def recover_file(self, name: str, archive: Path, checksum: str | None, tmp: str | None = None) -> bool:
+        if checksum is not None and sha256_file(archive) != checksum.lower():
+            raise BadRequestError("Bad request: Snapshot checksum mismatch")
+        with tempfile.TemporaryDirectory(dir=tmp or ensure_dir(self._base() / "tmp")) as work:
+            extract_tar(archive, Path(work))
+            src = Path(work) / "collection"
+            if not (src / "collection.json").is_file():
+                raise BadRequestError("Bad request: the archive is not a vecbase collection snapshot")
+            self.toc.install(self.toc.resolve(name), src)
+        return True
+
+    # -- full snapshots -------------------------------------------------------------------
+    def create_full(self) -> SnapshotInfo:
+        members: dict[str, Path] = {}
+        made: list[Path] = []
+        try:
+            for name in self.toc.names():
+                info = self.create(name)
+                path = self._collection_dir(name) / info.name
+                made.append(path)
+                members[f"collections/{name.encode().hex()}{SUFFIX}"] = path
+            aliases = self._base() / "tmp" / f"aliases-{_stamp()}.json"
+            atomic_write(aliases, self.toc.aliases_json())
+            members["aliases.json"] = aliases
+            dest = self._full_dir() / f"full-snapshot-{_stamp()}{SUFFIX}"
+            make_tar(dest, members)
+            remove_file(aliases)
+            return self._finish(dest)
+        finally:
+            for p in made:
+                remove_file(p)
+                remove_file(p.with_name(p.name + ".checksum"))
+
+    def list_full(self) -> builtins.list[SnapshotInfo]:
+        return self._list(self._full_dir())
+
+    def path_full(self, snapshot: str) -> Path:
+        return self._file(self._full_dir(), snapshot)
+
+    def delete_full(self, snapshot: str) -> bool:
+        path = self.path_full(snapshot)
+        remove_file(path)
+        remove_file(path.with_name(path.name + ".checksum"))
+        return True

@@ -1,0 +1,122 @@
+"""The ASGI application: the Qdrant dialect's routes on one shared engine, API keys, JSON 404s."""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+import time
+from pathlib import Path
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from vecbase.api.qdrant.rest.app import qdrant_routes
+from vecbase.api.qdrant.rest.envelope import error
+from vecbase.api.qdrant.rest.stats import RequestStats
+from vecbase.api.qdrant.service import QdrantService
+from vecbase.engine.toc import TableOfContent
+from vecbase.server.settings import Settings
+
+log = logging.getLogger("vecbase.server")
+OPEN_PATHS = {"/", "/healthz", "/livez", "/readyz"}
+READ_METHODS = {"GET", "HEAD"}
+# POST endpoints that only read; a read-only key may call them
+READ_POST_SUFFIXES = (
+    "/points/scroll",
+    "/points/count",
+    "/points/query",
+    "/points/query/batch",
+    "/points/query/groups",
+    "/points/search",
+    "/points/search/batch",
+    "/points/search/groups",
+    "/points/recommend",
+    "/points/recommend/batch",
+    "/points/recommend/groups",
+    "/points/discover",
+    "/points/discover/batch",
+    "/points/search/matrix/pairs",
+    "/points/search/matrix/offsets",
+    "/facet",
+    "/points",
+)
+
+
+class ApiKeyMiddleware:
+    """Qdrant's `api-key` header (or `Authorization: Bearer`); a read-only key may only read."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None, read_only_key: str | None) -> None:
+        self.app = app
+        self.api_key = api_key
+        self.read_only_key = read_only_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (self.api_key is None and self.read_only_key is None):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if request.url.path in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        key = request.headers.get("api-key")
+        auth = request.headers.get("authorization", "")
+        if key is None and auth.lower().startswith("bearer "):
+            key = auth[7:]
+        started = time.perf_counter()
+        if key is not None and self.api_key is not None and hmac.compare_digest(key, self.api_key):
+            await self.app(scope, receive, send)
+            return
+        if key is not None and self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key):
+            path = request.url.path
+            is_read = request.method in READ_METHODS or (
+                request.method == "POST" and path.startswith("/collections/") and path.endswith(READ_POST_SUFFIXES)
+            )
+            if is_read:
+                await self.app(scope, receive, send)
+                return
+            await error(403, "Forbidden: the read-only API key cannot perform this operation", started)(
+                scope, receive, send
+            )
+            return
+        await error(401, "Must provide an API key or an Authorization bearer token", started)(scope, receive, send)
+
+
+def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlette:
+    """The application; it opens the storage at ``settings.storage_path`` unless given ``toc``."""
+    owned = toc is None
+    if toc is None:
+        toc = TableOfContent(settings.storage_path, flush_interval=settings.flush_interval_sec)
+    snapshots = Path(settings.snapshots_path) if settings.snapshots_path else None
+    svc = QdrantService(toc, snapshots_path=snapshots)
+    stats = RequestStats()
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        started = time.perf_counter()
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if status == 405:
+            return error(405, f"Method {request.method} not allowed for {request.url.path}", started)
+        return error(status, f"Not found: no such endpoint {request.method} {request.url.path}", started)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if owned:
+            log.info("shutting down: flushing collections")
+            toc.close()
+            log.info("storage flushed and released")
+
+    app = Starlette(
+        routes=qdrant_routes(svc, stats),
+        exception_handlers={404: not_found, 405: not_found},
+        lifespan=lifespan,
+    )
+    app.state.toc = toc
+    app.state.service = svc
+    if settings.api_key or settings.read_only_api_key:
+        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_only_key=settings.read_only_api_key)
+    return app

@@ -1,0 +1,95 @@
+"""Server settings: defaults < YAML config file < VECBASE__SECTION__KEY environment < CLI flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml  # type: ignore[import-untyped]
+
+ENV_PREFIX = "VECBASE__"
+
+# section.key in the config file / environment -> Settings field (Qdrant's config layout)
+KEYS = {
+    ("service", "host"): "host",
+    ("service", "http_port"): "port",
+    ("service", "api_key"): "api_key",
+    ("service", "read_only_api_key"): "read_only_api_key",
+    ("storage", "storage_path"): "storage_path",
+    ("storage", "snapshots_path"): "snapshots_path",
+    ("storage", "flush_interval_sec"): "flush_interval_sec",
+    ("log", "level"): "log_level",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 6333
+    storage_path: str = "./storage"
+    snapshots_path: str | None = None
+    api_key: str | None = None
+    read_only_api_key: str | None = None
+    flush_interval_sec: float = 5.0
+    log_level: str = "INFO"
+
+    def with_values(self, values: Mapping[str, Any]) -> Settings:
+        types = {f.name: f.type for f in fields(self)}
+        cast: dict[str, Any] = {}
+        for k, v in values.items():
+            if v is None:
+                continue
+            t = str(types[k])
+            if "int" in t and "str" not in t:
+                v = int(v)
+            elif "float" in t:
+                v = float(v)
+            else:
+                v = str(v)
+            cast[k] = v
+        return replace(self, **cast)
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def from_mapping(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for section, values in data.items():
+        if not isinstance(values, Mapping):
+            raise SettingsError(f"{origin}: section `{section}` must be a mapping")
+        for key, value in values.items():
+            field = KEYS.get((str(section), str(key)))
+            if field is None:
+                raise SettingsError(f"{origin}: unknown setting `{section}.{key}`")
+            out[field] = value
+    return out
+
+
+def from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    nested: dict[str, dict[str, str]] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = name[len(ENV_PREFIX) :].lower().split("__")
+        if len(parts) != 2:
+            raise SettingsError(f"environment: {name} must look like VECBASE__SECTION__KEY")
+        nested.setdefault(parts[0], {})[parts[1]] = value
+    return from_mapping(nested, "environment")
+
+
+def load(config_file: str | None, flags: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:
+    settings = Settings()
+    if config_file is not None:
+        raw = yaml.safe_load(Path(config_file).read_text()) or {}
+        if not isinstance(raw, Mapping):
+            raise SettingsError(f"{config_file}: the config file must be a YAML mapping")
+        settings = settings.with_values(from_mapping(raw, config_file))
+    settings = settings.with_values(from_env(os.environ if env is None else env))
+    try:
+        return settings.with_values(flags)
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
