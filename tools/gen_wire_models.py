@@ -32,6 +32,28 @@ LEGACY_SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "v1.18.x" / "openapi.
 PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool"}
 
 
+CONSTRAINTS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minItems": "min_length",
+    "maxItems": "max_length",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+}
+
+
+def constraints(prop: dict[str, Any]) -> list[str]:
+    """Pydantic Field constraints for a property's own bounds (the spec's validation rules)."""
+    out = []
+    for key, arg in CONSTRAINTS.items():
+        value = prop.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.append(f"{arg}={value!r}")
+    return out
+
+
 def ref_name(ref: str) -> str:
     return ref.rsplit("/", 1)[-1]
 
@@ -130,6 +152,7 @@ class Generator:
                 args.append("...")
             if py_name != wire_name:
                 args.append(f"alias={wire_name!r}")
+            args.extend(constraints(prop))
             if prop.get("description"):
                 args.append(f"description={prop['description']!r}")
             lines.append(f"    {py_name}: {annotation} = Field({', '.join(args)})")
