@@ -15,3 +15,15 @@ settings.register_profile("noshrink", parent=settings.get_profile("default"), ph
 settings.load_profile(
     "noshrink" if os.environ.get("VECBASE_NO_SHRINK") else "ci" if os.environ.get("CI") else "default"
 )
+
+
+import pytest  # noqa: E402
+
+from tests.server import Server  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Server:  # type: ignore[misc]
+    """One vecbase server per test module, on a free loopback port and a temporary storage dir."""
+    with Server(tmp_path_factory.mktemp("server") / "storage") as s:
+        yield s

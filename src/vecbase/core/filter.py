@@ -212,3 +212,27 @@ def and_filters(*filters: Filter | None) -> Filter | None:
     if len(present) == 1:
         return present[0]
     return Filter(must=present)
+
+
+def merge_filters(outer: Filter | None, inner: Filter | None) -> Filter | None:
+    """Qdrant's clause-wise merge, used to propagate a query's filter into its prefetches:
+    must, should and must_not lists are concatenated (so `should` clauses of the two filters
+    become alternatives of each other), min_should conditions are pooled with the larger count.
+    """
+    if outer is None:
+        return inner
+    if inner is None:
+        return outer
+    if outer.min_should is None or inner.min_should is None:
+        min_should = outer.min_should or inner.min_should
+    else:
+        min_should = MinShould(
+            outer.min_should.conditions + inner.min_should.conditions,
+            max(outer.min_should.min_count, inner.min_should.min_count),
+        )
+    return Filter(
+        must=outer.must + inner.must,
+        should=outer.should + inner.should,
+        must_not=outer.must_not + inner.must_not,
+        min_should=min_should,
+    )

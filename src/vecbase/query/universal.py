@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError
-from vecbase.core.filter import Filter, HasId, and_filters
+from vecbase.core.filter import Filter, HasId, and_filters, merge_filters
 from vecbase.core.ids import PointId, id_sort_key
 from vecbase.core.points import ScoredPoint, SparseVector
 from vecbase.index.dense import top_k
@@ -75,7 +75,7 @@ def to_scored(f: Found, wp: WithPayload, wv: WithVectors) -> ScoredPoint:
 
 
 def run(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode, outer: Filter | None) -> list[Found]:
-    flt = and_filters(outer, node.filter)
+    flt = merge_filters(outer, node.filter)
     if not node.prefetch:
         return _base(segments, config, node, node.query, flt)
     sources = [run(segments, config, p, flt) for p in node.prefetch]

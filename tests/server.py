@@ -1,0 +1,62 @@
+"""A vecbase server subprocess on a free loopback port with its own storage directory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, storage: Path, port: int | None = None, extra: list[str] | None = None) -> None:
+        self.storage = storage
+        self.port = port or free_port()
+        self.extra = extra or []
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = storage.parent / f"{storage.name}-server.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, env: dict[str, str] | None = None) -> Server:
+        cmd = [sys.executable, "-m", "vecbase", "serve", "--port", str(self.port), "--path", str(self.storage)]
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(cmd + self.extra, stdout=log, stderr=log, env={**os.environ, **(env or {})})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            self.proc = None
+
+    def __enter__(self) -> Server:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.stop()
