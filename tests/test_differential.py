@@ -76,15 +76,37 @@ def random_vectors(rng: np.random.Generator) -> dict[str, Any]:
 
 
 class Differential(RuleBasedStateMachine):
+    """The subject (``self.vb``) is the embedded vecbase.Client; subclasses swap in other front doors."""
+
+    FACET_KEYS = ["kw", "tags", "num", "flag", "mixed", "obj.y"]
+
     def __init__(self) -> None:
         super().__init__()
         self.dir = tempfile.mkdtemp(prefix="vecbase-diff-")
-        self.vb = vecbase.Client(path=self.dir)
+        self.vb = self.open_subject()
         self.qd = QdrantClient(":memory:")
         for client in (self.vb, self.qd):
             args = {"vectors_config": vectors_config(), "sparse_vectors_config": SPARSE}
-            client.create_collection("c", **(to_vb(args) if client is self.vb else args))
+            if client is self.vb:
+                self.subject_setup()
+            client.create_collection("c", **(self.convert(args) if client is self.vb else args))
+        self.after_create()
         self.ops = 0
+
+    def open_subject(self) -> Any:
+        return vecbase.Client(path=self.dir)
+
+    def subject_setup(self) -> None:
+        """Runs before the collection is created on the subject."""
+
+    def after_create(self) -> None:
+        """Runs once the collection exists on both sides."""
+
+    def convert(self, obj: Any) -> Any:
+        return to_vb(obj)
+
+    def can_reopen(self) -> bool:
+        return self.ops > 0
 
     def teardown(self) -> None:
         TOTAL_OPS[0] += self.ops
@@ -100,7 +122,7 @@ class Differential(RuleBasedStateMachine):
         results: list[Any] = []
         errors: list[BaseException | None] = []
         for client in (self.vb, self.qd):
-            a, kw = (to_vb(args), to_vb(kwargs)) if client is self.vb else (args, kwargs)
+            a, kw = (self.convert(args), self.convert(kwargs)) if client is self.vb else (args, kwargs)
             try:
                 results.append(getattr(client, method)("c", *a, **kw))
                 errors.append(None)
@@ -166,13 +188,13 @@ class Differential(RuleBasedStateMachine):
     @rule(field=st.sampled_from(sorted(INDEXES)))
     def create_index_on_vecbase(self, field: str) -> None:
         # local mode has no payload indexes; answers must not change when vecbase has one
-        self.vb.create_payload_index("c", field, to_vb(INDEXES[field]))
+        self.vb.create_payload_index("c", field, self.convert(INDEXES[field]))
 
-    @precondition(lambda self: self.ops > 0)
+    @precondition(lambda self: self.can_reopen())
     @rule()
     def reopen(self) -> None:
         self.vb.close()
-        self.vb = vecbase.Client(path=self.dir)
+        self.vb = self.open_subject()
 
     # -- reads ---------------------------------------------------------------------------
     @rule(data=st.data(), seed=st.integers(0, 2**32 - 1))
@@ -226,8 +248,9 @@ class Differential(RuleBasedStateMachine):
         key = lambda r: str(r.id)  # noqa: E731
         assert_records_equal(sorted(ours, key=key), sorted(theirs, key=key), "retrieve")
 
-    @rule(key=st.sampled_from(["kw", "tags", "num", "flag", "mixed", "obj.y"]), flt=st.one_of(st.none(), filters()))
-    def facet(self, key: str, flt: qm.Filter | None) -> None:
+    @rule(data=st.data(), flt=st.one_of(st.none(), filters()))
+    def facet(self, data: st.DataObject, flt: qm.Filter | None) -> None:
+        key = data.draw(st.sampled_from(self.FACET_KEYS))
         ours, theirs = self.both("facet", key, facet_filter=flt, limit=20)
         assert plain(ours.hits) == plain(theirs.hits), f"facet {key}"
 
