@@ -52,19 +52,33 @@ def error(status: int, message: str, started: float) -> Response:
     return json_response({"status": {"error": message}, "time": time.perf_counter() - started}, status)
 
 
+_RANGE_ERRORS = {
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+    "too_short",
+    "too_long",
+    "multiple_of",
+    "finite_number",
+}
+
+
 def _pydantic_message(e: pydantic.ValidationError) -> tuple[int, str]:
-    """400 for malformed bodies (wrong type, missing field), 422 for values out of range."""
-    shape = {"missing", "extra_forbidden", "model_type", "model_attributes_type", "json_invalid", "union_tag_invalid"}
-    parts = []
-    status = 422
-    for err in e.errors()[:5]:
+    """422 when a value parsed but is out of the spec's bounds, 400 for a malformed body.
+
+    Unions report an error per alternative; a bound violation in any of them means the
+    body had the right shape, so it is what the message reports."""
+
+    def describe(err: Any) -> str:
         loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("function-", "tagged-union")))
-        parts.append(f"{loc}: {err['msg']}" if loc else err["msg"])
-        if err["type"] in shape or err["type"].endswith("_type") or err["type"].endswith("_parsing"):
-            status = 400
-    if status == 400:
-        return 400, "Format error in JSON body: " + "; ".join(parts)
-    return 422, "Validation error in JSON body: [" + "; ".join(parts) + "]"
+        return f"{loc}: {err['msg']}" if loc else str(err["msg"])
+
+    errors = e.errors()
+    ranged = [describe(err) for err in errors if err["type"] in _RANGE_ERRORS]
+    if ranged:
+        return 422, "Validation error in JSON body: [" + "; ".join(ranged[:5]) + "]"
+    return 400, "Format error in JSON body: " + "; ".join(describe(err) for err in errors[:5])
 
 
 def error_response(exc: BaseException, started: float) -> Response:
