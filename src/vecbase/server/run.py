@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from typing import Iterator
 
 import uvicorn
 
@@ -26,7 +28,7 @@ def serve(settings: Settings) -> None:
     )
     # uvicorn handles SIGTERM/SIGINT: it stops accepting, lets in-flight requests finish,
     # then runs the lifespan shutdown, which flushes and releases the storage
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -34,3 +36,17 @@ def serve(settings: Settings) -> None:
         access_log=False,
         timeout_graceful_shutdown=30,
     )
+    server = _Server(config)
+    server.run()
+    log.info("vecbase stopped")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises the stop signal after a graceful shutdown (exit status -15); a
+    completed graceful shutdown is a clean exit for vecbase."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            yield
+            self._captured_signals.clear()
