@@ -38,6 +38,9 @@ def _segment_scores(
         return offsets[keep], scores[keep]
     vc = config.vectors[name]
     if isinstance(store, DenseStore):
+        if offsets.shape[0] * 4 >= seg.n:
+            # most rows pass: scoring the whole (contiguous) block beats gathering a copy
+            return offsets, score_dense(query, store.data[: seg.n], vc.distance)[offsets]
         return offsets, score_dense(query, store.data[offsets], vc.distance)
     scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)  # type: ignore[arg-type]
     return offsets, scores

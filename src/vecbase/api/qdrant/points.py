@@ -210,7 +210,8 @@ def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
 
 
 def scored_to_wire(config: CollectionConfig, p: ScoredPoint) -> m.ScoredPoint:
-    return m.ScoredPoint(
+    # built from engine values that are valid by construction: skip re-validation (hot path)
+    return m.ScoredPoint.model_construct(
         id=p.id,
         version=p.version,
         score=p.score,

@@ -1,0 +1,146 @@
+"""REST throughput through qdrant-client: upload and concurrent queries, against the HTTP ceiling.
+
+Usage: python bench/rest.py [--points 100000] [--dim 128] [--clients 8] [--seconds 10]
+                            [--out bench/results/rest.json]
+
+1. Starts `vecbase serve` on a temporary storage directory and uploads points x dim float32
+   vectors with `QdrantClient.upload_collection(batch_size=256)`: points per second.
+2. Runs `--clients` threads, each with its own QdrantClient, issuing `query_points` (limit 10,
+   with payload) for `--seconds`: queries per second.
+3. Starts bench/canned_app.py, a minimal ASGI app returning a canned body of the same size as
+   a real query response, and runs the same client load against it: the ceiling of the HTTP
+   path. Reports vecbase / ceiling.
+Goals (issue 3): ingest >= 20,000 points/s; query throughput >= 0.5x the ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.server import Server, free_port  # noqa: E402
+
+
+def wait_ready(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not start")
+
+
+def query_load(url: str, collection: str, queries: np.ndarray, clients: int, seconds: float) -> dict[str, Any]:
+    counts = [0] * clients
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    stop = threading.Event()
+
+    def worker(k: int) -> None:
+        client = QdrantClient(url=url, timeout=60)
+        i = k
+        while not stop.is_set():
+            t = time.perf_counter()
+            client.query_points(collection, query=queries[i % len(queries)].tolist(), limit=10, with_payload=True)
+            latencies[k].append(time.perf_counter() - t)
+            counts[k] += 1
+            i += clients
+        client.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    lat = np.array([x for ls in latencies for x in ls]) * 1000
+    return {
+        "queries": int(sum(counts)),
+        "seconds": round(elapsed, 2),
+        "qps": round(sum(counts) / elapsed, 1),
+        "p50_ms": round(float(np.percentile(lat, 50)), 2),
+        "p99_ms": round(float(np.percentile(lat, 99)), 2),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--points", type=int, default=100_000)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--out", default="bench/results/rest.json")
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(args.points, args.dim)).astype(np.float32)
+    payloads = [{"i": i, "group": f"g{i % 17}"} for i in range(args.points)]
+    queries = rng.normal(size=(256, args.dim)).astype(np.float32)
+    result: dict[str, Any] = {"benchmark": "rest", "points": args.points, "dim": args.dim, "clients": args.clients}
+    with tempfile.TemporaryDirectory() as tmp:
+        with Server(Path(tmp) / "storage") as server:
+            client = QdrantClient(url=server.url, timeout=120)
+            client.create_collection(
+                "bench", vectors_config=qm.VectorParams(size=args.dim, distance=qm.Distance.COSINE)
+            )
+            start = time.perf_counter()
+            client.upload_collection("bench", vectors, payload=payloads, ids=range(args.points), batch_size=256)
+            elapsed = time.perf_counter() - start
+            assert client.count("bench").count == args.points
+            result["upload"] = {
+                "batch_size": 256,
+                "seconds": round(elapsed, 2),
+                "points_per_second": round(args.points / elapsed, 1),
+                "goal_points_per_second": 20_000,
+            }
+            print(f"upload: {args.points} x {args.dim} in {elapsed:.1f}s = {args.points / elapsed:,.0f} points/s")
+            sample = httpx.post(
+                f"{server.url}/collections/bench/points/query",
+                json={"query": queries[0].tolist(), "limit": 10, "with_payload": True},
+            ).content
+            result["query"] = query_load(server.url, "bench", queries, args.clients, args.seconds)
+            print(f"vecbase query: {result['query']}")
+        body = Path(tmp) / "canned.json"
+        body.write_bytes(sample)
+        port = free_port()
+        canned = subprocess.Popen([sys.executable, str(ROOT / "bench" / "canned_app.py"), str(port), str(body)])
+        try:
+            wait_ready(f"http://127.0.0.1:{port}/")
+            result["ceiling"] = query_load(f"http://127.0.0.1:{port}", "bench", queries, args.clients, args.seconds)
+        finally:
+            canned.terminate()
+            canned.wait()
+        print(f"canned ASGI ceiling: {result['ceiling']} (response body {len(sample)} bytes)")
+    ratio = result["query"]["qps"] / result["ceiling"]["qps"]
+    result["response_bytes"] = len(sample)
+    result["query_vs_ceiling"] = round(ratio, 3)
+    result["goal_query_vs_ceiling"] = 0.5
+    result["machine"] = f"{platform.machine()} {os.cpu_count()} cpus python {platform.python_version()}"
+    print(f"query throughput / ceiling = {ratio:.2f} (goal >= 0.5)")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
