@@ -125,8 +125,15 @@ def test_every_operation_answers_per_spec(api: Driver, tmp_path: Any) -> None:
     d.call("create_shard_key", C + "/shards", {"shard_key": "k"}, status=400)
     d.call("list_shard_keys", C + "/shards")
     d.call("delete_shard_key", C + "/shards/delete", {"shard_key": "k"}, status=400)
-    d.call("create_vector_name", C + "/vectors/extra", {"dense": {"size": 4, "distance": "Dot"}}, status=400)
-    d.call("delete_vector_name", C + "/vectors/extra", status=400)
+    d.call(
+        "create_vector_name", C + "/vectors/extra", {"dense": {"size": 3, "distance": "Dot"}}, params={"wait": "true"}
+    )
+    d.call("create_vector_name", C + "/vectors/extra", {"sparse": {}}, status=400)
+    d.call("create_vector_name", C + "/vectors/words", {"sparse": {"modifier": "idf"}})
+    info = d.call("get_collection", C)["result"]["config"]["params"]
+    assert info["vectors"]["extra"]["size"] == 3 and "words" in info["sparse_vectors"]
+    d.call("delete_vector_name", C + "/vectors/words", params={"wait": "true"})
+    d.call("delete_vector_name", C + "/vectors/nope", status=400)
     # -- writes ----------------------------------------------------------------------------
     up = d.call("upsert_points", P, {"points": points(30)}, params={"wait": "true"})
     assert up["result"]["status"] == "completed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from qdrant_client import QdrantClient
@@ -15,7 +16,15 @@ from tests.server import Server
 
 def state(client: QdrantClient, name: str) -> list[tuple[object, object, object]]:
     records, _ = client.scroll(name, limit=100_000, with_vectors=True)
-    return [(r.id, r.payload, np.round(np.asarray(r.vector), 5).tolist()) for r in records]
+    return [(r.id, r.payload, vector_state(r.vector)) for r in records]
+
+
+def vector_state(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: vector_state(x) for k, x in v.items()}
+    if isinstance(v, qm.SparseVector):
+        return (v.indices, v.values)
+    return np.round(np.asarray(v), 5).tolist()
 
 
 def test_restart_after_sigterm_and_sigkill(tmp_path: Path) -> None:
@@ -34,6 +43,8 @@ def test_restart_after_sigterm_and_sigkill(tmp_path: Path) -> None:
     client.update_collection_aliases(
         [qm.CreateAliasOperation(create_alias=qm.CreateAlias(collection_name="r", alias_name="al"))]
     )
+    client.create_vector_name("r", "extra", qm.SparseVectorNameConfig(sparse=qm.SparseVectorConfig()))
+    client.update_vectors("r", [qm.PointVectors(id=1, vector={"extra": qm.SparseVector(indices=[3], values=[2.0])})])
     before = state(client, "r")
     assert len(before) == 398
     assert server.stop(signal.SIGTERM) == 0
@@ -42,6 +53,7 @@ def test_restart_after_sigterm_and_sigkill(tmp_path: Path) -> None:
     client = QdrantClient(url=server.url, timeout=30)
     assert state(client, "r") == before
     assert client.get_collection("al").payload_schema["n"].data_type == qm.PayloadSchemaType.INTEGER
+    assert client.retrieve("r", [1], with_vectors=["extra"])[0].vector["extra"].indices == [3]
     # acknowledged writes, fsynced or not, survive kill -9
     for start in range(400, 600, 50):
         points = [qm.PointStruct(id=i, vector=vectors[i].tolist(), payload={"n": i}) for i in range(start, start + 50)]

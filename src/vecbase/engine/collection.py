@@ -284,6 +284,20 @@ class Collection:
                 seg.config = config
             self._save_config()
 
+    def change_vector_names(self, config: CollectionConfig) -> int:
+        """Add or remove named vectors (the rest of ``config`` must match the current one)."""
+        with self.lock:
+            # fold the log into the segments first: records before the change never replay
+            self._dirty = True
+            self.flush()
+            self.config = config
+            for seg in self.segments:
+                seg.sync_vector_stores(config)
+            self._save_config()
+            self._dirty = True
+            self.flush()
+            return self._op_num
+
     # -- reads ----------------------------------------------------------------------
     def _read(self, fn: Callable[[], T]) -> T:
         with self.lock:

@@ -79,6 +79,17 @@ class Segment:
         return store.present_mask(self.n)
 
     # -- writes ---------------------------------------------------------------------
+    def sync_vector_stores(self, config: CollectionConfig) -> None:
+        """Adopt ``config``'s vector names: empty stores for new names, drop removed ones."""
+        self.config = config
+        wanted: dict[str, VectorStore] = {}
+        for name, vc in config.vectors.items():
+            wanted[name] = self.vectors.get(name) or (ListStore(vc) if vc.multivector else DenseStore(vc))
+        for name in config.sparse_vectors:
+            wanted[name] = self.vectors.get(name) or ListStore(None)
+        self.vectors = wanted
+        self._reserve(max(self.n, 1))
+
     def _reserve(self, n: int) -> None:
         if n > self.versions.shape[0]:
             cap = max(n, self.versions.shape[0] * 2)

@@ -87,9 +87,13 @@ def load(config_file: str | None, flags: Mapping[str, Any], env: Mapping[str, st
         raw = yaml.safe_load(Path(config_file).read_text()) or {}
         if not isinstance(raw, Mapping):
             raise SettingsError(f"{config_file}: the config file must be a YAML mapping")
-        settings = settings.with_values(from_mapping(raw, config_file))
-    settings = settings.with_values(from_env(os.environ if env is None else env))
+        settings = _apply(settings, from_mapping(raw, config_file), config_file)
+    settings = _apply(settings, from_env(os.environ if env is None else env), "environment")
+    return _apply(settings, flags, "command line")
+
+
+def _apply(settings: Settings, values: Mapping[str, Any], origin: str) -> Settings:
     try:
-        return settings.with_values(flags)
+        return settings.with_values(values)
     except ValueError as e:
-        raise SettingsError(str(e)) from None
+        raise SettingsError(f"{origin}: {e}") from None

@@ -54,12 +54,6 @@ def check_flags(c: Call) -> None:
         raise HttpError(422, "Validation error in query: timeout must be at least 1")
 
 
-def _create_vector_name(c: Call) -> bool:
-    raise BadRequestError(
-        "Bad request: adding a named vector to an existing collection is not supported by vecbase yet"
-    )
-
-
 def _shard_key_refusal(c: Call) -> bool:
     c.svc.collections.col(c.name)
     raise BadRequestError(
@@ -128,8 +122,24 @@ def operations() -> list[Operation]:
             _update(lambda c: c.svc.collections.delete_index(c.name, c.path["field_name"])),
             True,
         ),
-        Operation("PUT", s + "/vectors/{vector_name}", "create_vector_name", _create_vector_name),
-        Operation("DELETE", s + "/vectors/{vector_name}", "delete_vector_name", _create_vector_name),
+        Operation(
+            "PUT",
+            s + "/vectors/{vector_name}",
+            "create_vector_name",
+            _update(
+                lambda c: c.svc.collections.create_vector_name(
+                    c.name, c.path["vector_name"], c.body(q.VectorNameConfig)
+                )
+            ),
+            True,
+        ),
+        Operation(
+            "DELETE",
+            s + "/vectors/{vector_name}",
+            "delete_vector_name",
+            _update(lambda c: c.svc.collections.delete_vector_name(c.name, c.path["vector_name"])),
+            True,
+        ),
         Operation("GET", s + "/cluster", "collection_cluster_info", lambda c: c.svc.collections.cluster_info(c.name)),
         Operation("POST", s + "/cluster", "update_collection_cluster", _cluster_update),
         Operation("GET", s + "/optimizations", "get_optimizations", lambda c: c.svc.collections.optimizations(c.name)),

@@ -9,12 +9,13 @@ from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.collections import (
     config_from_wire,
     config_to_wire,
+    dense_from_wire,
     dump_wire,
     index_info_to_wire,
     index_spec_from_wire,
     optimizers_diff,
 )
-from vecbase.core.config import Modifier, apply_diff
+from vecbase.core.config import Modifier, SparseVectorConfig, apply_diff
 from vecbase.core.errors import BadRequestError
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
@@ -172,3 +173,29 @@ class CollectionsService:
             summary=m.OptimizationsSummary(queued_optimizations=0, queued_segments=0, queued_points=0, idle_segments=1),
             running=[],
         )
+
+    # -- named vectors ------------------------------------------------------------------
+    def create_vector_name(self, name: str, vector: str, req: Any) -> m.UpdateResult:
+        col = self.col(name)
+        c = col.config
+        if vector in c.vectors or vector in c.sparse_vectors:
+            raise BadRequestError(f"Wrong input: Vector `{vector}` already exists in collection `{name}`")
+        if isinstance(req, m.DenseVectorNameConfig):
+            d = req.dense
+            params = m.VectorParams(size=d.size, distance=d.distance, multivector_config=d.multivector_config)
+            if d.datatype is not None and d.datatype.value in ("float32", "float16", "uint8"):
+                params.datatype = m.Datatype(d.datatype.value)
+            new = replace(c, vectors={**c.vectors, vector: dense_from_wire(params)})
+        else:
+            modifier = Modifier(req.sparse.modifier.value) if req.sparse.modifier is not None else Modifier.NONE
+            new = replace(c, sparse_vectors={**c.sparse_vectors, vector: SparseVectorConfig(modifier=modifier)})
+        return done(col.change_vector_names(new))
+
+    def delete_vector_name(self, name: str, vector: str) -> m.UpdateResult:
+        col = self.col(name)
+        c = col.config
+        if vector not in c.vectors and vector not in c.sparse_vectors:
+            raise BadRequestError(f"Wrong input: Not existing vector name error: {vector}")
+        vectors = {k: v for k, v in c.vectors.items() if k != vector}
+        sparse = {k: v for k, v in c.sparse_vectors.items() if k != vector}
+        return done(col.change_vector_names(replace(c, vectors=vectors, sparse_vectors=sparse)))

@@ -1,0 +1,56 @@
+"""Server settings precedence (defaults < YAML < environment < flags) and API keys over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server import Server
+from vecbase.server.settings import Settings, SettingsError, load
+
+
+def test_precedence_file_env_flags(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("service:\n  host: 0.0.0.0\n  http_port: 7000\nstorage:\n  storage_path: /from/file\n")
+    env = {"VECBASE__SERVICE__HTTP_PORT": "7100", "VECBASE__SERVICE__API_KEY": "k"}
+    s = load(str(config), {"host": None, "port": None, "storage_path": "/from/flag"}, env)
+    assert s == Settings(host="0.0.0.0", port=7100, storage_path="/from/flag", api_key="k")
+    assert load(None, {"port": 7200}, env).port == 7200
+    assert load(None, {}, {}) == Settings()
+
+
+def test_bad_settings_are_reported(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("service:\n  no_such_key: 1\n")
+    with pytest.raises(SettingsError, match="service.no_such_key"):
+        load(str(config), {}, {})
+    with pytest.raises(SettingsError, match="VECBASE__SECTION__KEY"):
+        load(None, {}, {"VECBASE__PORT": "1"})
+    with pytest.raises(SettingsError):
+        load(None, {}, {"VECBASE__SERVICE__HTTP_PORT": "not a number"})
+
+
+def test_api_keys(tmp_path: Path) -> None:
+    env = {"VECBASE__SERVICE__API_KEY": "secret", "VECBASE__SERVICE__READ_ONLY_API_KEY": "reader"}
+    with Server(tmp_path / "storage") as server:
+        pass  # a server without keys starts and stops cleanly; now one with keys:
+    server = Server(tmp_path / "storage2")
+    server.start(env=env)
+    try:
+        base = server.url
+        assert httpx.get(base + "/").status_code == 200  # version and probes stay open
+        assert httpx.get(base + "/collections").status_code == 401
+        assert httpx.get(base + "/collections", headers={"api-key": "wrong"}).status_code == 401
+        body = {"vectors": {"size": 2, "distance": "Dot"}}
+        assert httpx.put(base + "/collections/k", json=body, headers={"api-key": "secret"}).status_code == 200
+        bearer = {"authorization": "Bearer secret"}
+        assert httpx.get(base + "/collections/k", headers=bearer).status_code == 200
+        reader = {"api-key": "reader"}
+        assert httpx.get(base + "/collections/k", headers=reader).status_code == 200
+        assert httpx.post(base + "/collections/k/points/query", json={}, headers=reader).status_code == 200
+        denied = httpx.put(base + "/collections/k/points", json={"points": []}, headers=reader)
+        assert denied.status_code == 403 and "read-only" in denied.json()["status"]["error"]
+    finally:
+        server.stop()
