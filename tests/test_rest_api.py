@@ -284,7 +284,11 @@ def test_every_operation_answers_per_spec(api: Driver, tmp_path: Any) -> None:
         files=files,
         params={"checksum": snap["checksum"]},
     )
-    for name in ("copy1", "copy2"):
+    url = f"{str(d.http.base_url).rstrip('/')}/collections/api/snapshots/{snap['name']}"
+    d.call("recover_from_snapshot", "/collections/copy3/snapshots/recover", {"location": url, "checksum": snap["checksum"]})
+    bad = {"location": "http://127.0.0.1:notaport/x"}
+    d.call("recover_from_snapshot", "/collections/copy4/snapshots/recover", bad, status=400)
+    for name in ("copy1", "copy2", "copy3"):
         assert d.call("count_points", f"/collections/{name}/points/count", {})["result"]["count"] == 30
     shard = d.call("create_shard_snapshot", C + "/shards/0/snapshots")["result"]
     d.call("list_shard_snapshots", C + "/shards/0/snapshots")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
 import tarfile
 import urllib.request
@@ -66,7 +67,7 @@ def fetch_url(url: str, dest: Path, api_key: str | None = None) -> None:
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - scheme checked by the caller
             save_stream(dest, resp)
-    except OSError as e:
+    except (OSError, ValueError, http.client.HTTPException) as e:
         raise BadRequestError(f"Bad request: cannot download snapshot from {url}: {e}") from None
 
 
