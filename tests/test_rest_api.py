@@ -285,7 +285,9 @@ def test_every_operation_answers_per_spec(api: Driver, tmp_path: Any) -> None:
         params={"checksum": snap["checksum"]},
     )
     url = f"{str(d.http.base_url).rstrip('/')}/collections/api/snapshots/{snap['name']}"
-    d.call("recover_from_snapshot", "/collections/copy3/snapshots/recover", {"location": url, "checksum": snap["checksum"]})
+    d.call(
+        "recover_from_snapshot", "/collections/copy3/snapshots/recover", {"location": url, "checksum": snap["checksum"]}
+    )
     bad = {"location": "http://127.0.0.1:notaport/x"}
     d.call("recover_from_snapshot", "/collections/copy4/snapshots/recover", bad, status=400)
     for name in ("copy1", "copy2", "copy3"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
@@ -27,6 +26,7 @@ from vecbase.core.operations import (
     UpsertPoints,
 )
 from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredPoint, VectorColumn
+from vecbase.engine.rwlock import RWLock
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
 from vecbase.query import groups, matrix, read, search, universal
@@ -54,7 +54,7 @@ PointSelector = Sequence[object] | Filter
 
 
 class Collection:
-    """Thread-safe: writes are serialised by one lock, reads take it too (segments are mutable)."""
+    """Thread-safe: writes hold the collection lock exclusively, reads share it."""
 
     def __init__(
         self,
@@ -67,7 +67,7 @@ class Collection:
         self.config = config
         self.path = path
         self.payload_schema: dict[str, PayloadIndexSpec] = dict(payload_schema or {})
-        self.lock = threading.RLock()
+        self.lock = RWLock()
         self.segments: list[Segment] = []
         self.wal: Wal | None = None
         self._dirty = False
@@ -300,7 +300,7 @@ class Collection:
 
     # -- reads ----------------------------------------------------------------------
     def _read(self, fn: Callable[[], T]) -> T:
-        with self.lock:
+        with self.lock.shared():
             return fn()
 
     def search(self, req: SearchRequest) -> list[ScoredPoint]:
@@ -330,7 +330,7 @@ class Collection:
         return self._read(lambda: matrix.distance_matrix(self.segments, self.config, flt, sample, limit, using))
 
     def info(self) -> dict[str, Any]:
-        with self.lock:
+        with self.lock.shared():
             return {
                 "points_count": sum(s.live_count() for s in self.segments),
                 "segments_count": len(self.segments),
