@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "spec" / "qdrant"
+
+def _spec_dir() -> Path:
+    """The vendored specs live beside the repository (``../shared/spec/qdrant``); a clone
+    elsewhere can point VECBASE_SPEC_DIR at them."""
+    env = os.environ.get("VECBASE_SPEC_DIR")
+    if env:
+        return Path(env)
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "spec" / "qdrant"
+        if (candidate / "openapi.json").is_file():
+            return candidate
+    raise FileNotFoundError("Qdrant OpenAPI spec not found: set VECBASE_SPEC_DIR to .../shared/spec/qdrant")
+
+
+SPEC_DIR = _spec_dir()
 
 
 def to_jsonschema(node: Any) -> Any:
