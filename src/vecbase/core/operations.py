@@ -6,12 +6,14 @@ ids before it is logged), so replaying it can never reach other points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping, Union
+from dataclasses import dataclass, replace
+from typing import Mapping, TypeVar, Union
+
+import numpy as np
 
 from vecbase.core.config import PayloadIndexSpec
 from vecbase.core.ids import PointId
-from vecbase.core.points import Payload, VectorColumn
+from vecbase.core.points import DenseColumn, ListColumn, Payload, VectorColumn
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +88,28 @@ PointOperation = Union[
     DeleteVectors,
 ]
 Operation = Union[PointOperation, CreateFieldIndex, DeleteFieldIndex]
+
+
+OpT = TypeVar("OpT", bound="PointOperation")
+
+
+def _take_columns(columns: Mapping[str, VectorColumn], keep: list[int]) -> dict[str, VectorColumn]:
+    idx = np.array(keep, dtype=np.int64)
+    out: dict[str, VectorColumn] = {}
+    for name, col in columns.items():
+        if isinstance(col, DenseColumn):
+            out[name] = DenseColumn(col.data[idx], None if col.present is None else col.present[idx])
+        else:
+            out[name] = ListColumn(tuple(col.values[i] for i in keep))
+    return out
+
+
+def take(op: OpT, keep: list[int]) -> OpT:
+    """The same operation restricted to the ids at positions ``keep``."""
+    ids = tuple(op.ids[i] for i in keep)
+    if isinstance(op, UpsertPoints):
+        payloads = tuple(op.payloads[i] for i in keep)
+        return replace(op, ids=ids, vectors=_take_columns(op.vectors, keep), payloads=payloads)
+    if isinstance(op, UpdateVectors):
+        return replace(op, ids=ids, vectors=_take_columns(op.vectors, keep))
+    return replace(op, ids=ids)

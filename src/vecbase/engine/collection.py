@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -24,8 +23,9 @@ from vecbase.core.operations import (
     SetPayload,
     UpdateVectors,
     UpsertPoints,
+    take,
 )
-from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredPoint, VectorColumn
+from vecbase.core.points import Payload, Record, ScoredPoint
 from vecbase.engine.rwlock import RWLock
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
@@ -41,6 +41,7 @@ from vecbase.query.model import (
 )
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import load_segment, save_segment
+from vecbase.segment.routing import apply_across, dedupe
 from vecbase.segment.segment import Segment
 from vecbase.storage.files import atomic_write, ensure_dir, list_dirs, read_bytes
 from vecbase.storage.wal import Wal
@@ -99,15 +100,19 @@ class Collection:
         if not col.segments:
             col.segments = [Segment(config, schema)]
         col.wal = Wal(path / "wal", config.wal.wal_capacity_mb << 20)
-        persisted = max(s.version for s in col.segments)
+        dropped = dedupe(col.segments)
+        if dropped:
+            log.warning("collection %s: %d points were live in two segments; kept the newest", name, dropped)
+        # every segment holds all records up to its own version; later ones replay idempotently
+        persisted = min(s.version for s in col.segments)
         replayed = 0
         for rec in col.wal.take_records():
             if rec.seq <= persisted:
                 continue
             op = decode(rec.body)
-            col.segments[-1].apply(rec.seq, op)  # type: ignore[arg-type]
+            apply_across(col.segments, rec.seq, op)  # type: ignore[arg-type]
             replayed += 1
-        col.wal.last_seq = max(col.wal.last_seq, persisted)
+        col.wal.last_seq = max(col.wal.last_seq, max(s.version for s in col.segments))
         col._op_num = col.wal.last_seq
         col._dirty = replayed > 0
         log.info("collection %s: loaded %d segments, replayed %d WAL records", name, len(col.segments), replayed)
@@ -126,12 +131,18 @@ class Collection:
             if self.path is None or not self._dirty:
                 return
             seg_root = ensure_dir(self.path / "segments")
-            for i, seg in enumerate(self.segments):
-                save_segment(seg, seg_root / f"{i:06d}")
+            # appendable first: a crash between saves may then leave a moved point live in
+            # two segments (deduplicated at load by version), never in none
+            for i in reversed(range(len(self.segments))):
+                seg = self.segments[i]
+                if seg.changed or not (seg_root / f"{i:06d}").exists():
+                    seg.version = max(seg.version, self._op_num)
+                    save_segment(seg, seg_root / f"{i:06d}")
+                    seg.changed = False
             self._dirty = False
             if self.wal is not None:
                 self.wal.sync()
-                self.wal.truncate_before(min(s.version for s in self.segments) + 1)
+                self.wal.truncate_before(self._op_num + 1)
 
     def close(self) -> None:
         with self.lock:
@@ -148,7 +159,7 @@ class Collection:
         else:
             op_num = self._op_num + 1
         self._op_num = op_num
-        self.segments[-1].apply(op_num, op)
+        apply_across(self.segments, op_num, op)
         self._dirty = True
         if wait and self.wal is not None:
             self.wal.sync()
@@ -198,7 +209,7 @@ class Collection:
         with self.lock:
             keep = self._upsert_keep(op.ids, update_filter, mode)
             if keep is not None:
-                op = _take(op, keep)
+                op = take(op, keep)
             return self._write(op, wait)
 
     def _upsert_keep(self, ids: tuple[PointId, ...], update_filter: Filter | None, mode: str) -> list[int] | None:
@@ -246,7 +257,7 @@ class Collection:
             keep = [i for i, pid in enumerate(op.ids) if pid in allowed]
             op_num = self._op_num
             if keep:
-                op_num = self._write(_take_vectors(op, keep), wait)
+                op_num = self._write(take(op, keep), wait)
             if missing is not None:
                 raise PointNotFoundError(missing)
             return op_num
@@ -283,6 +294,17 @@ class Collection:
             for seg in self.segments:
                 seg.config = config
             self._save_config()
+
+    def seal(self) -> Segment | None:
+        """Start a new appendable segment; the current one becomes sealed (tombstones only).
+        Returns the sealed segment, or None when the appendable one is empty."""
+        with self.lock:
+            current = self.segments[-1]
+            if current.n == 0:
+                return None
+            self.segments.append(Segment(self.config, self.payload_schema))
+            self._dirty = True
+            return current
 
     def change_vector_names(self, config: CollectionConfig) -> int:
         """Add or remove named vectors (the rest of ``config`` must match the current one)."""
@@ -340,27 +362,3 @@ class Collection:
                     for k in self.payload_schema
                 },
             }
-
-
-def _take_columns(columns: Mapping[str, VectorColumn], keep: list[int]) -> dict[str, VectorColumn]:
-    idx = np.array(keep, dtype=np.int64)
-    out: dict[str, VectorColumn] = {}
-    for name, col in columns.items():
-        if isinstance(col, DenseColumn):
-            out[name] = DenseColumn(col.data[idx], None if col.present is None else col.present[idx])
-        else:
-            out[name] = ListColumn(tuple(col.values[i] for i in keep))
-    return out
-
-
-def _take(op: UpsertPoints, keep: list[int]) -> UpsertPoints:
-    return replace(
-        op,
-        ids=tuple(op.ids[i] for i in keep),
-        vectors=_take_columns(op.vectors, keep),
-        payloads=tuple(op.payloads[i] for i in keep),
-    )
-
-
-def _take_vectors(op: UpdateVectors, keep: list[int]) -> UpdateVectors:
-    return UpdateVectors(tuple(op.ids[i] for i in keep), _take_columns(op.vectors, keep))

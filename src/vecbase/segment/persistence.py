@@ -85,6 +85,7 @@ def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str,
             store.items = _load_list(path, i, store, present)
         stores[name] = store
     segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]))
+    segment.changed = False
     return segment
 
 

@@ -46,6 +46,8 @@ class Segment:
         for key, spec in (index_specs or {}).items():
             self.create_field_index(key, spec)
         self.version = 0
+        # set by every change, cleared when saved: flush rewrites only changed segments
+        self.changed = True
 
     # -- sizes and lookups ------------------------------------------------------------
     @property
@@ -63,6 +65,12 @@ class Segment:
         if off is None or self.deleted[off]:
             return None
         return off
+
+    def drop(self, off: int) -> None:
+        """Tombstone one offset without an operation (deduplication at load)."""
+        self._unindex(off)
+        self.deleted[off] = True
+        self.changed = True
 
     def has_point(self, point_id: PointId) -> bool:
         return self.live_offset(point_id) is not None
@@ -139,6 +147,7 @@ class Segment:
                     self.vectors[name].clear([off])
                 self.versions[off] = op_num
         self.version = max(self.version, op_num)
+        self.changed = True
 
     def _upsert(self, op_num: int, op: UpsertPoints) -> None:
         offsets = np.empty(len(op.ids), dtype=np.int64)
