@@ -2,10 +2,27 @@
 
 Layers, imports pointing downward only:
 cli -> {server, client} -> api -> engine -> query -> segment -> index -> storage -> core.
+
+``Client`` and ``models`` load on first use, so the server entry point can configure the
+process (BLAS threads) before numpy is imported.
 """
 
-from vecbase import models
-from vecbase.client import Client
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vecbase import models
+    from vecbase.client import Client
 
 __all__ = ["Client", "models"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Client":
+        return importlib.import_module("vecbase.client").Client
+    if name == "models":
+        return importlib.import_module("vecbase.models")
+    raise AttributeError(f"module 'vecbase' has no attribute {name!r}")
