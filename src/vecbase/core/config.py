@@ -178,3 +178,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+ITEMSIZE = {Datatype.FLOAT32: 4, Datatype.FLOAT16: 2, Datatype.UINT8: 1}
+
+
+def hnsw_of(config: CollectionConfig, name: str) -> HnswConfig:
+    """The collection's HNSW config with the named vector's own overrides applied."""
+    own = config.vectors[name].hnsw or {}
+    fields = {k: v for k, v in own.items() if v is not None and hasattr(config.hnsw, k)}
+    return replace(config.hnsw, **fields) if fields else config.hnsw

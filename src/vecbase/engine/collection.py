@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -26,6 +27,7 @@ from vecbase.core.operations import (
     take,
 )
 from vecbase.core.points import Payload, Record, ScoredPoint
+from vecbase.engine import optimizer
 from vecbase.engine.rwlock import RWLock
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
@@ -69,6 +71,7 @@ class Collection:
         self.path = path
         self.payload_schema: dict[str, PayloadIndexSpec] = dict(payload_schema or {})
         self.lock = RWLock()
+        self.optimizing = False
         self.segments: list[Segment] = []
         self.wal: Wal | None = None
         self._dirty = False
@@ -295,6 +298,29 @@ class Collection:
                 seg.config = config
             self._save_config()
 
+    # -- optimization -----------------------------------------------------------------
+    def optimize(self, threads: int, stop: threading.Event) -> None:
+        """One optimizer pass: seal a full appendable segment, index sealed segments."""
+        with self.lock:
+            if optimizer.should_seal(self.config, self.segments[-1]):
+                sealed = self.seal()
+                if sealed is not None:
+                    log.info("collection %s: sealed a segment of %d points for indexing", self.name, sealed.n)
+            plans = optimizer.pending_indexes(self.config, self.segments[:-1])
+            self.optimizing = bool(plans)
+        for plan in plans:
+            if stop.is_set():
+                return
+            index = optimizer.build(self.config, plan, threads)
+            with self.lock:
+                if plan.segment in self.segments and plan.name in optimizer.indexable(self.config):
+                    plan.segment.dense_indexes[plan.name] = index
+                    plan.segment.changed = True
+                    self._dirty = True
+                    log.info("collection %s: indexed %s", self.name, optimizer.describe(plan))
+        with self.lock:
+            self.optimizing = bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+
     def seal(self) -> Segment | None:
         """Start a new appendable segment; the current one becomes sealed (tombstones only).
         Returns the sealed segment, or None when the appendable one is empty."""
@@ -356,7 +382,14 @@ class Collection:
             return {
                 "points_count": sum(s.live_count() for s in self.segments),
                 "segments_count": len(self.segments),
-                "indexed_vectors_count": 0,
+                "indexed_vectors_count": sum(
+                    int((s.live_mask() & s.has_vector_mask(name))[: index.size].sum())
+                    for s in self.segments
+                    for name, index in s.dense_indexes.items()
+                ),
+                "optimizing": self.optimizing
+                or bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+                or optimizer.should_seal(self.config, self.segments[-1]),
                 "payload_points": {
                     k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)
                     for k in self.payload_schema

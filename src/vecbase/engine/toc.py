@@ -13,6 +13,7 @@ import orjson
 from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError, ConflictError, StorageError
 from vecbase.engine.collection import CONFIG_FILE, Collection
+from vecbase.engine.optimizer import Optimizer
 from vecbase.storage.archive import move_tree
 from vecbase.storage.files import (
     DirectoryLock,
@@ -57,6 +58,8 @@ class TableOfContent:
                     target=self._flush_loop, args=(flush_interval,), name="vecbase-flush", daemon=True
                 )
                 self._flusher.start()
+        self.optimizer = Optimizer(lambda: list(self.collections.values()))
+        self.optimizer.start()
 
     # -- persistence ------------------------------------------------------------------
     def _collections_dir(self) -> Path:
@@ -94,6 +97,7 @@ class TableOfContent:
                 log.exception("flush of collection %s failed", col.name)
 
     def close(self) -> None:
+        self.optimizer.stop()
         self._stop.set()
         if self._flusher is not None:
             self._flusher.join()

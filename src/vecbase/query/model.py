@@ -48,6 +48,7 @@ class SearchRequest:
     with_payload: WithPayload = WithPayload()
     with_vectors: WithVectors = WithVectors()
     exact: bool = False
+    hnsw_ef: int | None = None
 
 
 class Direction(str, Enum):
@@ -174,6 +175,7 @@ class QueryNode:
     with_payload: WithPayload = WithPayload(False)
     with_vectors: WithVectors = WithVectors()
     exact: bool = False
+    hnsw_ef: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Nearest-neighbour search across segments (exact scan; the planner grows here)."""
+"""Nearest-neighbour search across segments: per segment, filtered HNSW or an exact scan."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.config import CollectionConfig, Distance, Modifier
+from vecbase.core.config import ITEMSIZE, CollectionConfig, Distance, Modifier, hnsw_of
 from vecbase.core.errors import BadRequestError
 from vecbase.core.points import ScoredPoint, SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, score_dense, top_k
@@ -38,12 +38,37 @@ def _segment_scores(
         return offsets[keep], scores[keep]
     vc = config.vectors[name]
     if isinstance(store, DenseStore):
+        planned = _hnsw_candidates(seg, config, req, query, mask, offsets.shape[0])
+        if planned is not None:
+            return planned
         if offsets.shape[0] * 4 >= seg.n:
             # most rows pass: scoring the whole (contiguous) block beats gathering a copy
             return offsets, score_dense(query, store.data[: seg.n], vc.distance)[offsets]
         return offsets, score_dense(query, store.data[offsets], vc.distance)
     scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)  # type: ignore[arg-type]
     return offsets, scores
+
+
+def _hnsw_candidates(
+    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32, mask: npt.NDArray[np.bool_], allowed: int
+) -> tuple[npt.NDArray[np.int64], F32] | None:
+    """The planner, as Qdrant's: filtered HNSW when at least ``full_scan_threshold`` worth of
+    vectors pass the filter, else None (an exact scan of the allowed rows is cheaper)."""
+    name = req.query.using
+    index = seg.dense_indexes.get(name)
+    if index is None or req.exact or query.ndim != 1 or index.size != seg.n:
+        return None
+    vc = config.vectors[name]
+    h = hnsw_of(config, name)
+    if allowed < h.full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype]):
+        return None
+    want = req.offset + req.limit
+    ef = max(req.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
+    offsets, _ = index.search(query, want, ef, None if allowed == index.size else mask)
+    store = seg.vectors[name]
+    assert isinstance(store, DenseStore)
+    # exact scores from the stored vectors, so indexed and plain segments rank alike
+    return offsets, score_dense(query, store.data[offsets], vc.distance)
 
 
 def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[int]) -> tuple[dict[int, int], int]:

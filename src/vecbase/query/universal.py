@@ -104,7 +104,7 @@ def _base(
     if q is None:
         return _by_id(segments, flt, lim + off)[off:]
     if isinstance(q, NearestQuery):
-        req = SearchRequest(q, flt, lim, off, node.score_threshold, exact=node.exact)
+        req = SearchRequest(q, flt, lim, off, node.score_threshold, exact=node.exact, hnsw_ef=node.hnsw_ef)
         return [Found(s, o, sc) for s, o, sc in search_hits(segments, config, req)]
     if isinstance(q, MmrQuery):
         return _mmr(segments, config, node, q, flt)
@@ -166,7 +166,9 @@ def _mmr(
     segments: Sequence[Segment], config: CollectionConfig, node: QueryNode, q: MmrQuery, flt: Filter | None
 ) -> list[Found]:
     limit = q.candidates_limit if q.candidates_limit is not None else node.limit
-    req = SearchRequest(NearestQuery(q.using, q.vector), flt, limit, 0, node.score_threshold, exact=node.exact)
+    req = SearchRequest(
+        NearestQuery(q.using, q.vector), flt, limit, 0, node.score_threshold, exact=node.exact, hnsw_ef=node.hnsw_ef
+    )
     hits = search_hits(segments, config, req)
     if not hits:
         return []

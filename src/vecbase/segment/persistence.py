@@ -11,6 +11,7 @@ import orjson
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
 from vecbase.core.errors import StorageError
 from vecbase.core.points import SparseVector
+from vecbase.index.hnsw import HnswIndex
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 from vecbase.storage.files import array_bytes, load_array, read_bytes, write_dir
@@ -50,7 +51,11 @@ def save_segment(segment: Segment, path: Path) -> None:
             val = np.concatenate([v.values for v in sparse]) if sparse else np.zeros(0, np.float32)
             files[f"v{i}_indices.npy"] = array_bytes(idx.astype(np.uint32))
             files[f"v{i}_values.npy"] = array_bytes(val.astype(np.float32))
-    meta = {"format": FORMAT_VERSION, "version": segment.version, "points": n, "vectors": names}
+    indexed = []
+    for name, index in segment.dense_indexes.items():
+        files[f"hnsw{names.index(name)}.faiss"] = index.to_bytes()
+        indexed.append(name)
+    meta = {"format": FORMAT_VERSION, "version": segment.version, "points": n, "vectors": names, "hnsw": indexed}
     files["meta.json"] = orjson.dumps(meta)
     write_dir(path, files)
 
@@ -85,6 +90,10 @@ def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str,
             store.items = _load_list(path, i, store, present)
         stores[name] = store
     segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]))
+    for name in meta.get("hnsw", []):
+        if name in config.vectors:
+            data = read_bytes(path / f"hnsw{meta['vectors'].index(name)}.faiss")
+            segment.dense_indexes[name] = HnswIndex.from_bytes(data, config.vectors[name].distance)
     segment.changed = False
     return segment
 

@@ -23,6 +23,7 @@ from vecbase.core.operations import (
 )
 from vecbase.core.paths import delete_at, set_at
 from vecbase.core.points import DenseColumn, Payload, VectorColumn, VectorValue
+from vecbase.index.hnsw import HnswIndex
 from vecbase.index.payload import FieldIndex, make_field_index
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
@@ -43,6 +44,8 @@ class Segment:
         for name in config.sparse_vectors:
             self.vectors[name] = ListStore(None)
         self.field_indexes: dict[str, FieldIndex] = {}
+        # HNSW graphs over rows 0..n-1 of a dense vector; only sealed segments get them
+        self.dense_indexes: dict[str, HnswIndex] = {}
         for key, spec in (index_specs or {}).items():
             self.create_field_index(key, spec)
         self.version = 0
@@ -96,6 +99,7 @@ class Segment:
         for name in config.sparse_vectors:
             wanted[name] = self.vectors.get(name) or ListStore(None)
         self.vectors = wanted
+        self.dense_indexes = {k: v for k, v in self.dense_indexes.items() if k in config.vectors}
         self._reserve(max(self.n, 1))
 
     def _reserve(self, n: int) -> None:

@@ -45,7 +45,7 @@ class CollectionsService:
         info = col.info()
         schema = {k: index_info_to_wire(spec, info["payload_points"][k]) for k, spec in col.payload_schema.items()}
         return m.CollectionInfo(
-            status=m.CollectionStatus.GREEN,
+            status=m.CollectionStatus.YELLOW if info["optimizing"] else m.CollectionStatus.GREEN,
             optimizer_status="ok",
             indexed_vectors_count=info["indexed_vectors_count"],
             points_count=info["points_count"],

@@ -223,6 +223,7 @@ class QueryService:
             with_payload=wp,
             with_vectors=wv,
             exact=bool(req.params and req.params.exact),
+            hnsw_ef=req.params.hnsw_ef if req.params is not None else None,
         )
 
     def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:

@@ -1,0 +1,109 @@
+"""The optimizer: seals the appendable segment past ``indexing_threshold`` and builds HNSW
+indexes for sealed segments in the background, while writes go on to the new appendable one.
+
+Sizes follow Qdrant: thresholds are in kilobytes of (the largest) dense vector storage;
+``indexing_threshold = 0`` disables indexing, ``hnsw_config.m = 0`` disables the graph for a
+vector. Builds run outside the collection lock (a sealed segment's vector rows never change:
+writes only tombstone them) and the finished index is attached under the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of
+from vecbase.index.hnsw import HnswIndex, set_build_threads
+from vecbase.segment.segment import Segment
+from vecbase.segment.vectors import DenseStore
+
+if TYPE_CHECKING:
+    from vecbase.engine.collection import Collection
+
+log = logging.getLogger("vecbase.optimizer")
+
+
+@dataclass(frozen=True)
+class IndexPlan:
+    segment: Segment
+    name: str
+    m: int
+    ef_construct: int
+
+
+def indexable(config: CollectionConfig) -> list[str]:
+    return [n for n, vc in config.vectors.items() if not vc.multivector and hnsw_of(config, n).m > 0]
+
+
+def vector_kb(config: CollectionConfig, seg: Segment) -> float:
+    """Size of the segment's largest dense vector storage, in kilobytes."""
+    sizes = [seg.n * vc.size * ITEMSIZE[vc.datatype] / 1024 for vc in config.vectors.values()]
+    return max(sizes, default=0.0)
+
+
+def should_seal(config: CollectionConfig, seg: Segment) -> bool:
+    threshold = config.optimizers.indexing_threshold
+    if not threshold or not indexable(config):
+        return False
+    return vector_kb(config, seg) >= threshold
+
+
+def pending_indexes(config: CollectionConfig, sealed: list[Segment]) -> list[IndexPlan]:
+    plans = []
+    for seg in sealed:
+        for name in indexable(config):
+            if name not in seg.dense_indexes and seg.live_count() > 0:
+                h = hnsw_of(config, name)
+                plans.append(IndexPlan(seg, name, h.m, h.ef_construct))
+    return plans
+
+
+def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
+    store = plan.segment.vectors[plan.name]
+    assert isinstance(store, DenseStore)
+    set_build_threads(threads)
+    data = store.data[: plan.segment.n].astype("float32", copy=False)
+    return HnswIndex.build(data, config.vectors[plan.name].distance, plan.m, plan.ef_construct)
+
+
+class Optimizer:
+    """One background worker for every collection of a table of contents."""
+
+    def __init__(self, collections: Callable[[], list[Collection]], interval: float = 0.5) -> None:
+        self._collections = collections
+        self._interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="vecbase-optimizer", daemon=True)
+        self.threads = max(1, (os.cpu_count() or 1))
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            for col in self._collections():
+                if self._stop.is_set():
+                    return
+                try:
+                    col.optimize(self.threads, self._stop)
+                except Exception:  # an optimizer failure must not take the server down
+                    log.exception("optimization of collection %s failed", col.name)
+
+
+def describe(plan: IndexPlan) -> dict[str, Any]:
+    return {"vector": plan.name, "points": plan.segment.n, "m": plan.m, "ef_construct": plan.ef_construct}

@@ -1,0 +1,110 @@
+"""The optimizer and the HNSW search path: segments past indexing_threshold are sealed and
+indexed in the background, answers keep matching exact search, indexes survive restarts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tests.test_hnsw import clustered
+from vecbase import Client, models
+
+DIM = 32
+
+
+def wait_green(client: Client, name: str, timeout: float = 60) -> models.CollectionInfo:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.get_collection(name)
+        if info.status == models.CollectionStatus.GREEN:
+            return info
+        time.sleep(0.1)
+    raise AssertionError(f"collection {name} still {client.get_collection(name).status}")
+
+
+def create(client: Client, distance: models.Distance) -> None:
+    client.create_collection(
+        "ix",
+        vectors_config=models.VectorParams(size=DIM, distance=distance),
+        # 1 vector = 128 bytes: seal every 200 KB (1600 points); exact below 64 KB (512 points)
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=200),
+        hnsw_config=models.HnswConfigDiff(m=16, ef_construct=100, full_scan_threshold=64),
+    )
+
+
+def recall(client: Client, queries: np.ndarray, flt: models.Filter | None = None) -> float:
+    hits = 0
+    for q in queries:
+        approx = client.query_points("ix", query=q, limit=10, query_filter=flt).points
+        exact = client.query_points(
+            "ix", query=q, limit=10, query_filter=flt, search_params=models.SearchParams(exact=True)
+        ).points
+        hits += len({p.id for p in approx} & {p.id for p in exact})
+        for p in approx:  # scores are exact for whatever the index returns
+            assert any(abs(p.score - e.score) < 1e-4 for e in exact) or p.id not in {e.id for e in exact}
+    return hits / (10 * len(queries))
+
+
+def test_segments_are_sealed_indexed_and_reloaded(tmp_path: Path) -> None:
+    data = clustered(6050, DIM, 5)
+    vectors, queries = data[:6000], data[6000:]
+    client = Client(path=str(tmp_path))
+    create(client, models.Distance.COSINE)
+    for lo in range(0, 6000, 500):
+        ids = list(range(lo, lo + 500))
+        batch = models.Batch(ids=ids, vectors=vectors[lo : lo + 500], payloads=[{"g": i % 10} for i in ids])
+        client.upsert("ix", batch, wait=True)
+    info = wait_green(client, "ix")
+    assert info.points_count == 6000
+    assert info.segments_count is not None and info.segments_count >= 2  # sealed + appendable
+    assert info.indexed_vectors_count is not None and info.indexed_vectors_count >= 4800
+    assert recall(client, queries) >= 0.95
+    # 50% of the points pass: filtered HNSW with a bitmap; 1%: exact scan of the allowed rows
+    half = models.Filter(must=[models.FieldCondition(key="g", match=models.MatchAny(any=[0, 1, 2, 3, 4]))])
+    assert recall(client, queries, half) >= 0.95
+    few = models.Filter(must=[models.HasIdCondition(has_id=list(range(0, 6000, 100)))])
+    assert recall(client, queries, few) == 1.0
+    before = [client.query_points("ix", query=q, limit=10).points for q in queries[:10]]
+    client.close()
+
+    client = Client(path=str(tmp_path))
+    info = client.get_collection("ix")  # indexes load from disk: green at once, nothing to rebuild
+    assert info.status == models.CollectionStatus.GREEN
+    assert info.indexed_vectors_count is not None and info.indexed_vectors_count >= 4800
+    after = [client.query_points("ix", query=q, limit=10).points for q in queries[:10]]
+    assert [[(p.id, round(p.score, 5)) for p in r] for r in before] == [
+        [(p.id, round(p.score, 5)) for p in r] for r in after
+    ]
+    client.close()
+
+
+def test_writes_during_optimization_are_kept(tmp_path: Path) -> None:
+    data = clustered(8000, DIM, 6)
+    client = Client(path=str(tmp_path))
+    create(client, models.Distance.EUCLID)
+    for lo in range(0, 8000, 250):
+        ids = list(range(lo, lo + 250))
+        client.upsert("ix", models.Batch(ids=ids, vectors=data[lo : lo + 250]), wait=False)
+        # edits that hit points which may sit in sealed segments being indexed right now
+        client.set_payload("ix", {"touched": lo}, points=[lo // 2])
+        client.delete("ix", models.PointIdsList(points=[lo // 3 + 1]))
+    deleted = {lo // 3 + 1 for lo in range(0, 8000, 250)}
+    touched = {lo // 2: lo for lo in range(0, 8000, 250)}
+    wait_green(client, "ix")
+    assert client.count("ix").count == 8000 - len(deleted)
+    for pid, lo in touched.items():
+        got = client.retrieve("ix", [pid])
+        if pid in deleted:
+            assert got == []
+        else:
+            assert got[0].payload == {"touched": lo}
+    client.close()
+    client = Client(path=str(tmp_path))
+    assert client.count("ix").count == 8000 - len(deleted)
+    q = data[17]
+    exact = client.query_points("ix", query=q, limit=5, search_params=models.SearchParams(exact=True)).points
+    approx = client.query_points("ix", query=q, limit=5).points
+    assert exact[0].id == approx[0].id
+    client.close()
