@@ -114,6 +114,16 @@ def main() -> None:
                 "goal_points_per_second": 20_000,
             }
             print(f"upload: {args.points} x {args.dim} in {elapsed:.1f}s = {args.points / elapsed:,.0f} points/s")
+            start = time.perf_counter()
+            while client.get_collection("bench").status != qm.CollectionStatus.GREEN:
+                time.sleep(0.2)
+            info = client.get_collection("bench")
+            result["indexing"] = {
+                "seconds_after_upload": round(time.perf_counter() - start, 2),
+                "segments": info.segments_count,
+                "indexed_vectors": info.indexed_vectors_count,
+            }
+            print(f"indexing: {result['indexing']}")
             sample = httpx.post(
                 f"{server.url}/collections/bench/points/query",
                 json={"query": queries[0].tolist(), "limit": 10, "with_payload": True},

@@ -78,7 +78,8 @@ class Optimizer:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="vecbase-optimizer", daemon=True)
-        self.threads = max(1, (os.cpu_count() or 1))
+        # leave a core to the write path: indexing competes with ingest for CPU
+        self.threads = max(1, (os.cpu_count() or 1) - 1)
 
     def start(self) -> None:
         self._thread.start()
