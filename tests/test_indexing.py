@@ -108,3 +108,39 @@ def test_writes_during_optimization_are_kept(tmp_path: Path) -> None:
     approx = client.query_points("ix", query=q, limit=5).points
     assert exact[0].id == approx[0].id
     client.close()
+
+
+def test_small_segments_merge_and_deleted_points_are_vacuumed(tmp_path: Path) -> None:
+    data = clustered(6000, DIM, 7)
+    client = Client(path=str(tmp_path))
+    create(client, models.Distance.DOT)
+    col = client._toc.get("ix")  # engine internals: the segment layout is what this test is about
+    for lo in range(0, 6000, 1500):
+        client.upsert("ix", models.Batch(ids=list(range(lo, lo + 1500)), vectors=data[lo : lo + 1500]))
+        col.seal()  # force several sealed segments: the merge optimizer must fold them
+    wait_green(client, "ix")
+    deadline = time.monotonic() + 60
+    while len(col.segments) > 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(col.segments) <= 2
+    assert client.count("ix").count == 6000
+    sealed = col.segments[0]
+    assert sealed.dense_indexes and sealed.live_count() == 6000
+    client.delete(
+        "ix", models.FilterSelector(filter=models.Filter(must=[models.HasIdCondition(has_id=list(range(0, 6000, 2)))]))
+    )
+    deadline = time.monotonic() + 60
+    while col.segments[0].n > 3000 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert col.segments[0].n == 3000  # rebuilt without the deleted half
+    wait_green(client, "ix")
+    q = data[11]
+    exact = client.query_points("ix", query=q, limit=10, search_params=models.SearchParams(exact=True)).points
+    approx = client.query_points("ix", query=q, limit=10).points
+    assert len({p.id for p in exact} & {p.id for p in approx}) >= 9
+    assert all(p.id % 2 == 1 for p in approx)
+    client.close()
+    client = Client(path=str(tmp_path))
+    assert client.count("ix").count == 3000
+    assert [p.id for p in client.query_points("ix", query=q, limit=10).points] == [p.id for p in approx]
+    client.close()

@@ -41,15 +41,24 @@ from vecbase.query.model import (
     WithPayload,
     WithVectors,
 )
+from vecbase.segment import merge
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import load_segment, save_segment
 from vecbase.segment.routing import apply_across, dedupe
 from vecbase.segment.segment import Segment
-from vecbase.storage.files import atomic_write, ensure_dir, list_dirs, read_bytes
+from vecbase.storage.files import (
+    atomic_write,
+    ensure_dir,
+    list_dirs,
+    read_bytes,
+    read_bytes_if_exists,
+    remove_tree,
+)
 from vecbase.storage.wal import Wal
 
 log = logging.getLogger("vecbase.collection")
 CONFIG_FILE = "collection.json"
+MANIFEST = "manifest.json"
 CONFIG_FORMAT = 1
 T = TypeVar("T")
 
@@ -96,9 +105,13 @@ class Collection:
         config = CollectionConfig.from_json(raw["config"])
         schema = {k: PayloadIndexSpec(PayloadType(v["type"]), v.get("params", {})) for k, v in raw["schema"].items()}
         col = cls(name, config, path, schema)
-        for seg_dir in list_dirs(path / "segments"):
-            if seg_dir.name.endswith(".tmp"):
-                continue
+        seg_root = path / "segments"
+        manifest = read_bytes_if_exists(seg_root / MANIFEST)
+        if manifest is not None:
+            dirs = [seg_root / uid for uid in orjson.loads(manifest)]
+        else:  # written before manifests: positional names sort in order
+            dirs = [d for d in list_dirs(seg_root) if not d.name.endswith(".tmp")]
+        for seg_dir in dirs:
             col.segments.append(load_segment(seg_dir, config, schema))
         if not col.segments:
             col.segments = [Segment(config, schema)]
@@ -136,12 +149,17 @@ class Collection:
             seg_root = ensure_dir(self.path / "segments")
             # appendable first: a crash between saves may then leave a moved point live in
             # two segments (deduplicated at load by version), never in none
-            for i in reversed(range(len(self.segments))):
-                seg = self.segments[i]
-                if seg.changed or not (seg_root / f"{i:06d}").exists():
+            for seg in reversed(self.segments):
+                if seg.changed or not (seg_root / seg.uid).exists():
                     seg.version = max(seg.version, self._op_num)
-                    save_segment(seg, seg_root / f"{i:06d}")
+                    save_segment(seg, seg_root / seg.uid)
                     seg.changed = False
+            # the manifest switches the segment set atomically; then unlisted dirs can go
+            atomic_write(seg_root / MANIFEST, orjson.dumps([s.uid for s in self.segments]))
+            keep = {s.uid for s in self.segments}
+            for d in list_dirs(seg_root):
+                if d.name not in keep:
+                    remove_tree(d)
             self._dirty = False
             if self.wal is not None:
                 self.wal.sync()
@@ -318,8 +336,35 @@ class Collection:
                     plan.segment.changed = True
                     self._dirty = True
                     log.info("collection %s: indexed %s", self.name, optimizer.describe(plan))
+        if not stop.is_set():
+            self._merge(threads)
         with self.lock:
             self.optimizing = bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+
+    def _merge(self, threads: int) -> None:
+        """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write."""
+        with self.lock:
+            group = optimizer.merge_candidates(self.config, self.segments[:-1])
+            if not group:
+                return
+            self.optimizing = True
+            sources = merge.snapshot(group)
+            config, schema = self.config, dict(self.payload_schema)
+        merged = merge.merged_segment(config, schema, sources)
+        optimizer.build_all(config, merged, threads)
+        with self.lock:
+            if config is not self.config or any(s not in self.segments for s in group):
+                return  # the collection changed shape meanwhile; a later pass retries
+            for pos in merge.stale_positions(sources).tolist():
+                merged.drop(pos)  # deleted, moved or rewritten since the snapshot
+            at = self.segments.index(group[0])
+            rest = [s for s in self.segments if all(s is not g for g in group)]
+            rest.insert(min(at, len(rest) - 1), merged)
+            self.segments = rest
+            self._dirty = True
+            log.info(
+                "collection %s: merged %d segments into one of %d points", self.name, len(group), merged.live_count()
+            )
 
     def seal(self) -> Segment | None:
         """Start a new appendable segment; the current one becomes sealed (tombstones only).

@@ -108,3 +108,23 @@ class Optimizer:
 
 def describe(plan: IndexPlan) -> dict[str, Any]:
     return {"vector": plan.name, "points": plan.segment.n, "m": plan.m, "ef_construct": plan.ef_construct}
+
+
+def merge_candidates(config: CollectionConfig, sealed: list[Segment]) -> list[Segment]:
+    """Sealed segments to rebuild as one: a segment worth vacuuming, or the two smallest
+    when there are more segments than ``default_segment_number`` (0: the CPU count)."""
+    o = config.optimizers
+    for seg in sealed:
+        dead = seg.n - seg.live_count()
+        if seg.n >= o.vacuum_min_vector_number and dead > o.deleted_threshold * seg.n:
+            return [seg]
+    target = o.default_segment_number or (os.cpu_count() or 1)
+    if len(sealed) + 1 <= target or len(sealed) < 2:
+        return []
+    return sorted(sealed, key=lambda s: s.live_count())[:2]
+
+
+def build_all(config: CollectionConfig, seg: Segment, threads: int) -> None:
+    for name in indexable(config):
+        h = hnsw_of(config, name)
+        seg.dense_indexes[name] = build(config, IndexPlan(seg, name, h.m, h.ef_construct), threads)

@@ -95,6 +95,7 @@ def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str,
             data = read_bytes(path / f"hnsw{meta['vectors'].index(name)}.faiss")
             segment.dense_indexes[name] = HnswIndex.from_bytes(data, config.vectors[name].distance)
     segment.changed = False
+    segment.uid = path.name
     return segment
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
@@ -49,6 +50,8 @@ class Segment:
         for key, spec in (index_specs or {}).items():
             self.create_field_index(key, spec)
         self.version = 0
+        # the segment's directory name on disk; stable across merges of other segments
+        self.uid = uuid.uuid4().hex
         # set by every change, cleared when saved: flush rewrites only changed segments
         self.changed = True
 
