@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence, TypeVar
 
@@ -59,6 +60,8 @@ from vecbase.storage.wal import Wal
 log = logging.getLogger("vecbase.collection")
 CONFIG_FILE = "collection.json"
 MANIFEST = "manifest.json"
+QUIET_S = 1.0
+MAX_DEFER_S = 30.0
 CONFIG_FORMAT = 1
 T = TypeVar("T")
 
@@ -81,6 +84,8 @@ class Collection:
         self.payload_schema: dict[str, PayloadIndexSpec] = dict(payload_schema or {})
         self.lock = RWLock()
         self.optimizing = False
+        self._last_write = 0.0
+        self._deferred_since: float | None = None
         self.segments: list[Segment] = []
         self.wal: Wal | None = None
         self._dirty = False
@@ -180,6 +185,7 @@ class Collection:
         else:
             op_num = self._op_num + 1
         self._op_num = op_num
+        self._last_write = time.monotonic()
         apply_across(self.segments, op_num, op)
         self._dirty = True
         if wait and self.wal is not None:
@@ -324,8 +330,13 @@ class Collection:
                 sealed = self.seal()
                 if sealed is not None:
                     log.info("collection %s: sealed a segment of %d points for indexing", self.name, sealed.n)
-            plans = optimizer.pending_indexes(self.config, self.segments[:-1])
-            self.optimizing = bool(plans)
+            # segments about to be merged get their index from the merge, not before it
+            merging = optimizer.merge_candidates(self.config, self.segments[:-1])
+            standalone = [s for s in self.segments[:-1] if all(s is not g for g in merging)]
+            plans = optimizer.pending_indexes(self.config, standalone)
+            self.optimizing = bool(plans or merging)
+            if self._defer_builds():
+                return
         for plan in plans:
             if stop.is_set():
                 return
@@ -340,6 +351,17 @@ class Collection:
             self._merge(threads)
         with self.lock:
             self.optimizing = bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+
+    def _defer_builds(self) -> bool:
+        """Index builds wait for a pause in writes (they compete for the same cores as a bulk
+        upload), but never longer than ``MAX_DEFER_S``; sealing goes on regardless."""
+        now = time.monotonic()
+        if now - self._last_write >= QUIET_S:
+            self._deferred_since = None
+            return False
+        if self._deferred_since is None:
+            self._deferred_since = now
+        return now - self._deferred_since < MAX_DEFER_S
 
     def _merge(self, threads: int) -> None:
         """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write."""
@@ -434,6 +456,7 @@ class Collection:
                 ),
                 "optimizing": self.optimizing
                 or bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+                or bool(optimizer.merge_candidates(self.config, self.segments[:-1]))
                 or optimizer.should_seal(self.config, self.segments[-1]),
                 "payload_points": {
                     k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)

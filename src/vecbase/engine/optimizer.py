@@ -94,6 +94,11 @@ class Optimizer:
             self._thread.join()
 
     def _loop(self) -> None:
+        try:
+            # background work: the kernel should prefer request threads when cores are busy
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        except (AttributeError, OSError):
+            pass
         while not self._stop.is_set():
             self._wake.wait(self._interval)
             self._wake.clear()
@@ -121,7 +126,9 @@ def merge_candidates(config: CollectionConfig, sealed: list[Segment]) -> list[Se
     target = o.default_segment_number or (os.cpu_count() or 1)
     if len(sealed) + 1 <= target or len(sealed) < 2:
         return []
-    return sorted(sealed, key=lambda s: s.live_count())[:2]
+    # fold the smallest ones at once (one build instead of a cascade of pairwise merges)
+    fold = len(sealed) - max(target - 1, 1) + 1
+    return sorted(sealed, key=lambda s: s.live_count())[: max(fold, 2)]
 
 
 def build_all(config: CollectionConfig, seg: Segment, threads: int) -> None:
