@@ -199,7 +199,7 @@ def test_discover_and_context(pair: Any, using: str, seed: int, pairs: int, targ
         for i in range(pairs)
     ]
     if target:
-        query: Any = qm.DiscoverQuery(discover=qm.DiscoverInput(target=query_vector(using, seed - 1), context=ctx))
+        query: Any = qm.DiscoverQuery(discover=qm.DiscoverInput(target=query_vector(using, seed + 10**6), context=ctx))
     else:
         query = qm.ContextQuery(context=ctx)
     ours, theirs = both(pair, "query_points", COL, query=query, using=using, query_filter=flt, limit=10)
