@@ -1,0 +1,283 @@
+"""ANN search side by side: raw faiss IndexHNSWFlat vs vecbase's embedded Client.
+
+Usage: python bench/ann.py [--points 100000] [--dim 128] [--queries 200] [--out bench/results/ann.json]
+                           [--datasets clustered,siftsmall]
+
+Datasets: a generated clustered set (a mixture of Gaussian clusters in a low-rank space plus
+noise, with exact ground truth) and ../shared/datasets/siftsmall (10k x 128, given ground
+truth). Euclidean distance, M=16, efConstruction=100, one thread on both sides. Each engine
+runs in its own process so resident memory is comparable. Per engine and dataset:
+- build: seconds to index all points, and resident memory added by loading + indexing;
+- the smallest ef (of a fixed ladder) reaching recall@10 >= 0.95, and single-query
+  throughput there;
+- filtered search at 1% and 50% selectivity: recall@10 and throughput; faiss's side is the
+  better of IDSelectorBitmap-filtered HNSW and a numpy scan of the allowed vectors.
+Goals (issue 4): vecbase >= 0.25x faiss's single-query throughput (0.5x aim), filtered >= 0.25x
+of the better faiss option at recall >= 0.95, build <= 2x faiss, memory <= 1.5x faiss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SIFT = ROOT.parent / "shared" / "datasets" / "siftsmall"
+EF_LADDER = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
+K = 10
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    basis = rng.normal(size=(24, dim))
+    centers = rng.normal(size=(100, 24)) * 3
+    labels = rng.integers(0, 100, size=n)
+    low = centers[labels] + rng.normal(size=(n, 24))
+    return (low @ basis / 5 + rng.normal(scale=0.3, size=(n, dim))).astype(np.float32)
+
+
+def read_vecs(path: Path, dtype: Any) -> np.ndarray:
+    a = np.fromfile(path, dtype=np.int32)
+    d = a[0]
+    return a.reshape(-1, d + 1)[:, 1:].copy().view(dtype)
+
+
+def exact_knn(base: np.ndarray, queries: np.ndarray, allowed: np.ndarray | None, k: int) -> np.ndarray:
+    ids = np.arange(base.shape[0]) if allowed is None else np.nonzero(allowed)[0]
+    sub = base[ids]
+    norms = np.einsum("ij,ij->i", sub, sub)
+    out = np.empty((queries.shape[0], k), dtype=np.int64)
+    for i, q in enumerate(queries):
+        d = norms - 2 * sub @ q
+        top = np.argpartition(d, k)[:k]
+        out[i] = ids[top[np.argsort(d[top])]]
+    return out
+
+
+def recall(found: list[list[int]], truth: np.ndarray) -> float:
+    return float(np.mean([len(set(f) & set(t[:K].tolist())) / K for f, t in zip(found, truth)]))
+
+
+def sweep(search: Callable[[np.ndarray, int], list[int]], queries: np.ndarray, truth: np.ndarray) -> dict[str, Any]:
+    """Smallest ef of the ladder with recall >= 0.95, and single-query throughput there."""
+    chosen = None
+    for ef in EF_LADDER:
+        r = recall([search(q, ef) for q in queries], truth)
+        chosen = {"ef": ef, "recall": round(r, 4)}
+        if r >= 0.95:
+            break
+    assert chosen is not None
+    ef = chosen["ef"]
+    start = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - start < 2.0:
+        for q in queries:
+            search(q, ef)
+        rounds += 1
+    chosen["qps"] = round(rounds * len(queries) / (time.perf_counter() - start), 1)
+    return chosen
+
+
+def worker_faiss(data: Path, out: Path) -> None:
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    d = np.load(data)
+    base, queries = d["base"], d["queries"]
+    rss0 = rss_mb()
+    start = time.perf_counter()
+    index = faiss.IndexHNSWFlat(base.shape[1], 16)
+    index.hnsw.efConstruction = 100
+    index.add(base)
+    build = time.perf_counter() - start
+    res: dict[str, Any] = {"build_seconds": round(build, 2), "memory_mb": round(rss_mb() - rss0, 1)}
+
+    def hnsw(q: np.ndarray, ef: int, sel: Any = None) -> list[int]:
+        params = faiss.SearchParametersHNSW(efSearch=ef, sel=sel)
+        _, ids = index.search(q.reshape(1, -1), K, params=params)
+        return [int(i) for i in ids[0] if i >= 0]
+
+    res["unfiltered"] = sweep(hnsw, queries, d["truth"])
+    for name in ("1pct", "50pct"):
+        allowed = d[f"allowed_{name}"]
+        bitmap = np.packbits(allowed, bitorder="little")
+        sel = faiss.IDSelectorBitmap(len(allowed), faiss.swig_ptr(bitmap))
+        filtered = sweep(lambda q, ef: hnsw(q, ef, sel), queries, d[f"truth_{name}"])  # noqa: B023
+        ids = np.nonzero(allowed)[0]
+        sub = base[ids]
+        norms = np.einsum("ij,ij->i", sub, sub)
+
+        def scan(q: np.ndarray, ef: int) -> list[int]:
+            dist = norms - 2 * sub @ q  # noqa: B023
+            top = np.argpartition(dist, K)[:K]
+            return ids[top[np.argsort(dist[top])]].tolist()  # noqa: B023
+
+        scanned = sweep(scan, queries, d[f"truth_{name}"])
+        res[f"filtered_{name}"] = {"hnsw_bitmap": filtered, "numpy_scan": scanned}
+    out.write_text(json.dumps(res))
+
+
+def worker_vecbase(data: Path, out: Path) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from vecbase import Client, models
+
+    d = np.load(data)
+    base, queries = d["base"], d["queries"]
+    rss0 = rss_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        client = Client(path=tmp)
+        client.create_collection(
+            "ann",
+            vectors_config=models.VectorParams(size=base.shape[1], distance=models.Distance.EUCLID),
+            hnsw_config=models.HnswConfigDiff(m=16, ef_construct=100),
+            # bulk load without indexing, then index once (Qdrant's recommended bulk path)
+            optimizers_config=models.OptimizersConfigDiff(indexing_threshold=0),
+        )
+        n = base.shape[0]
+        sel1, sel50 = d["allowed_1pct"], d["allowed_50pct"]
+        for lo in range(0, n, 10_000):
+            hi = min(lo + 10_000, n)
+            payloads = [{"s1": bool(sel1[i]), "s50": bool(sel50[i])} for i in range(lo, hi)]
+            client.upsert("ann", models.Batch(ids=list(range(lo, hi)), vectors=base[lo:hi], payloads=payloads))
+        client.create_payload_index("ann", "s1", models.PayloadSchemaType.BOOL)
+        client.create_payload_index("ann", "s50", models.PayloadSchemaType.BOOL)
+        start = time.perf_counter()
+        # any size indexes (siftsmall is below Qdrant's default threshold); the planner still
+        # scans segments and filters smaller than full_scan_threshold exactly, as Qdrant does
+        client.update_collection("ann", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
+        time.sleep(0.05)
+        while client.get_collection("ann").status != models.CollectionStatus.GREEN:
+            time.sleep(0.05)
+        build = time.perf_counter() - start
+        info = client.get_collection("ann")
+        res: dict[str, Any] = {
+            "build_seconds": round(build, 2),
+            "memory_mb": round(rss_mb() - rss0, 1),
+            "segments": info.segments_count,
+            "indexed_vectors": info.indexed_vectors_count,
+        }
+
+        def search(q: np.ndarray, ef: int, flt: Any = None) -> list[int]:
+            params = models.SearchParams(hnsw_ef=ef)
+            points = client.query_points("ann", query=q, limit=K, search_params=params, query_filter=flt).points
+            return [int(p.id) for p in points]
+
+        res["unfiltered"] = sweep(search, queries, d["truth"])
+        for name, key in (("1pct", "s1"), ("50pct", "s50")):
+            flt = models.Filter(must=[models.FieldCondition(key=key, match=models.MatchValue(value=True))])
+            res[f"filtered_{name}"] = sweep(lambda q, ef: search(q, ef, flt), queries, d[f"truth_{name}"])  # noqa: B023
+        client.close()
+    out.write_text(json.dumps(res))
+
+
+def run_dataset(name: str, base: np.ndarray, queries: np.ndarray, truth: np.ndarray | None) -> dict[str, Any]:
+    rng = np.random.default_rng(1)
+    allowed_1 = rng.random(base.shape[0]) < 0.01
+    allowed_50 = rng.random(base.shape[0]) < 0.5
+    if truth is None:
+        truth = exact_knn(base, queries, None, K)
+    arrays = {
+        "base": base,
+        "queries": queries,
+        "truth": truth,
+        "allowed_1pct": allowed_1,
+        "allowed_50pct": allowed_50,
+        "truth_1pct": exact_knn(base, queries, allowed_1, K),
+        "truth_50pct": exact_knn(base, queries, allowed_50, K),
+    }
+    out: dict[str, Any] = {"dataset": name, "points": base.shape[0], "dim": base.shape[1], "queries": len(queries)}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data.npz"
+        np.savez(data, **arrays)
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        for engine in ("faiss", "vecbase"):
+            result = Path(tmp) / f"{engine}.json"
+            cmd = [sys.executable, __file__, "--worker", engine, "--data", str(data), "--result", str(result)]
+            subprocess.run(cmd, check=True, env=env)
+            out[engine] = json.loads(result.read_text())
+    f, v = out["faiss"], out["vecbase"]
+    ratios = {
+        "query_qps": v["unfiltered"]["qps"] / f["unfiltered"]["qps"],
+        "build_time": v["build_seconds"] / f["build_seconds"],
+        "memory": v["memory_mb"] / max(f["memory_mb"], 1e-9),
+    }
+    for sel in ("1pct", "50pct"):
+        best = max(f[f"filtered_{sel}"]["hnsw_bitmap"]["qps"], f[f"filtered_{sel}"]["numpy_scan"]["qps"])
+        ratios[f"filtered_{sel}_qps"] = v[f"filtered_{sel}"]["qps"] / best
+    out["ratios"] = {k: round(x, 3) for k, x in ratios.items()}
+    return out
+
+
+def table(r: dict[str, Any]) -> str:
+    f, v, ra = r["faiss"], r["vecbase"], r["ratios"]
+    rows = [
+        f"## {r['dataset']}: {r['points']:,} x {r['dim']}, {r['queries']} queries, recall@10 target 0.95",
+        "",
+        "| measure | faiss | vecbase | ratio | goal |",
+        "|---|---|---|---|---|",
+        f"| build seconds | {f['build_seconds']} | {v['build_seconds']} | {ra['build_time']} | <= 2 |",
+        f"| memory added (MB) | {f['memory_mb']} | {v['memory_mb']} | {ra['memory']} | <= 1.5 |",
+        f"| unfiltered qps (ef, recall) | {f['unfiltered']['qps']} ({f['unfiltered']['ef']}, "
+        f"{f['unfiltered']['recall']}) | {v['unfiltered']['qps']} ({v['unfiltered']['ef']}, "
+        f"{v['unfiltered']['recall']}) | {ra['query_qps']} | >= 0.25 (0.5) |",
+    ]
+    for sel in ("1pct", "50pct"):
+        hb, ns, vb = f[f"filtered_{sel}"]["hnsw_bitmap"], f[f"filtered_{sel}"]["numpy_scan"], v[f"filtered_{sel}"]
+        rows.append(
+            f"| filtered {sel} qps (recall) | bitmap {hb['qps']} ({hb['recall']}), scan {ns['qps']} "
+            f"({ns['recall']}) | {vb['qps']} ({vb['recall']}) | {ra[f'filtered_{sel}_qps']} | >= 0.25 |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--points", type=int, default=100_000)
+    ap.add_argument("--dim", type=int, default=128)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--datasets", default="clustered,siftsmall")
+    ap.add_argument("--out", default="bench/results/ann.json")
+    ap.add_argument("--worker")
+    ap.add_argument("--data")
+    ap.add_argument("--result")
+    args = ap.parse_args()
+    if args.worker:
+        (worker_faiss if args.worker == "faiss" else worker_vecbase)(Path(args.data), Path(args.result))
+        return
+    results = []
+    for name in args.datasets.split(","):
+        if name == "clustered":
+            both = clustered(args.points + args.queries, args.dim, 0)
+            results.append(run_dataset("clustered", both[: args.points], both[args.points :], None))
+        elif name == "siftsmall":
+            base = read_vecs(SIFT / "siftsmall_base.fvecs", np.float32)
+            queries = read_vecs(SIFT / "siftsmall_query.fvecs", np.float32)
+            truth = read_vecs(SIFT / "siftsmall_groundtruth.ivecs", np.int32)
+            results.append(run_dataset("siftsmall", base, queries, truth.astype(np.int64)))
+        print(table(results[-1]), flush=True)
+        print()
+    machine = f"{platform.machine()}, {os.cpu_count()} cpus, python {platform.python_version()}"
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"benchmark": "ann", "machine": machine, "results": results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
