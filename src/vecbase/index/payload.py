@@ -89,13 +89,17 @@ class PostingIndex(FieldIndex):
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self._postings: dict[Hashable, set[int]] = {}
+        # offsets of a posting as an array, built on first use: queries never iterate sets
+        self._arrays: dict[Hashable, npt.NDArray[np.int64]] = {}
 
     def _added(self, offset: int, values: tuple[Any, ...]) -> None:
         for v in values:
             self._postings.setdefault(v, set()).add(offset)
+            self._arrays.pop(v, None)
 
     def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
         for v in values:
+            self._arrays.pop(v, None)
             posting = self._postings.get(v)
             if posting is not None:
                 posting.discard(offset)
@@ -105,9 +109,14 @@ class PostingIndex(FieldIndex):
     def _union(self, keys: list[Any], n: int) -> Mask:
         out = empty_mask(n)
         for k in keys:
-            posting = self._postings.get(k)
-            if posting:
-                out[np.fromiter(posting, dtype=np.int64, count=len(posting))] = True
+            array = self._arrays.get(k)
+            if array is None:
+                posting = self._postings.get(k)
+                if not posting:
+                    continue
+                array = np.fromiter(posting, dtype=np.int64, count=len(posting))
+                self._arrays[k] = array
+            out[array[array < n]] = True
         return out
 
     def mask(self, cond: Condition, n: int) -> Mask | None:

@@ -28,9 +28,14 @@ def _segment_scores(
     name = req.query.using
     store = seg.vectors[name]
     mask = filter_mask(seg, req.filter) & seg.has_vector_mask(name)
+    allowed = int(np.count_nonzero(mask))
+    if allowed == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+    if isinstance(store, DenseStore) and not isinstance(query, SparseVector):
+        planned = _hnsw_candidates(seg, config, req, query, mask, allowed)
+        if planned is not None:
+            return planned
     offsets = np.nonzero(mask)[0]
-    if offsets.shape[0] == 0:
-        return offsets, np.empty(0, dtype=np.float32)
     if isinstance(query, SparseVector):
         assert isinstance(store, ListStore)
         scores = score_sparse(query, [store.items[o] for o in offsets])  # type: ignore[misc]
@@ -38,9 +43,6 @@ def _segment_scores(
         return offsets[keep], scores[keep]
     vc = config.vectors[name]
     if isinstance(store, DenseStore):
-        planned = _hnsw_candidates(seg, config, req, query, mask, offsets.shape[0])
-        if planned is not None:
-            return planned
         if offsets.shape[0] * 4 >= seg.n:
             # most rows pass: scoring the whole (contiguous) block beats gathering a copy
             return offsets, score_dense(query, store.data[: seg.n], vc.distance)[offsets]
@@ -137,6 +139,8 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
     want = req.offset + req.limit
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
     for seg in segments:
+        if seg.n == 0:
+            continue
         offsets, scores = _segment_scores(seg, config, req, query)
         if req.score_threshold is not None:
             t = req.score_threshold
@@ -150,6 +154,9 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
 def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> list[Hit]:
     if not parts:
         return []
+    if len(parts) == 1:  # already ordered best first by the segment's top-k
+        seg, offs1, scores1 = parts[0]
+        return [(seg, int(o), float(s)) for o, s in zip(offs1.tolist()[:want], scores1.tolist()[:want])]
     seg_idx = np.concatenate([np.full(p[1].shape[0], i) for i, p in enumerate(parts)])
     offs = np.concatenate([p[1] for p in parts])
     scores = np.concatenate([p[2] for p in parts])

@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 
 from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
@@ -211,11 +212,11 @@ def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
 
 def scored_to_wire(config: CollectionConfig, p: ScoredPoint) -> m.ScoredPoint:
     # built from engine values that are valid by construction: skip re-validation (hot path)
-    return m.ScoredPoint.model_construct(
-        id=p.id,
-        version=p.version,
-        score=p.score,
-        payload=_copy_payload(p.payload),
-        vector=vectors_to_wire(config, p.vectors),
-        order_value=p.order_value,
-    )
+    values: dict[str, Any] = {"id": p.id, "version": p.version, "score": p.score}
+    if p.payload is not None:
+        values["payload"] = _copy_payload(p.payload)
+    if p.vectors is not None:
+        values["vector"] = vectors_to_wire(config, p.vectors)
+    if p.order_value is not None:
+        values["order_value"] = p.order_value
+    return construct(m.ScoredPoint, values)

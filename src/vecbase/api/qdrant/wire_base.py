@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _plain(value: Any) -> Any:
@@ -34,3 +36,21 @@ class WireModel(BaseModel):
         if isinstance(data, dict):
             return {k: _plain(v) for k, v in data.items()}
         return data
+
+
+_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
+
+
+def construct(cls: type[M], values: dict[str, Any]) -> M:
+    """A model from values that are valid by construction (engine results): no validation
+    and no per-call default lookup, for the result hot path. ``values`` uses field names."""
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = {name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items()}
+        _DEFAULTS[cls] = defaults
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", {**defaults, **values})
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
