@@ -10,6 +10,7 @@ similarities for Cosine and Dot (vectors pre-normalised for Cosine), distances f
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import faiss
 import numpy as np
@@ -45,6 +46,7 @@ class HnswIndex:
         # coordinate sqrt(M^2 - |x|^2): |q' - x'|^2 = |q|^2 + M^2 - 2 q.x, so L2 order is
         # dot order, and HNSW keeps its recall on unnormalised data
         self.max_norm_sq = max_norm_sq
+        self._plain_params: dict[int, Any] = {}  # unfiltered search parameters by ef
 
     @classmethod
     def build(cls, vectors: F32, distance: Distance, m: int, ef_construct: int) -> HnswIndex:
@@ -69,10 +71,14 @@ class HnswIndex:
         k = min(k, self.size)
         if k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
-        params.efSearch = max(ef, k)
+        ef = max(ef, k)
         bitmap = None
-        if allowed is not None:
+        if allowed is None:
+            params = self._plain_params.get(ef)
+            if params is None:
+                params = self._plain_params[ef] = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
+        else:
+            params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
             bitmap = np.packbits(allowed[: self.size], bitorder="little")
             params.sel = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bitmap))
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)

@@ -27,8 +27,10 @@ def _segment_scores(
     """Offsets of the candidates in one segment that pass the filter, with their scores."""
     name = req.query.using
     store = seg.vectors[name]
-    mask = filter_mask(seg, req.filter) & seg.has_vector_mask(name)
-    allowed = int(np.count_nonzero(mask))
+    mask, allowed = seg.searchable(name)
+    if req.filter is not None:
+        mask = filter_mask(seg, req.filter) & mask
+        allowed = int(np.count_nonzero(mask))
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     if isinstance(store, DenseStore) and not isinstance(query, SparseVector):

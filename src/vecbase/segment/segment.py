@@ -54,6 +54,9 @@ class Segment:
         self.uid = uuid.uuid4().hex
         # set by every change, cleared when saved: flush rewrites only changed segments
         self.changed = True
+        # bumped by every change: keys the searchable-rows cache below
+        self.mutations = 0
+        self._searchable: dict[str, tuple[int, npt.NDArray[np.bool_], int]] = {}
 
     # -- sizes and lookups ------------------------------------------------------------
     @property
@@ -77,12 +80,24 @@ class Segment:
         self._unindex(off)
         self.deleted[off] = True
         self.changed = True
+        self.mutations += 1
 
     def has_point(self, point_id: PointId) -> bool:
         return self.live_offset(point_id) is not None
 
     def vector(self, offset: int, name: str) -> VectorValue | None:
         return self.vectors[name].get(offset)
+
+    def searchable(self, name: str) -> tuple[npt.NDArray[np.bool_], int]:
+        """Live rows that have vector ``name``, and their count; cached until the next change.
+        The mask is shared: callers must not modify it."""
+        hit = self._searchable.get(name)
+        if hit is not None and hit[0] == self.mutations:
+            return hit[1], hit[2]
+        mask = self.live_mask() & self.has_vector_mask(name)
+        count = int(np.count_nonzero(mask))
+        self._searchable[name] = (self.mutations, mask, count)
+        return mask, count
 
     def has_vector_mask(self, name: str) -> npt.NDArray[np.bool_]:
         store = self.vectors.get(name)
@@ -104,6 +119,7 @@ class Segment:
         self.vectors = wanted
         self.dense_indexes = {k: v for k, v in self.dense_indexes.items() if k in config.vectors}
         self._reserve(max(self.n, 1))
+        self.mutations += 1
 
     def _reserve(self, n: int) -> None:
         if n > self.versions.shape[0]:
@@ -155,6 +171,7 @@ class Segment:
                 self.versions[off] = op_num
         self.version = max(self.version, op_num)
         self.changed = True
+        self.mutations += 1
 
     def _upsert(self, op_num: int, op: UpsertPoints) -> None:
         offsets = np.empty(len(op.ids), dtype=np.int64)
@@ -247,6 +264,7 @@ class Segment:
         self.deleted = deleted
         self.vectors.update(stores)
         self.version = version
+        self.mutations += 1
         self._reserve(max(self.n, 1))
         for key, index in list(self.field_indexes.items()):
             self.create_field_index(key, index.spec)
