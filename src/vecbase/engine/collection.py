@@ -343,7 +343,7 @@ class Collection:
             index = optimizer.build(self.config, plan, threads)
             with self.lock:
                 if plan.segment in self.segments and plan.name in optimizer.indexable(self.config):
-                    plan.segment.dense_indexes[plan.name] = index
+                    plan.segment.attach_index(plan.name, index)
                     plan.segment.changed = True
                     self._dirty = True
                     log.info("collection %s: indexed %s", self.name, optimizer.describe(plan))

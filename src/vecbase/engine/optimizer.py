@@ -134,4 +134,4 @@ def merge_candidates(config: CollectionConfig, sealed: list[Segment]) -> list[Se
 def build_all(config: CollectionConfig, seg: Segment, threads: int) -> None:
     for name in indexable(config):
         h = hnsw_of(config, name)
-        seg.dense_indexes[name] = build(config, IndexPlan(seg, name, h.m, h.ef_construct), threads)
+        seg.attach_index(name, build(config, IndexPlan(seg, name, h.m, h.ef_construct), threads))

@@ -94,6 +94,16 @@ class HnswIndex:
             raw = (float(np.dot(query, query)) + self.max_norm_sq - raw) / 2.0
         return offsets, raw.astype(np.float32)
 
+    def stored_vectors(self) -> F32:
+        """The graph's own copy of the vectors (rows in insertion order), as a zero-copy view:
+        a sealed segment serves exact scans and rescoring from it instead of a second copy.
+        Valid while this index lives."""
+        storage = faiss.downcast_index(self.index.storage)  # type: ignore[attr-defined]
+        dim = storage.d
+        flat = faiss.rev_swig_ptr(storage.get_xb(), self.size * dim)  # type: ignore[attr-defined]
+        rows: F32 = flat.reshape(self.size, dim)
+        return rows[:, :-1] if self.distance is Distance.DOT else rows
+
     def to_bytes(self) -> bytes:
         header = np.array([self.max_norm_sq], dtype=np.float64).tobytes()
         return header + bytes(faiss.serialize_index(self.index))

@@ -93,7 +93,7 @@ def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str,
     for name in meta.get("hnsw", []):
         if name in config.vectors:
             data = read_bytes(path / f"hnsw{meta['vectors'].index(name)}.faiss")
-            segment.dense_indexes[name] = HnswIndex.from_bytes(data, config.vectors[name].distance)
+            segment.attach_index(name, HnswIndex.from_bytes(data, config.vectors[name].distance))
     segment.changed = False
     segment.uid = path.name
     return segment

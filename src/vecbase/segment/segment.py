@@ -88,6 +88,17 @@ class Segment:
     def vector(self, offset: int, name: str) -> VectorValue | None:
         return self.vectors[name].get(offset)
 
+    def attach_index(self, name: str, index: HnswIndex) -> None:
+        """Adopt an HNSW graph over all rows of dense vector ``name``; float32 rows are then
+        served from the graph's storage, so the segment holds one copy of its vectors."""
+        self.dense_indexes[name] = index
+        store = self.vectors[name]
+        if isinstance(store, DenseStore) and store.data.dtype == np.float32 and index.size == self.n:
+            shared = index.stored_vectors()
+            if shared.shape == (self.n, store.data.shape[1]):
+                store.data = shared
+                store.present = store.present[: self.n].copy()
+
     def searchable(self, name: str) -> tuple[npt.NDArray[np.bool_], int]:
         """Live rows that have vector ``name``, and their count; cached until the next change.
         The mask is shared: callers must not modify it."""
