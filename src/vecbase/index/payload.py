@@ -91,13 +91,17 @@ class PostingIndex(FieldIndex):
         self._postings: dict[Hashable, set[int]] = {}
         # offsets of a posting as an array, built on first use: queries never iterate sets
         self._arrays: dict[Hashable, npt.NDArray[np.int64]] = {}
+        # answers (read-only masks) of recent conditions, dropped on any change
+        self._masks: dict[tuple[tuple[Any, ...], int], Mask] = {}
 
     def _added(self, offset: int, values: tuple[Any, ...]) -> None:
+        self._masks.clear()
         for v in values:
             self._postings.setdefault(v, set()).add(offset)
             self._arrays.pop(v, None)
 
     def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
+        self._masks.clear()
         for v in values:
             self._arrays.pop(v, None)
             posting = self._postings.get(v)
@@ -107,6 +111,17 @@ class PostingIndex(FieldIndex):
                     del self._postings[v]
 
     def _union(self, keys: list[Any], n: int) -> Mask:
+        cache_key = (tuple((type(k).__name__, k) for k in keys), n)  # True and 1 hash alike
+        cached = self._masks.get(cache_key)
+        if cached is not None:
+            return cached
+        out = self._compute_union(keys, n)
+        if len(self._masks) >= 32:
+            self._masks.clear()
+        self._masks[cache_key] = out
+        return out
+
+    def _compute_union(self, keys: list[Any], n: int) -> Mask:
         out = empty_mask(n)
         for k in keys:
             array = self._arrays.get(k)
