@@ -141,6 +141,12 @@ def test_every_operation_answers_per_spec(api: Driver, tmp_path: Any) -> None:
     assert ack["result"]["status"] == "acknowledged"
     d.call("upsert_points", P, {"points": [{"id": 1, "vector": [1, 2]}]}, status=400, params={"wait": "true"})
     d.call("upsert_points", P, {"points": [{"id": -1, "vector": [1, 2, 3, 4]}]}, status=400)
+    # bulk shapes take a fast path that must refuse the same bad input
+    ragged = {"points": [{"id": 50, "vector": [1, 2, 3, 4]}, {"id": 51, "vector": [1, 2]}]}
+    d.call("upsert_points", P, ragged, status=400)
+    d.call("upsert_points", P, {"batch": {"ids": [50, 51], "vectors": [[1, 2, 3, 4], [1, "x", 3, 4]]}}, status=400)
+    d.call("upsert_points", P, {"batch": {"ids": [50], "vectors": [[1, 2, 3, 4], [1, 2, 3, 4]]}}, status=400)
+    d.call("upsert_points", P, {"points": [{"vector": [1, 2, 3, 4]}]}, status=400)
     d.call("upsert_points", P, {"points": []}, params={"wait": "maybe"}, status=400)
     d.call(
         "create_field_index", C + "/index", {"field_name": "city", "field_schema": "keyword"}, params={"wait": "true"}

@@ -80,6 +80,16 @@ def _columns(config: CollectionConfig, per_point: Sequence[Mapping[str, Any]]) -
     return out
 
 
+def _columns_dense_matrix(size: int, rows: Any) -> dict[str, VectorColumn]:
+    try:
+        data = np.asarray(rows, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}") from None
+    if data.ndim != 2:
+        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}")
+    return {DEFAULT_VECTOR: DenseColumn(data)}
+
+
 def _sparse_value(name: str, v: Any) -> SparseVector | None:
     if v is None:
         return None
@@ -113,12 +123,18 @@ def _payload(p: Any) -> Payload | None:
         raise BadRequestError(f"Validation error: payload is not JSON: {e}") from None
 
 
-def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
-    """``points``: a list of PointStruct or a Batch (columnar)."""
+def upsert_from_wire(config: CollectionConfig, points: Any, fresh_payloads: bool = False) -> UpsertPoints:
+    """``points``: a list of PointStruct or a Batch (columnar). ``fresh_payloads``: the
+    payloads were just parsed from JSON and nobody else holds them, so they need no copy."""
     if isinstance(points, m.Batch):
         ids = tuple(_point_id(i) for i in points.ids)
         n = len(ids)
-        payloads = tuple(_payload(p) for p in points.payloads) if points.payloads is not None else (None,) * n
+        if points.payloads is None:
+            payloads: tuple[Payload | None, ...] = (None,) * n
+        elif fresh_payloads:
+            payloads = tuple(p or None for p in points.payloads)
+        else:
+            payloads = tuple(_payload(p) for p in points.payloads)
         if len(payloads) != n:
             raise BadRequestError("Validation error: batch payloads and ids differ in length")
         vecs = points.vectors
@@ -129,6 +145,10 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
         else:
             if len(vecs) != n:
                 raise BadRequestError("Validation error: batch vectors and ids differ in length")
+            vc = config.vectors.get(DEFAULT_VECTOR)
+            if vc is not None and not vc.multivector and len(set(ids)) == n:
+                # the common bulk shape: one dense matrix, converted in one go
+                return UpsertPoints(ids, _columns_dense_matrix(vc.size, vecs), payloads)
             per_point = [{DEFAULT_VECTOR: v} for v in vecs]
     else:
         pts = list(points)

@@ -10,6 +10,7 @@ import orjson
 from pydantic import TypeAdapter
 from starlette.datastructures import QueryParams
 
+from vecbase.api.qdrant.models import PointInsertOperations, PointsBatch
 from vecbase.api.qdrant.rest.envelope import HttpError
 from vecbase.api.qdrant.service import QdrantService
 
@@ -30,6 +31,36 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
     if low in ("false", "0"):
         return False
     raise HttpError(400, f"Query deserialize error: {name}: provided string was not `true` or `false`")
+
+
+_POINT_KEYS = {"id", "vector", "payload"}
+
+
+def _is_dense_row(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and isinstance(v[0], (int, float)) and not isinstance(v[0], bool)
+
+
+def _dense_batch(data: Any) -> tuple[dict[str, Any], list[Any]] | None:
+    """(batch body with the matrix cut to one row, the full matrix), when every point's vector
+    is a plain dense list; None otherwise."""
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("batch"), dict):
+        rows = data["batch"].get("vectors")
+        if not (isinstance(rows, list) and rows and all(_is_dense_row(r) for r in rows[:1])):
+            return None
+        if not all(isinstance(r, list) for r in rows):
+            return None
+        return {**data, "batch": {**data["batch"], "vectors": rows[:1]}}, rows
+    points = data.get("points")
+    if not isinstance(points, list) or not points:
+        return None
+    if not all(isinstance(p, dict) and p.keys() <= _POINT_KEYS and _is_dense_row(p.get("vector")) for p in points):
+        return None
+    rows = [p["vector"] for p in points]
+    batch = {"ids": [p.get("id") for p in points], "vectors": rows[:1], "payloads": [p.get("payload") for p in points]}
+    rest = {k: v for k, v in data.items() if k != "points"}
+    return {**rest, "batch": batch}, rows
 
 
 @dataclass
@@ -63,6 +94,21 @@ class Call:
             else:
                 raise HttpError(400, "Format error in JSON body: EOF while parsing a value at line 1 column 0")
         return _adapter(tp).validate_python(data)  # type: ignore[no-any-return,arg-type]
+
+    def upsert_body(self) -> Any:
+        """The upsert body. Bulk uploads (a points list or a batch whose vectors are all plain
+        dense lists) skip per-float validation: the engine converts the matrix with numpy,
+        which rejects non-numbers and ragged rows. Everything else validates as usual."""
+        data = self.json()
+        if data is None:
+            return self.body(PointInsertOperations)
+        fast = _dense_batch(data)
+        if fast is None:
+            return _adapter(PointInsertOperations).validate_python(data)
+        batch, rows = fast
+        req = _adapter(PointsBatch).validate_python(batch)
+        req.batch.vectors = rows
+        return req
 
     def int_param(self, name: str, default: int | None = None) -> int | None:
         raw = self.query.get(name)

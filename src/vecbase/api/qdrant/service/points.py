@@ -80,9 +80,13 @@ class PointsService:
         return self.toc.get(name)
 
     # -- writes -----------------------------------------------------------------------
-    def upsert(self, name: str, req: m.PointsList | m.PointsBatch, wait: bool = True) -> m.UpdateResult:
+    def upsert(
+        self, name: str, req: m.PointsList | m.PointsBatch, wait: bool = True, fresh_payloads: bool = False
+    ) -> m.UpdateResult:
+        """``fresh_payloads``: the request was just parsed from JSON (REST), payloads need no copy."""
         col = self.col(name)
-        op = upsert_from_wire(col.config, req.points if isinstance(req, m.PointsList) else req.batch)
+        points = req.points if isinstance(req, m.PointsList) else req.batch
+        op = upsert_from_wire(col.config, points, fresh_payloads)
         mode = req.update_mode.value if req.update_mode is not None else "upsert"
         return done(col.upsert(op, wait=wait, update_filter=convert_filter(req.update_filter), mode=mode))
 
