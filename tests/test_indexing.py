@@ -144,3 +144,23 @@ def test_small_segments_merge_and_deleted_points_are_vacuumed(tmp_path: Path) ->
     assert client.count("ix").count == 3000
     assert [p.id for p in client.query_points("ix", query=q, limit=10).points] == [p.id for p in approx]
     client.close()
+
+
+def test_indexed_only_skips_large_unindexed_segments() -> None:
+    client = Client(":memory:")
+    client.create_collection(
+        "io",
+        vectors_config=models.VectorParams(size=DIM, distance=models.Distance.COSINE),
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=0),  # never indexed
+        hnsw_config=models.HnswConfigDiff(full_scan_threshold=10),  # 10 kB: 100 x 128 B is "large"
+    )
+    data = clustered(100, DIM, 8)
+    client.upsert("io", models.Batch(ids=list(range(100)), vectors=data))
+    q = data[0]
+    assert len(client.query_points("io", query=q, limit=5).points) == 5
+    only = client.query_points("io", query=q, limit=5, search_params=models.SearchParams(indexed_only=True))
+    assert only.points == []
+    client.update_collection("io", hnsw_config=models.HnswConfigDiff(full_scan_threshold=10_000))
+    small = client.query_points("io", query=q, limit=5, search_params=models.SearchParams(indexed_only=True))
+    assert len(small.points) == 5  # small enough for a plain scan: searched
+    client.close()

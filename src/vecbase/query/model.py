@@ -49,6 +49,7 @@ class SearchRequest:
     with_vectors: WithVectors = WithVectors()
     exact: bool = False
     hnsw_ef: int | None = None
+    indexed_only: bool = False
 
 
 class Direction(str, Enum):
@@ -176,6 +177,7 @@ class QueryNode:
     with_vectors: WithVectors = WithVectors()
     exact: bool = False
     hnsw_ef: int | None = None
+    indexed_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

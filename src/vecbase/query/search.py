@@ -53,6 +53,14 @@ def _segment_scores(
     return offsets, scores
 
 
+def _unindexed_and_large(seg: Segment, config: CollectionConfig, name: str) -> bool:
+    """``indexed_only`` skips these: no graph yet, and too big for a plain scan."""
+    if name not in config.vectors or name in seg.dense_indexes:
+        return False
+    vc = config.vectors[name]
+    return seg.n * vc.size * ITEMSIZE[vc.datatype] >= hnsw_of(config, name).full_scan_threshold * 1024
+
+
 def _hnsw_candidates(
     seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32, mask: npt.NDArray[np.bool_], allowed: int
 ) -> tuple[npt.NDArray[np.int64], F32] | None:
@@ -141,7 +149,7 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
     want = req.offset + req.limit
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
     for seg in segments:
-        if seg.n == 0:
+        if seg.n == 0 or (req.indexed_only and _unindexed_and_large(seg, config, name)):
             continue
         offsets, scores = _segment_scores(seg, config, req, query)
         if req.score_threshold is not None:

@@ -104,7 +104,16 @@ def _base(
     if q is None:
         return _by_id(segments, flt, lim + off)[off:]
     if isinstance(q, NearestQuery):
-        req = SearchRequest(q, flt, lim, off, node.score_threshold, exact=node.exact, hnsw_ef=node.hnsw_ef)
+        req = SearchRequest(
+            q,
+            flt,
+            lim,
+            off,
+            node.score_threshold,
+            exact=node.exact,
+            hnsw_ef=node.hnsw_ef,
+            indexed_only=node.indexed_only,
+        )
         return [Found(s, o, sc) for s, o, sc in search_hits(segments, config, req)]
     if isinstance(q, MmrQuery):
         return _mmr(segments, config, node, q, flt)

@@ -224,6 +224,7 @@ class QueryService:
             with_vectors=wv,
             exact=bool(req.params and req.params.exact),
             hnsw_ef=req.params.hnsw_ef if req.params is not None else None,
+            indexed_only=bool(req.params and req.params.indexed_only),
         )
 
     def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:
