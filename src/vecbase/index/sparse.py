@@ -40,3 +40,44 @@ def idf(document_frequency: int, documents: int) -> float:
 def apply_idf(query: SparseVector, frequencies: dict[int, int], documents: int) -> SparseVector:
     weights = np.array([idf(frequencies.get(int(i), 0), documents) for i in query.indices.tolist()], dtype=np.float32)
     return SparseVector(indices=query.indices, values=(query.values * weights).astype(np.float32))
+
+
+class SparseInvertedIndex:
+    """Postings as arrays: for every sparse dimension, the offsets holding it and their values.
+
+    Scoring a query touches only the postings of its dimensions (vectorised adds), so the
+    cost follows the query's dimensions' posting lengths, not the number of points."""
+
+    def __init__(self, items: Sequence[SparseVector | None], n: int) -> None:
+        present = [(off, v) for off, v in enumerate(items[:n]) if v is not None and v.indices.size]
+        self.n = n
+        if not present:
+            self.dims = np.zeros(0, dtype=np.int64)
+            self.starts = np.zeros(1, dtype=np.int64)
+            self.offsets = np.zeros(0, dtype=np.int64)
+            self.values = np.zeros(0, dtype=np.float64)
+            return
+        dims = np.concatenate([v.indices.astype(np.int64) for _, v in present])
+        offsets = np.concatenate([np.full(v.indices.size, off, dtype=np.int64) for off, v in present])
+        values = np.concatenate([v.values.astype(np.float64) for _, v in present])
+        order = np.argsort(dims, kind="stable")
+        dims, self.offsets, self.values = dims[order], offsets[order], values[order]
+        self.dims, first = np.unique(dims, return_index=True)
+        self.starts = np.append(first, dims.size).astype(np.int64)
+
+    def score(
+        self, query: SparseVector, allowed: npt.NDArray[np.bool_]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Offsets of allowed points sharing at least one dimension with ``query``, and their dot products."""
+        acc = np.zeros(self.n, dtype=np.float64)
+        touched = np.zeros(self.n, dtype=bool)
+        pos = np.searchsorted(self.dims, query.indices.astype(np.int64))
+        for p, qi, qv in zip(pos.tolist(), query.indices.tolist(), query.values.tolist()):
+            if p >= self.dims.size or self.dims[p] != qi:
+                continue
+            sl = slice(int(self.starts[p]), int(self.starts[p + 1]))
+            offs = self.offsets[sl]
+            acc[offs] += qv * self.values[sl]
+            touched[offs] = True
+        hits = np.nonzero(touched & allowed[: self.n])[0].astype(np.int64)
+        return hits, acc[hits].astype(np.float32)

@@ -11,7 +11,7 @@ from vecbase.core.config import ITEMSIZE, CollectionConfig, Distance, Modifier, 
 from vecbase.core.errors import BadRequestError
 from vecbase.core.points import ScoredPoint, SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, score_dense, top_k
-from vecbase.index.sparse import apply_idf, score_sparse
+from vecbase.index.sparse import apply_idf
 from vecbase.query.model import SearchRequest
 from vecbase.query.records import scored
 from vecbase.segment.filtering import filter_mask
@@ -37,12 +37,9 @@ def _segment_scores(
         planned = _hnsw_candidates(seg, config, req, query, mask, allowed)
         if planned is not None:
             return planned
-    offsets = np.nonzero(mask)[0]
     if isinstance(query, SparseVector):
-        assert isinstance(store, ListStore)
-        scores = score_sparse(query, [store.items[o] for o in offsets])  # type: ignore[misc]
-        keep = np.isfinite(scores)
-        return offsets[keep], scores[keep]
+        return seg.sparse_index(name).score(query, mask)
+    offsets = np.nonzero(mask)[0]
     vc = config.vectors[name]
     if isinstance(store, DenseStore):
         if offsets.shape[0] * 4 >= seg.n:

@@ -26,6 +26,7 @@ from vecbase.core.paths import delete_at, set_at
 from vecbase.core.points import DenseColumn, Payload, VectorColumn, VectorValue
 from vecbase.index.hnsw import HnswIndex
 from vecbase.index.payload import FieldIndex, make_field_index
+from vecbase.index.sparse import SparseInvertedIndex
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
 I64 = npt.NDArray[np.int64]
@@ -57,6 +58,7 @@ class Segment:
         # bumped by every change: keys the searchable-rows cache below
         self.mutations = 0
         self._searchable: dict[str, tuple[int, npt.NDArray[np.bool_], int]] = {}
+        self._sparse: dict[str, tuple[int, SparseInvertedIndex]] = {}
 
     # -- sizes and lookups ------------------------------------------------------------
     @property
@@ -109,6 +111,17 @@ class Segment:
         count = int(np.count_nonzero(mask))
         self._searchable[name] = (self.mutations, mask, count)
         return mask, count
+
+    def sparse_index(self, name: str) -> SparseInvertedIndex:
+        """The inverted index of sparse vector ``name``; rebuilt after the segment changes."""
+        hit = self._sparse.get(name)
+        if hit is not None and hit[0] == self.mutations:
+            return hit[1]
+        store = self.vectors[name]
+        assert isinstance(store, ListStore)
+        index = SparseInvertedIndex(store.items, self.n)  # type: ignore[arg-type]
+        self._sparse[name] = (self.mutations, index)
+        return index
 
     def has_vector_mask(self, name: str) -> npt.NDArray[np.bool_]:
         store = self.vectors.get(name)
