@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.test_hnsw import clustered
 from vecbase import Client, models
@@ -163,4 +164,50 @@ def test_indexed_only_skips_large_unindexed_segments() -> None:
     client.update_collection("io", hnsw_config=models.HnswConfigDiff(full_scan_threshold=10_000))
     small = client.query_points("io", query=q, limit=5, search_params=models.SearchParams(indexed_only=True))
     assert len(small.points) == 5  # small enough for a plain scan: searched
+    client.close()
+
+
+QUANTIZATIONS = {
+    "scalar": (models.ScalarQuantization(scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8)), 2.0),
+    "product": (
+        models.ProductQuantization(product=models.ProductQuantizationConfig(compression=models.CompressionRatio.X8)),
+        3.0,
+    ),
+    "binary": (models.BinaryQuantization(binary=models.BinaryQuantizationConfig()), 4.0),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(QUANTIZATIONS))
+def test_quantized_search_with_rescore_keeps_recall(kind: str) -> None:
+    config, oversampling = QUANTIZATIONS[kind]
+    data = clustered(12_050, 64, 9)  # product quantization trains on >= 9,984 points
+    vectors, queries = data[:12_000], data[12_000:]
+    client = Client(":memory:")
+    client.create_collection(
+        "q",
+        vectors_config=models.VectorParams(size=64, distance=models.Distance.COSINE),
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=0),
+        quantization_config=config,
+    )
+    client.upsert("q", models.Batch(ids=list(range(12_000)), vectors=vectors))
+    client.update_collection("q", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
+    time.sleep(0.1)
+    wait_green(client, "q")
+    col = client._toc.get("q")
+    assert col.segments[0].dense_indexes[""].kind == kind  # the graph really is quantized
+    params = models.SearchParams(quantization=models.QuantizationSearchParams(rescore=True, oversampling=oversampling))
+    hits = 0
+    for q in queries:
+        approx = client.query_points("q", query=q, limit=10, search_params=params).points
+        exact = client.query_points("q", query=q, limit=10, search_params=models.SearchParams(exact=True)).points
+        hits += len({p.id for p in approx} & {p.id for p in exact})
+        assert [round(p.score, 4) for p in approx if p.id in {e.id for e in exact}] == [
+            round(e.score, 4) for e in exact if e.id in {p.id for p in approx}
+        ]  # rescored: exact scores
+    assert hits / (10 * len(queries)) >= 0.95
+    ignore = models.SearchParams(quantization=models.QuantizationSearchParams(ignore=True))
+    q = queries[0]
+    assert [p.id for p in client.query_points("q", query=q, limit=10, search_params=ignore).points] == [
+        p.id for p in client.query_points("q", query=q, limit=10, search_params=models.SearchParams(exact=True)).points
+    ]
     client.close()

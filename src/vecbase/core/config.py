@@ -188,3 +188,10 @@ def hnsw_of(config: CollectionConfig, name: str) -> HnswConfig:
     own = config.vectors[name].hnsw or {}
     fields = {k: v for k, v in own.items() if v is not None and hasattr(config.hnsw, k)}
     return replace(config.hnsw, **fields) if fields else config.hnsw
+
+
+def quantization_of(config: CollectionConfig, name: str) -> Mapping[str, Any] | None:
+    """The vector's own quantization config, else the collection's; None when disabled."""
+    own = config.vectors[name].quantization if name in config.vectors else None
+    chosen = own if own is not None else config.quantization
+    return chosen if isinstance(chosen, Mapping) and chosen else None

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of
+from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of, quantization_of
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
@@ -66,7 +66,8 @@ def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
     assert isinstance(store, DenseStore)
     set_build_threads(threads)
     data = store.data[: plan.segment.n].astype("float32", copy=False)
-    return HnswIndex.build(data, config.vectors[plan.name].distance, plan.m, plan.ef_construct)
+    quantization = quantization_of(config, plan.name)
+    return HnswIndex.build(data, config.vectors[plan.name].distance, plan.m, plan.ef_construct, quantization)
 
 
 class Optimizer:

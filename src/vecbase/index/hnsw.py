@@ -5,12 +5,17 @@ selective filters, and is the recall oracle in the tests. Filters reach faiss as
 (``IDSelectorBitmap``), never as Python callbacks. Scores come back in Qdrant's conventions:
 similarities for Cosine and Dot (vectors pre-normalised for Cosine), distances for Euclid
 (square root of faiss's squared L2) and Manhattan.
+
+Quantization changes what the graph stores and compares: ``scalar`` (int8 per dimension),
+``product`` (PQ codes) or ``binary`` (one sign bit per dimension, Hamming distance). Quantized
+searches return approximate candidates; callers rescore them with the original vectors.
 """
 
 from __future__ import annotations
 
+import struct
 import threading
-from typing import Any
+from typing import Any, Mapping
 
 import faiss
 import numpy as np
@@ -27,6 +32,9 @@ _METRIC = {
     Distance.EUCLID: faiss.METRIC_L2,
     Distance.MANHATTAN: faiss.METRIC_L1,
 }
+_KINDS = ("flat", "scalar", "product", "binary")
+_COMPRESSION = {"x4": 4, "x8": 8, "x16": 16, "x32": 32, "x64": 64}
+_PQ_MIN_TRAIN = 256 * 39  # faiss wants ~39 points per centroid
 _threads_lock = threading.Lock()
 
 
@@ -36,38 +44,87 @@ def set_build_threads(n: int) -> None:
         faiss.omp_set_num_threads(max(1, n))
 
 
+def _kind_of(quantization: Mapping[str, Any] | None, n: int, dim: int) -> tuple[str, int]:
+    """(storage kind, PQ sub-quantizer count) for a quantization config; unsupported shapes
+    (too few points to train PQ, dimensions not divisible) fall back to a flat graph."""
+    if not quantization:
+        return "flat", 0
+    if "scalar" in quantization:
+        return "scalar", 0
+    if "binary" in quantization:
+        return ("binary", 0) if dim % 8 == 0 else ("flat", 0)
+    if "product" in quantization:
+        ratio = _COMPRESSION.get(str(quantization["product"].get("compression", "x16")), 16)
+        pq_m = max(1, dim * 4 // ratio)
+        while pq_m > 1 and dim % pq_m:
+            pq_m -= 1
+        return ("product", pq_m) if n >= _PQ_MIN_TRAIN else ("flat", 0)
+    return "flat", 0
+
+
 class HnswIndex:
     """An HNSW graph over rows 0..n-1 of one segment's vectors (row number = segment offset)."""
 
-    def __init__(self, index: faiss.Index, distance: Distance, max_norm_sq: float = 0.0) -> None:
+    def __init__(self, index: Any, distance: Distance, kind: str = "flat", max_norm_sq: float = 0.0) -> None:
         self.index = index
         self.distance = distance
+        self.kind = kind
         # Dot (maximum inner product) is searched as L2 on vectors augmented with one extra
         # coordinate sqrt(M^2 - |x|^2): |q' - x'|^2 = |q|^2 + M^2 - 2 q.x, so L2 order is
         # dot order, and HNSW keeps its recall on unnormalised data
         self.max_norm_sq = max_norm_sq
         self._plain_params: dict[int, Any] = {}  # unfiltered search parameters by ef
 
+    @property
+    def quantized(self) -> bool:
+        return self.kind != "flat"
+
     @classmethod
-    def build(cls, vectors: F32, distance: Distance, m: int, ef_construct: int) -> HnswIndex:
+    def build(
+        cls,
+        vectors: F32,
+        distance: Distance,
+        m: int,
+        ef_construct: int,
+        quantization: Mapping[str, Any] | None = None,
+    ) -> HnswIndex:
         data = np.ascontiguousarray(vectors, dtype=np.float32)
+        kind, pq_m = _kind_of(quantization, data.shape[0], data.shape[1])
+        m = max(2, m)
+        if kind == "binary":
+            index: Any = faiss.IndexBinaryHNSW(data.shape[1], m)
+            index.hnsw.efConstruction = max(ef_construct, 4)
+            index.add(np.packbits(data > 0, axis=1))
+            return cls(index, distance, kind)
         max_norm_sq = 0.0
         if distance is Distance.DOT:
             norms = np.einsum("ij,ij->i", data, data).astype(np.float64)
             max_norm_sq = float(norms.max()) if norms.size else 0.0
             extra = np.sqrt(np.maximum(max_norm_sq - norms, 0.0)).astype(np.float32)
             data = np.ascontiguousarray(np.hstack([data, extra[:, None]]))
-        index = faiss.IndexHNSWFlat(data.shape[1], max(2, m), _METRIC[distance])
+        d, metric = data.shape[1], _METRIC[distance]
+        if kind == "scalar":
+            index = faiss.IndexHNSWSQ(d, faiss.ScalarQuantizer.QT_8bit, m, metric)  # type: ignore[arg-type]
+        elif kind == "product" and metric != faiss.METRIC_L1:
+            while pq_m > 1 and d % pq_m:
+                pq_m -= 1
+            index = faiss.IndexHNSWPQ(d, pq_m, m, 8, metric)  # type: ignore[arg-type,call-arg]
+        else:
+            kind = "flat"
+            index = faiss.IndexHNSWFlat(d, m, metric)
         index.hnsw.efConstruction = max(ef_construct, 4)
+        if kind != "flat":
+            index.train(data)
         index.add(data)
-        return cls(index, distance, max_norm_sq)
+        return cls(index, distance, kind, max_norm_sq)
 
     @property
     def size(self) -> int:
         return int(self.index.ntotal)
 
     def search(self, query: F32, k: int, ef: int, allowed: npt.NDArray[np.bool_] | None) -> tuple[I64, F32]:
-        """Offsets and scores of up to ``k`` nearest rows, best first; ``allowed`` masks rows."""
+        """Offsets and scores of up to ``k`` nearest rows, best first; ``allowed`` masks rows.
+        Scores are exact for a flat graph and approximate (for ranking only) otherwise."""
         k = min(k, self.size)
         if k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
@@ -81,6 +138,11 @@ class HnswIndex:
             params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
             bitmap = np.packbits(allowed[: self.size], bitorder="little")
             params.sel = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bitmap))
+        if self.kind == "binary":
+            codes = np.packbits(query.reshape(1, -1) > 0, axis=1)
+            distances, labels = self.index.search(codes, k, params=params)
+            keep = labels[0] >= 0
+            return labels[0][keep].astype(np.int64), -distances[0][keep].astype(np.float32)
         q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         if self.distance is Distance.DOT:
             q = np.ascontiguousarray(np.hstack([q, np.zeros((1, 1), dtype=np.float32)]))
@@ -94,22 +156,27 @@ class HnswIndex:
             raw = (float(np.dot(query, query)) + self.max_norm_sq - raw) / 2.0
         return offsets, raw.astype(np.float32)
 
-    def stored_vectors(self) -> F32:
-        """The graph's own copy of the vectors (rows in insertion order), as a zero-copy view:
-        a sealed segment serves exact scans and rescoring from it instead of a second copy.
-        Valid while this index lives."""
-        storage = faiss.downcast_index(self.index.storage)  # type: ignore[attr-defined]
+    def stored_vectors(self) -> F32 | None:
+        """The flat graph's own copy of the vectors (rows in insertion order), as a zero-copy
+        view: a sealed segment serves exact scans and rescoring from it instead of a second
+        copy. None for quantized graphs. Valid while this index lives."""
+        if self.kind != "flat":
+            return None
+        storage = faiss.downcast_index(self.index.storage)
         dim = storage.d
         flat = faiss.rev_swig_ptr(storage.get_xb(), self.size * dim)  # type: ignore[attr-defined]
         rows: F32 = flat.reshape(self.size, dim)
         return rows[:, :-1] if self.distance is Distance.DOT else rows
 
     def to_bytes(self) -> bytes:
-        header = np.array([self.max_norm_sq], dtype=np.float64).tobytes()
-        return header + bytes(faiss.serialize_index(self.index))
+        header = struct.pack("<dB", self.max_norm_sq, _KINDS.index(self.kind))
+        body = faiss.serialize_index_binary(self.index) if self.kind == "binary" else faiss.serialize_index(self.index)
+        return header + bytes(body)
 
     @classmethod
     def from_bytes(cls, data: bytes, distance: Distance) -> HnswIndex:
-        max_norm_sq = float(np.frombuffer(data[:8], dtype=np.float64)[0])
-        index = faiss.deserialize_index(np.frombuffer(data[8:], dtype=np.uint8))
-        return cls(index, distance, max_norm_sq)
+        max_norm_sq, kind_no = struct.unpack("<dB", data[:9])
+        kind = _KINDS[kind_no]
+        body = np.frombuffer(data[9:], dtype=np.uint8)
+        index = faiss.deserialize_index_binary(body) if kind == "binary" else faiss.deserialize_index(body)
+        return cls(index, distance, kind, max_norm_sq)

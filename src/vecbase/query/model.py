@@ -39,6 +39,16 @@ class NearestQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class QuantizationParams:
+    """Qdrant's quantization search params: skip the quantized graph, rescore candidates with
+    the original vectors, and fetch ``oversampling`` times the limit before rescoring."""
+
+    ignore: bool = False
+    rescore: bool = True
+    oversampling: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class SearchRequest:
     query: NearestQuery
     filter: Filter | None = None
@@ -50,6 +60,7 @@ class SearchRequest:
     exact: bool = False
     hnsw_ef: int | None = None
     indexed_only: bool = False
+    quantization: QuantizationParams | None = None
 
 
 class Direction(str, Enum):
@@ -178,6 +189,7 @@ class QueryNode:
     exact: bool = False
     hnsw_ef: int | None = None
     indexed_only: bool = False
+    quantization: QuantizationParams | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -12,7 +13,7 @@ from vecbase.core.errors import BadRequestError
 from vecbase.core.points import ScoredPoint, SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, score_dense, top_k
 from vecbase.index.sparse import apply_idf
-from vecbase.query.model import SearchRequest
+from vecbase.query.model import QuantizationParams, SearchRequest
 from vecbase.query.records import scored
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.segment import Segment
@@ -72,8 +73,15 @@ def _hnsw_candidates(
     if allowed < h.full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype]):
         return None
     want = req.offset + req.limit
+    qp = req.quantization or QuantizationParams()
+    if index.quantized:
+        if qp.ignore:
+            return None  # the original vectors only: an exact scan of the allowed rows
+        want = math.ceil(want * max(qp.oversampling, 1.0))
     ef = max(req.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
-    offsets, _ = index.search(query, want, ef, None if allowed == index.size else mask)
+    offsets, approx = index.search(query, want, ef, None if allowed == index.size else mask)
+    if index.quantized and not qp.rescore and index.kind != "binary":
+        return offsets, approx
     store = seg.vectors[name]
     assert isinstance(store, DenseStore)
     # exact scores from the stored vectors, so indexed and plain segments rank alike

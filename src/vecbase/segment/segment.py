@@ -97,7 +97,7 @@ class Segment:
         store = self.vectors[name]
         if isinstance(store, DenseStore) and store.data.dtype == np.float32 and index.size == self.n:
             shared = index.stored_vectors()
-            if shared.shape == (self.n, store.data.shape[1]):
+            if shared is not None and shared.shape == (self.n, store.data.shape[1]):
                 store.data = shared
                 store.present = store.present[: self.n].copy()
 

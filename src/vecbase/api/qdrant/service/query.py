@@ -36,6 +36,7 @@ from vecbase.query.model import (
     MmrQuery,
     NearestQuery,
     OrderByQuery,
+    QuantizationParams,
     QueryKind,
     QueryNode,
     QueryVector,
@@ -133,6 +134,17 @@ def _sparse_avg_query(pos: Sequence[SparseVector], neg: Sequence[SparseVector]) 
     return SparseVector(np.array(idx, dtype=np.uint32), np.array([out[i] for i in idx], dtype=np.float32))
 
 
+def _quantization_params(params: m.SearchParams | None) -> QuantizationParams | None:
+    q = params.quantization if params is not None else None
+    if q is None:
+        return None
+    return QuantizationParams(
+        ignore=bool(q.ignore),
+        rescore=True if q.rescore is None else bool(q.rescore),
+        oversampling=1.0 if q.oversampling is None else float(q.oversampling),
+    )
+
+
 def _pairs(context: Any) -> list[m.ContextPair]:
     if context is None:
         return []
@@ -225,6 +237,7 @@ class QueryService:
             exact=bool(req.params and req.params.exact),
             hnsw_ef=req.params.hnsw_ef if req.params is not None else None,
             indexed_only=bool(req.params and req.params.indexed_only),
+            quantization=_quantization_params(req.params),
         )
 
     def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:
