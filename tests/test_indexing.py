@@ -211,3 +211,24 @@ def test_quantized_search_with_rescore_keeps_recall(kind: str) -> None:
         p.id for p in client.query_points("q", query=q, limit=10, search_params=models.SearchParams(exact=True)).points
     ]
     client.close()
+
+
+def test_changing_graph_settings_rebuilds_the_graphs() -> None:
+    data = clustered(3050, DIM, 10)
+    client = Client(":memory:")
+    create(client, models.Distance.EUCLID)
+    client.upsert("ix", models.Batch(ids=list(range(3000)), vectors=data[:3000]))
+    wait_green(client, "ix")
+    col = client._toc.get("ix")
+    before = [s.dense_indexes[""] for s in col.segments if s.dense_indexes]
+    assert before and all(i.kind == "flat" for i in before)
+    scalar = models.ScalarQuantization(scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8))
+    client.update_collection("ix", quantization_config=scalar)
+    info = wait_green(client, "ix")
+    after = [s.dense_indexes[""] for s in col.segments if s.dense_indexes]
+    assert after and all(i.kind == "scalar" for i in after)
+    assert info.indexed_vectors_count is not None and info.indexed_vectors_count >= 1600
+    exact = client.query_points("ix", query=data[3001], limit=5, search_params=models.SearchParams(exact=True))
+    approx = client.query_points("ix", query=data[3001], limit=5)
+    assert [p.id for p in exact.points][:3] == [p.id for p in approx.points][:3]
+    client.close()

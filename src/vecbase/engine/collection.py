@@ -317,9 +317,14 @@ class Collection:
             added = {k: v for k, v in config.vectors.items() if k not in self.config.vectors}
             if added or set(config.sparse_vectors) != set(self.config.sparse_vectors):
                 raise BadRequestError("Vector names cannot be added or removed by a collection update")
+            old = self.config
             self.config = config
             for seg in self.segments:
                 seg.config = config
+                for name in list(seg.dense_indexes):
+                    if optimizer.graph_settings(old, name) != optimizer.graph_settings(config, name):
+                        seg.drop_index(name)  # the optimizer rebuilds it with the new settings
+                        self._dirty = True
             self._save_config()
 
     # -- optimization -----------------------------------------------------------------

@@ -34,6 +34,12 @@ class IndexPlan:
     ef_construct: int
 
 
+def graph_settings(config: CollectionConfig, name: str) -> tuple[Any, ...]:
+    """What a built graph depends on: changing any of it means rebuilding."""
+    h = hnsw_of(config, name)
+    return (h.m, h.ef_construct, quantization_of(config, name))
+
+
 def indexable(config: CollectionConfig) -> list[str]:
     return [n for n, vc in config.vectors.items() if not vc.multivector and hnsw_of(config, n).m > 0]
 

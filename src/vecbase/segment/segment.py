@@ -101,6 +101,15 @@ class Segment:
                 store.data = shared
                 store.present = store.present[: self.n].copy()
 
+    def drop_index(self, name: str) -> None:
+        """Forget the graph of ``name``; rows it served are copied back into the store first."""
+        store = self.vectors.get(name)
+        if isinstance(store, DenseStore) and not store.data.flags.owndata:
+            store.data = np.array(store.data)
+        self.dense_indexes.pop(name, None)
+        self.changed = True
+        self.mutations += 1
+
     def searchable(self, name: str) -> tuple[npt.NDArray[np.bool_], int]:
         """Live rows that have vector ``name``, and their count; cached until the next change.
         The mask is shared: callers must not modify it."""
