@@ -44,7 +44,7 @@ from vecbase.query.model import (
 )
 from vecbase.segment import merge
 from vecbase.segment.filtering import filter_mask
-from vecbase.segment.persistence import load_segment, save_segment
+from vecbase.segment.persistence import SealedState, load_segment, save_segment, sealed_state
 from vecbase.segment.routing import apply_across, dedupe
 from vecbase.segment.segment import Segment
 from vecbase.storage.files import (
@@ -83,6 +83,9 @@ class Collection:
         self.path = path
         self.payload_schema: dict[str, PayloadIndexSpec] = dict(payload_schema or {})
         self.lock = RWLock()
+        self._flush_lock = threading.Lock()  # one background flush at a time
+        self._writing = threading.Lock()  # held while sealed segments are written
+        self._flush_generation = 0
         self.optimizing = False
         self._last_write = 0.0
         self._deferred_since: float | None = None
@@ -147,28 +150,89 @@ class Collection:
         atomic_write(self.path / CONFIG_FILE, orjson.dumps(data))
 
     def flush(self) -> None:
-        """Persist segments, then drop the log files they cover."""
-        with self.lock:
-            if self.path is None or not self._dirty:
-                return
-            seg_root = ensure_dir(self.path / "segments")
-            # appendable first: a crash between saves may then leave a moved point live in
-            # two segments (deduplicated at load by version), never in none
-            for seg in reversed(self.segments):
-                if seg.changed or not (seg_root / seg.uid).exists():
-                    seg.version = max(seg.version, self._op_num)
-                    save_segment(seg, seg_root / seg.uid)
-                    seg.changed = False
-            # the manifest switches the segment set atomically; then unlisted dirs can go
-            atomic_write(seg_root / MANIFEST, orjson.dumps([s.uid for s in self.segments]))
-            keep = {s.uid for s in self.segments}
-            for d in list_dirs(seg_root):
-                if d.name not in keep:
-                    remove_tree(d)
-            self._dirty = False
-            if self.wal is not None:
-                self.wal.sync()
-                self.wal.truncate_before(self._op_num + 1)
+        """Persist segments, then drop the log files they cover.
+
+        The appendable segment is written under the collection lock (it is bounded by the
+        indexing threshold); sealed segments, which can be large, are written from a copy of
+        their tombstones without holding it, so searches do not stall behind the disk. A
+        caller that already holds the lock (close, schema changes) flushes entirely under it.
+        """
+        if self.path is None:
+            return
+        seg_root = ensure_dir(self.path / "segments")
+        if self.lock.owned():
+            with self._writing:  # let a background flush finish writing sealed segments
+                self._flush_locked(seg_root)
+            return
+        with self._flush_lock:
+            with self.lock:
+                if not self._dirty:
+                    return
+                generation = self._flush_generation
+                op_num, layout, pending = self._flush_begin(seg_root)
+            failed: BaseException | None = None
+            with self._writing:
+                if self._flush_generation == generation:  # else a newer flush wrote them
+                    try:
+                        for seg, state in pending:
+                            save_segment(seg, seg_root / seg.uid, state)
+                    except BaseException as e:  # re-raised below, after re-marking
+                        failed = e
+            with self.lock:
+                if failed is not None:
+                    for seg, _ in pending:
+                        seg.changed = True
+                    self._dirty = True
+                    raise failed
+                if self._flush_generation == generation:
+                    self._flush_end(seg_root, op_num, layout)
+
+    def _flush_locked(self, seg_root: Path) -> None:
+        if not self._dirty:
+            return
+        op_num, layout, pending = self._flush_begin(seg_root)
+        try:
+            for seg, state in pending:
+                save_segment(seg, seg_root / seg.uid, state)
+        except BaseException:
+            for seg, _ in pending:
+                seg.changed = True
+            self._dirty = True
+            raise
+        self._flush_end(seg_root, op_num, layout)
+
+    def _flush_begin(self, seg_root: Path) -> tuple[int, list[Segment], list[tuple[Segment, SealedState]]]:
+        """Under the lock: write the appendable segment, capture what the sealed ones need."""
+        op_num = self._op_num
+        layout = list(self.segments)
+        # appendable first: a crash between saves may then leave a moved point live in two
+        # segments (deduplicated at load by version), never in none
+        appendable = layout[-1]
+        if appendable.changed or not (seg_root / appendable.uid).exists():
+            appendable.version = max(appendable.version, op_num)
+            save_segment(appendable, seg_root / appendable.uid)
+            appendable.changed = False
+        pending = []
+        for seg in layout[:-1]:
+            if seg.changed or not (seg_root / seg.uid).exists():
+                seg.version = max(seg.version, op_num)
+                pending.append((seg, sealed_state(seg)))
+                seg.changed = False
+        self._dirty = False
+        return op_num, layout, pending
+
+    def _flush_end(self, seg_root: Path, op_num: int, layout: list[Segment]) -> None:
+        """Under the lock: switch the manifest (as of ``op_num``), drop unused directories and
+        the log records the flush covers."""
+        atomic_write(seg_root / MANIFEST, orjson.dumps([s.uid for s in layout]))
+        keep = {s.uid for s in layout} | {s.uid for s in self.segments}
+        for d in list_dirs(seg_root):
+            if d.name not in keep:
+                remove_tree(d)
+        if self.wal is not None:
+            self.wal.sync()
+            self.wal.truncate_before(op_num + 1)
+        self._flush_generation += 1
 
     def close(self) -> None:
         with self.lock:

@@ -52,6 +52,11 @@ class RWLock:
     def __exit__(self, *exc: object) -> None:
         self.release()
 
+    def owned(self) -> bool:
+        """Whether the calling thread holds the lock exclusively."""
+        with self._cond:
+            return self._writer == threading.get_ident()
+
     # -- shared -----------------------------------------------------------------------
     @contextmanager
     def shared(self) -> Iterator[None]:

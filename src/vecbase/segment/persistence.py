@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
@@ -19,14 +21,35 @@ from vecbase.storage.files import array_bytes, load_array, read_bytes, write_dir
 FORMAT_VERSION = 1
 
 
-def save_segment(segment: Segment, path: Path) -> None:
+@dataclass(frozen=True)
+class SealedState:
+    """What of a sealed segment may still change (tombstones, graphs), copied under the
+    collection lock so the segment can be written without holding it."""
+
+    version: int
+    versions: npt.NDArray[np.int64]
+    deleted: npt.NDArray[np.bool_]
+    indexes: dict[str, HnswIndex]
+
+
+def sealed_state(segment: Segment) -> SealedState:
+    n = segment.n
+    return SealedState(
+        segment.version, segment.versions[:n].copy(), segment.deleted[:n].copy(), dict(segment.dense_indexes)
+    )
+
+
+def save_segment(segment: Segment, path: Path, state: SealedState | None = None) -> None:
+    """Write a segment; with ``state``, a sealed one whose mutable parts were captured earlier."""
     n = segment.n
     names = list(segment.vectors)
+    version = state.version if state is not None else segment.version
+    indexes = state.indexes if state is not None else segment.dense_indexes
     files: dict[str, bytes] = {
         "ids.json": orjson.dumps(segment.ids),
         "payloads.json": orjson.dumps(segment.payloads),
-        "versions.npy": array_bytes(segment.versions[:n]),
-        "deleted.npy": array_bytes(segment.deleted[:n]),
+        "versions.npy": array_bytes(state.versions if state is not None else segment.versions[:n]),
+        "deleted.npy": array_bytes(state.deleted if state is not None else segment.deleted[:n]),
     }
     for i, name in enumerate(names):
         store = segment.vectors[name]
@@ -52,10 +75,10 @@ def save_segment(segment: Segment, path: Path) -> None:
             files[f"v{i}_indices.npy"] = array_bytes(idx.astype(np.uint32))
             files[f"v{i}_values.npy"] = array_bytes(val.astype(np.float32))
     indexed = []
-    for name, index in segment.dense_indexes.items():
+    for name, index in indexes.items():
         files[f"hnsw{names.index(name)}.faiss"] = index.to_bytes()
         indexed.append(name)
-    meta = {"format": FORMAT_VERSION, "version": segment.version, "points": n, "vectors": names, "hnsw": indexed}
+    meta = {"format": FORMAT_VERSION, "version": version, "points": n, "vectors": names, "hnsw": indexed}
     files["meta.json"] = orjson.dumps(meta)
     write_dir(path, files)
 
