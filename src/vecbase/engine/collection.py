@@ -42,7 +42,6 @@ from vecbase.query.model import (
     WithPayload,
     WithVectors,
 )
-from vecbase.segment import merge
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import SealedState, load_segment, save_segment, sealed_state
 from vecbase.segment.routing import apply_across, dedupe
@@ -60,8 +59,6 @@ from vecbase.storage.wal import Wal
 log = logging.getLogger("vecbase.collection")
 CONFIG_FILE = "collection.json"
 MANIFEST = "manifest.json"
-QUIET_S = 1.0
-MAX_DEFER_S = 30.0
 CONFIG_FORMAT = 1
 T = TypeVar("T")
 
@@ -87,8 +84,8 @@ class Collection:
         self._writing = threading.Lock()  # held while sealed segments are written
         self._flush_generation = 0
         self.optimizing = False
-        self._last_write = 0.0
-        self._deferred_since: float | None = None
+        self.last_write = 0.0  # monotonic time of the last write: index builds wait for a pause
+        self.deferred_since: float | None = None
         self.segments: list[Segment] = []
         self.wal: Wal | None = None
         self._dirty = False
@@ -249,7 +246,7 @@ class Collection:
         else:
             op_num = self._op_num + 1
         self._op_num = op_num
-        self._last_write = time.monotonic()
+        self.last_write = time.monotonic()
         apply_across(self.segments, op_num, op)
         self._dirty = True
         if wait and self.wal is not None:
@@ -393,69 +390,11 @@ class Collection:
 
     # -- optimization -----------------------------------------------------------------
     def optimize(self, threads: int, stop: threading.Event) -> None:
-        """One optimizer pass: seal a full appendable segment, index sealed segments."""
-        with self.lock:
-            if optimizer.should_seal(self.config, self.segments[-1]):
-                sealed = self.seal()
-                if sealed is not None:
-                    log.info("collection %s: sealed a segment of %d points for indexing", self.name, sealed.n)
-            # segments about to be merged get their index from the merge, not before it
-            merging = optimizer.merge_candidates(self.config, self.segments[:-1])
-            standalone = [s for s in self.segments[:-1] if all(s is not g for g in merging)]
-            plans = optimizer.pending_indexes(self.config, standalone)
-            self.optimizing = bool(plans or merging)
-            if self._defer_builds():
-                return
-        for plan in plans:
-            if stop.is_set():
-                return
-            index = optimizer.build(self.config, plan, threads)
-            with self.lock:
-                if plan.segment in self.segments and plan.name in optimizer.indexable(self.config):
-                    plan.segment.attach_index(plan.name, index)
-                    plan.segment.changed = True
-                    self._dirty = True
-                    log.info("collection %s: indexed %s", self.name, optimizer.describe(plan))
-        if not stop.is_set():
-            self._merge(threads)
-        with self.lock:
-            self.optimizing = bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+        """One optimizer pass (see ``vecbase.engine.optimizer.optimize_collection``)."""
+        optimizer.optimize_collection(self, threads, stop)
 
-    def _defer_builds(self) -> bool:
-        """Index builds wait for a pause in writes (they compete for the same cores as a bulk
-        upload), but never longer than ``MAX_DEFER_S``; sealing goes on regardless."""
-        now = time.monotonic()
-        if now - self._last_write >= QUIET_S:
-            self._deferred_since = None
-            return False
-        if self._deferred_since is None:
-            self._deferred_since = now
-        return now - self._deferred_since < MAX_DEFER_S
-
-    def _merge(self, threads: int) -> None:
-        """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write."""
-        with self.lock:
-            group = optimizer.merge_candidates(self.config, self.segments[:-1])
-            if not group:
-                return
-            self.optimizing = True
-            sources = merge.snapshot(group)
-            config, schema = self.config, dict(self.payload_schema)
-        merged = merge.merged_segment(config, schema, sources)
-        optimizer.build_all(config, merged, threads)
-        with self.lock:
-            if config is not self.config or any(s not in self.segments for s in group):
-                return  # the collection changed shape meanwhile; a later pass retries
-            for pos in merge.stale_positions(sources).tolist():
-                merged.drop(pos)  # deleted, moved or rewritten since the snapshot
-            at = self.segments.index(group[0])
-            rest = [s for s in self.segments if all(s is not g for g in group)]
-            rest.insert(min(at, len(rest) - 1), merged)
-            self.segments = rest
-            self._dirty = True
-            log.info(
-                "collection %s: merged %d segments into one of %d points", self.name, len(group), merged.live_count()
-            )
+    def mark_dirty(self) -> None:
+        self._dirty = True
 
     def seal(self) -> Segment | None:
         """Start a new appendable segment; the current one becomes sealed (tombstones only).

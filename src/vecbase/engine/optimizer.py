@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of, quantization_of
 from vecbase.index.hnsw import HnswIndex, set_build_threads
+from vecbase.segment import merge
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
 
@@ -142,3 +144,73 @@ def build_all(config: CollectionConfig, seg: Segment, threads: int) -> None:
     for name in indexable(config):
         h = hnsw_of(config, name)
         seg.attach_index(name, build(config, IndexPlan(seg, name, h.m, h.ef_construct), threads))
+
+
+QUIET_S = 1.0
+MAX_DEFER_S = 30.0
+
+
+def optimize_collection(col: Collection, threads: int, stop: threading.Event) -> None:
+    """One pass: seal a full appendable segment, index sealed segments, merge or vacuum."""
+    with col.lock:
+        if should_seal(col.config, col.segments[-1]):
+            sealed = col.seal()
+            if sealed is not None:
+                log.info("collection %s: sealed a segment of %d points for indexing", col.name, sealed.n)
+        # segments about to be merged get their index from the merge, not before it
+        merging = merge_candidates(col.config, col.segments[:-1])
+        standalone = [s for s in col.segments[:-1] if all(s is not g for g in merging)]
+        plans = pending_indexes(col.config, standalone)
+        col.optimizing = bool(plans or merging)
+        if _defer_builds(col):
+            return
+    for plan in plans:
+        if stop.is_set():
+            return
+        index = build(col.config, plan, threads)
+        with col.lock:
+            if plan.segment in col.segments and plan.name in indexable(col.config):
+                plan.segment.attach_index(plan.name, index)
+                plan.segment.changed = True
+                col.mark_dirty()
+                log.info("collection %s: indexed %s", col.name, describe(plan))
+    if not stop.is_set():
+        _merge(col, threads)
+    with col.lock:
+        col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
+
+
+def _defer_builds(col: Collection) -> bool:
+    """Index builds wait for a pause in writes (they compete for the same cores as a bulk
+    upload), but never longer than ``MAX_DEFER_S``; sealing goes on regardless."""
+    now = time.monotonic()
+    if now - col.last_write >= QUIET_S:
+        col.deferred_since = None
+        return False
+    if col.deferred_since is None:
+        col.deferred_since = now
+    return now - col.deferred_since < MAX_DEFER_S
+
+
+def _merge(col: Collection, threads: int) -> None:
+    """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write."""
+    with col.lock:
+        group = merge_candidates(col.config, col.segments[:-1])
+        if not group:
+            return
+        col.optimizing = True
+        sources = merge.snapshot(group)
+        config, schema = col.config, dict(col.payload_schema)
+    merged = merge.merged_segment(config, schema, sources)
+    build_all(config, merged, threads)
+    with col.lock:
+        if config is not col.config or any(s not in col.segments for s in group):
+            return  # the collection changed shape meanwhile; a later pass retries
+        for pos in merge.stale_positions(sources).tolist():
+            merged.drop(pos)  # deleted, moved or rewritten since the snapshot
+        at = col.segments.index(group[0])
+        rest = [s for s in col.segments if all(s is not g for g in group)]
+        rest.insert(min(at, len(rest) - 1), merged)
+        col.segments = rest
+        col.mark_dirty()
+        log.info("collection %s: merged %d segments into one of %d points", col.name, len(group), merged.live_count())
