@@ -32,13 +32,12 @@ from vecbase.engine import optimizer
 from vecbase.engine.rwlock import RWLock
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
-from vecbase.query import groups, matrix, read, search, universal
+from vecbase.query import groups, matrix, read, universal
 from vecbase.query.model import (
     FacetHit,
     GroupRequest,
     QueryNode,
     ScrollRequest,
-    SearchRequest,
     WithPayload,
     WithVectors,
 )
@@ -425,9 +424,6 @@ class Collection:
     def _read(self, fn: Callable[[], T]) -> T:
         with self.lock.shared():
             return fn()
-
-    def search(self, req: SearchRequest) -> list[ScoredPoint]:
-        return self._read(lambda: search.search(self.segments, self.config, req))
 
     def retrieve(self, ids: Sequence[object], wp: WithPayload, wv: WithVectors) -> list[Record]:
         return self._read(lambda: read.retrieve(self.segments, ids, wp, wv))

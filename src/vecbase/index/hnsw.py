@@ -55,10 +55,7 @@ def _kind_of(quantization: Mapping[str, Any] | None, n: int, dim: int) -> tuple[
         return ("binary", 0) if dim % 8 == 0 else ("flat", 0)
     if "product" in quantization:
         ratio = _COMPRESSION.get(str(quantization["product"].get("compression", "x16")), 16)
-        pq_m = max(1, dim * 4 // ratio)
-        while pq_m > 1 and dim % pq_m:
-            pq_m -= 1
-        return ("product", pq_m) if n >= _PQ_MIN_TRAIN else ("flat", 0)
+        return ("product", max(1, dim * 4 // ratio)) if n >= _PQ_MIN_TRAIN else ("flat", 0)
     return "flat", 0
 
 

@@ -49,6 +49,17 @@ class QuantizationParams:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchParams:
+    """How to search (Qdrant's search params): exact scan, HNSW beam width, skip unindexed
+    large segments, quantization handling."""
+
+    exact: bool = False
+    hnsw_ef: int | None = None
+    indexed_only: bool = False
+    quantization: QuantizationParams = QuantizationParams()
+
+
+@dataclass(frozen=True, slots=True)
 class SearchRequest:
     query: NearestQuery
     filter: Filter | None = None
@@ -57,10 +68,7 @@ class SearchRequest:
     score_threshold: float | None = None
     with_payload: WithPayload = WithPayload()
     with_vectors: WithVectors = WithVectors()
-    exact: bool = False
-    hnsw_ef: int | None = None
-    indexed_only: bool = False
-    quantization: QuantizationParams | None = None
+    params: SearchParams = SearchParams()
 
 
 class Direction(str, Enum):
@@ -186,10 +194,7 @@ class QueryNode:
     score_threshold: float | None = None
     with_payload: WithPayload = WithPayload(False)
     with_vectors: WithVectors = WithVectors()
-    exact: bool = False
-    hnsw_ef: int | None = None
-    indexed_only: bool = False
-    quantization: QuantizationParams | None = None
+    params: SearchParams = SearchParams()
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,11 +44,14 @@ def record(seg: Segment, off: int, wp: WithPayload, wv: WithVectors, order_value
     )
 
 
-def scored(seg: Segment, off: int, score: float, wp: WithPayload, wv: WithVectors) -> ScoredPoint:
+def scored(
+    seg: Segment, off: int, score: float, wp: WithPayload, wv: WithVectors, order_value: float | None = None
+) -> ScoredPoint:
     return ScoredPoint(
         id=seg.ids[off],
         score=score,
         version=int(seg.versions[off]),
         payload=payload_of(seg, off, wp),
         vectors=vectors_of(seg, off, wv),
+        order_value=order_value,
     )

@@ -10,11 +10,10 @@ import numpy.typing as npt
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, Distance, Modifier, hnsw_of
 from vecbase.core.errors import BadRequestError
-from vecbase.core.points import ScoredPoint, SparseVector
+from vecbase.core.points import SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, score_dense, top_k
 from vecbase.index.sparse import apply_idf
-from vecbase.query.model import QuantizationParams, SearchRequest
-from vecbase.query.records import scored
+from vecbase.query.model import SearchRequest
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore
@@ -66,19 +65,19 @@ def _hnsw_candidates(
     vectors pass the filter, else None (an exact scan of the allowed rows is cheaper)."""
     name = req.query.using
     index = seg.dense_indexes.get(name)
-    if index is None or req.exact or query.ndim != 1 or index.size != seg.n:
+    if index is None or req.params.exact or query.ndim != 1 or index.size != seg.n:
         return None
     vc = config.vectors[name]
     h = hnsw_of(config, name)
     if allowed < h.full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype]):
         return None
     want = req.offset + req.limit
-    qp = req.quantization or QuantizationParams()
+    qp = req.params.quantization
     if index.quantized:
         if qp.ignore:
             return None  # the original vectors only: an exact scan of the allowed rows
         want = math.ceil(want * max(qp.oversampling, 1.0))
-    ef = max(req.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
+    ef = max(req.params.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
     offsets, approx = index.search(query, want, ef, None if allowed == index.size else mask)
     if index.quantized and not qp.rescore and index.kind != "binary":
         return offsets, approx
@@ -154,7 +153,7 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
     want = req.offset + req.limit
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
     for seg in segments:
-        if seg.n == 0 or (req.indexed_only and _unindexed_and_large(seg, config, name)):
+        if seg.n == 0 or (req.params.indexed_only and _unindexed_and_large(seg, config, name)):
             continue
         offsets, scores = _segment_scores(seg, config, req, query)
         if req.score_threshold is not None:
@@ -177,10 +176,3 @@ def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], wan
     scores = np.concatenate([p[2] for p in parts])
     order = top_k(scores, want, smaller)
     return [(parts[int(seg_idx[j])][0], int(offs[j]), float(scores[j])) for j in order]
-
-
-def search(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> list[ScoredPoint]:
-    return [
-        scored(seg, off, score, req.with_payload, req.with_vectors)
-        for seg, off, score in search_hits(segments, config, req)
-    ]

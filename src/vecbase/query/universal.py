@@ -38,7 +38,7 @@ from vecbase.query.model import (
     WithVectors,
 )
 from vecbase.query.read import order_rows
-from vecbase.query.records import payload_of, vectors_of
+from vecbase.query.records import scored
 from vecbase.query.scoring import ExampleQuery, Prepared, example_scores, raw_similarity
 from vecbase.query.search import check_vector_name, merge_parts, prepared_query, search_hits
 from vecbase.segment.filtering import filter_mask
@@ -64,14 +64,7 @@ def execute(segments: Sequence[Segment], config: CollectionConfig, node: QueryNo
 
 
 def to_scored(f: Found, wp: WithPayload, wv: WithVectors) -> ScoredPoint:
-    return ScoredPoint(
-        id=f.id,
-        score=f.score,
-        version=int(f.seg.versions[f.off]),
-        payload=payload_of(f.seg, f.off, wp),
-        vectors=vectors_of(f.seg, f.off, wv),
-        order_value=f.order_value,
-    )
+    return scored(f.seg, f.off, f.score, wp, wv, f.order_value)
 
 
 def run(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode, outer: Filter | None) -> list[Found]:
@@ -104,16 +97,7 @@ def _base(
     if q is None:
         return _by_id(segments, flt, lim + off)[off:]
     if isinstance(q, NearestQuery):
-        req = SearchRequest(
-            q,
-            flt,
-            lim,
-            off,
-            node.score_threshold,
-            exact=node.exact,
-            hnsw_ef=node.hnsw_ef,
-            indexed_only=node.indexed_only,
-        )
+        req = SearchRequest(q, flt, lim, off, node.score_threshold, params=node.params)
         return [Found(s, o, sc) for s, o, sc in search_hits(segments, config, req)]
     if isinstance(q, MmrQuery):
         return _mmr(segments, config, node, q, flt)
@@ -175,9 +159,7 @@ def _mmr(
     segments: Sequence[Segment], config: CollectionConfig, node: QueryNode, q: MmrQuery, flt: Filter | None
 ) -> list[Found]:
     limit = q.candidates_limit if q.candidates_limit is not None else node.limit
-    req = SearchRequest(
-        NearestQuery(q.using, q.vector), flt, limit, 0, node.score_threshold, exact=node.exact, hnsw_ef=node.hnsw_ef
-    )
+    req = SearchRequest(NearestQuery(q.using, q.vector), flt, limit, 0, node.score_threshold, params=node.params)
     hits = search_hits(segments, config, req)
     if not hits:
         return []

@@ -47,7 +47,7 @@ def _dense_batch(data: Any) -> tuple[dict[str, Any], list[Any]] | None:
         return None
     if isinstance(data.get("batch"), dict):
         rows = data["batch"].get("vectors")
-        if not (isinstance(rows, list) and rows and all(_is_dense_row(r) for r in rows[:1])):
+        if not (isinstance(rows, list) and rows and _is_dense_row(rows[0])):
             return None
         if not all(isinstance(r, list) for r in rows):
             return None

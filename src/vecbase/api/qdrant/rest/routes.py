@@ -81,7 +81,6 @@ def _legacy_batch(c: Call, kind: str, model: Any) -> list[list[m.ScoredPoint]]:
 def operations() -> list[Operation]:
     s = "/collections/{collection_name}"
     p = s + "/points"
-    q = m  # brevity below
     ops = [
         # collections
         Operation("GET", "/collections", "get_collections", lambda c: c.svc.collections.list()),
@@ -90,13 +89,13 @@ def operations() -> list[Operation]:
             "PUT",
             s,
             "create_collection",
-            lambda c: c.svc.collections.create(c.name, c.body(q.CreateCollection, required=False)),
+            lambda c: c.svc.collections.create(c.name, c.body(m.CreateCollection, required=False)),
         ),
         Operation(
             "PATCH",
             s,
             "update_collection",
-            lambda c: c.svc.collections.update(c.name, c.body(q.UpdateCollection, required=False)),
+            lambda c: c.svc.collections.update(c.name, c.body(m.UpdateCollection, required=False)),
         ),
         Operation("DELETE", s, "delete_collection", lambda c: c.svc.collections.delete(c.name)),
         Operation("GET", s + "/exists", "collection_exists", lambda c: c.svc.collections.exists(c.name)),
@@ -104,7 +103,7 @@ def operations() -> list[Operation]:
             "POST",
             "/collections/aliases",
             "update_aliases",
-            lambda c: c.svc.collections.update_aliases(c.body(q.ChangeAliasesOperation)),
+            lambda c: c.svc.collections.update_aliases(c.body(m.ChangeAliasesOperation)),
         ),
         Operation("GET", s + "/aliases", "get_collection_aliases", lambda c: c.svc.collections.aliases(c.name)),
         Operation("GET", "/aliases", "get_collections_aliases", lambda c: c.svc.collections.aliases()),
@@ -112,7 +111,7 @@ def operations() -> list[Operation]:
             "PUT",
             s + "/index",
             "create_field_index",
-            _update(lambda c: c.svc.collections.create_index(c.name, c.body(q.CreateFieldIndex))),
+            _update(lambda c: c.svc.collections.create_index(c.name, c.body(m.CreateFieldIndex))),
             True,
         ),
         Operation(
@@ -128,7 +127,7 @@ def operations() -> list[Operation]:
             "create_vector_name",
             _update(
                 lambda c: c.svc.collections.create_vector_name(
-                    c.name, c.path["vector_name"], c.body(q.VectorNameConfig)
+                    c.name, c.path["vector_name"], c.body(m.VectorNameConfig)
                 )
             ),
             True,
@@ -158,153 +157,153 @@ def operations() -> list[Operation]:
             "POST",
             p + "/delete",
             "delete_points",
-            _update(lambda c: c.svc.points.delete(c.name, c.body(q.PointsSelector), c.wait)),
+            _update(lambda c: c.svc.points.delete(c.name, c.body(m.PointsSelector), c.wait)),
             True,
         ),
         Operation(
             "PUT",
             p + "/vectors",
             "update_vectors",
-            _update(lambda c: c.svc.points.update_vectors(c.name, c.body(q.UpdateVectors), c.wait)),
+            _update(lambda c: c.svc.points.update_vectors(c.name, c.body(m.UpdateVectors), c.wait)),
             True,
         ),
         Operation(
             "POST",
             p + "/vectors/delete",
             "delete_vectors",
-            _update(lambda c: c.svc.points.delete_vectors(c.name, c.body(q.DeleteVectors), c.wait)),
+            _update(lambda c: c.svc.points.delete_vectors(c.name, c.body(m.DeleteVectors), c.wait)),
             True,
         ),
         Operation(
             "POST",
             p + "/payload",
             "set_payload",
-            _update(lambda c: c.svc.points.set_payload(c.name, c.body(q.SetPayload), c.wait)),
+            _update(lambda c: c.svc.points.set_payload(c.name, c.body(m.SetPayload), c.wait)),
             True,
         ),
         Operation(
             "PUT",
             p + "/payload",
             "overwrite_payload",
-            _update(lambda c: c.svc.points.overwrite_payload(c.name, c.body(q.SetPayload), c.wait)),
+            _update(lambda c: c.svc.points.overwrite_payload(c.name, c.body(m.SetPayload), c.wait)),
             True,
         ),
         Operation(
             "POST",
             p + "/payload/delete",
             "delete_payload",
-            _update(lambda c: c.svc.points.delete_payload(c.name, c.body(q.DeletePayload), c.wait)),
+            _update(lambda c: c.svc.points.delete_payload(c.name, c.body(m.DeletePayload), c.wait)),
             True,
         ),
         Operation(
             "POST",
             p + "/payload/clear",
             "clear_payload",
-            _update(lambda c: c.svc.points.clear_payload(c.name, c.body(q.PointsSelector), c.wait)),
+            _update(lambda c: c.svc.points.clear_payload(c.name, c.body(m.PointsSelector), c.wait)),
             True,
         ),
         Operation(
             "POST",
             p + "/batch",
             "batch_update",
-            _update(lambda c: c.svc.points.batch(c.name, c.body(q.UpdateOperations).operations, c.wait)),
+            _update(lambda c: c.svc.points.batch(c.name, c.body(m.UpdateOperations).operations, c.wait)),
             True,
         ),
         # points: reads
         Operation("GET", p + "/{id}", "get_point", lambda c: c.svc.points.get_point(c.name, _point_id(c.path["id"]))),
-        Operation("POST", p, "get_points", lambda c: c.svc.points.retrieve(c.name, c.body(q.PointRequest))),
+        Operation("POST", p, "get_points", lambda c: c.svc.points.retrieve(c.name, c.body(m.PointRequest))),
         Operation(
             "POST",
             p + "/scroll",
             "scroll_points",
-            lambda c: c.svc.points.scroll(c.name, c.body(q.ScrollRequest, required=False)),
+            lambda c: c.svc.points.scroll(c.name, c.body(m.ScrollRequest, required=False)),
         ),
         Operation(
             "POST",
             p + "/count",
             "count_points",
-            lambda c: c.svc.points.count(c.name, c.body(q.CountRequest, required=False)),
+            lambda c: c.svc.points.count(c.name, c.body(m.CountRequest, required=False)),
         ),
-        Operation("POST", s + "/facet", "facet", lambda c: c.svc.points.facet(c.name, c.body(q.FacetRequest))),
+        Operation("POST", s + "/facet", "facet", lambda c: c.svc.points.facet(c.name, c.body(m.FacetRequest))),
         # queries
         Operation(
             "POST",
             p + "/query",
             "query_points",
-            lambda c: c.svc.query.query(c.name, c.body(q.QueryRequest, required=False)),
+            lambda c: c.svc.query.query(c.name, c.body(m.QueryRequest, required=False)),
         ),
         Operation(
             "POST",
             p + "/query/batch",
             "query_batch_points",
-            lambda c: c.svc.query.query_batch(c.name, c.body(q.QueryRequestBatch).searches),
+            lambda c: c.svc.query.query_batch(c.name, c.body(m.QueryRequestBatch).searches),
         ),
         Operation(
             "POST",
             p + "/query/groups",
             "query_points_groups",
-            lambda c: c.svc.query.query_groups(c.name, c.body(q.QueryGroupsRequest)),
+            lambda c: c.svc.query.query_groups(c.name, c.body(m.QueryGroupsRequest)),
         ),
         Operation(
             "POST",
             p + "/search/matrix/pairs",
             "search_matrix_pairs",
-            lambda c: c.svc.query.matrix_pairs(c.name, c.body(q.SearchMatrixRequest, required=False)),
+            lambda c: c.svc.query.matrix_pairs(c.name, c.body(m.SearchMatrixRequest, required=False)),
         ),
         Operation(
             "POST",
             p + "/search/matrix/offsets",
             "search_matrix_offsets",
-            lambda c: c.svc.query.matrix_offsets(c.name, c.body(q.SearchMatrixRequest, required=False)),
+            lambda c: c.svc.query.matrix_offsets(c.name, c.body(m.SearchMatrixRequest, required=False)),
         ),
         # legacy 1.18 endpoints
         Operation(
             "POST",
             p + "/search",
             "search_points",
-            lambda c: c.svc.query.legacy(c.name, "search", c.body(q.SearchRequest)),
+            lambda c: c.svc.query.legacy(c.name, "search", c.body(m.SearchRequest)),
         ),
         Operation(
             "POST",
             p + "/search/batch",
             "search_batch_points",
-            lambda c: _legacy_batch(c, "search", q.SearchRequestBatch),
+            lambda c: _legacy_batch(c, "search", m.SearchRequestBatch),
         ),
         Operation(
             "POST",
             p + "/search/groups",
             "search_point_groups",
-            lambda c: c.svc.query.legacy_groups(c.name, "search", c.body(q.SearchGroupsRequest)),
+            lambda c: c.svc.query.legacy_groups(c.name, "search", c.body(m.SearchGroupsRequest)),
         ),
         Operation(
             "POST",
             p + "/recommend",
             "recommend_points",
-            lambda c: c.svc.query.legacy(c.name, "recommend", c.body(q.RecommendRequest)),
+            lambda c: c.svc.query.legacy(c.name, "recommend", c.body(m.RecommendRequest)),
         ),
         Operation(
             "POST",
             p + "/recommend/batch",
             "recommend_batch_points",
-            lambda c: _legacy_batch(c, "recommend", q.RecommendRequestBatch),
+            lambda c: _legacy_batch(c, "recommend", m.RecommendRequestBatch),
         ),
         Operation(
             "POST",
             p + "/recommend/groups",
             "recommend_point_groups",
-            lambda c: c.svc.query.legacy_groups(c.name, "recommend", c.body(q.RecommendGroupsRequest)),
+            lambda c: c.svc.query.legacy_groups(c.name, "recommend", c.body(m.RecommendGroupsRequest)),
         ),
         Operation(
             "POST",
             p + "/discover",
             "discover_points",
-            lambda c: c.svc.query.legacy(c.name, "discover", c.body(q.DiscoverRequest)),
+            lambda c: c.svc.query.legacy(c.name, "discover", c.body(m.DiscoverRequest)),
         ),
         Operation(
             "POST",
             p + "/discover/batch",
             "discover_batch_points",
-            lambda c: _legacy_batch(c, "discover", q.DiscoverRequestBatch),
+            lambda c: _legacy_batch(c, "discover", m.DiscoverRequestBatch),
         ),
     ]
     return ops

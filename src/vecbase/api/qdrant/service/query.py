@@ -42,6 +42,7 @@ from vecbase.query.model import (
     QueryVector,
     RecommendQuery,
     SampleQuery,
+    SearchParams,
     WithPayload,
     WithVectors,
 )
@@ -134,15 +135,18 @@ def _sparse_avg_query(pos: Sequence[SparseVector], neg: Sequence[SparseVector]) 
     return SparseVector(np.array(idx, dtype=np.uint32), np.array([out[i] for i in idx], dtype=np.float32))
 
 
-def _quantization_params(params: m.SearchParams | None) -> QuantizationParams | None:
-    q = params.quantization if params is not None else None
-    if q is None:
-        return None
-    return QuantizationParams(
-        ignore=bool(q.ignore),
-        rescore=True if q.rescore is None else bool(q.rescore),
-        oversampling=1.0 if q.oversampling is None else float(q.oversampling),
-    )
+def _search_params(params: m.SearchParams | None) -> SearchParams:
+    if params is None:
+        return SearchParams()
+    q = params.quantization
+    quantization = QuantizationParams()
+    if q is not None:
+        quantization = QuantizationParams(
+            ignore=bool(q.ignore),
+            rescore=True if q.rescore is None else bool(q.rescore),
+            oversampling=1.0 if q.oversampling is None else float(q.oversampling),
+        )
+    return SearchParams(bool(params.exact), params.hnsw_ef, bool(params.indexed_only), quantization)
 
 
 def _pairs(context: Any) -> list[m.ContextPair]:
@@ -234,10 +238,7 @@ class QueryService:
             score_threshold=req.score_threshold,
             with_payload=wp,
             with_vectors=wv,
-            exact=bool(req.params and req.params.exact),
-            hnsw_ef=req.params.hnsw_ef if req.params is not None else None,
-            indexed_only=bool(req.params and req.params.indexed_only),
-            quantization=_quantization_params(req.params),
+            params=_search_params(req.params),
         )
 
     def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:
