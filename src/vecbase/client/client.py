@@ -12,6 +12,7 @@ import numpy as np
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.api.qdrant.wire_base import construct
 from vecbase.engine.toc import TableOfContent
 
 
@@ -327,18 +328,21 @@ class Client:
         lookup_from: Any = None,
         **kwargs: Any,
     ) -> m.QueryResponse:
-        req = m.QueryRequest.model_construct(
-            query=_query_input(query),
-            using=using,
-            prefetch=prefetch,
-            filter=query_filter,
-            params=search_params,
-            limit=limit,
-            offset=offset,
-            with_payload=with_payload,
-            with_vector=with_vectors,
-            score_threshold=score_threshold,
-            lookup_from=lookup_from,
+        req = construct(
+            m.QueryRequest,
+            dict(
+                query=query,  # numpy vectors pass through: the service reads them as they are
+                using=using,
+                prefetch=prefetch,
+                filter=query_filter,
+                params=search_params,
+                limit=limit,
+                offset=offset,
+                with_payload=with_payload,
+                with_vector=with_vectors,
+                score_threshold=score_threshold,
+                lookup_from=lookup_from,
+            ),
         )
         return self._svc.query.query(collection_name, req)
 
@@ -367,7 +371,7 @@ class Client:
     ) -> m.GroupsResult:
         req = m.QueryGroupsRequest.model_construct(
             group_by=group_by,
-            query=_query_input(query),
+            query=query,  # numpy vectors pass through: the service reads them as they are
             using=using,
             prefetch=prefetch,
             filter=query_filter,
@@ -405,12 +409,6 @@ class Client:
     ) -> m.SearchMatrixOffsetsResponse:
         req = m.SearchMatrixRequest(filter=query_filter, limit=limit, sample=sample, using=using)
         return self._svc.query.matrix_offsets(collection_name, req)
-
-
-def _query_input(query: Any) -> Any:
-    if isinstance(query, np.ndarray):
-        return query.tolist()
-    return query
 
 
 def _split_selector(points: Any) -> tuple[list[Any] | None, m.Filter | None]:

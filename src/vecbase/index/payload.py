@@ -79,6 +79,11 @@ class FieldIndex(ABC):
     @abstractmethod
     def mask(self, cond: Condition, n: int) -> Mask | None: ...
 
+    def offsets(self, cond: Condition) -> I64 | None:
+        """Sorted distinct offsets (deleted ones included) whose values satisfy ``cond``, in
+        time proportional to their number; None when this index cannot list them so."""
+        return None
+
     def facet(self, allowed: Mask) -> dict[Any, int] | None:
         return None
 
@@ -121,20 +126,27 @@ class PostingIndex(FieldIndex):
         self._masks[cache_key] = out
         return out
 
+    def _posting(self, key: Any) -> I64 | None:
+        """The sorted offsets holding ``key``, as an array cached until the posting changes."""
+        array = self._arrays.get(key)
+        if array is None:
+            posting = self._postings.get(key)
+            if not posting:
+                return None
+            array = np.sort(np.fromiter(posting, dtype=np.int64, count=len(posting)))
+            self._arrays[key] = array
+        return array
+
     def _compute_union(self, keys: list[Any], n: int) -> Mask:
         out = empty_mask(n)
         for k in keys:
-            array = self._arrays.get(k)
-            if array is None:
-                posting = self._postings.get(k)
-                if not posting:
-                    continue
-                array = np.fromiter(posting, dtype=np.int64, count=len(posting))
-                self._arrays[k] = array
-            out[array[array < n]] = True
+            array = self._posting(k)
+            if array is not None:
+                out[array[array < n]] = True
         return out
 
-    def mask(self, cond: Condition, n: int) -> Mask | None:
+    def _keys(self, cond: Condition) -> list[Any] | None:
+        """The posting keys whose union answers ``cond``, or None."""
         if not isinstance(cond, FieldMatch):
             return None
         m = cond.match
@@ -143,13 +155,26 @@ class PostingIndex(FieldIndex):
         elif isinstance(m, MatchAny):
             operands = m.values
         elif isinstance(m, MatchPrefix) and self.spec.type is PayloadType.KEYWORD:
-            return self._union([k for k in self._postings if isinstance(k, str) and k.startswith(m.prefix)], n)
+            return [k for k in self._postings if isinstance(k, str) and k.startswith(m.prefix)]
         else:
             return None
         keys = [self.extract(v) for v in operands]
         if any(k is None for k in keys):
             return None  # an operand of another type: only a payload check can answer
-        return self._union(keys, n)
+        return keys
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        keys = self._keys(cond)
+        return None if keys is None else self._union(keys, n)
+
+    def offsets(self, cond: Condition) -> I64 | None:
+        keys = self._keys(cond)
+        if keys is None:
+            return None
+        arrays = [a for a in map(self._posting, keys) if a is not None]
+        if len(arrays) == 1:
+            return arrays[0]
+        return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
 
     def facet(self, allowed: Mask) -> dict[Any, int]:
         out: dict[Any, int] = {}
@@ -204,7 +229,8 @@ class NumericIndex(FieldIndex):
             self._sorted = (vals[order], offs[order])
         return self._sorted
 
-    def _range_mask(self, gt: Any, gte: Any, lt: Any, lte: Any, n: int) -> Mask:
+    def _range_offsets(self, gt: Any, gte: Any, lt: Any, lte: Any) -> I64:
+        """Offsets with a value in the range, in value order (an offset may repeat)."""
         vals, offs = self.columns()
         lo, hi = 0, len(vals)
         if gte is not None:
@@ -215,10 +241,27 @@ class NumericIndex(FieldIndex):
             hi = min(hi, int(np.searchsorted(vals, lte, side="right")))
         if lt is not None:
             hi = min(hi, int(np.searchsorted(vals, lt, side="left")))
+        return offs[lo:hi] if lo < hi else offs[:0]
+
+    def _range_bounds(self, cond: Condition) -> list[tuple[Any, Any, Any, Any]] | None:
+        """The ranges (gt, gte, lt, lte) whose union answers ``cond``, or None."""
+        return None
+
+    def mask(self, cond: Condition, n: int) -> Mask | None:
+        bounds = self._range_bounds(cond)
+        if bounds is None:
+            return None
         out = empty_mask(n)
-        if lo < hi:
-            out[offs[lo:hi]] = True
+        for b in bounds:
+            offs = self._range_offsets(*b)
+            out[offs[offs < n]] = True
         return out
+
+    def offsets(self, cond: Condition) -> I64 | None:
+        bounds = self._range_bounds(cond)
+        if bounds is None:
+            return None
+        return np.unique(np.concatenate([self._range_offsets(*b) for b in bounds] or [np.empty(0, np.int64)]))
 
     def facet(self, allowed: Mask) -> dict[Any, int] | None:
         if self.spec.type is not PayloadType.INTEGER:
@@ -233,18 +276,15 @@ class IntegerIndex(NumericIndex):
     def extract(self, raw: Any) -> Any | None:
         return raw if isinstance(raw, int) and not isinstance(raw, bool) and -(2**63) <= raw < 2**63 else None
 
-    def mask(self, cond: Condition, n: int) -> Mask | None:
+    def _range_bounds(self, cond: Condition) -> list[tuple[Any, Any, Any, Any]] | None:
         if isinstance(cond, FieldRange) and isinstance(cond.range, Range):
             r = cond.range
-            return self._range_mask(r.gt, r.gte, r.lt, r.lte, n)
+            return [(r.gt, r.gte, r.lt, r.lte)]
         if isinstance(cond, FieldMatch) and isinstance(cond.match, (MatchValue, MatchAny)):
             operands = (cond.match.value,) if isinstance(cond.match, MatchValue) else cond.match.values
             if not all(self.extract(v) is not None for v in operands):
                 return None
-            out = empty_mask(n)
-            for v in operands:
-                out |= self._range_mask(None, v, None, v, n)
-            return out
+            return [(None, v, None, v) for v in operands]
         return None
 
 
@@ -252,10 +292,10 @@ class FloatIndex(NumericIndex):
     def extract(self, raw: Any) -> Any | None:
         return float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
 
-    def mask(self, cond: Condition, n: int) -> Mask | None:
+    def _range_bounds(self, cond: Condition) -> list[tuple[Any, Any, Any, Any]] | None:
         if isinstance(cond, FieldRange) and isinstance(cond.range, Range):
             r = cond.range
-            return self._range_mask(r.gt, r.gte, r.lt, r.lte, n)
+            return [(r.gt, r.gte, r.lt, r.lte)]
         return None
 
 
@@ -263,10 +303,9 @@ class DatetimeIndex(NumericIndex):
     def extract(self, raw: Any) -> Any | None:
         return parse_micros(raw) if isinstance(raw, str) else None
 
-    def mask(self, cond: Condition, n: int) -> Mask | None:
+    def _range_bounds(self, cond: Condition) -> list[tuple[Any, Any, Any, Any]] | None:
         if isinstance(cond, FieldRange) and isinstance(cond.range, DatetimeRange):
-            gt, gte, lt, lte = micros_bounds(cond.range)
-            return self._range_mask(gt, gte, lt, lte, n)
+            return [micros_bounds(cond.range)]
         return None
 
 

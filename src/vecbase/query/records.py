@@ -48,10 +48,10 @@ def scored(
     seg: Segment, off: int, score: float, wp: WithPayload, wv: WithVectors, order_value: float | None = None
 ) -> ScoredPoint:
     return ScoredPoint(
-        id=seg.ids[off],
-        score=score,
-        version=int(seg.versions[off]),
-        payload=payload_of(seg, off, wp),
-        vectors=vectors_of(seg, off, wv),
-        order_value=order_value,
+        seg.ids[off],
+        score,
+        int(seg.versions[off]),
+        payload_of(seg, off, wp),
+        vectors_of(seg, off, wv) if wv.enabled else None,
+        order_value,
     )

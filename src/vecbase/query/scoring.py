@@ -7,7 +7,7 @@ score functions below never need to know the metric.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +15,7 @@ import numpy.typing as npt
 from vecbase.core.config import CollectionConfig, Distance
 from vecbase.core.points import SparseVector
 from vecbase.index.dense import EPSILON, max_sim, score_dense
+from vecbase.index.hnsw import exact_scores
 from vecbase.index.sparse import score_sparse
 from vecbase.query.model import ContextQuery, DiscoverQuery, FeedbackQuery, RecommendQuery
 from vecbase.segment.segment import Segment
@@ -23,6 +24,15 @@ from vecbase.segment.vectors import DenseStore, ListStore
 F32 = npt.NDArray[np.float32]
 Prepared = F32 | SparseVector
 ExampleQuery = RecommendQuery | DiscoverQuery | ContextQuery | FeedbackQuery
+
+
+def dense_scores(query: F32, rows: npt.NDArray[Any], offsets: npt.NDArray[np.int64] | None, distance: Distance) -> F32:
+    """Exact scores of ``rows[offsets]`` (every row when None): faiss's kernels where they
+    apply, the numpy twin otherwise."""
+    fast = exact_scores(query, rows, offsets, distance)
+    if fast is not None:
+        return fast
+    return score_dense(query, rows if offsets is None else rows[offsets], distance)
 
 
 def raw_similarity(
@@ -36,7 +46,7 @@ def raw_similarity(
         return np.where(np.isfinite(scores), scores, np.float32(0.0)).astype(np.float32)
     distance = config.vectors[name].distance
     if isinstance(store, DenseStore):
-        raw = score_dense(query, store.data[offsets], distance)
+        raw = dense_scores(query, store.data, offsets, distance)
         if distance is Distance.EUCLID:
             return (-(raw * raw)).astype(np.float32)
         if distance is Distance.MANHATTAN:

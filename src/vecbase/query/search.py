@@ -11,10 +11,11 @@ import numpy.typing as npt
 from vecbase.core.config import ITEMSIZE, CollectionConfig, Distance, Modifier, hnsw_of
 from vecbase.core.errors import BadRequestError
 from vecbase.core.points import SparseVector
-from vecbase.index.dense import max_sim_score, prepare_query, score_dense, top_k
+from vecbase.index.dense import max_sim_score, prepare_query, top_k
 from vecbase.index.sparse import apply_idf
 from vecbase.query.model import SearchRequest
-from vecbase.segment.filtering import filter_mask
+from vecbase.query.scoring import dense_scores
+from vecbase.segment.filtering import filter_mask, filter_offsets
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore
 
@@ -28,9 +29,19 @@ def _segment_scores(
     name = req.query.using
     store = seg.vectors[name]
     mask, allowed = seg.searchable(name)
+    offsets: npt.NDArray[np.int64] | None = None
     if req.filter is not None:
-        mask = filter_mask(seg, req.filter) & mask
-        allowed = int(np.count_nonzero(mask))
+        # a selective indexed condition lists its candidates: no work proportional to the segment
+        offsets = filter_offsets(seg, req.filter, seg.n // 8)
+        if offsets is not None:
+            offsets = offsets[mask[offsets]]
+            allowed = offsets.shape[0]
+            if isinstance(store, DenseStore) and seg.dense_indexes and allowed >= _scan_limit(config, name):
+                mask = np.zeros(seg.n, dtype=bool)
+                mask[offsets] = True
+        else:
+            mask = filter_mask(seg, req.filter) & mask
+            allowed = int(np.count_nonzero(mask))
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     if isinstance(store, DenseStore) and not isinstance(query, SparseVector):
@@ -38,15 +49,19 @@ def _segment_scores(
         if planned is not None:
             return planned
     if isinstance(query, SparseVector):
+        if offsets is not None:
+            mask = np.zeros(seg.n, dtype=bool)
+            mask[offsets] = True
         return seg.sparse_index(name).score(query, mask)
-    offsets = np.nonzero(mask)[0]
+    if offsets is None:
+        offsets = np.nonzero(mask)[0]
     vc = config.vectors[name]
     if isinstance(store, DenseStore):
-        if offsets.shape[0] * 4 >= seg.n:
-            # most rows pass: scoring the whole (contiguous) block beats gathering a copy
-            return offsets, score_dense(query, store.data[: seg.n], vc.distance)[offsets]
-        return offsets, score_dense(query, store.data[offsets], vc.distance)
-    scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)  # type: ignore[arg-type]
+        if offsets.shape[0] * 2 >= seg.n:
+            # most rows pass: scoring the whole (contiguous) block beats picking rows
+            return offsets, dense_scores(query, store.data[: seg.n], None, vc.distance)[offsets]
+        return offsets, dense_scores(query, store.data, offsets, vc.distance)
+    scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)
     return offsets, scores
 
 
@@ -56,6 +71,12 @@ def _unindexed_and_large(seg: Segment, config: CollectionConfig, name: str) -> b
         return False
     vc = config.vectors[name]
     return seg.n * vc.size * ITEMSIZE[vc.datatype] >= hnsw_of(config, name).full_scan_threshold * 1024
+
+
+def _scan_limit(config: CollectionConfig, name: str) -> float:
+    """``full_scan_threshold`` (kB) as a number of vectors: fewer allowed points are scanned."""
+    vc = config.vectors[name]
+    return hnsw_of(config, name).full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype])
 
 
 def _hnsw_candidates(
@@ -69,7 +90,7 @@ def _hnsw_candidates(
         return None
     vc = config.vectors[name]
     h = hnsw_of(config, name)
-    if allowed < h.full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype]):
+    if allowed < _scan_limit(config, name):
         return None
     want = req.offset + req.limit
     qp = req.params.quantization
@@ -79,12 +100,12 @@ def _hnsw_candidates(
         want = math.ceil(want * max(qp.oversampling, 1.0))
     ef = max(req.params.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
     offsets, approx = index.search(query, want, ef, None if allowed == index.size else mask)
-    if index.quantized and not qp.rescore and index.kind != "binary":
+    if index.exact_scores or (index.quantized and not qp.rescore and index.kind != "binary"):
         return offsets, approx
     store = seg.vectors[name]
     assert isinstance(store, DenseStore)
     # exact scores from the stored vectors, so indexed and plain segments rank alike
-    return offsets, score_dense(query, store.data[offsets], vc.distance)
+    return offsets, dense_scores(query, store.data, offsets, vc.distance)
 
 
 def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[int]) -> tuple[dict[int, int], int]:

@@ -60,6 +60,10 @@ class Found:
 
 
 def execute(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode) -> list[ScoredPoint]:
+    if not node.prefetch and isinstance(node.query, NearestQuery):  # the common case, without Found records
+        req = SearchRequest(node.query, node.filter, node.limit, node.offset, node.score_threshold, params=node.params)
+        wp, wv = node.with_payload, node.with_vectors
+        return [scored(s, o, sc, wp, wv) for s, o, sc in search_hits(segments, config, req)]
     return [to_scored(f, node.with_payload, node.with_vectors) for f in run(segments, config, node, None)]
 
 

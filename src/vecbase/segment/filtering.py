@@ -1,8 +1,9 @@
-"""Filter evaluation on a segment: a boolean mask over its offsets.
+"""Filter evaluation on a segment: a boolean mask over its offsets, or a list of offsets.
 
 Field conditions go to the field's payload index when it can answer them (array
-operations); otherwise each payload is checked. Deleted points are not masked out here;
-callers combine the result with the segment's live mask.
+operations); otherwise each payload is checked. ``filter_offsets`` is the plan for selective
+filters: candidates come from the smallest posting list of a ``must`` condition and only they
+are checked, so the work is proportional to the candidates, not to the segment.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from vecbase.core.hashing import hash_int_ids, hash_uuid_ids
 from vecbase.core.paths import values_at
 from vecbase.segment.segment import Segment
 
+I64 = npt.NDArray[np.int64]
+
 _FIELD = (FieldMatch, FieldRange, FieldGeo, FieldValuesCount, IsEmpty, IsNull)
 
 
@@ -41,6 +44,80 @@ def filter_mask(segment: Segment, flt: Filter | None) -> Mask:
     if flt is None:
         return live
     return _filter(segment, flt) & live
+
+
+def filter_offsets(segment: Segment, flt: Filter, limit: int) -> I64 | None:
+    """Sorted offsets of live points that satisfy ``flt``, when a ``must`` condition's payload
+    index lists at most ``limit`` candidates; None otherwise (use ``filter_mask``)."""
+    best: I64 | None = None
+    for cond in flt.must:
+        offs = _index_offsets(segment, cond)
+        if offs is not None and (best is None or offs.shape[0] < best.shape[0]):
+            best = offs
+    if best is None or best.shape[0] > limit:
+        return None
+    n = segment.n
+    if best.shape[0] and best[-1] >= n:
+        best = best[: np.searchsorted(best, n)]
+    keep = ~segment.deleted[best]
+    candidates = best[keep]
+    result: I64 = candidates[_filter_at(segment, flt, candidates)]
+    return result
+
+
+def _index_offsets(seg: Segment, cond: Condition) -> I64 | None:
+    if isinstance(cond, _FIELD):
+        index = seg.field_indexes.get(cond.key)
+        return index.offsets(cond) if index is not None else None
+    if isinstance(cond, HasId):
+        return np.unique(np.fromiter((seg.offset_of[i] for i in cond.ids if i in seg.offset_of), dtype=np.int64))
+    return None
+
+
+def _filter_at(seg: Segment, flt: Filter, offs: I64) -> Mask:
+    """``_filter`` evaluated at the given offsets only."""
+    k = offs.shape[0]
+    out = np.ones(k, dtype=bool)
+    for cond in flt.must:
+        out &= _condition_at(seg, cond, offs)
+    for cond in flt.must_not:
+        out &= ~_condition_at(seg, cond, offs)
+    if flt.should:
+        any_of = np.zeros(k, dtype=bool)
+        for cond in flt.should:
+            any_of |= _condition_at(seg, cond, offs)
+        out &= any_of
+    if flt.min_should is not None:
+        counts = np.zeros(k, dtype=np.int64)
+        for cond in flt.min_should.conditions:
+            counts += _condition_at(seg, cond, offs)
+        out &= counts >= flt.min_should.min_count
+    return out
+
+
+def _condition_at(seg: Segment, cond: Condition, offs: I64) -> Mask:
+    k = offs.shape[0]
+    if isinstance(cond, Filter):
+        return _filter_at(seg, cond, offs)
+    if isinstance(cond, _FIELD):
+        index = seg.field_indexes.get(cond.key)
+        if index is not None:
+            answer = index.mask(cond, seg.n)  # posting answers are cached masks: a gather
+            if answer is not None:
+                return answer[offs]
+        payloads = seg.payloads
+        return np.fromiter((check_field(cond, payloads[o]) for o in offs.tolist()), dtype=bool, count=k)
+    if isinstance(cond, HasId):
+        ids = seg.ids
+        return np.fromiter((ids[o] in cond.ids for o in offs.tolist()), dtype=bool, count=k)
+    if isinstance(cond, HasVector):
+        return seg.has_vector_mask(cond.name)[offs]
+    if isinstance(cond, Slice):
+        in_slice: Mask = slice_of(seg, cond.total)[offs] == cond.index
+        return in_slice
+    assert isinstance(cond, Nested)
+    payloads = seg.payloads
+    return np.fromiter((nested_match(cond, payloads[o]) for o in offs.tolist()), dtype=bool, count=k)
 
 
 def _filter(seg: Segment, flt: Filter) -> Mask:

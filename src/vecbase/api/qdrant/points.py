@@ -230,13 +230,18 @@ def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
     )
 
 
-def scored_to_wire(config: CollectionConfig, p: ScoredPoint) -> m.ScoredPoint:
-    # built from engine values that are valid by construction: skip re-validation (hot path)
-    values: dict[str, Any] = {"id": p.id, "version": p.version, "score": p.score}
-    if p.payload is not None:
-        values["payload"] = _copy_payload(p.payload)
-    if p.vectors is not None:
-        values["vector"] = vectors_to_wire(config, p.vectors)
-    if p.order_value is not None:
-        values["order_value"] = p.order_value
-    return construct(m.ScoredPoint, values)
+def scored_to_wire(config: CollectionConfig, points: Sequence[ScoredPoint]) -> list[m.ScoredPoint]:
+    # built from engine values that are valid by construction: skip re-validation (hot path);
+    # the payloads are copied in one round trip for the whole result
+    payloads = orjson.loads(orjson.dumps([p.payload for p in points]))
+    out = []
+    for p, payload in zip(points, payloads):
+        values: dict[str, Any] = {"id": p.id, "version": p.version, "score": p.score}
+        if payload is not None:
+            values["payload"] = payload
+        if p.vectors is not None:
+            values["vector"] = vectors_to_wire(config, p.vectors)
+        if p.order_value is not None:
+            values["order_value"] = p.order_value
+        out.append(construct(m.ScoredPoint, values))
+    return out

@@ -49,7 +49,9 @@ def construct(cls: type[M], values: dict[str, Any]) -> M:
         defaults = {name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items()}
         _DEFAULTS[cls] = defaults
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", {**defaults, **values})
+    fields = defaults.copy()
+    fields.update(values)
+    object.__setattr__(obj, "__dict__", fields)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)

@@ -19,6 +19,7 @@ from vecbase.api.qdrant.points import (
     with_vectors_from_wire,
 )
 from vecbase.api.qdrant.service.points import limit_of, order_by_from_wire
+from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR
 from vecbase.core.errors import BadRequestError, PointNotFoundError
 from vecbase.core.filter import Filter, HasId, and_filters
@@ -255,11 +256,11 @@ class QueryService:
 
     # -- operations ---------------------------------------------------------------------
     def _points(self, col: Collection, points: list[ScoredPoint]) -> list[m.ScoredPoint]:
-        return [scored_to_wire(col.config, p) for p in points]
+        return scored_to_wire(col.config, points)
 
     def query(self, name: str, req: m.QueryRequest) -> m.QueryResponse:
         col = self.col(name)
-        return m.QueryResponse(points=self._points(col, col.query(self._top_node(col, req))))
+        return construct(m.QueryResponse, {"points": self._points(col, col.query(self._top_node(col, req)))})
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
         self.col(name)

@@ -1,0 +1,78 @@
+"""Offset-list filter evaluation (the plan for selective filters) against the full mask."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from qdrant_client.http import models as qm
+
+from tests.oracle import to_vb
+from tests.strategies import filters, payloads
+from vecbase import Client
+from vecbase import models as vm
+from vecbase.api.qdrant.filters import convert_filter
+from vecbase.core.filter import Filter, HasId
+from vecbase.segment.filtering import filter_mask, filter_offsets
+
+INDEXED = {
+    "kw": vm.PayloadSchemaType.KEYWORD,
+    "tags": vm.PayloadSchemaType.KEYWORD,
+    "num": vm.PayloadSchemaType.INTEGER,
+    "flt": vm.PayloadSchemaType.FLOAT,
+    "flag": vm.PayloadSchemaType.BOOL,
+    "dt": vm.PayloadSchemaType.DATETIME,
+}
+
+
+def segment_with(points: list[dict[str, Any]], deleted: list[int]) -> Any:
+    client = Client(":memory:")
+    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
+    for key, schema in INDEXED.items():
+        client.create_payload_index("c", key, schema)
+    if points:
+        client.upsert("c", vm.Batch(ids=list(range(len(points))), vectors=[[1.0, 0.0]] * len(points), payloads=points))
+    if deleted:
+        client.delete("c", vm.PointIdsList(points=deleted))
+    return client._toc.get("c").segments[0]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    points=st.lists(payloads(), max_size=40),
+    flt=filters(),
+    deleted=st.lists(st.integers(0, 39), max_size=8),
+    ids=st.lists(st.integers(0, 45), max_size=6),
+)
+def test_offsets_equal_the_mask(
+    points: list[dict[str, Any]], flt: qm.Filter, deleted: list[int], ids: list[int]
+) -> None:
+    seg = segment_with(points, sorted({d for d in deleted if d < len(points)}))
+    internal = convert_filter(to_vb(flt))
+    assert internal is not None
+    # an id condition too, so the planner can also start from the id map
+    for f in (internal, Filter(must=(HasId(frozenset(ids)), *internal.must), must_not=internal.must_not)):
+        expected = np.nonzero(filter_mask(seg, f))[0].tolist()
+        got = filter_offsets(seg, f, seg.n)
+        if got is not None:
+            assert got.tolist() == expected
+        # a limit below the smallest candidate list declines rather than answering partially
+        assert filter_offsets(seg, f, -1) is None
+
+
+def test_selective_keyword_filter_lists_offsets() -> None:
+    points = [{"kw": "a" if i % 10 == 0 else "b", "num": i} for i in range(100)]
+    seg = segment_with(points, [0, 50])
+    flt = convert_filter(
+        vm.Filter(
+            must=[vm.FieldCondition(key="kw", match=vm.MatchValue(value="a"))],
+            must_not=[vm.FieldCondition(key="num", range=vm.Range(gte=80))],
+        )
+    )
+    assert flt is not None
+    got = filter_offsets(seg, flt, 20)
+    assert got is not None
+    assert got.tolist() == [10, 20, 30, 40, 60, 70]
+    assert filter_offsets(seg, flt, 5) is None  # 10 candidates: more than the limit
