@@ -45,6 +45,7 @@ from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import SealedState, load_segment, save_segment, sealed_state
 from vecbase.segment.routing import apply_across, dedupe
 from vecbase.segment.segment import Segment
+from vecbase.storage import memory
 from vecbase.storage.files import (
     atomic_write,
     ensure_dir,
@@ -115,8 +116,8 @@ class Collection:
             dirs = [seg_root / uid for uid in orjson.loads(manifest)]
         else:  # written before manifests: positional names sort in order
             dirs = [d for d in list_dirs(seg_root) if not d.name.endswith(".tmp")]
-        for seg_dir in dirs:
-            col.segments.append(load_segment(seg_dir, config, schema))
+        for i, seg_dir in enumerate(dirs):
+            col.segments.append(load_segment(seg_dir, config, schema, sealed=i < len(dirs) - 1))
         if not col.segments:
             col.segments = [Segment(config, schema)]
         col.wal = Wal(path / "wal", config.wal.wal_capacity_mb << 20)
@@ -182,6 +183,8 @@ class Collection:
                     raise failed
                 if self._flush_generation == generation:
                     self._flush_end(seg_root, op_num, layout)
+        if pending:
+            memory.release()  # serialized segments and graphs were just freed
 
     def _flush_locked(self, seg_root: Path) -> None:
         if not self._dirty:
@@ -403,6 +406,7 @@ class Collection:
             if current.n == 0:
                 return None
             self.segments.append(Segment(self.config, self.payload_schema))
+            current.freeze()
             self._dirty = True
             return current
 

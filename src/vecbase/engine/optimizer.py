@@ -21,6 +21,7 @@ from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
+from vecbase.storage import memory
 
 if TYPE_CHECKING:
     from vecbase.engine.collection import Collection
@@ -152,6 +153,7 @@ MAX_DEFER_S = 30.0
 
 def optimize_collection(col: Collection, threads: int, stop: threading.Event) -> None:
     """One pass: seal a full appendable segment, index sealed segments, merge or vacuum."""
+    sealed = None
     with col.lock:
         if should_seal(col.config, col.segments[-1]):
             sealed = col.seal()
@@ -174,10 +176,11 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
                 plan.segment.changed = True
                 col.mark_dirty()
                 log.info("collection %s: indexed %s", col.name, describe(plan))
-    if not stop.is_set():
-        _merge(col, threads)
+    merged = False if stop.is_set() else _merge(col, threads)
     with col.lock:
         col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
+    if plans or merged or sealed is not None:
+        memory.release()  # the pass's transient buffers (graph builds, copies) were freed
 
 
 def _defer_builds(col: Collection) -> bool:
@@ -192,12 +195,13 @@ def _defer_builds(col: Collection) -> bool:
     return now - col.deferred_since < MAX_DEFER_S
 
 
-def _merge(col: Collection, threads: int) -> None:
-    """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write."""
+def _merge(col: Collection, threads: int) -> bool:
+    """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write.
+    Returns whether it built one."""
     with col.lock:
         group = merge_candidates(col.config, col.segments[:-1])
         if not group:
-            return
+            return False
         col.optimizing = True
         sources = merge.snapshot(group)
         config, schema = col.config, dict(col.payload_schema)
@@ -205,7 +209,7 @@ def _merge(col: Collection, threads: int) -> None:
     build_all(config, merged, threads)
     with col.lock:
         if config is not col.config or any(s not in col.segments for s in group):
-            return  # the collection changed shape meanwhile; a later pass retries
+            return True  # the collection changed shape meanwhile; a later pass retries
         for pos in merge.stale_positions(sources).tolist():
             merged.drop(pos)  # deleted, moved or rewritten since the snapshot
         at = col.segments.index(group[0])
@@ -214,3 +218,4 @@ def _merge(col: Collection, threads: int) -> None:
         col.segments = rest
         col.mark_dirty()
         log.info("collection %s: merged %d segments into one of %d points", col.name, len(group), merged.live_count())
+        return True

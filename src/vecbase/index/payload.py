@@ -5,6 +5,11 @@ can with array operations; ``mask`` returns None for a condition it cannot answe
 the caller falls back to checking payloads. Structures: posting sets per value (keyword,
 bool, uuid, text tokens), sorted (value, offset) columns (integer, float, datetime: ranges,
 order_by, facets), coordinate columns (geo).
+
+A sealed segment freezes its indexes: postings become sorted offset arrays and the per-offset
+value map is dropped (a few bytes per entry instead of ~150). A frozen index only takes
+removals, which clear a bit; its answers may then still list removed offsets, which every
+caller masks with the segment's live rows anyway.
 """
 
 from __future__ import annotations
@@ -45,12 +50,16 @@ class FieldIndex(ABC):
         self.key = key
         self.spec = spec
         self._values: dict[int, tuple[Any, ...]] = {}
+        # frozen: which offsets hold a value (removals clear bits); None while mutable
+        self._holding: npt.NDArray[np.bool_] | None = None
 
     @abstractmethod
     def extract(self, raw: Any) -> Any | None:
         """The indexed form of one payload value, or None when this index does not hold it."""
 
     def set(self, offset: int, payload: dict[str, Any]) -> None:
+        if self._holding is not None:
+            raise RuntimeError("a frozen payload index takes no new values")
         if offset in self._values:
             self.remove(offset)
         found: list[Any] = []
@@ -63,6 +72,10 @@ class FieldIndex(ABC):
             self._added(offset, self._values[offset])
 
     def remove(self, offset: int) -> None:
+        if self._holding is not None:
+            if offset < self._holding.shape[0]:
+                self._holding[offset] = False
+            return
         values = self._values.pop(offset, None)
         if values is not None:
             self._removed(offset, values)
@@ -74,7 +87,25 @@ class FieldIndex(ABC):
         pass
 
     def points(self) -> int:
-        return len(self._values)
+        return len(self._values) if self._holding is None else int(np.count_nonzero(self._holding))
+
+    @property
+    def frozen(self) -> bool:
+        return self._holding is not None
+
+    def freeze(self, n: int) -> None:
+        """Compact for a segment of ``n`` offsets that only deletes from now on."""
+        if self._holding is not None or not self._freeze():
+            return
+        holding = np.zeros(n, dtype=bool)
+        if self._values:
+            holding[np.fromiter(self._values.keys(), dtype=np.int64, count=len(self._values))] = True
+        self._holding = holding
+        self._values = {}
+
+    def _freeze(self) -> bool:
+        """Build the frozen structures from ``_values``; False when this kind needs its values."""
+        return False
 
     @abstractmethod
     def mask(self, cond: Condition, n: int) -> Mask | None: ...
@@ -126,10 +157,19 @@ class PostingIndex(FieldIndex):
         self._masks[cache_key] = out
         return out
 
+    def _freeze(self) -> bool:
+        for key in list(self._postings):
+            self._posting(key)
+        self._postings = {}
+        return True
+
+    def _all_keys(self) -> list[Any]:
+        return list(self._arrays if self.frozen else self._postings)
+
     def _posting(self, key: Any) -> I64 | None:
         """The sorted offsets holding ``key``, as an array cached until the posting changes."""
         array = self._arrays.get(key)
-        if array is None:
+        if array is None and not self.frozen:
             posting = self._postings.get(key)
             if not posting:
                 return None
@@ -155,7 +195,7 @@ class PostingIndex(FieldIndex):
         elif isinstance(m, MatchAny):
             operands = m.values
         elif isinstance(m, MatchPrefix) and self.spec.type is PayloadType.KEYWORD:
-            return [k for k in self._postings if isinstance(k, str) and k.startswith(m.prefix)]
+            return [k for k in self._all_keys() if isinstance(k, str) and k.startswith(m.prefix)]
         else:
             return None
         keys = [self.extract(v) for v in operands]
@@ -178,8 +218,11 @@ class PostingIndex(FieldIndex):
 
     def facet(self, allowed: Mask) -> dict[Any, int]:
         out: dict[Any, int] = {}
-        for value, posting in self._postings.items():
-            count = int(allowed[np.fromiter(posting, dtype=np.int64, count=len(posting))].sum())
+        for value in self._all_keys():
+            array = self._posting(value)
+            if array is None:
+                continue
+            count = int(np.count_nonzero(allowed[array[array < allowed.shape[0]]]))
             if count:
                 out[value] = count
         return out
@@ -217,6 +260,10 @@ class NumericIndex(FieldIndex):
 
     def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
         self._sorted = None
+
+    def _freeze(self) -> bool:
+        self.columns()
+        return True
 
     def columns(self) -> tuple[npt.NDArray[Any], I64]:
         """(values ascending, their offsets); an offset appears once per distinct value."""
@@ -325,14 +372,22 @@ class GeoIndex(FieldIndex):
     def mask(self, cond: Condition, n: int) -> Mask | None:
         if not isinstance(cond, FieldGeo):
             return None
+        lat, lon, offs = self._coordinates()
+        out = empty_mask(n)
+        hits = offs[geo_mask(lat, lon, cond.geo)]
+        out[hits[hits < n]] = True
+        return out
+
+    def _coordinates(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], I64]:
         if self._columns is None:
             pairs = [(lat, lon, off) for off, vs in self._values.items() for (lat, lon) in vs]
             arr = np.array(pairs, dtype=np.float64).reshape(-1, 3)
             self._columns = (arr[:, 0], arr[:, 1], arr[:, 2].astype(np.int64))
-        lat, lon, offs = self._columns
-        out = empty_mask(n)
-        out[offs[geo_mask(lat, lon, cond.geo)]] = True
-        return out
+        return self._columns
+
+    def _freeze(self) -> bool:
+        self._coordinates()
+        return True
 
 
 class TextIndex(FieldIndex):

@@ -70,7 +70,7 @@ def _index_offsets(seg: Segment, cond: Condition) -> I64 | None:
         index = seg.field_indexes.get(cond.key)
         return index.offsets(cond) if index is not None else None
     if isinstance(cond, HasId):
-        return np.unique(np.fromiter((seg.offset_of[i] for i in cond.ids if i in seg.offset_of), dtype=np.int64))
+        return np.unique(np.fromiter((o for o in map(seg.ids.offset, cond.ids) if o is not None), dtype=np.int64))
     return None
 
 
@@ -153,7 +153,7 @@ def _condition(seg: Segment, cond: Condition) -> Mask:
         return np.fromiter((check_field(cond, p) for p in seg.payloads), dtype=bool, count=n)
     if isinstance(cond, HasId):
         out = np.zeros(n, dtype=bool)
-        offs = [seg.offset_of[i] for i in cond.ids if i in seg.offset_of]
+        offs = [o for o in map(seg.ids.offset, cond.ids) if o is not None]
         out[offs] = True
         return out
     if isinstance(cond, HasVector):

@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
 from vecbase.core.ids import PointId
-from vecbase.core.points import Payload, VectorValue
+from vecbase.core.points import VectorValue
+from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
@@ -41,10 +42,9 @@ def merged_segment(
     config: CollectionConfig, schema: Mapping[str, PayloadIndexSpec], sources: Sequence[Source]
 ) -> Segment:
     ids: list[PointId] = []
-    payloads: list[Payload] = []
     for src in sources:
         ids.extend(src.segment.ids[o] for o in src.offsets.tolist())
-        payloads.extend(dict(src.segment.payloads[o]) for o in src.offsets.tolist())
+    docs = (doc for src in sources for doc in src.segment.payloads.docs(src.offsets.tolist()))
     n = len(ids)
     versions = np.concatenate([s.versions for s in sources]) if sources else np.zeros(0, np.int64)
     stores: dict[str, VectorStore] = {}
@@ -60,7 +60,8 @@ def merged_segment(
     for name in config.sparse_vectors:
         stores[name] = _list_store(ListStore(None), sources, name)
     seg = Segment(config, schema)
-    seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), payloads, stores, 0)
+    seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), PayloadStore.from_docs(docs), stores, 0)
+    seg.freeze()  # merged segments are sealed from the start
     return seg
 
 

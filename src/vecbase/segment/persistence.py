@@ -14,9 +14,10 @@ from vecbase.core.config import CollectionConfig, PayloadIndexSpec
 from vecbase.core.errors import StorageError
 from vecbase.core.points import SparseVector
 from vecbase.index.hnsw import HnswIndex
+from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
-from vecbase.storage.files import array_bytes, load_array, read_bytes, write_dir
+from vecbase.storage.files import array_bytes, load_array, read_bytes, read_bytes_if_exists, write_dir
 
 FORMAT_VERSION = 1
 
@@ -45,9 +46,11 @@ def save_segment(segment: Segment, path: Path, state: SealedState | None = None)
     names = list(segment.vectors)
     version = state.version if state is not None else segment.version
     indexes = state.indexes if state is not None else segment.dense_indexes
+    blob, ends = segment.payloads.pack()
     files: dict[str, bytes] = {
-        "ids.json": orjson.dumps(segment.ids),
-        "payloads.json": orjson.dumps(segment.payloads),
+        "ids.json": orjson.dumps(segment.ids.to_list()),
+        "payloads.bin": blob,
+        "payload_ends.npy": array_bytes(ends),
         "versions.npy": array_bytes(state.versions if state is not None else segment.versions[:n]),
         "deleted.npy": array_bytes(state.deleted if state is not None else segment.deleted[:n]),
     }
@@ -91,13 +94,23 @@ def _length(v: Any) -> int:
     return int(v.shape[0])
 
 
-def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str, PayloadIndexSpec]) -> Segment:
+def load_segment(
+    path: Path, config: CollectionConfig, index_specs: Mapping[str, PayloadIndexSpec], sealed: bool
+) -> Segment:
+    """Read a segment; a ``sealed`` one comes back frozen (payloads stay packed, unparsed)."""
     meta = orjson.loads(read_bytes(path / "meta.json"))
     if meta.get("format") != FORMAT_VERSION:
         raise StorageError(f"Segment {path} has format {meta.get('format')}, this build reads {FORMAT_VERSION}")
     segment = Segment(config, index_specs)
     ids = orjson.loads(read_bytes(path / "ids.json"))
-    payloads = orjson.loads(read_bytes(path / "payloads.json"))
+    legacy = read_bytes_if_exists(path / "payloads.json")  # before packed payloads
+    if legacy is not None:
+        payloads = PayloadStore(orjson.loads(legacy))
+    else:
+        ends = np.asarray(load_array(path / "payload_ends.npy"), dtype=np.int64)
+        payloads = PayloadStore.packed(read_bytes(path / "payloads.bin"), ends)
+        if not sealed:
+            payloads = PayloadStore(list(payloads))
     versions = np.array(load_array(path / "versions.npy"), dtype=np.int64)
     deleted = np.array(load_array(path / "deleted.npy"), dtype=bool)
     stores: dict[str, VectorStore] = {}
@@ -117,6 +130,8 @@ def load_segment(path: Path, config: CollectionConfig, index_specs: Mapping[str,
         if name in config.vectors:
             data = read_bytes(path / f"hnsw{meta['vectors'].index(name)}.faiss")
             segment.attach_index(name, HnswIndex.from_bytes(data, config.vectors[name].distance))
+    if sealed:
+        segment.freeze()
     segment.changed = False
     segment.uid = path.name
     return segment

@@ -41,7 +41,7 @@ def apply_across(segments: Sequence[Segment], op_num: int, op: PointOperation) -
         pid
         for seg in segments[:-1]
         for pid in op.ids
-        if (off := seg.offset_of.get(pid)) is not None and seg.versions[off] >= op_num
+        if (off := seg.ids.offset(pid)) is not None and seg.versions[off] >= op_num
     }
     if stale:
         op = take(op, [i for i, pid in enumerate(op.ids) if pid not in stale])

@@ -27,6 +27,8 @@ from vecbase.core.points import DenseColumn, Payload, VectorColumn, VectorValue
 from vecbase.index.hnsw import HnswIndex
 from vecbase.index.payload import FieldIndex, make_field_index
 from vecbase.index.sparse import SparseInvertedIndex
+from vecbase.segment.id_tracker import IdTracker
+from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
 I64 = npt.NDArray[np.int64]
@@ -35,9 +37,10 @@ I64 = npt.NDArray[np.int64]
 class Segment:
     def __init__(self, config: CollectionConfig, index_specs: Mapping[str, PayloadIndexSpec] | None = None) -> None:
         self.config = config
-        self.ids: list[PointId] = []
-        self.offset_of: dict[PointId, int] = {}
-        self.payloads: list[Payload] = []
+        # sealed segments are frozen: compact payloads and indexes, deletes only (see freeze)
+        self.frozen = False
+        self.ids = IdTracker()
+        self.payloads = PayloadStore()
         self.versions = np.zeros(64, dtype=np.int64)
         self.deleted = np.zeros(64, dtype=bool)
         self.vectors: dict[str, VectorStore] = {}
@@ -72,9 +75,14 @@ class Segment:
         return int(self.n - self.deleted[: self.n].sum())
 
     def live_offset(self, point_id: PointId) -> int | None:
-        off = self.offset_of.get(point_id)
+        off = self.ids.offset(point_id)
         if off is None or self.deleted[off]:
             return None
+        return off
+
+    def _offset(self, pid: PointId) -> int:
+        off = self.ids.offset(pid)
+        assert off is not None, pid
         return off
 
     def drop(self, off: int) -> None:
@@ -166,18 +174,20 @@ class Segment:
         """(position, id) of the ids this operation may change: alive, and not newer here."""
         out = []
         for i, pid in enumerate(ids):
-            off = self.offset_of.get(pid)
+            off = self.ids.offset(pid)
             if off is not None and not self.deleted[off] and self.versions[off] < op_num:
                 out.append((i, pid))
         return out
 
     def apply(self, op_num: int, op: PointOperation) -> None:
         """Apply a resolved operation; points already at ``op_num`` or newer are left alone."""
+        if self.frozen and not isinstance(op, DeletePoints):
+            self.thaw()  # routing sends sealed segments deletes only; this keeps any other write correct
         if isinstance(op, UpsertPoints):
             self._upsert(op_num, op)
         elif isinstance(op, DeletePoints):
             for pid in op.ids:
-                off = self.offset_of.get(pid)
+                off = self.ids.offset(pid)
                 if off is not None and self.versions[off] < op_num:
                     self._unindex(off)
                     self.deleted[off] = True
@@ -193,12 +203,12 @@ class Segment:
         elif isinstance(op, UpdateVectors):
             fresh = self._fresh(op_num, op.ids)
             for i, pid in fresh:
-                off = self.offset_of[pid]
+                off = self._offset(pid)
                 self._put_vectors(off, i, op.vectors)
                 self.versions[off] = op_num
         elif isinstance(op, DeleteVectors):
             for _, pid in self._fresh(op_num, op.ids):
-                off = self.offset_of[pid]
+                off = self._offset(pid)
                 for name in op.names:
                     self.vectors[name].clear([off])
                 self.versions[off] = op_num
@@ -210,11 +220,9 @@ class Segment:
         offsets = np.empty(len(op.ids), dtype=np.int64)
         keep = np.ones(len(op.ids), dtype=bool)
         for i, pid in enumerate(op.ids):
-            off = self.offset_of.get(pid)
+            off = self.ids.offset(pid)
             if off is None:
-                off = self.n
-                self.offset_of[pid] = off
-                self.ids.append(pid)
+                off = self.ids.append(pid)
                 self.payloads.append({})
             elif self.versions[off] >= op_num:
                 keep[i] = False
@@ -256,7 +264,7 @@ class Segment:
 
     def _edit_payloads(self, op_num: int, ids: tuple[PointId, ...], edit: Callable[[Payload], Payload]) -> None:
         for _, pid in self._fresh(op_num, ids):
-            off = self.offset_of[pid]
+            off = self._offset(pid)
             self._set_payload(off, edit(self.payloads[off]))
             self.versions[off] = op_num
 
@@ -269,12 +277,32 @@ class Segment:
         for index in self.field_indexes.values():
             index.remove(off)
 
+    # -- sealing --------------------------------------------------------------------
+    def freeze(self) -> None:
+        """Compact what a sealed segment never changes again: payloads are packed and payload
+        indexes become arrays. Deletes still apply; any other write thaws the segment."""
+        self.payloads.freeze()
+        self.ids.freeze()
+        for index in self.field_indexes.values():
+            index.freeze(self.n)
+        self.versions = self.versions[: self.n].copy()  # no more appends: drop the spare capacity
+        self.deleted = self.deleted[: self.n].copy()
+        self.frozen = True
+
+    def thaw(self) -> None:
+        self.frozen = False
+        for key, index in list(self.field_indexes.items()):
+            if index.frozen:
+                self.create_field_index(key, index.spec)
+
     # -- payload indexes ------------------------------------------------------------
     def create_field_index(self, key: str, spec: PayloadIndexSpec) -> None:
         index = make_field_index(key, spec)
-        for off in range(self.n):
+        for off, payload in enumerate(self.payloads):
             if not self.deleted[off]:
-                index.set(off, self.payloads[off])
+                index.set(off, payload)
+        if self.frozen:
+            index.freeze(self.n)
         self.field_indexes[key] = index
 
     def delete_field_index(self, key: str) -> None:
@@ -286,12 +314,11 @@ class Segment:
         ids: list[PointId],
         versions: I64,
         deleted: npt.NDArray[np.bool_],
-        payloads: list[Payload],
+        payloads: PayloadStore,
         stores: dict[str, VectorStore],
         version: int,
     ) -> None:
-        self.ids = ids
-        self.offset_of = {pid: i for i, pid in enumerate(ids)}
+        self.ids = IdTracker(ids)
         self.payloads = payloads
         self.versions = versions
         self.deleted = deleted

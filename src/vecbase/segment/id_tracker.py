@@ -1,0 +1,122 @@
+"""The id tracker: external point ids <-> segment offsets.
+
+While a segment takes writes the map is a list and a dict (fast appends and lookups, ~100
+bytes per point). A sealed segment's ids never change, so ``freeze`` turns them into sorted
+arrays: integer ids as uint64, UUIDs as two uint64 halves, about 24 bytes per point; lookups
+become binary searches. Any append thaws it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Iterable, Iterator
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.ids import PointId
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+
+class _Frozen:
+    """Sorted columns of one frozen id set."""
+
+    def __init__(self, ids: list[PointId]) -> None:
+        n = len(ids)
+        self.is_uuid = np.fromiter((isinstance(i, str) for i in ids), dtype=bool, count=n)
+        self.hi = np.zeros(n, dtype=np.uint64)  # UUIDs: high 64 bits; ints: 0
+        self.lo = np.zeros(n, dtype=np.uint64)  # ints: the id; UUIDs: low 64 bits
+        ints = ~self.is_uuid
+        if ints.any():
+            self.lo[ints] = np.fromiter((i for i in ids if isinstance(i, int)), dtype=np.uint64, count=int(ints.sum()))
+        if self.is_uuid.any():
+            raw = b"".join(uuid.UUID(i).bytes for i in ids if isinstance(i, str))
+            words = np.frombuffer(raw, dtype=">u8").reshape(-1, 2).astype(np.uint64)
+            self.hi[self.is_uuid], self.lo[self.is_uuid] = words[:, 0], words[:, 1]
+        # lookup order: (kind, hi, lo) ascending
+        self.order: I64 = np.lexsort((self.lo, self.hi, self.is_uuid)).astype(np.int64)
+        self.key_kind = self.is_uuid[self.order]
+        self.key_hi = self.hi[self.order]
+        self.key_lo = self.lo[self.order]
+        self.uuids = int(self.is_uuid.sum())
+
+    def id_at(self, off: int) -> PointId:
+        if self.uuids and self.is_uuid[off]:
+            return str(uuid.UUID(int=(int(self.hi[off]) << 64) | int(self.lo[off])))
+        return int(self.lo[off])
+
+    def offset(self, pid: PointId) -> int | None:
+        if isinstance(pid, int):
+            ints = self.key_kind.shape[0] - self.uuids  # ints sort before UUIDs
+            if not 0 <= pid < 2**64 or ints == 0:
+                return None
+            pos = int(np.searchsorted(self.key_lo[:ints], np.uint64(pid)))
+            return int(self.order[pos]) if pos < ints and int(self.key_lo[pos]) == pid else None
+        if not self.uuids:
+            return None
+        value = uuid.UUID(pid).int
+        hi, lo = np.uint64(value >> 64), np.uint64(value & (2**64 - 1))
+        start = self.key_kind.shape[0] - self.uuids
+        a = start + int(np.searchsorted(self.key_hi[start:], hi, side="left"))
+        b = start + int(np.searchsorted(self.key_hi[start:], hi, side="right"))
+        if a == b:
+            return None
+        pos = a + int(np.searchsorted(self.key_lo[a:b], lo))
+        return int(self.order[pos]) if pos < b and self.key_lo[pos] == lo else None
+
+
+class IdTracker:
+    def __init__(self, ids: Iterable[PointId] = ()) -> None:
+        self._list: list[PointId] | None = list(ids)
+        self._map: dict[PointId, int] | None = {pid: i for i, pid in enumerate(self._list)}
+        self._frozen: _Frozen | None = None
+        self._n = len(self._list)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen is not None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, off: int) -> PointId:
+        if self._list is not None:
+            return self._list[off]
+        assert self._frozen is not None
+        if not 0 <= off < self._n:
+            raise IndexError(off)
+        return self._frozen.id_at(off)
+
+    def __iter__(self) -> Iterator[PointId]:
+        if self._list is not None:
+            return iter(self._list)
+        return (self[o] for o in range(self._n))
+
+    def to_list(self) -> list[PointId]:
+        return list(self._list) if self._list is not None else list(self)
+
+    def offset(self, pid: PointId) -> int | None:
+        """The offset of ``pid`` in this segment, or None."""
+        if self._map is not None:
+            return self._map.get(pid)
+        assert self._frozen is not None
+        return self._frozen.offset(pid)
+
+    def append(self, pid: PointId) -> int:
+        """Track a new id at the next offset (thaws a frozen tracker); returns the offset."""
+        if self._list is None or self._map is None:
+            self._list = self.to_list()
+            self._map = {p: i for i, p in enumerate(self._list)}
+            self._frozen = None
+        off = self._n
+        self._list.append(pid)
+        self._map[pid] = off
+        self._n += 1
+        return off
+
+    def freeze(self) -> None:
+        if self._list is not None:
+            self._frozen = _Frozen(self._list)
+            self._list = self._map = None

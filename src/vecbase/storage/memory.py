@@ -1,0 +1,39 @@
+"""Returning freed heap memory to the operating system.
+
+Sealing, indexing, merging and flushing allocate large transient buffers (serialized graphs,
+packed payloads, gathered vectors). glibc keeps freed heap pages mapped, so without a trim
+the process keeps the peak of every optimization pass as resident memory. ``release`` asks
+the allocator to give free pages back; it is a no-op where glibc is not the allocator.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_libc: Any = None
+_loaded = False
+
+
+def _malloc_trim() -> Any:
+    global _libc, _loaded
+    with _lock:
+        if not _loaded:
+            _loaded = True
+            name = ctypes.util.find_library("c")
+            try:
+                libc = ctypes.CDLL(name) if name else None
+                _libc = libc if libc is not None and hasattr(libc, "malloc_trim") else None
+            except OSError:
+                _libc = None
+        return _libc
+
+
+def release() -> None:
+    """Give free heap pages back to the OS (glibc ``malloc_trim``); cheap, a few ms."""
+    libc = _malloc_trim()
+    if libc is not None:
+        libc.malloc_trim(0)
