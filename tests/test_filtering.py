@@ -60,6 +60,10 @@ def test_offsets_equal_the_mask(
             assert got.tolist() == expected
         # a limit below the smallest candidate list declines rather than answering partially
         assert filter_offsets(seg, f, -1) is None
+        within = seg.live_mask() & (np.arange(seg.n) % 3 != 0)
+        got = filter_offsets(seg, f, seg.n, within=within)
+        if got is not None:
+            assert got.tolist() == np.nonzero(filter_mask(seg, f) & within)[0].tolist()
 
 
 def test_selective_keyword_filter_lists_offsets() -> None:

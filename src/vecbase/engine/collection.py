@@ -86,6 +86,8 @@ class Collection:
         self.optimizing = False
         self.last_write = 0.0  # monotonic time of the last write: index builds wait for a pause
         self.deferred_since: float | None = None
+        # set by the owner: nudges the background optimizer after a settings change
+        self.on_change: Callable[[], None] = lambda: None
         self.segments: list[Segment] = []
         self.wal: Wal | None = None
         self._dirty = False
@@ -389,6 +391,7 @@ class Collection:
                         seg.drop_index(name)  # the optimizer rebuilds it with the new settings
                         self._dirty = True
             self._save_config()
+        self.on_change()
 
     # -- optimization -----------------------------------------------------------------
     def optimize(self, threads: int, stop: threading.Event) -> None:

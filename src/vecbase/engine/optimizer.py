@@ -82,7 +82,7 @@ def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
 class Optimizer:
     """One background worker for every collection of a table of contents."""
 
-    def __init__(self, collections: Callable[[], list[Collection]], interval: float = 0.5) -> None:
+    def __init__(self, collections: Callable[[], list[Collection]], interval: float = 0.2) -> None:
         self._collections = collections
         self._interval = interval
         self._stop = threading.Event()
@@ -147,7 +147,7 @@ def build_all(config: CollectionConfig, seg: Segment, threads: int) -> None:
         seg.attach_index(name, build(config, IndexPlan(seg, name, h.m, h.ef_construct), threads))
 
 
-QUIET_S = 1.0
+QUIET_S = 0.3
 MAX_DEFER_S = 30.0
 
 
@@ -177,10 +177,14 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
                 col.mark_dirty()
                 log.info("collection %s: indexed %s", col.name, describe(plan))
     merged = False if stop.is_set() else _merge(col, threads)
-    with col.lock:
-        col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
+    if plans or merged:
+        # as Qdrant's optimized segments, new graphs are on disk before the collection is
+        # green again: a restart loads them instead of rebuilding
+        col.flush()
     if plans or merged or sealed is not None:
         memory.release()  # the pass's transient buffers (graph builds, copies) were freed
+    with col.lock:
+        col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
 
 
 def _defer_builds(col: Collection) -> bool:

@@ -44,6 +44,7 @@ class TableOfContent:
         self._dir_lock: DirectoryLock | None = None
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
+        self.optimizer = Optimizer(lambda: list(self.collections.values()))
         if self.path is not None:
             ensure_dir(self.path)
             self._dir_lock = DirectoryLock(self.path)
@@ -58,10 +59,13 @@ class TableOfContent:
                     target=self._flush_loop, args=(flush_interval,), name="vecbase-flush", daemon=True
                 )
                 self._flusher.start()
-        self.optimizer = Optimizer(lambda: list(self.collections.values()))
         self.optimizer.start()
 
     # -- persistence ------------------------------------------------------------------
+    def _adopt(self, col: Collection) -> Collection:
+        col.on_change = self.optimizer.wake
+        return col
+
     def _collections_dir(self) -> Path:
         assert self.path is not None
         return self.path / "collections"
@@ -72,7 +76,7 @@ class TableOfContent:
                 log.warning("ignoring %s: no %s (an interrupted create or delete)", cdir, CONFIG_FILE)
                 continue
             name = bytes.fromhex(cdir.name).decode()
-            self.collections[name] = Collection.load(name, cdir)
+            self.collections[name] = self._adopt(Collection.load(name, cdir))
         raw = read_bytes_if_exists(self.path / "aliases.json")  # type: ignore[operator]
         if raw is not None:
             self.aliases = {k: v for k, v in orjson.loads(raw).items() if v in self.collections}
@@ -134,7 +138,7 @@ class TableOfContent:
             path = self._collection_path(name)
             if path is not None and path.exists():
                 remove_tree(path)
-            col = Collection.create(name, config, path)
+            col = self._adopt(Collection.create(name, config, path))
             self.collections[name] = col
             return col
 
@@ -196,6 +200,6 @@ class TableOfContent:
                 remove_tree(path)
             ensure_dir(path.parent)
             move_tree(src, path)
-            col = Collection.load(name, path)
+            col = self._adopt(Collection.load(name, path))
             self.collections[name] = col
             return col

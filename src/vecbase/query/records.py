@@ -1,4 +1,7 @@
-"""Building result records from segment offsets, honouring payload and vector selectors."""
+"""Building result records from segment offsets, honouring payload and vector selectors.
+
+Payloads in records are fresh objects, never the stored ones: whoever receives a result may
+keep or modify it (the wire layers rely on this and do not copy again)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from vecbase.segment.segment import Segment
 
 
 def payload_of(seg: Segment, off: int, sel: WithPayload) -> Payload | None:
+    """The payload for a result: always a fresh object, so callers may keep or change it."""
     if not sel.enabled:
         return None
-    payload = seg.payloads[off]
+    payload = seg.payloads.copy_of(off)
     if sel.include is None and sel.exclude is None:
         return payload
     return select_payload(

@@ -32,9 +32,8 @@ def _segment_scores(
     offsets: npt.NDArray[np.int64] | None = None
     if req.filter is not None:
         # a selective indexed condition lists its candidates: no work proportional to the segment
-        offsets = filter_offsets(seg, req.filter, seg.n // 8)
+        offsets = filter_offsets(seg, req.filter, seg.n // 8, within=mask)
         if offsets is not None:
-            offsets = offsets[mask[offsets]]
             allowed = offsets.shape[0]
             if isinstance(store, DenseStore) and seg.dense_indexes and allowed >= _scan_limit(config, name):
                 mask = np.zeros(seg.n, dtype=bool)

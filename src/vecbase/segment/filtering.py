@@ -46,22 +46,27 @@ def filter_mask(segment: Segment, flt: Filter | None) -> Mask:
     return _filter(segment, flt) & live
 
 
-def filter_offsets(segment: Segment, flt: Filter, limit: int) -> I64 | None:
-    """Sorted offsets of live points that satisfy ``flt``, when a ``must`` condition's payload
-    index lists at most ``limit`` candidates; None otherwise (use ``filter_mask``)."""
+def filter_offsets(segment: Segment, flt: Filter, limit: int, within: Mask | None = None) -> I64 | None:
+    """Sorted offsets of live points that satisfy ``flt`` (and ``within``, a mask of live
+    rows, when given), when a ``must`` condition's payload index lists at most ``limit``
+    candidates; None otherwise (use ``filter_mask``)."""
     best: I64 | None = None
-    for cond in flt.must:
+    source = -1
+    for i, cond in enumerate(flt.must):
         offs = _index_offsets(segment, cond)
         if offs is not None and (best is None or offs.shape[0] < best.shape[0]):
-            best = offs
+            best, source = offs, i
     if best is None or best.shape[0] > limit:
         return None
     n = segment.n
     if best.shape[0] and best[-1] >= n:
         best = best[: np.searchsorted(best, n)]
-    keep = ~segment.deleted[best]
-    candidates = best[keep]
-    result: I64 = candidates[_filter_at(segment, flt, candidates)]
+    candidates = best[within[best]] if within is not None else best[~segment.deleted[best]]
+    # the candidates satisfy the condition they came from: check only the rest
+    rest = Filter(flt.must[:source] + flt.must[source + 1 :], flt.should, flt.must_not, flt.min_should)
+    if not (rest.must or rest.should or rest.must_not or rest.min_should):
+        return candidates
+    result: I64 = candidates[_filter_at(segment, rest, candidates)]
     return result
 
 

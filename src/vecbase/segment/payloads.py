@@ -1,10 +1,10 @@
 """Payloads by segment offset.
 
 An appendable segment keeps payloads as dicts: edits are cheap and reads return the stored
-object (callers must not modify it). A sealed segment never edits payloads again, so
-``freeze`` packs them into one buffer of JSON documents with an array of end positions: a
-few bytes per point instead of a dict's ~200, and loading a sealed segment does not parse
-them. Frozen reads decode on every access (a fresh dict each time). Any write thaws.
+object (callers must not modify it; ``copy_of`` is the copy for results). A sealed segment
+never edits payloads again, so ``freeze`` packs them into one buffer of JSON documents with
+an array of end positions: a few bytes per point instead of a dict's ~200, and loading a
+sealed segment does not parse them. Frozen reads decode on every access (a fresh dict each time). Any write thaws.
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ class PayloadStore:
         start = int(self._ends[off - 1]) if off else 0
         payload: Payload = orjson.loads(memoryview(self._blob)[start : int(self._ends[off])])
         return payload
+
+    def copy_of(self, off: int) -> Payload:
+        """A payload no other reader shares: results handed out of the engine are these."""
+        if self._items is not None:
+            fresh: Payload = orjson.loads(orjson.dumps(self._items[off]))
+            return fresh
+        return self[off]
 
     def __iter__(self) -> Iterator[Payload]:
         if self._items is not None:

@@ -216,29 +216,23 @@ def vectors_to_wire(config: CollectionConfig, vectors: Mapping[str, Any] | None)
     return {k: _vector_out(v) for k, v in vectors.items()}
 
 
-def _copy_payload(p: Payload | None) -> Payload | None:
-    # results must not alias the stored payloads: callers may mutate what they get
-    return None if p is None else orjson.loads(orjson.dumps(p))
-
-
 def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
     return m.Record(
         id=r.id,
-        payload=_copy_payload(r.payload),
+        payload=r.payload,  # the engine hands out fresh payloads (query.records)
         vector=vectors_to_wire(config, r.vectors),
         order_value=r.order_value,
     )
 
 
 def scored_to_wire(config: CollectionConfig, points: Sequence[ScoredPoint]) -> list[m.ScoredPoint]:
-    # built from engine values that are valid by construction: skip re-validation (hot path);
-    # the payloads are copied in one round trip for the whole result
-    payloads = orjson.loads(orjson.dumps([p.payload for p in points]))
+    # built from engine values that are valid by construction (and payloads that are fresh
+    # copies): skip re-validation, this is the hot path
     out = []
-    for p, payload in zip(points, payloads):
+    for p in points:
         values: dict[str, Any] = {"id": p.id, "version": p.version, "score": p.score}
-        if payload is not None:
-            values["payload"] = payload
+        if p.payload is not None:
+            values["payload"] = p.payload
         if p.vectors is not None:
             values["vector"] = vectors_to_wire(config, p.vectors)
         if p.order_value is not None:
