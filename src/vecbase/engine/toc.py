@@ -14,6 +14,7 @@ from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError, ConflictError, StorageError
 from vecbase.engine.collection import CONFIG_FILE, Collection
 from vecbase.engine.optimizer import Optimizer
+from vecbase.storage import memory
 from vecbase.storage.archive import move_tree
 from vecbase.storage.files import (
     DirectoryLock,
@@ -44,6 +45,7 @@ class TableOfContent:
         self._dir_lock: DirectoryLock | None = None
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
+        memory.single_arena()
         self.optimizer = Optimizer(lambda: list(self.collections.values()))
         if self.path is not None:
             ensure_dir(self.path)

@@ -43,6 +43,7 @@ from vecbase.core.paths import values_at
 from vecbase.core.text import word_tokens
 
 I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
 
 
 class FieldIndex(ABC):
@@ -126,7 +127,7 @@ class PostingIndex(FieldIndex):
         super().__init__(key, spec)
         self._postings: dict[Hashable, set[int]] = {}
         # offsets of a posting as an array, built on first use: queries never iterate sets
-        self._arrays: dict[Hashable, npt.NDArray[np.int64]] = {}
+        self._arrays: dict[Hashable, I32] = {}
         # answers (read-only masks) of recent conditions, dropped on any change
         self._masks: dict[tuple[tuple[Any, ...], int], Mask] = {}
 
@@ -166,14 +167,15 @@ class PostingIndex(FieldIndex):
     def _all_keys(self) -> list[Any]:
         return list(self._arrays if self.frozen else self._postings)
 
-    def _posting(self, key: Any) -> I64 | None:
+    def _posting(self, key: Any) -> I32 | None:
         """The sorted offsets holding ``key``, as an array cached until the posting changes."""
         array = self._arrays.get(key)
         if array is None and not self.frozen:
             posting = self._postings.get(key)
             if not posting:
                 return None
-            array = np.sort(np.fromiter(posting, dtype=np.int64, count=len(posting)))
+            # int32 offsets: half the memory of int64, and segments stay far below 2**31 points
+            array = np.sort(np.fromiter(posting, dtype=np.int32, count=len(posting)))
             self._arrays[key] = array
         return array
 
@@ -213,8 +215,8 @@ class PostingIndex(FieldIndex):
             return None
         arrays = [a for a in map(self._posting, keys) if a is not None]
         if len(arrays) == 1:
-            return arrays[0]
-        return np.unique(np.concatenate(arrays)) if arrays else np.empty(0, dtype=np.int64)
+            return arrays[0].astype(np.int64)
+        return np.unique(np.concatenate(arrays)).astype(np.int64) if arrays else np.empty(0, dtype=np.int64)
 
     def facet(self, allowed: Mask) -> dict[Any, int]:
         out: dict[Any, int] = {}

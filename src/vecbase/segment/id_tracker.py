@@ -3,7 +3,8 @@
 While a segment takes writes the map is a list and a dict (fast appends and lookups, ~100
 bytes per point). A sealed segment's ids never change, so ``freeze`` turns them into sorted
 arrays: integer ids as uint64, UUIDs as two uint64 halves, about 24 bytes per point; lookups
-become binary searches. Any append thaws it.
+become binary searches. When ids ascend with offsets (sequential ingest) the sorted column is
+the id column itself. Any append thaws it.
 """
 
 from __future__ import annotations
@@ -35,12 +36,21 @@ class _Frozen:
             raw = b"".join(uuid.UUID(i).bytes for i in ids if isinstance(i, str))
             words = np.frombuffer(raw, dtype=">u8").reshape(-1, 2).astype(np.uint64)
             self.hi[self.is_uuid], self.lo[self.is_uuid] = words[:, 0], words[:, 1]
-        # lookup order: (kind, hi, lo) ascending
-        self.order: I64 = np.lexsort((self.lo, self.hi, self.is_uuid)).astype(np.int64)
-        self.key_kind = self.is_uuid[self.order]
-        self.key_hi = self.hi[self.order]
-        self.key_lo = self.lo[self.order]
         self.uuids = int(self.is_uuid.sum())
+        # lookup order: (kind, hi, lo) ascending; integer-only segments need no hi columns
+        self.order: I64 | None
+        if self.uuids:
+            self.order = np.lexsort((self.lo, self.hi, self.is_uuid)).astype(np.int64)
+            self.key_hi = self.hi[self.order]
+            self.key_lo = self.lo[self.order]
+        else:
+            self.hi = self.key_hi = np.zeros(0, dtype=np.uint64)
+            if n < 2 or bool(np.all(self.lo[1:] > self.lo[:-1])):
+                self.order, self.key_lo = None, self.lo  # ids ascend with offsets: no permutation
+            else:
+                self.order = np.argsort(self.lo, kind="stable").astype(np.int64)
+                self.key_lo = self.lo[self.order]
+        self.count = n
 
     def id_at(self, off: int) -> PointId:
         if self.uuids and self.is_uuid[off]:
@@ -49,22 +59,27 @@ class _Frozen:
 
     def offset(self, pid: PointId) -> int | None:
         if isinstance(pid, int):
-            ints = self.key_kind.shape[0] - self.uuids  # ints sort before UUIDs
+            ints = self.count - self.uuids  # ints sort before UUIDs
             if not 0 <= pid < 2**64 or ints == 0:
                 return None
             pos = int(np.searchsorted(self.key_lo[:ints], np.uint64(pid)))
-            return int(self.order[pos]) if pos < ints and int(self.key_lo[pos]) == pid else None
+            if pos >= ints or int(self.key_lo[pos]) != pid:
+                return None
+            return pos if self.order is None else int(self.order[pos])
         if not self.uuids:
             return None
         value = uuid.UUID(pid).int
         hi, lo = np.uint64(value >> 64), np.uint64(value & (2**64 - 1))
-        start = self.key_kind.shape[0] - self.uuids
+        start = self.count - self.uuids
         a = start + int(np.searchsorted(self.key_hi[start:], hi, side="left"))
         b = start + int(np.searchsorted(self.key_hi[start:], hi, side="right"))
         if a == b:
             return None
         pos = a + int(np.searchsorted(self.key_lo[a:b], lo))
-        return int(self.order[pos]) if pos < b and self.key_lo[pos] == lo else None
+        if pos >= b or self.key_lo[pos] != lo:
+            return None
+        assert self.order is not None  # segments with UUIDs always keep their permutation
+        return int(self.order[pos])
 
 
 class IdTracker:

@@ -32,6 +32,15 @@ def _malloc_trim() -> Any:
         return _libc
 
 
+def single_arena() -> None:
+    """One malloc arena for every thread. Background threads (optimizer, flusher) otherwise get
+    arenas of their own, whose freed pages glibc keeps resident even after a trim; with one
+    arena, ``release`` returns them. Call before those threads start."""
+    libc = _malloc_trim()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(-8, 1)  # M_ARENA_MAX
+
+
 def release() -> None:
     """Give free heap pages back to the OS (glibc ``malloc_trim``); cheap, a few ms."""
     libc = _malloc_trim()

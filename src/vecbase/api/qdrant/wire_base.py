@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, model_validator
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,17 +25,40 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# fields that keep a 2-D numpy matrix as it is: a bulk batch of dense vectors is read with
+# numpy downstream, and turning it into lists of Python floats first costs time and memory
+_MATRIX_FIELDS = {"Batch": "vectors"}
+
+
+def _is_matrix(value: Any) -> bool:
+    return (
+        isinstance(value, np.ndarray)
+        and value.ndim == 2
+        and value.size > 0
+        and (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer))
+    )
+
+
 class WireModel(BaseModel):
     """Common configuration: wire names as aliases, Python names accepted, numpy accepted."""
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _accept_numpy(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: _plain(v) for k, v in data.items()}
-        return data
+    def _accept_numpy(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
+        if not isinstance(data, dict):
+            return handler(data)
+        field = _MATRIX_FIELDS.get(cls.__name__)
+        matrix = data.get(field) if field is not None else None
+        if field is not None and isinstance(matrix, np.ndarray) and _is_matrix(matrix):
+            # validated with a stand-in row of the same width, then the matrix is put back
+            stand_in = {k: _plain(v) for k, v in data.items() if k != field}
+            stand_in[field] = [[0.0] * matrix.shape[1]]
+            model = handler(stand_in)
+            model.__dict__[field] = matrix
+            return model
+        return handler({k: _plain(v) for k, v in data.items()})
 
 
 _DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
