@@ -232,3 +232,29 @@ def test_changing_graph_settings_rebuilds_the_graphs() -> None:
     approx = client.query_points("ix", query=data[3001], limit=5)
     assert [p.id for p in exact.points][:3] == [p.id for p in approx.points][:3]
     client.close()
+
+
+def test_repeated_filters_follow_deletes_and_value_types() -> None:
+    """Filtered searches reuse the allowed rows and the graph's bitmap per segment; both must
+    follow deletes, and a filter on True must not be served the answer of a filter on 1."""
+    data = clustered(2050, DIM, 9)
+    vectors, queries = data[:2000], data[2000:]
+    client = Client(":memory:")
+    create(client, models.Distance.EUCLID)
+    payloads = [{"flag": i % 2 == 0, "mixed": (i % 3 == 0) if i % 2 else int(i % 4 == 0)} for i in range(2000)]
+    client.upsert("ix", models.Batch(ids=list(range(2000)), vectors=vectors, payloads=payloads))
+    client.create_payload_index("ix", "flag", models.PayloadSchemaType.BOOL)
+    assert wait_green(client, "ix").indexed_vectors_count
+    flt = models.Filter(must=[models.FieldCondition(key="flag", match=models.MatchValue(value=True))])
+    first = client.query_points("ix", query=queries[0], query_filter=flt, limit=10).points
+    assert all(p.id % 2 == 0 for p in first)
+    gone = [p.id for p in first[:5]]
+    client.delete("ix", models.PointIdsList(points=gone))
+    again = client.query_points("ix", query=queries[0], query_filter=flt, limit=10).points
+    assert not {p.id for p in again} & set(gone) and all(p.id % 2 == 0 for p in again)
+    assert recall(client, queries[:20], flt) >= 0.9
+    as_true = models.Filter(must=[models.FieldCondition(key="mixed", match=models.MatchValue(value=True))])
+    as_one = models.Filter(must=[models.FieldCondition(key="mixed", match=models.MatchValue(value=1))])
+    for f, want in ((as_true, True), (as_one, 1), (as_true, True)):
+        got = client.query_points("ix", query=queries[1], query_filter=f, limit=50, with_payload=True).points
+        assert got and all(type(p.payload["mixed"]) is type(want) and p.payload["mixed"] == want for p in got)

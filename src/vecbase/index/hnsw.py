@@ -59,6 +59,22 @@ def _kind_of(quantization: Mapping[str, Any] | None, n: int, dim: int) -> tuple[
     return "flat", 0
 
 
+class Selector:
+    """The rows a filtered search may return, as faiss's id bitmap; build once, reuse for every
+    query with the same filter (the bitmap must outlive the faiss selector that points to it)."""
+
+    def __init__(self, allowed: npt.NDArray[np.bool_], size: int) -> None:
+        self.bitmap = np.packbits(allowed[:size], bitorder="little")
+        self.ids = faiss.IDSelectorBitmap(size, faiss.swig_ptr(self.bitmap))
+        self._params: dict[int, Any] = {}
+
+    def params(self, ef: int) -> Any:
+        p = self._params.get(ef)
+        if p is None:
+            p = self._params[ef] = faiss.SearchParametersHNSW(efSearch=ef, sel=self.ids)  # type: ignore[attr-defined]
+        return p
+
+
 class HnswIndex:
     """An HNSW graph over rows 0..n-1 of one segment's vectors (row number = segment offset)."""
 
@@ -123,22 +139,24 @@ class HnswIndex:
         augmented L2 distance with rounding error."""
         return self.kind == "flat" and self.distance is not Distance.DOT
 
-    def search(self, query: F32, k: int, ef: int, allowed: npt.NDArray[np.bool_] | None) -> tuple[I64, F32]:
-        """Offsets and scores of up to ``k`` nearest rows, best first; ``allowed`` masks rows.
-        Scores are exact when ``exact_scores``, else approximate (for ranking only)."""
+    def selector(self, allowed: npt.NDArray[np.bool_]) -> Selector:
+        return Selector(allowed, self.size)
+
+    def search(self, query: F32, k: int, ef: int, allowed: npt.NDArray[np.bool_] | Selector | None) -> tuple[I64, F32]:
+        """Offsets and scores of up to ``k`` nearest rows, best first; ``allowed`` (a mask or a
+        prepared ``selector``) limits the rows. Scores are exact when ``exact_scores``, else
+        approximate (for ranking only)."""
         k = min(k, self.size)
         if k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         ef = max(ef, k)
-        bitmap = None
         if allowed is None:
             params = self._plain_params.get(ef)
             if params is None:
                 params = self._plain_params[ef] = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
         else:
-            params = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
-            bitmap = np.packbits(allowed[: self.size], bitorder="little")
-            params.sel = faiss.IDSelectorBitmap(self.size, faiss.swig_ptr(bitmap))
+            sel = allowed if isinstance(allowed, Selector) else Selector(allowed, self.size)
+            params = sel.params(ef)
         labels = np.empty(k, dtype=np.int64)
         if self.kind == "binary":
             codes = np.packbits(query.reshape(1, -1) > 0, axis=1)

@@ -10,8 +10,10 @@ import numpy.typing as npt
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, Distance, Modifier, hnsw_of
 from vecbase.core.errors import BadRequestError
+from vecbase.core.filter import Filter
 from vecbase.core.points import SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, top_k
+from vecbase.index.hnsw import Selector
 from vecbase.index.sparse import apply_idf
 from vecbase.query.model import SearchRequest
 from vecbase.query.scoring import dense_scores
@@ -30,17 +32,13 @@ def _segment_scores(
     store = seg.vectors[name]
     mask, allowed = seg.searchable(name)
     offsets: npt.NDArray[np.int64] | None = None
-    if req.filter is not None:
-        # a selective indexed condition lists its candidates: no work proportional to the segment
-        offsets = filter_offsets(seg, req.filter, seg.n // 8, within=mask)
-        if offsets is not None:
-            allowed = offsets.shape[0]
-            if isinstance(store, DenseStore) and seg.dense_indexes and allowed >= _scan_limit(config, name):
-                mask = np.zeros(seg.n, dtype=bool)
-                mask[offsets] = True
-        else:
-            mask = filter_mask(seg, req.filter) & mask
-            allowed = int(np.count_nonzero(mask))
+    flt = req.filter
+    if flt is not None:
+
+        def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_], int]:
+            return _allowed(seg, config, name, flt, mask)
+
+        offsets, mask, allowed = seg.memo(_memo_key("allowed", name, flt), resolve)
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     if isinstance(store, DenseStore) and not isinstance(query, SparseVector):
@@ -62,6 +60,34 @@ def _segment_scores(
         return offsets, dense_scores(query, store.data, offsets, vc.distance)
     scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)
     return offsets, scores
+
+
+def _memo_key(kind: str, name: str, flt: Filter | None, *parts: object) -> tuple[object, ...]:
+    """A segment memo key for results derived from a filter. The filter enters as its repr:
+    equality would conflate ``MatchValue(True)`` with ``MatchValue(1)`` (True == 1 in Python),
+    and filters holding lists do not hash."""
+    return (kind, name, repr(flt), *parts)
+
+
+def _allowed(
+    seg: Segment, config: CollectionConfig, name: str, flt: Filter, searchable: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_], int]:
+    """The rows a filtered search may return: (offsets when the filter listed them, a mask
+    when one is needed, their count)."""
+    # a selective indexed condition lists its candidates: no work proportional to the segment
+    offsets = filter_offsets(seg, flt, seg.n // 8, within=searchable)
+    if offsets is None:
+        mask = filter_mask(seg, flt) & searchable
+        return None, mask, int(np.count_nonzero(mask))
+    mask = searchable
+    if (
+        isinstance(seg.vectors[name], DenseStore)
+        and seg.dense_indexes
+        and offsets.shape[0] >= _scan_limit(config, name)
+    ):
+        mask = np.zeros(seg.n, dtype=bool)  # enough rows for the graph: it takes a mask
+        mask[offsets] = True
+    return offsets, mask, offsets.shape[0]
 
 
 def _unindexed_and_large(seg: Segment, config: CollectionConfig, name: str) -> bool:
@@ -98,7 +124,14 @@ def _hnsw_candidates(
             return None  # the original vectors only: an exact scan of the allowed rows
         want = math.ceil(want * max(qp.oversampling, 1.0))
     ef = max(req.params.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
-    offsets, approx = index.search(query, want, ef, None if allowed == index.size else mask)
+    selector = None
+    if allowed != index.size:
+
+        def build() -> Selector:
+            return index.selector(mask)
+
+        selector = seg.memo(_memo_key("selector", name, req.filter, index), build)
+    offsets, approx = index.search(query, want, ef, selector)
     if index.exact_scores or (index.quantized and not qp.rescore and index.kind != "binary"):
         return offsets, approx
     store = seg.vectors[name]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,8 @@ from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
 I64 = npt.NDArray[np.int64]
+T = TypeVar("T")
+MEMO_SIZE = 16
 
 
 class Segment:
@@ -61,6 +63,7 @@ class Segment:
         # bumped by every change: keys the searchable-rows cache below
         self.mutations = 0
         self._searchable: dict[str, tuple[int, npt.NDArray[np.bool_], int]] = {}
+        self._memo: dict[Hashable, tuple[int, Any]] = {}
         self._sparse: dict[str, tuple[int, SparseInvertedIndex]] = {}
 
     # -- sizes and lookups ------------------------------------------------------------
@@ -128,6 +131,19 @@ class Segment:
         count = int(np.count_nonzero(mask))
         self._searchable[name] = (self.mutations, mask, count)
         return mask, count
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, cached under ``key`` until this segment next changes. Recent keys only
+        (queries repeat their filters: a tenant, a category), so the memory stays bounded."""
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] == self.mutations:
+            value: T = hit[1]
+            return value
+        value = compute()
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = (self.mutations, value)
+        return value
 
     def sparse_index(self, name: str) -> SparseInvertedIndex:
         """The inverted index of sparse vector ``name``; rebuilt after the segment changes."""
