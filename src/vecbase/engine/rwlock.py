@@ -7,8 +7,6 @@ and waiting writers block new readers so a stream of queries cannot starve updat
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 
 class RWLock:
@@ -58,22 +56,42 @@ class RWLock:
             return self._writer == threading.get_ident()
 
     # -- shared -----------------------------------------------------------------------
-    @contextmanager
-    def shared(self) -> Iterator[None]:
+    def shared(self) -> _Shared:
+        """``with lock.shared():`` — a read section (re-entrant inside the owner's write)."""
+        return _Shared(self)
+
+    def acquire_shared(self) -> bool:
+        """Enter a read section; returns False when the caller owns the write lock (then
+        nothing was taken and nothing must be released)."""
         me = threading.get_ident()
         with self._cond:
             if self._writer == me:
-                owned = True
-            else:
-                owned = False
-                while self._writer is not None or self._waiting_writers:
-                    self._cond.wait()
-                self._readers += 1
-        try:
-            yield
-        finally:
-            if not owned:
-                with self._cond:
-                    self._readers -= 1
-                    if self._readers == 0:
-                        self._cond.notify_all()
+                return False
+            while self._writer is not None or self._waiting_writers:
+                self._cond.wait()
+            self._readers += 1
+            return True
+
+    def release_shared(self) -> None:
+        with self._cond:
+            self._readers -= 1
+            if self._readers == 0:
+                self._cond.notify_all()
+
+
+class _Shared:
+    """The read section as a plain context manager (a generator-based one costs more on
+    every query)."""
+
+    __slots__ = ("_lock", "_taken")
+
+    def __init__(self, lock: RWLock) -> None:
+        self._lock = lock
+        self._taken = False
+
+    def __enter__(self) -> None:
+        self._taken = self._lock.acquire_shared()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._taken:
+            self._lock.release_shared()

@@ -51,11 +51,13 @@ class _Frozen:
                 self.order = np.argsort(self.lo, kind="stable").astype(np.int64)
                 self.key_lo = self.lo[self.order]
         self.count = n
+        self.lo_view = self.lo.data  # Python ints by index, cheaper than numpy scalars
 
     def id_at(self, off: int) -> PointId:
         if self.uuids and self.is_uuid[off]:
             return str(uuid.UUID(int=(int(self.hi[off]) << 64) | int(self.lo[off])))
-        return int(self.lo[off])
+        value: int = self.lo_view[off]
+        return value
 
     def offset(self, pid: PointId) -> int | None:
         if isinstance(pid, int):

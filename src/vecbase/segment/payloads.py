@@ -25,6 +25,7 @@ class PayloadStore:
         self._items: list[Payload] | None = items if items is not None else []
         self._blob = b""
         self._ends: I64 = np.zeros(0, dtype=np.int64)
+        self._ends_view = self._ends.data
 
     @classmethod
     def packed(cls, blob: bytes, ends: I64) -> PayloadStore:
@@ -32,7 +33,8 @@ class PayloadStore:
         store = cls()
         store._items = None
         store._blob = blob
-        store._ends = np.asarray(ends, dtype=np.int64)
+        store._ends = np.ascontiguousarray(ends, dtype=np.int64)
+        store._ends_view = store._ends.data  # Python ints by index, cheaper than numpy scalars
         return store
 
     @property
@@ -45,8 +47,8 @@ class PayloadStore:
     def __getitem__(self, off: int) -> Payload:
         if self._items is not None:
             return self._items[off]
-        start = int(self._ends[off - 1]) if off else 0
-        payload: Payload = orjson.loads(memoryview(self._blob)[start : int(self._ends[off])])
+        ends = self._ends_view
+        payload: Payload = orjson.loads(memoryview(self._blob)[ends[off - 1] if off else 0 : ends[off]])
         return payload
 
     def copy_of(self, off: int) -> Payload:
@@ -75,12 +77,14 @@ class PayloadStore:
     def freeze(self) -> None:
         if self._items is not None:
             self._blob, self._ends = self.pack()
+            self._ends_view = self._ends.data
             self._items = None
 
     def _thaw(self) -> list[Payload]:
         if self._items is None:
             self._items = list(self)
             self._blob, self._ends = b"", np.zeros(0, dtype=np.int64)
+            self._ends_view = self._ends.data
         return self._items
 
     def pack(self) -> tuple[bytes, I64]:
