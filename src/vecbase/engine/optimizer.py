@@ -82,7 +82,7 @@ def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
 class Optimizer:
     """One background worker for every collection of a table of contents."""
 
-    def __init__(self, collections: Callable[[], list[Collection]], interval: float = 0.2) -> None:
+    def __init__(self, collections: Callable[[], list[Collection]], interval: float = 0.5) -> None:
         self._collections = collections
         self._interval = interval
         self._stop = threading.Event()
@@ -153,6 +153,8 @@ MAX_DEFER_S = 30.0
 
 def optimize_collection(col: Collection, threads: int, stop: threading.Event) -> None:
     """One pass: seal a full appendable segment, index sealed segments, merge or vacuum."""
+    if not _has_work(col):
+        return
     sealed = None
     with col.lock:
         if should_seal(col.config, col.segments[-1]):
@@ -185,6 +187,19 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
         memory.release()  # the pass's transient buffers (graph builds, copies) were freed
     with col.lock:
         col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
+
+
+def _has_work(col: Collection) -> bool:
+    """Checked under the shared lock: an idle pass must not take the exclusive lock, which
+    would stall searches every time the optimizer wakes up."""
+    with col.lock.shared():
+        sealed = col.segments[:-1]
+        return (
+            col.optimizing
+            or should_seal(col.config, col.segments[-1])
+            or bool(pending_indexes(col.config, sealed))
+            or bool(merge_candidates(col.config, sealed))
+        )
 
 
 def _defer_builds(col: Collection) -> bool:
