@@ -139,6 +139,10 @@ class Collection:
         col._op_num = col.wal.last_seq
         col._dirty = replayed > 0
         log.info("collection %s: loaded %d segments, replayed %d WAL records", name, len(col.segments), replayed)
+        if replayed:
+            # fold the replayed records into the segments now: a process that keeps dying
+            # before its first periodic flush must not replay an ever longer log at each start
+            col.flush()
         return col
 
     def _save_config(self) -> None:
