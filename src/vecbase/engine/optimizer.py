@@ -109,9 +109,11 @@ class Optimizer:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         except (AttributeError, OSError):
             pass
+        wait = self._interval
         while not self._stop.is_set():
-            self._wake.wait(self._interval)
+            self._wake.wait(wait)
             self._wake.clear()
+            wait = self._interval
             for col in self._collections():
                 if self._stop.is_set():
                     return
@@ -119,6 +121,8 @@ class Optimizer:
                     col.optimize(self.threads, self._stop)
                 except Exception:  # an optimizer failure must not take the server down
                     log.exception("optimization of collection %s failed", col.name)
+                if col.deferred_since is not None:
+                    wait = QUIET_S / 3  # a build waits for quiet writes: look again soon
 
 
 def describe(plan: IndexPlan) -> dict[str, Any]:

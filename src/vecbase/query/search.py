@@ -25,7 +25,7 @@ F32 = npt.NDArray[np.float32]
 
 
 def _segment_scores(
-    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector
+    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector, fkey: str
 ) -> tuple[npt.NDArray[np.int64], F32]:
     """Offsets of the candidates in one segment that pass the filter, with their scores."""
     name = req.query.using
@@ -38,11 +38,11 @@ def _segment_scores(
         def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_], int]:
             return _allowed(seg, config, name, flt, mask)
 
-        offsets, mask, allowed = seg.memo(_memo_key("allowed", name, flt), resolve)
+        offsets, mask, allowed = seg.memo(("allowed", name, fkey), resolve)
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
     if isinstance(store, DenseStore) and not isinstance(query, SparseVector):
-        planned = _hnsw_candidates(seg, config, req, query, mask, allowed)
+        planned = _hnsw_candidates(seg, config, req, query, mask, allowed, fkey)
         if planned is not None:
             return planned
     if isinstance(query, SparseVector):
@@ -62,11 +62,11 @@ def _segment_scores(
     return offsets, scores
 
 
-def _memo_key(kind: str, name: str, flt: Filter | None, *parts: object) -> tuple[object, ...]:
-    """A segment memo key for results derived from a filter. The filter enters as its repr:
-    equality would conflate ``MatchValue(True)`` with ``MatchValue(1)`` (True == 1 in Python),
-    and filters holding lists do not hash."""
-    return (kind, name, repr(flt), *parts)
+def filter_key(flt: Filter | None) -> str:
+    """A filter as a key of per-segment memos: its repr, because equality would conflate
+    ``MatchValue(True)`` with ``MatchValue(1)`` (True == 1 in Python) and filters holding
+    lists do not hash."""
+    return repr(flt)
 
 
 def _allowed(
@@ -105,7 +105,13 @@ def _scan_limit(config: CollectionConfig, name: str) -> float:
 
 
 def _hnsw_candidates(
-    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32, mask: npt.NDArray[np.bool_], allowed: int
+    seg: Segment,
+    config: CollectionConfig,
+    req: SearchRequest,
+    query: F32,
+    mask: npt.NDArray[np.bool_],
+    allowed: int,
+    fkey: str,
 ) -> tuple[npt.NDArray[np.int64], F32] | None:
     """The planner, as Qdrant's: filtered HNSW when at least ``full_scan_threshold`` worth of
     vectors pass the filter, else None (an exact scan of the allowed rows is cheaper)."""
@@ -130,7 +136,7 @@ def _hnsw_candidates(
         def build() -> Selector:
             return index.selector(mask)
 
-        selector = seg.memo(_memo_key("selector", name, req.filter, index), build)
+        selector = seg.memo(("selector", name, fkey, index), build)
     offsets, approx = index.search(query, want, ef, selector)
     if index.exact_scores or (index.quantized and not qp.rescore and index.kind != "binary"):
         return offsets, approx
@@ -204,11 +210,12 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
     query = prepared_query(segments, config, req)
     smaller = smaller_is_better(config, name)
     want = req.offset + req.limit
+    fkey = filter_key(req.filter)
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
     for seg in segments:
         if seg.n == 0 or (req.params.indexed_only and _unindexed_and_large(seg, config, name)):
             continue
-        offsets, scores = _segment_scores(seg, config, req, query)
+        offsets, scores = _segment_scores(seg, config, req, query, fkey)
         if req.score_threshold is not None:
             t = req.score_threshold
             keep = scores < t if smaller else scores > t

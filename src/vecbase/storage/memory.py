@@ -9,7 +9,6 @@ the allocator to give free pages back; it is a no-op where glibc is not the allo
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 from typing import Any
 
@@ -23,10 +22,11 @@ def _malloc_trim() -> Any:
     with _lock:
         if not _loaded:
             _loaded = True
-            name = ctypes.util.find_library("c")
             try:
-                libc = ctypes.CDLL(name) if name else None
-                _libc = libc if libc is not None and hasattr(libc, "malloc_trim") else None
+                # the running process's own symbols: libc is already loaded (find_library would
+                # spawn ldconfig)
+                libc = ctypes.CDLL(None)
+                _libc = libc if hasattr(libc, "malloc_trim") else None
             except OSError:
                 _libc = None
         return _libc
