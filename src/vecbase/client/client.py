@@ -22,7 +22,7 @@ class Client:
     def __init__(self, location: str | None = None, path: str | None = None, **kwargs: Any) -> None:
         if location is not None and location != ":memory:":
             raise ValueError("vecbase.Client embeds the engine: use location=':memory:' or path=...")
-        self._toc = TableOfContent(path if location is None else None)
+        self._toc = TableOfContent(path if location is None else None, compact_memory=True)
         # qdrant-client's local mode facets without an index; the embedded client does too
         self._svc = QdrantService(self._toc, facet_needs_index=False)
 

@@ -45,7 +45,6 @@ from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import SealedState, load_segment, save_segment, sealed_state
 from vecbase.segment.routing import apply_across, dedupe
 from vecbase.segment.segment import Segment
-from vecbase.storage import memory
 from vecbase.storage.files import (
     atomic_write,
     ensure_dir,
@@ -189,8 +188,6 @@ class Collection:
                     raise failed
                 if self._flush_generation == generation:
                     self._flush_end(seg_root, op_num, layout)
-        if pending:
-            memory.release()  # serialized segments and graphs were just freed
 
     def _flush_locked(self, seg_root: Path) -> None:
         if not self._dirty:
@@ -405,15 +402,17 @@ class Collection:
     def mark_dirty(self) -> None:
         self._dirty = True
 
-    def seal(self) -> Segment | None:
+    def seal(self, freeze: bool = True) -> Segment | None:
         """Start a new appendable segment; the current one becomes sealed (tombstones only).
-        Returns the sealed segment, or None when the appendable one is empty."""
+        Returns the sealed segment, or None when the appendable one is empty. With
+        ``freeze=False`` the caller freezes it later (see ``Segment.freeze_parts``)."""
         with self.lock:
             current = self.segments[-1]
             if current.n == 0:
                 return None
             self.segments.append(Segment(self.config, self.payload_schema))
-            current.freeze()
+            if freeze:
+                current.freeze()
             self._dirty = True
             return current
 

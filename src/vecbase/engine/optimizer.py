@@ -122,7 +122,7 @@ class Optimizer:
                 except Exception:  # an optimizer failure must not take the server down
                     log.exception("optimization of collection %s failed", col.name)
                 if col.deferred_since is not None:
-                    wait = QUIET_S / 3  # a build waits for quiet writes: look again soon
+                    wait = QUIET_S  # a build waits for quiet writes: look again when they may be
 
 
 def describe(plan: IndexPlan) -> dict[str, Any]:
@@ -157,21 +157,29 @@ MAX_DEFER_S = 30.0
 
 def optimize_collection(col: Collection, threads: int, stop: threading.Event) -> None:
     """One pass: seal a full appendable segment, index sealed segments, merge or vacuum."""
-    if not _has_work(col):
+    seal, other = _work(col)
+    if not (seal or other):
         return
     sealed = None
+    if seal:
+        with col.lock:
+            if should_seal(col.config, col.segments[-1]):
+                sealed = col.seal(freeze=False)
+        if sealed is not None:
+            parts = sealed.freeze_parts()  # outside the lock: writes go on meanwhile
+            with col.lock:
+                sealed.freeze(parts)
+            log.info("collection %s: sealed a segment of %d points for indexing", col.name, sealed.n)
+    if _defer_builds(col):
+        # decided without the exclusive lock: an ingest must not stall on a waiting optimizer
+        col.optimizing = col.optimizing or other or sealed is not None
+        return
     with col.lock:
-        if should_seal(col.config, col.segments[-1]):
-            sealed = col.seal()
-            if sealed is not None:
-                log.info("collection %s: sealed a segment of %d points for indexing", col.name, sealed.n)
         # segments about to be merged get their index from the merge, not before it
         merging = merge_candidates(col.config, col.segments[:-1])
         standalone = [s for s in col.segments[:-1] if all(s is not g for g in merging)]
         plans = pending_indexes(col.config, standalone)
         col.optimizing = bool(plans or merging)
-        if _defer_builds(col):
-            return
     for plan in plans:
         if stop.is_set():
             return
@@ -187,23 +195,23 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
         # as Qdrant's optimized segments, new graphs are on disk before the collection is
         # green again: a restart loads them instead of rebuilding
         col.flush()
-    if plans or merged or sealed is not None:
-        memory.release()  # the pass's transient buffers (graph builds, copies) were freed
+    if plans or merged:
+        # the pass's transient buffers (graph builds, copies) were freed; not after a mere
+        # seal: trimming during an ingest makes its next allocations fault pages back in
+        memory.release()
     with col.lock:
         col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
 
 
-def _has_work(col: Collection) -> bool:
-    """Checked under the shared lock: an idle pass must not take the exclusive lock, which
-    would stall searches every time the optimizer wakes up."""
+def _work(col: Collection) -> tuple[bool, bool]:
+    """(a segment to seal, other work), checked under the shared lock: an idle or waiting pass
+    must not take the exclusive lock, which would stall searches and writes each time."""
     with col.lock.shared():
         sealed = col.segments[:-1]
-        return (
-            col.optimizing
-            or should_seal(col.config, col.segments[-1])
-            or bool(pending_indexes(col.config, sealed))
-            or bool(merge_candidates(col.config, sealed))
+        other = (
+            col.optimizing or bool(pending_indexes(col.config, sealed)) or bool(merge_candidates(col.config, sealed))
         )
+        return should_seal(col.config, col.segments[-1]), other
 
 
 def _defer_builds(col: Collection) -> bool:

@@ -37,7 +37,12 @@ def check_name(name: str) -> None:
 class TableOfContent:
     """Owns a storage directory (or nothing, in memory) and the collections in it."""
 
-    def __init__(self, path: str | Path | None, flush_interval: float | None = 5.0) -> None:
+    def __init__(
+        self, path: str | Path | None, flush_interval: float | None = 5.0, compact_memory: bool = False
+    ) -> None:
+        """``compact_memory``: one malloc arena for the process (embedded use: a small footprint
+        inside the host application); a server keeps per-thread arenas, which its concurrent
+        request threads need for write throughput."""
         self.path = Path(path) if path is not None else None
         self.lock = threading.RLock()
         self.collections: dict[str, Collection] = {}
@@ -45,7 +50,8 @@ class TableOfContent:
         self._dir_lock: DirectoryLock | None = None
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
-        memory.single_arena()
+        if compact_memory:
+            memory.single_arena()
         self.optimizer = Optimizer(lambda: list(self.collections.values()))
         if self.path is not None:
             ensure_dir(self.path)

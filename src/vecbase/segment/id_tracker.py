@@ -21,7 +21,7 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 
-class _Frozen:
+class FrozenIds:
     """Sorted columns of one frozen id set."""
 
     def __init__(self, ids: list[PointId]) -> None:
@@ -88,7 +88,7 @@ class IdTracker:
     def __init__(self, ids: Iterable[PointId] = ()) -> None:
         self._list: list[PointId] | None = list(ids)
         self._map: dict[PointId, int] | None = {pid: i for i, pid in enumerate(self._list)}
-        self._frozen: _Frozen | None = None
+        self._frozen: FrozenIds | None = None
         self._n = len(self._list)
 
     @property
@@ -133,7 +133,12 @@ class IdTracker:
         self._n += 1
         return off
 
-    def freeze(self) -> None:
+    def frozen_form(self) -> FrozenIds | None:
+        """The sorted columns of the current ids (read-only: may run beside readers)."""
+        return FrozenIds(self._list) if self._list is not None else None
+
+    def freeze(self, form: FrozenIds | None = None) -> None:
+        """Switch to sorted columns (or adopt ``form``, this tracker's ``frozen_form()``)."""
         if self._list is not None:
-            self._frozen = _Frozen(self._list)
+            self._frozen = form if form is not None else FrozenIds(self._list)
             self._list = self._map = None

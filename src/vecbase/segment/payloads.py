@@ -74,9 +74,10 @@ class PayloadStore:
     def append(self, payload: Payload) -> None:
         self._thaw().append(payload)
 
-    def freeze(self) -> None:
+    def freeze(self, packed: tuple[bytes, I64] | None = None) -> None:
+        """Pack the payloads (or adopt ``packed``, this store's ``pack()`` taken earlier)."""
         if self._items is not None:
-            self._blob, self._ends = self.pack()
+            self._blob, self._ends = packed if packed is not None else self.pack()
             self._ends_view = self._ends.data
             self._items = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable, Mapping, TypeVar
 
 import numpy as np
@@ -27,13 +28,20 @@ from vecbase.core.points import DenseColumn, Payload, VectorColumn, VectorValue
 from vecbase.index.hnsw import HnswIndex
 from vecbase.index.payload import FieldIndex, make_field_index
 from vecbase.index.sparse import SparseInvertedIndex
-from vecbase.segment.id_tracker import IdTracker
+from vecbase.segment.id_tracker import FrozenIds, IdTracker
 from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
 I64 = npt.NDArray[np.int64]
 T = TypeVar("T")
 MEMO_SIZE = 16
+
+
+@dataclass(frozen=True)
+class FreezeParts:
+    edits: int
+    payloads: tuple[bytes, I64]
+    ids: FrozenIds | None
 
 
 class Segment:
@@ -64,6 +72,7 @@ class Segment:
         self.mutations = 0
         self._searchable: dict[str, tuple[int, npt.NDArray[np.bool_], int]] = {}
         self._memo: dict[Hashable, tuple[int, Any]] = {}
+        self._edits = 0  # non-delete writes and restores: a prepared freeze must not miss one
         self._sparse: dict[str, tuple[int, SparseInvertedIndex]] = {}
 
     # -- sizes and lookups ------------------------------------------------------------
@@ -197,8 +206,10 @@ class Segment:
 
     def apply(self, op_num: int, op: PointOperation) -> None:
         """Apply a resolved operation; points already at ``op_num`` or newer are left alone."""
-        if self.frozen and not isinstance(op, DeletePoints):
-            self.thaw()  # routing sends sealed segments deletes only; this keeps any other write correct
+        if not isinstance(op, DeletePoints):
+            self._edits += 1
+            if self.frozen:
+                self.thaw()  # routing sends sealed segments deletes only; this keeps any other write correct
         if isinstance(op, UpsertPoints):
             self._upsert(op_num, op)
         elif isinstance(op, DeletePoints):
@@ -294,11 +305,19 @@ class Segment:
             index.remove(off)
 
     # -- sealing --------------------------------------------------------------------
-    def freeze(self) -> None:
+    def freeze_parts(self) -> FreezeParts:
+        """The costly part of ``freeze`` (packing payloads and ids), computed without changing
+        anything: a sealed segment may do it outside the collection lock, since deletes, the
+        only writes it takes, touch neither."""
+        return FreezeParts(self._edits, self.payloads.pack(), self.ids.frozen_form())
+
+    def freeze(self, parts: FreezeParts | None = None) -> None:
         """Compact what a sealed segment never changes again: payloads are packed and payload
         indexes become arrays. Deletes still apply; any other write thaws the segment."""
-        self.payloads.freeze()
-        self.ids.freeze()
+        if parts is not None and parts.edits != self._edits:
+            parts = None  # edited since: pack again
+        self.payloads.freeze(parts.payloads if parts is not None else None)
+        self.ids.freeze(parts.ids if parts is not None else None)
         for index in self.field_indexes.values():
             index.freeze(self.n)
         self.versions = self.versions[: self.n].copy()  # no more appends: drop the spare capacity
@@ -335,6 +354,7 @@ class Segment:
         version: int,
     ) -> None:
         self.ids = IdTracker(ids)
+        self._edits += 1
         self.payloads = payloads
         self.versions = versions
         self.deleted = deleted

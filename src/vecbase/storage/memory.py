@@ -35,7 +35,8 @@ def _malloc_trim() -> Any:
 def single_arena() -> None:
     """One malloc arena for every thread. Background threads (optimizer, flusher) otherwise get
     arenas of their own, whose freed pages glibc keeps resident even after a trim; with one
-    arena, ``release`` returns them. Call before those threads start."""
+    arena, ``release`` returns them. Call before those threads start. The price is allocator
+    contention between threads, so the embedded client uses it and the server does not."""
     libc = _malloc_trim()
     if libc is not None and hasattr(libc, "mallopt"):
         libc.mallopt(-8, 1)  # M_ARENA_MAX
