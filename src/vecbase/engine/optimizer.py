@@ -166,14 +166,12 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
             if should_seal(col.config, col.segments[-1]):
                 sealed = col.seal(freeze=False)
         if sealed is not None:
-            parts = sealed.freeze_parts()  # outside the lock: writes go on meanwhile
-            with col.lock:
-                sealed.freeze(parts)
             log.info("collection %s: sealed a segment of %d points for indexing", col.name, sealed.n)
     if _defer_builds(col):
         # decided without the exclusive lock: an ingest must not stall on a waiting optimizer
         col.optimizing = col.optimizing or other or sealed is not None
         return
+    _freeze_sealed(col)
     with col.lock:
         # segments about to be merged get their index from the merge, not before it
         merging = merge_candidates(col.config, col.segments[:-1])
@@ -203,13 +201,29 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
         col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
 
 
+def _freeze_sealed(col: Collection) -> None:
+    """Compact sealed segments once writes are quiet, the costly part outside the lock. Not at
+    seal time: this thread runs at low priority, and Python work in it during an ingest holds
+    the GIL while the OS prefers the busy request threads, stalling them (priority inversion)."""
+    with col.lock.shared():
+        pending = [s for s in col.segments[:-1] if not s.frozen]
+    for seg in pending:
+        parts = seg.freeze_parts()
+        with col.lock:
+            if seg in col.segments[:-1]:
+                seg.freeze(parts)
+
+
 def _work(col: Collection) -> tuple[bool, bool]:
     """(a segment to seal, other work), checked under the shared lock: an idle or waiting pass
     must not take the exclusive lock, which would stall searches and writes each time."""
     with col.lock.shared():
         sealed = col.segments[:-1]
         other = (
-            col.optimizing or bool(pending_indexes(col.config, sealed)) or bool(merge_candidates(col.config, sealed))
+            col.optimizing
+            or any(not s.frozen for s in sealed)
+            or bool(pending_indexes(col.config, sealed))
+            or bool(merge_candidates(col.config, sealed))
         )
         return should_seal(col.config, col.segments[-1]), other
 
