@@ -30,27 +30,26 @@ def _segment_scores(
     """Offsets of the candidates in one segment that pass the filter, with their scores."""
     name = req.query.using
     store = seg.vectors[name]
-    mask, allowed = seg.searchable(name)
+    searchable, allowed = seg.searchable(name)
+    mask: npt.NDArray[np.bool_] | None = searchable
     offsets: npt.NDArray[np.int64] | None = None
     flt = req.filter
     if flt is not None:
 
-        def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_], int]:
-            return _allowed(seg, config, name, flt, mask)
+        def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
+            return _allowed(seg, config, name, flt, searchable)
 
         offsets, mask, allowed = seg.memo(("allowed", name, fkey), resolve)
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-    if isinstance(store, DenseStore) and not isinstance(query, SparseVector):
+    if mask is not None and isinstance(store, DenseStore) and not isinstance(query, SparseVector):
         planned = _hnsw_candidates(seg, config, req, query, mask, allowed, fkey)
         if planned is not None:
             return planned
     if isinstance(query, SparseVector):
-        if offsets is not None:
-            mask = np.zeros(seg.n, dtype=bool)
-            mask[offsets] = True
-        return seg.sparse_index(name).score(query, mask)
+        return seg.sparse_index(name).score(query, mask if mask is not None else _mask_of(seg.n, offsets))
     if offsets is None:
+        assert mask is not None
         offsets = np.nonzero(mask)[0]
     vc = config.vectors[name]
     if isinstance(store, DenseStore):
@@ -71,23 +70,23 @@ def filter_key(flt: Filter | None) -> str:
 
 def _allowed(
     seg: Segment, config: CollectionConfig, name: str, flt: Filter, searchable: npt.NDArray[np.bool_]
-) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_], int]:
-    """The rows a filtered search may return: (offsets when the filter listed them, a mask
-    when one is needed, their count)."""
+) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
+    """The rows a filtered search may return: (offsets when the filter listed them, their
+    mask when it is computed or the graph will need one, their count)."""
     # a selective indexed condition lists its candidates: no work proportional to the segment
     offsets = filter_offsets(seg, flt, seg.n // 8, within=searchable)
     if offsets is None:
         mask = filter_mask(seg, flt) & searchable
         return None, mask, int(np.count_nonzero(mask))
-    mask = searchable
-    if (
-        isinstance(seg.vectors[name], DenseStore)
-        and seg.dense_indexes
-        and offsets.shape[0] >= _scan_limit(config, name)
-    ):
-        mask = np.zeros(seg.n, dtype=bool)  # enough rows for the graph: it takes a mask
+    graph = name in seg.dense_indexes and offsets.shape[0] >= _scan_limit(config, name)
+    return offsets, _mask_of(seg.n, offsets) if graph else None, offsets.shape[0]
+
+
+def _mask_of(n: int, offsets: npt.NDArray[np.int64] | None) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(n, dtype=bool)
+    if offsets is not None:
         mask[offsets] = True
-    return offsets, mask, offsets.shape[0]
+    return mask
 
 
 def _unindexed_and_large(seg: Segment, config: CollectionConfig, name: str) -> bool:

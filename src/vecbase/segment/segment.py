@@ -70,7 +70,6 @@ class Segment:
         self.changed = True
         # bumped by every change: keys the searchable-rows cache below
         self.mutations = 0
-        self._searchable: dict[str, tuple[int, npt.NDArray[np.bool_], int]] = {}
         self._memo: dict[Hashable, tuple[int, Any]] = {}
         self._edits = 0  # non-delete writes and restores: a prepared freeze must not miss one
         self._sparse: dict[str, tuple[int, SparseInvertedIndex]] = {}
@@ -133,13 +132,12 @@ class Segment:
     def searchable(self, name: str) -> tuple[npt.NDArray[np.bool_], int]:
         """Live rows that have vector ``name``, and their count; cached until the next change.
         The mask is shared: callers must not modify it."""
-        hit = self._searchable.get(name)
-        if hit is not None and hit[0] == self.mutations:
-            return hit[1], hit[2]
-        mask = self.live_mask() & self.has_vector_mask(name)
-        count = int(np.count_nonzero(mask))
-        self._searchable[name] = (self.mutations, mask, count)
-        return mask, count
+
+        def compute() -> tuple[npt.NDArray[np.bool_], int]:
+            mask = self.live_mask() & self.has_vector_mask(name)
+            return mask, int(np.count_nonzero(mask))
+
+        return self.memo(("searchable", name), compute)
 
     def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
         """``compute()``, cached under ``key`` until this segment next changes. Recent keys only
