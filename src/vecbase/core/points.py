@@ -78,3 +78,42 @@ class ScoredPoint:
     payload: Payload | None
     vectors: Mapping[str, VectorValue] | None
     order_value: int | float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredColumns:
+    """The results of one query as parallel columns, best first. The search hot path builds
+    these without an object per hit (ids, versions and payloads are read per segment in one
+    go); ``payloads`` and ``vectors`` are None when not requested, ``order_values`` when the
+    query does not order by a payload value."""
+
+    ids: list[PointId]
+    scores: list[float]
+    versions: list[int]
+    payloads: list[Payload] | None = None
+    vectors: list[Mapping[str, VectorValue]] | None = None
+    order_values: list[int | float | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def points(self) -> list[ScoredPoint]:
+        n = len(self.ids)
+        payloads = self.payloads if self.payloads is not None else [None] * n
+        vectors = self.vectors if self.vectors is not None else [None] * n
+        orders = self.order_values if self.order_values is not None else [None] * n
+        return [ScoredPoint(*row) for row in zip(self.ids, self.scores, self.versions, payloads, vectors, orders)]
+
+    @classmethod
+    def of(cls, points: list[ScoredPoint]) -> ScoredColumns:
+        def column(values: list[Any]) -> list[Any] | None:
+            return values if any(v is not None for v in values) else None
+
+        return cls(
+            [p.id for p in points],
+            [p.score for p in points],
+            [p.version for p in points],
+            column([p.payload for p in points]),
+            column([p.vectors for p in points]),
+            column([p.order_value for p in points]),
+        )

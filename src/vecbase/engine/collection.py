@@ -27,7 +27,7 @@ from vecbase.core.operations import (
     UpsertPoints,
     take,
 )
-from vecbase.core.points import Payload, Record, ScoredPoint
+from vecbase.core.points import Payload, Record, ScoredColumns, ScoredPoint
 from vecbase.engine import optimizer
 from vecbase.engine.rwlock import RWLock
 from vecbase.engine.validation import check_vectors
@@ -447,8 +447,13 @@ class Collection:
     def facet(self, key: str, flt: Filter | None, limit: int) -> list[FacetHit]:
         return self._read(lambda: read.facet(self.segments, key, flt, limit))
 
-    def query(self, node: QueryNode) -> list[ScoredPoint]:
-        return self._read(lambda: universal.execute(self.segments, self.config, node))
+    def query(self, node: QueryNode) -> ScoredColumns:
+        taken = self.lock.acquire_shared()  # spelled out: the per-query hot path
+        try:
+            return universal.execute(self.segments, self.config, node)
+        finally:
+            if taken:
+                self.lock.release_shared()
 
     def query_groups(self, req: GroupRequest) -> list[tuple[int | str, list[ScoredPoint]]]:
         return self._read(lambda: groups.query_groups(self.segments, self.config, req))

@@ -11,7 +11,10 @@ import threading
 
 class RWLock:
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # the read side takes the bare mutex (a C context manager) and touches the condition
+        # only to wait or wake: a query pays two uncontended lock round trips, nothing more
+        self._mutex = threading.Lock()
+        self._cond = threading.Condition(self._mutex)
         self._readers = 0
         self._writer: int | None = None
         self._depth = 0
@@ -63,9 +66,11 @@ class RWLock:
     def acquire_shared(self) -> bool:
         """Enter a read section; returns False when the caller owns the write lock (then
         nothing was taken and nothing must be released)."""
-        me = threading.get_ident()
-        with self._cond:
-            if self._writer == me:
+        with self._mutex:
+            if self._writer is None and not self._waiting_writers:
+                self._readers += 1
+                return True
+            if self._writer == threading.get_ident():
                 return False
             while self._writer is not None or self._waiting_writers:
                 self._cond.wait()
@@ -73,9 +78,10 @@ class RWLock:
             return True
 
     def release_shared(self) -> None:
-        with self._cond:
+        with self._mutex:
             self._readers -= 1
-            if self._readers == 0:
+            # only writers wait for readers to leave
+            if self._readers == 0 and self._waiting_writers:
                 self._cond.notify_all()
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from vecbase.core.ids import PointId
 from vecbase.core.paths import select_payload
-from vecbase.core.points import Payload, Record, ScoredPoint, VectorValue
+from vecbase.core.points import Payload, Record, ScoredColumns, ScoredPoint, VectorValue
 from vecbase.query.model import WithPayload, WithVectors
+from vecbase.query.search import Hits
 from vecbase.segment.segment import Segment
 
 
@@ -59,3 +61,49 @@ def scored(
         vectors_of(seg, off, wv) if wv.enabled else None,
         order_value,
     )
+
+
+def scored_columns(
+    hits: Hits, wp: WithPayload, wv: WithVectors, order_values: list[int | float | None] | None = None
+) -> ScoredColumns:
+    """``scored`` for many hits, as columns: ids, versions and payloads are read per segment
+    in one call each (the search result path), then put back in the hits' order."""
+    segs, offs, n = hits.segments, hits.offsets, len(hits.offsets)
+    ids: list[PointId]
+    versions: list[int]
+    payloads: list[Payload] | None
+    if n == 0:
+        ids, versions, payloads = [], [], [] if wp.enabled else None
+    elif segs.count(segs[0]) == n:  # the common case: one segment, no reordering
+        ids, versions, payloads = _read(segs[0], offs, wp)
+    else:
+        ids, versions = [0] * n, [0] * n
+        payloads = [{}] * n if wp.enabled else None
+        rows_of: dict[int, list[int]] = {}
+        for i, seg in enumerate(segs):
+            rows_of.setdefault(id(seg), []).append(i)
+        for rows in rows_of.values():
+            part_ids, part_versions, part_payloads = _read(segs[rows[0]], [offs[i] for i in rows], wp)
+            for j, i in enumerate(rows):
+                ids[i], versions[i] = part_ids[j], part_versions[j]
+                if payloads is not None and part_payloads is not None:
+                    payloads[i] = part_payloads[j]
+    vectors = [vectors_of(s, o, wv) or {} for s, o in zip(segs, offs)] if wv.enabled else None
+    return ScoredColumns(ids, hits.scores, versions, payloads, vectors, order_values)
+
+
+def _plain_payload(sel: WithPayload) -> bool:
+    return sel.enabled and sel.include is None and sel.exclude is None
+
+
+def _read(seg: Segment, offs: list[int], wp: WithPayload) -> tuple[list[PointId], list[int], list[Payload] | None]:
+    ids = seg.ids.ids_at(offs)
+    versions: list[int] = seg.versions[offs].tolist()
+    if not wp.enabled:
+        return ids, versions, None
+    payloads = seg.payloads.copies_of(offs)
+    if not _plain_payload(wp):
+        inc = list(wp.include) if wp.include is not None else None
+        exc = list(wp.exclude) if wp.exclude is not None else None
+        payloads = [select_payload(p, inc, exc) for p in payloads]
+    return ids, versions, payloads

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from dataclasses import dataclass
+from typing import Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -193,6 +194,26 @@ def prepared_query(segments: Sequence[Segment], config: CollectionConfig, req: S
 Hit = tuple[Segment, int, float]
 
 
+@dataclass(slots=True)
+class Hits:
+    """The best hits of a search, best first, as columns (the result path reads them per
+    segment); iterating gives ``(segment, offset, score)`` tuples."""
+
+    segments: list[Segment]
+    offsets: list[int]
+    scores: list[float]
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return zip(self.segments, self.offsets, self.scores)
+
+    def drop(self, n: int) -> Hits:
+        """These hits without the first ``n`` (a request's offset)."""
+        return Hits(self.segments[n:], self.offsets[n:], self.scores[n:]) if n else self
+
+
 def smaller_is_better(config: CollectionConfig, name: str) -> bool:
     return name in config.vectors and config.vectors[name].distance in (Distance.EUCLID, Distance.MANHATTAN)
 
@@ -202,7 +223,7 @@ def check_vector_name(config: CollectionConfig, name: str) -> None:
         raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
 
 
-def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> list[Hit]:
+def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> Hits:
     """The best ``offset + limit`` hits (offset already dropped), best first."""
     name = req.query.using
     check_vector_name(config, name)
@@ -221,17 +242,19 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
             offsets, scores = offsets[keep], scores[keep]
         best = top_k(scores, want, smaller)
         parts.append((seg, offsets[best], scores[best]))
-    return merge_parts(parts, want, smaller)[req.offset :]
+    return merge_parts(parts, want, smaller).drop(req.offset)
 
 
-def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> list[Hit]:
+def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> Hits:
     if not parts:
-        return []
+        return Hits([], [], [])
     if len(parts) == 1:  # already ordered best first by the segment's top-k
         seg, offs1, scores1 = parts[0]
-        return [(seg, int(o), float(s)) for o, s in zip(offs1.tolist()[:want], scores1.tolist()[:want])]
+        offsets: list[int] = offs1[:want].tolist()
+        return Hits([seg] * len(offsets), offsets, scores1[:want].tolist())
     seg_idx = np.concatenate([np.full(p[1].shape[0], i) for i, p in enumerate(parts)])
     offs = np.concatenate([p[1] for p in parts])
     scores = np.concatenate([p[2] for p in parts])
     order = top_k(scores, want, smaller)
-    return [(parts[int(seg_idx[j])][0], int(offs[j]), float(scores[j])) for j in order]
+    segs = [parts[i][0] for i in seg_idx[order].tolist()]
+    return Hits(segs, offs[order].tolist(), scores[order].tolist())

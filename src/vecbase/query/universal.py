@@ -18,7 +18,7 @@ from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter, HasId, and_filters, merge_filters
 from vecbase.core.ids import PointId, id_sort_key
-from vecbase.core.points import ScoredPoint, SparseVector
+from vecbase.core.points import ScoredColumns, ScoredPoint, SparseVector
 from vecbase.index.dense import top_k
 from vecbase.query import formula as fx
 from vecbase.query.model import (
@@ -38,9 +38,9 @@ from vecbase.query.model import (
     WithVectors,
 )
 from vecbase.query.read import order_rows
-from vecbase.query.records import scored
+from vecbase.query.records import scored, scored_columns
 from vecbase.query.scoring import ExampleQuery, Prepared, example_scores, raw_similarity
-from vecbase.query.search import check_vector_name, merge_parts, prepared_query, search_hits
+from vecbase.query.search import Hits, check_vector_name, merge_parts, prepared_query, search_hits
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.segment import Segment
 
@@ -59,12 +59,15 @@ class Found:
         return self.seg.ids[self.off]
 
 
-def execute(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode) -> list[ScoredPoint]:
+def execute(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode) -> ScoredColumns:
+    wp, wv = node.with_payload, node.with_vectors
     if not node.prefetch and isinstance(node.query, NearestQuery):  # the common case, without Found records
         req = SearchRequest(node.query, node.filter, node.limit, node.offset, node.score_threshold, params=node.params)
-        wp, wv = node.with_payload, node.with_vectors
-        return [scored(s, o, sc, wp, wv) for s, o, sc in search_hits(segments, config, req)]
-    return [to_scored(f, node.with_payload, node.with_vectors) for f in run(segments, config, node, None)]
+        return scored_columns(search_hits(segments, config, req), wp, wv)
+    found = run(segments, config, node, None)
+    orders = [f.order_value for f in found]
+    hits = Hits([f.seg for f in found], [f.off for f in found], [f.score for f in found])
+    return scored_columns(hits, wp, wv, orders if any(v is not None for v in orders) else None)
 
 
 def to_scored(f: Found, wp: WithPayload, wv: WithVectors) -> ScoredPoint:
@@ -156,7 +159,7 @@ def _examples(
             offsets, scores = offsets[keep], scores[keep]
         best = top_k(scores, want, False)
         parts.append((seg, offsets[best], scores[best]))
-    return [Found(s, o, sc) for s, o, sc in merge_parts(parts, want, False)[node.offset :]]
+    return [Found(s, o, sc) for s, o, sc in merge_parts(parts, want, False).drop(node.offset)]
 
 
 def _mmr(
@@ -193,7 +196,7 @@ def _mmr(
     while len(selected) < want and pending:
         scores = [lam * float(relevance[i]) - (1.0 - lam) * float(max(sims[i, j] for j in selected)) for i in pending]
         selected.append(swap_remove(pending, last_argmax(scores)))
-    return [Found(hits[i][0], hits[i][1], hits[i][2]) for i in selected][node.offset :]
+    return [Found(hits.segments[i], hits.offsets[i], hits.scores[i]) for i in selected][node.offset :]
 
 
 def _rrf(sources: Sequence[Sequence[Found]], q: FusionQuery) -> list[Found]:

@@ -59,6 +59,12 @@ class FrozenIds:
         value: int = self.lo_view[off]
         return value
 
+    def ids_at(self, offsets: list[int]) -> list[PointId]:
+        if self.uuids:
+            return [self.id_at(o) for o in offsets]
+        view = self.lo_view
+        return [view[o] for o in offsets]
+
     def offset(self, pid: PointId) -> int | None:
         if isinstance(pid, int):
             ints = self.count - self.uuids  # ints sort before UUIDs
@@ -110,6 +116,14 @@ class IdTracker:
         if self._list is not None:
             return iter(self._list)
         return (self[o] for o in range(self._n))
+
+    def ids_at(self, offsets: list[int]) -> list[PointId]:
+        """The ids at valid ``offsets`` (the search result path: one call per segment)."""
+        if self._list is not None:
+            ids = self._list
+            return [ids[o] for o in offsets]
+        assert self._frozen is not None
+        return self._frozen.ids_at(offsets)
 
     def to_list(self) -> list[PointId]:
         return list(self._list) if self._list is not None else list(self)

@@ -58,6 +58,17 @@ class PayloadStore:
             return fresh
         return self[off]
 
+    def copies_of(self, offsets: list[int]) -> list[Payload]:
+        """``copy_of`` for many offsets, decoded in one call (the search result path)."""
+        if self._items is not None:
+            items = self._items
+            fresh: list[Payload] = orjson.loads(orjson.dumps([items[o] for o in offsets]))
+            return fresh
+        ends, view = self._ends_view, memoryview(self._blob)
+        docs = b",".join([view[ends[o - 1] if o else 0 : ends[o]] for o in offsets])
+        decoded: list[Payload] = orjson.loads(b"[" + docs + b"]")
+        return decoded
+
     def __iter__(self) -> Iterator[Payload]:
         if self._items is not None:
             yield from self._items

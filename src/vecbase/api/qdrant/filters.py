@@ -11,10 +11,12 @@ from vecbase.core.errors import ValidationError
 from vecbase.core.ids import try_normalize_id
 
 
-def _as_list(value: Any) -> list[Any]:
+def _conditions(value: Any) -> tuple[f.Condition, ...]:
     if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
+        return ()
+    if isinstance(value, list):
+        return tuple([_condition(c) for c in value])
+    return (_condition(value),)
 
 
 def convert_filter(flt: m.Filter | None) -> f.Filter | None:
@@ -26,9 +28,9 @@ def convert_filter(flt: m.Filter | None) -> f.Filter | None:
             raise ValidationError(f"min_count value {flt.min_should.min_count} is invalid. Must be 1 or larger.")
         min_should = f.MinShould(tuple(_condition(c) for c in flt.min_should.conditions), flt.min_should.min_count)
     return f.Filter(
-        must=tuple(_condition(c) for c in _as_list(flt.must)),
-        should=tuple(_condition(c) for c in _as_list(flt.should)),
-        must_not=tuple(_condition(c) for c in _as_list(flt.must_not)),
+        must=_conditions(flt.must),
+        should=_conditions(flt.should),
+        must_not=_conditions(flt.must_not),
         min_should=min_should,
     )
 

@@ -8,12 +8,11 @@ import numpy as np
 import orjson
 
 from vecbase.api.qdrant import models as m
-from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
 from vecbase.core.operations import UpdateVectors, UpsertPoints
-from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredPoint, SparseVector, VectorColumn
+from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredColumns, SparseVector, VectorColumn
 from vecbase.query.model import WithPayload, WithVectors
 
 
@@ -177,11 +176,15 @@ def update_vectors_from_wire(config: CollectionConfig, points: Sequence[m.PointV
     return UpdateVectors(ids, _columns(config, per_point))
 
 
+_ALL_PAYLOAD, _NO_PAYLOAD = WithPayload(True), WithPayload(False)
+_ALL_VECTORS, _NO_VECTORS = WithVectors(True), WithVectors(False)
+
+
 def with_payload_from_wire(value: Any) -> WithPayload:
     if value is None or value is True:
-        return WithPayload(True)
+        return _ALL_PAYLOAD
     if value is False:
-        return WithPayload(False)
+        return _NO_PAYLOAD
     if isinstance(value, list):
         return WithPayload(True, include=tuple(value))
     if isinstance(value, m.PayloadSelectorInclude):
@@ -193,9 +196,9 @@ def with_payload_from_wire(value: Any) -> WithPayload:
 
 def with_vectors_from_wire(value: Any) -> WithVectors:
     if value is None or value is False:
-        return WithVectors(False)
+        return _NO_VECTORS
     if value is True:
-        return WithVectors(True)
+        return _ALL_VECTORS
     if isinstance(value, list):
         return WithVectors(True, tuple(value))
     raise BadRequestError(f"Validation error: invalid with_vector {value!r}")
@@ -225,17 +228,51 @@ def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
     )
 
 
-def scored_to_wire(config: CollectionConfig, points: Sequence[ScoredPoint]) -> list[m.ScoredPoint]:
-    # built from engine values that are valid by construction (and payloads that are fresh
-    # copies): skip re-validation, this is the hot path
-    out = []
-    for p in points:
-        values: dict[str, Any] = {"id": p.id, "version": p.version, "score": p.score}
-        if p.payload is not None:
-            values["payload"] = p.payload
-        if p.vectors is not None:
-            values["vector"] = vectors_to_wire(config, p.vectors)
-        if p.order_value is not None:
-            values["order_value"] = p.order_value
-        out.append(construct(m.ScoredPoint, values))
-    return out
+def scored_to_wire(config: CollectionConfig, cols: ScoredColumns) -> list[m.ScoredPoint]:
+    """Wire results from engine columns: values valid by construction and payloads that are
+    fresh copies, so no re-validation and no copy (this is the search hot path)."""
+    n = len(cols.ids)
+    payloads = cols.payloads if cols.payloads is not None else [None] * n
+    if cols.vectors is None and cols.order_values is None:
+        return [_scored_wire(i, v, s, p) for i, v, s, p in zip(cols.ids, cols.versions, cols.scores, payloads)]
+    vectors = [vectors_to_wire(config, v) for v in cols.vectors] if cols.vectors is not None else [None] * n
+    orders = cols.order_values if cols.order_values is not None else [None] * n
+    return [
+        _scored_wire(i, v, s, p, vec, o)
+        for i, v, s, p, vec, o in zip(cols.ids, cols.versions, cols.scores, payloads, vectors, orders)
+    ]
+
+
+_SCORED = m.ScoredPoint
+_new_scored = _SCORED.__new__
+_set = object.__setattr__
+_FIELDS_SET = {
+    (p, vec, o): frozenset(["id", "version", "score"] + ["payload"] * p + ["vector"] * vec + ["order_value"] * o)
+    for p in (False, True)
+    for vec in (False, True)
+    for o in (False, True)
+}
+
+
+def _scored_wire(
+    pid: PointId, version: int, score: float, payload: Payload | None, vector: Any = None, order: Any = None
+) -> m.ScoredPoint:
+    # as wire_base.construct, unrolled for the one model built per search hit
+    point = _new_scored(_SCORED)
+    _set(
+        point,
+        "__dict__",
+        {
+            "id": pid,
+            "version": version,
+            "score": score,
+            "payload": payload,
+            "vector": vector,
+            "shard_key": None,
+            "order_value": order,
+        },
+    )
+    _set(point, "__pydantic_fields_set__", set(_FIELDS_SET[payload is not None, vector is not None, order is not None]))
+    _set(point, "__pydantic_extra__", None)
+    _set(point, "__pydantic_private__", None)
+    return point

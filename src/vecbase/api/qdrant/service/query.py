@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any, Sequence
 
 import numpy as np
@@ -24,7 +25,7 @@ from vecbase.core.config import DEFAULT_VECTOR
 from vecbase.core.errors import BadRequestError, PointNotFoundError
 from vecbase.core.filter import Filter, HasId, and_filters
 from vecbase.core.ids import PointId, normalize_id
-from vecbase.core.points import ScoredPoint, SparseVector
+from vecbase.core.points import ScoredColumns, ScoredPoint, SparseVector
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
 from vecbase.query.model import (
@@ -89,18 +90,23 @@ class _Resolver:
             return vectors[self.source_vector]
         if isinstance(v, m.SparseVector):
             return sparse_from_wire(v)
-        try:
-            arr = np.asarray(v, dtype=np.float32)
-        except (ValueError, TypeError):
-            raise BadRequestError("Bad request: malformed query vector") from None
-        if arr.ndim not in (1, 2) or arr.size == 0:
-            raise BadRequestError("Bad request: a query vector must be a non-empty list of numbers")
-        return arr
+        return _array_query(v)
 
     def exclude(self, flt: Filter | None) -> Filter | None:
         if not self.mentioned:
             return flt
         return and_filters(flt, Filter(must_not=(HasId(frozenset(self.mentioned)),)))
+
+
+def _array_query(v: Any) -> F32:
+    """A dense vector or multivector query given as numbers."""
+    try:
+        arr: F32 = np.asarray(v, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise BadRequestError("Bad request: malformed query vector") from None
+    if arr.ndim not in (1, 2) or arr.size == 0:
+        raise BadRequestError("Bad request: a query vector must be a non-empty list of numbers")
+    return arr
 
 
 def _average(pos: Sequence[QueryVector], neg: Sequence[QueryVector]) -> QueryVector:
@@ -136,18 +142,26 @@ def _sparse_avg_query(pos: Sequence[SparseVector], neg: Sequence[SparseVector]) 
     return SparseVector(np.array(idx, dtype=np.uint32), np.array([out[i] for i in idx], dtype=np.float32))
 
 
+_DEFAULT_PARAMS = SearchParams()
+
+
 def _search_params(params: m.SearchParams | None) -> SearchParams:
     if params is None:
-        return SearchParams()
+        return _DEFAULT_PARAMS
     q = params.quantization
-    quantization = QuantizationParams()
-    if q is not None:
-        quantization = QuantizationParams(
-            ignore=bool(q.ignore),
-            rescore=True if q.rescore is None else bool(q.rescore),
-            oversampling=1.0 if q.oversampling is None else float(q.oversampling),
-        )
+    if q is None:
+        return _plain_params(bool(params.exact), params.hnsw_ef, bool(params.indexed_only))
+    quantization = QuantizationParams(
+        ignore=bool(q.ignore),
+        rescore=True if q.rescore is None else bool(q.rescore),
+        oversampling=1.0 if q.oversampling is None else float(q.oversampling),
+    )
     return SearchParams(bool(params.exact), params.hnsw_ef, bool(params.indexed_only), quantization)
+
+
+@lru_cache(maxsize=256)
+def _plain_params(exact: bool, hnsw_ef: int | None, indexed_only: bool) -> SearchParams:
+    return SearchParams(exact, hnsw_ef, indexed_only)
 
 
 def _pairs(context: Any) -> list[m.ContextPair]:
@@ -168,10 +182,12 @@ class QueryService:
         self, col: Collection, q: Any, using: str, lookup: m.LookupLocation | None
     ) -> tuple[QueryKind | None, Filter | None]:
         """The internal query and the filter excluding the point ids it mentions."""
-        r = _Resolver(self.toc, col, using, lookup)
-        kind: QueryKind | None
         if q is None:
             return None, None
+        if lookup is None and isinstance(q, (np.ndarray, list)):  # a plain vector: no ids to resolve
+            return NearestQuery(using, _array_query(q)), None
+        r = _Resolver(self.toc, col, using, lookup)
+        kind: QueryKind | None
         if isinstance(q, m.NearestQuery):
             vec = r.vector(q.nearest)
             if q.mmr is not None:
@@ -256,11 +272,11 @@ class QueryService:
 
     # -- operations ---------------------------------------------------------------------
     def _points(self, col: Collection, points: list[ScoredPoint]) -> list[m.ScoredPoint]:
-        return scored_to_wire(col.config, points)
+        return scored_to_wire(col.config, ScoredColumns.of(points))
 
     def query(self, name: str, req: m.QueryRequest) -> m.QueryResponse:
         col = self.col(name)
-        return construct(m.QueryResponse, {"points": self._points(col, col.query(self._top_node(col, req)))})
+        return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(self._top_node(col, req)))})
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
         self.col(name)
