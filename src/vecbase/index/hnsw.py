@@ -36,6 +36,10 @@ _KINDS = ("flat", "scalar", "product", "binary")
 _COMPRESSION = {"x4": 4, "x8": 8, "x16": 16, "x32": 32, "x64": 64}
 _PQ_MIN_TRAIN = 256 * 39  # faiss wants ~39 points per centroid
 _threads_lock = threading.Lock()
+# the SWIG extension itself: faiss's Python-level wrappers of these free functions only pass
+# their arguments on, and a query makes several such calls
+_native: Any = faiss._swigfaiss  # type: ignore[attr-defined]
+_ptr = _native.swig_ptr
 
 
 def set_build_threads(n: int) -> None:
@@ -161,7 +165,7 @@ class HnswIndex:
         if self.kind == "binary":
             codes = np.packbits(query.reshape(1, -1) > 0, axis=1)
             hamming = np.empty(k, dtype=np.int32)
-            self.index.search_c(1, faiss.swig_ptr(codes), k, faiss.swig_ptr(hamming), faiss.swig_ptr(labels), params)
+            self.index.search_c(1, _ptr(codes), k, _ptr(hamming), _ptr(labels), params)
             keep = labels >= 0
             return labels[keep], -hamming[keep].astype(np.float32)
         q = query if query.dtype == np.float32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
@@ -169,7 +173,7 @@ class HnswIndex:
             q = np.append(q, np.float32(0.0))
         distances = np.empty(k, dtype=np.float32)
         # the raw call: faiss's Python wrapper re-checks and reallocates on every query
-        self.index.search_c(1, faiss.swig_ptr(q), k, faiss.swig_ptr(distances), faiss.swig_ptr(labels), params)
+        self.index.search_c(1, _ptr(q), k, _ptr(distances), _ptr(labels), params)
         if labels[k - 1] < 0:
             keep = labels >= 0
             labels, distances = labels[keep], distances[keep]
@@ -220,8 +224,8 @@ def exact_scores(query: F32, rows: npt.NDArray[Any], offsets: I64 | None, distan
     euclid = distance is Distance.EUCLID
     if offsets is None:
         out = np.empty(rows.shape[0], dtype=np.float32)
-        kernel: Any = faiss.fvec_L2sqr_ny if euclid else faiss.fvec_inner_products_ny  # type: ignore[attr-defined]
-        kernel(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(rows), d, rows.shape[0])
+        kernel: Any = _native.fvec_L2sqr_ny if euclid else _native.fvec_inner_products_ny
+        kernel(_ptr(out), _ptr(q), _ptr(rows), d, rows.shape[0])
     else:
         ids = (
             offsets
@@ -229,8 +233,35 @@ def exact_scores(query: F32, rows: npt.NDArray[Any], offsets: I64 | None, distan
             else np.ascontiguousarray(offsets, np.int64)
         )
         out = np.empty(ids.shape[0], dtype=np.float32)
-        kernel = faiss.fvec_L2sqr_by_idx if euclid else faiss.fvec_inner_products_by_idx  # type: ignore[attr-defined]
-        kernel(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(rows), faiss.swig_ptr(ids), d, 1, ids.shape[0])
+        kernel = _native.fvec_L2sqr_by_idx if euclid else _native.fvec_inner_products_by_idx
+        kernel(_ptr(out), _ptr(q), _ptr(rows), _ptr(ids), d, 1, ids.shape[0])
     if euclid:
         np.sqrt(np.maximum(out, 0.0, out=out), out=out)
     return out
+
+
+def exact_top(query: F32, rows: npt.NDArray[Any], offsets: I64, k: int, distance: Distance) -> tuple[I64, F32] | None:
+    """The ``k`` best of ``rows[offsets]``, best first, with exact scores: scoring and
+    selection in one faiss call (a heap in C), for exact scans of listed candidates. None
+    where the kernels do not apply, as ``exact_scores``."""
+    if distance is Distance.MANHATTAN or rows.dtype != np.float32 or not rows.flags.c_contiguous or rows.ndim != 2:
+        return None
+    d = rows.shape[1]
+    q = query if query.dtype == np.float32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
+    if q.shape != (d,):
+        return None
+    ids = (
+        offsets if offsets.dtype == np.int64 and offsets.flags.c_contiguous else np.ascontiguousarray(offsets, np.int64)
+    )
+    k = min(k, ids.shape[0])
+    labels = np.empty(k, dtype=np.int64)
+    values = np.empty(k, dtype=np.float32)
+    euclid = distance is Distance.EUCLID
+    knn = _native.knn_L2sqr_by_idx if euclid else _native.knn_inner_products_by_idx
+    knn(_ptr(q), _ptr(rows), _ptr(ids), d, 1, rows.shape[0], ids.shape[0], k, _ptr(values), _ptr(labels), -1)
+    if len(set(values.tolist())) < k:  # equal scores: lower offsets first, as a stable sort
+        order = np.lexsort((labels, values if euclid else -values))
+        labels, values = labels[order], values[order]
+    if euclid:  # squared distances summed term by term are never negative
+        np.sqrt(values, out=values)
+    return labels, values

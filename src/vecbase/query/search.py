@@ -14,7 +14,7 @@ from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter
 from vecbase.core.points import SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, top_k
-from vecbase.index.hnsw import Selector
+from vecbase.index.hnsw import Selector, exact_top
 from vecbase.index.sparse import apply_idf
 from vecbase.query.model import SearchRequest
 from vecbase.query.scoring import dense_scores
@@ -26,9 +26,11 @@ F32 = npt.NDArray[np.float32]
 
 
 def _segment_scores(
-    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector, fkey: str
-) -> tuple[npt.NDArray[np.int64], F32]:
-    """Offsets of the candidates in one segment that pass the filter, with their scores."""
+    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector, fkey: str, best: int
+) -> tuple[npt.NDArray[np.int64], F32, bool]:
+    """Offsets of the candidates in one segment that pass the filter, with their scores, and
+    whether they are already just the ``best`` ones, best first (then no top-k is needed;
+    ``best`` is 0 when every candidate is wanted, for a score threshold)."""
     name = req.query.using
     store = seg.vectors[name]
     searchable, allowed = seg.searchable(name)
@@ -42,13 +44,13 @@ def _segment_scores(
 
         offsets, mask, allowed = seg.memo(("allowed", name, fkey), resolve)
     if allowed == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), True
     if mask is not None and isinstance(store, DenseStore) and not isinstance(query, SparseVector):
         planned = _hnsw_candidates(seg, config, req, query, mask, allowed, fkey)
         if planned is not None:
             return planned
     if isinstance(query, SparseVector):
-        return seg.sparse_index(name).score(query, mask if mask is not None else _mask_of(seg.n, offsets))
+        return (*seg.sparse_index(name).score(query, mask if mask is not None else _mask_of(seg.n, offsets)), False)
     if offsets is None:
         assert mask is not None
         offsets = np.nonzero(mask)[0]
@@ -56,10 +58,14 @@ def _segment_scores(
     if isinstance(store, DenseStore):
         if offsets.shape[0] * 2 >= seg.n:
             # most rows pass: scoring the whole (contiguous) block beats picking rows
-            return offsets, dense_scores(query, store.data[: seg.n], None, vc.distance)[offsets]
-        return offsets, dense_scores(query, store.data, offsets, vc.distance)
+            return offsets, dense_scores(query, store.data[: seg.n], None, vc.distance)[offsets], False
+        if best and query.ndim == 1:
+            top = exact_top(query, store.data, offsets, best, vc.distance)
+            if top is not None:
+                return top[0], top[1], True
+        return offsets, dense_scores(query, store.data, offsets, vc.distance), False
     scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)
-    return offsets, scores
+    return offsets, scores, False
 
 
 def filter_key(flt: Filter | None) -> str:
@@ -112,7 +118,7 @@ def _hnsw_candidates(
     mask: npt.NDArray[np.bool_],
     allowed: int,
     fkey: str,
-) -> tuple[npt.NDArray[np.int64], F32] | None:
+) -> tuple[npt.NDArray[np.int64], F32, bool] | None:
     """The planner, as Qdrant's: filtered HNSW when at least ``full_scan_threshold`` worth of
     vectors pass the filter, else None (an exact scan of the allowed rows is cheaper)."""
     name = req.query.using
@@ -138,12 +144,14 @@ def _hnsw_candidates(
 
         selector = seg.memo(("selector", name, fkey, index), build)
     offsets, approx = index.search(query, want, ef, selector)
-    if index.exact_scores or (index.quantized and not qp.rescore and index.kind != "binary"):
-        return offsets, approx
+    if index.exact_scores:
+        return offsets, approx, True
+    if index.quantized and not qp.rescore and index.kind != "binary":
+        return offsets, approx, False
     store = seg.vectors[name]
     assert isinstance(store, DenseStore)
     # exact scores from the stored vectors, so indexed and plain segments rank alike
-    return offsets, dense_scores(query, store.data, offsets, vc.distance)
+    return offsets, dense_scores(query, store.data, offsets, vc.distance), False
 
 
 def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[int]) -> tuple[dict[int, int], int]:
@@ -235,13 +243,16 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
     for seg in segments:
         if seg.n == 0 or (req.params.indexed_only and _unindexed_and_large(seg, config, name)):
             continue
-        offsets, scores = _segment_scores(seg, config, req, query, fkey)
-        if req.score_threshold is not None:
-            t = req.score_threshold
-            keep = scores < t if smaller else scores > t
+        threshold = req.score_threshold
+        offsets, scores, ranked = _segment_scores(seg, config, req, query, fkey, want if threshold is None else 0)
+        if threshold is not None:
+            keep = scores < threshold if smaller else scores > threshold
             offsets, scores = offsets[keep], scores[keep]
-        best = top_k(scores, want, smaller)
-        parts.append((seg, offsets[best], scores[best]))
+        if ranked:
+            parts.append((seg, offsets[:want], scores[:want]))
+        else:
+            best = top_k(scores, want, smaller)
+            parts.append((seg, offsets[best], scores[best]))
     return merge_parts(parts, want, smaller).drop(req.offset)
 
 

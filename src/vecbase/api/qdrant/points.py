@@ -230,49 +230,48 @@ def record_to_wire(config: CollectionConfig, r: Record) -> m.Record:
 
 def scored_to_wire(config: CollectionConfig, cols: ScoredColumns) -> list[m.ScoredPoint]:
     """Wire results from engine columns: values valid by construction and payloads that are
-    fresh copies, so no re-validation and no copy (this is the search hot path)."""
+    fresh copies, so no re-validation and no copy. This is the search hot path: each model is
+    built as ``wire_base.construct`` would, unrolled in one loop."""
     n = len(cols.ids)
     payloads = cols.payloads if cols.payloads is not None else [None] * n
-    if cols.vectors is None and cols.order_values is None:
-        return [_scored_wire(i, v, s, p) for i, v, s, p in zip(cols.ids, cols.versions, cols.scores, payloads)]
     vectors = [vectors_to_wire(config, v) for v in cols.vectors] if cols.vectors is not None else [None] * n
     orders = cols.order_values if cols.order_values is not None else [None] * n
-    return [
-        _scored_wire(i, v, s, p, vec, o)
-        for i, v, s, p, vec, o in zip(cols.ids, cols.versions, cols.scores, payloads, vectors, orders)
-    ]
+    has_payload, has_vector = cols.payloads is not None, cols.vectors is not None
+    plain = _FIELDS_SET[has_payload, has_vector, False]
+    new, cls, put = _SCORED.__new__, _SCORED, object.__setattr__
+    out: list[m.ScoredPoint] = []
+    for pid, version, score, payload, vector, order in zip(
+        cols.ids, cols.versions, cols.scores, payloads, vectors, orders
+    ):
+        point = new(cls)
+        put(
+            point,
+            "__dict__",
+            {
+                "id": pid,
+                "version": version,
+                "score": score,
+                "payload": payload,
+                "vector": vector,
+                "shard_key": None,
+                "order_value": order,
+            },
+        )
+        put(
+            point,
+            "__pydantic_fields_set__",
+            set(plain if order is None else _FIELDS_SET[has_payload, has_vector, True]),
+        )
+        put(point, "__pydantic_extra__", None)
+        put(point, "__pydantic_private__", None)
+        out.append(point)
+    return out
 
 
 _SCORED = m.ScoredPoint
-_new_scored = _SCORED.__new__
-_set = object.__setattr__
 _FIELDS_SET = {
     (p, vec, o): frozenset(["id", "version", "score"] + ["payload"] * p + ["vector"] * vec + ["order_value"] * o)
     for p in (False, True)
     for vec in (False, True)
     for o in (False, True)
 }
-
-
-def _scored_wire(
-    pid: PointId, version: int, score: float, payload: Payload | None, vector: Any = None, order: Any = None
-) -> m.ScoredPoint:
-    # as wire_base.construct, unrolled for the one model built per search hit
-    point = _new_scored(_SCORED)
-    _set(
-        point,
-        "__dict__",
-        {
-            "id": pid,
-            "version": version,
-            "score": score,
-            "payload": payload,
-            "vector": vector,
-            "shard_key": None,
-            "order_value": order,
-        },
-    )
-    _set(point, "__pydantic_fields_set__", set(_FIELDS_SET[payload is not None, vector is not None, order is not None]))
-    _set(point, "__pydantic_extra__", None)
-    _set(point, "__pydantic_private__", None)
-    return point
