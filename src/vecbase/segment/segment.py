@@ -274,7 +274,9 @@ class Segment:
         for i in np.nonzero(keep)[0].tolist():
             off = int(offsets[i])
             payload = op.payloads[i]
-            self._set_payload(off, dict(payload) if payload else {})
+            # an operation's payloads are fresh objects nobody else holds (decoded from the
+            # wire or the WAL, copied by routing): the segment adopts them without a copy
+            self._set_payload(off, payload if payload else {})
 
     def _put_vectors(self, off: int, i: int, columns: Mapping[str, VectorColumn]) -> None:
         for name, column in columns.items():
