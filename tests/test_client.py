@@ -178,6 +178,19 @@ def test_numpy_vectors_and_batches(client: Client) -> None:
     assert 21 not in [h.id for h in hits] and hits[0].id == 9
 
 
+def test_batch_payloads_are_checked_and_copied_once(client: Client) -> None:
+    mine = {"a": 1, "nested": {"b": [1, 2]}}
+    batch = models.Batch(ids=[30], vectors={"d": [[1.0, 0.0, 0.0]]}, payloads=[mine])
+    assert batch.payloads == [mine] and "payloads" in batch.model_fields_set
+    client.upsert("c", batch)
+    mine["nested"]["b"].append(3)  # the caller's object: the stored payload is a copy
+    assert client.retrieve("c", [30])[0].payload == {"a": 1, "nested": {"b": [1, 2]}}
+    with pytest.raises(pydantic.ValidationError):
+        models.Batch(ids=[31], vectors={"d": [[1.0, 0.0, 0.0]]}, payloads=["not an object"])
+    plain = models.Batch(ids=[31], vectors={"d": [[1.0, 0.0, 0.0]]})
+    assert plain.payloads is None and "payloads" not in plain.model_fields_set
+
+
 def test_persistence_of_collection_config(tmp_path: Path) -> None:
     with Client(path=str(tmp_path)) as c:
         c.create_collection(

@@ -14,7 +14,7 @@ from tests.strategies import filters, payloads
 from vecbase import Client
 from vecbase import models as vm
 from vecbase.api.qdrant.filters import convert_filter
-from vecbase.core.filter import Filter, HasId
+from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, MatchExcept, MatchValue
 from vecbase.segment.filtering import filter_mask, filter_offsets
 
 INDEXED = {
@@ -80,3 +80,13 @@ def test_selective_keyword_filter_lists_offsets() -> None:
     assert got is not None
     assert got.tolist() == [10, 20, 30, 40, 60, 70]
     assert filter_offsets(seg, flt, 5) is None  # 10 candidates: more than the limit
+
+
+def test_match_values_compare_with_their_types() -> None:
+    # filters key per-segment memos: True and 1 are equal in Python, not as filter values
+    assert MatchValue(True) != MatchValue(1) and MatchValue(1) == MatchValue(1)
+    assert MatchAny((True, "a")) != MatchAny((1, "a")) and MatchExcept((0,)) != MatchExcept((False,))
+    as_true = Filter(must=(FieldMatch("k", MatchValue(True)),))
+    as_one = Filter(must=(FieldMatch("k", MatchValue(1)),))
+    assert as_true != as_one and as_true == Filter(must=(FieldMatch("k", MatchValue(True)),))
+    assert len({as_true, as_one, Filter(must=(FieldMatch("k", MatchValue(True)),))}) == 2

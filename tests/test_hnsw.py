@@ -7,7 +7,7 @@ import pytest
 
 from vecbase.core.config import Distance
 from vecbase.index.dense import normalize, prepare_query, score_dense, top_k
-from vecbase.index.hnsw import HnswIndex
+from vecbase.index.hnsw import HnswIndex, exact_top
 
 
 def clustered(n: int, dim: int, seed: int) -> np.ndarray:
@@ -50,3 +50,31 @@ def test_bitmap_filter_and_roundtrip() -> None:
     assert again.tolist() == offsets.tolist()
     nothing, _ = index.search(data[1], 5, ef=16, allowed=np.zeros(3000, dtype=bool))
     assert nothing.size == 0
+
+
+@pytest.mark.parametrize("distance", [Distance.EUCLID, Distance.COSINE, Distance.DOT])
+def test_exact_top_matches_the_exact_twin(distance: Distance) -> None:
+    data = clustered(2000, 16, 5)
+    stored = normalize(data) if distance is Distance.COSINE else data
+    rng = np.random.default_rng(7)
+    smaller = distance is Distance.EUCLID
+    for _ in range(20):
+        offsets = np.sort(rng.choice(2000, size=int(rng.integers(1, 300)), replace=False)).astype(np.int64)
+        q = prepare_query(rng.normal(size=16).astype(np.float32), distance)
+        top = exact_top(q, stored, offsets, 10, distance)
+        assert top is not None
+        scores = score_dense(q, stored[offsets], distance)
+        best = top_k(scores, 10, smaller)
+        assert top[0].tolist() == offsets[best].tolist()
+        np.testing.assert_allclose(top[1], scores[best], rtol=1e-4, atol=1e-4)
+
+
+def test_exact_top_orders_equal_scores_by_offset() -> None:
+    rows = np.zeros((50, 4), dtype=np.float32)
+    rows[::3] = 1.0  # offsets 0, 3, 6, ... tie at one score, the rest at another
+    offsets = np.arange(50, dtype=np.int64)
+    near, _ = exact_top(np.zeros(4, np.float32), rows, offsets, 5, Distance.EUCLID) or (None, None)
+    assert near is not None and near.tolist() == [1, 2, 4, 5, 7]
+    best, scores = exact_top(np.ones(4, np.float32), rows, offsets, 5, Distance.DOT) or (None, None)
+    assert best is not None and best.tolist() == [0, 3, 6, 9, 12] and scores.tolist() == [4.0] * 5
+    assert exact_top(np.zeros(4, np.float32), rows, offsets, 5, Distance.MANHATTAN) is None

@@ -39,6 +39,14 @@ def check_tracker(ids: list[Any], probes: list[Any]) -> None:
     assert list(tracker) == ids
     for pid in ids + probes:
         assert tracker.offset(pid) == (ids.index(pid) if pid in ids else None)
+    # the batch lookup (routing) agrees with the single one, frozen and not, with odd probes
+    batch = ids + probes + [-1, 2**64]
+    expected = [ids.index(p) if p in ids else -1 for p in batch]
+    assert tracker.offsets_of(batch).tolist() == expected
+    assert IdTracker(ids).offsets_of(batch).tolist() == expected
+    assert tracker.offsets_of([p for p in probes if isinstance(p, int)]).tolist() == [
+        ids.index(p) if p in ids else -1 for p in probes if isinstance(p, int)
+    ]
     new = str(uuid.uuid4())
     assert tracker.append(new) == len(ids)  # thaws
     assert not tracker.frozen and tracker.offset(new) == len(ids) and tracker[len(ids)] == new

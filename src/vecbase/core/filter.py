@@ -15,19 +15,45 @@ from vecbase.core.ids import PointId
 MatchScalar = Union[bool, int, str]
 
 
-@dataclass(frozen=True, slots=True)
+def _typed(values: tuple[MatchScalar, ...]) -> tuple[tuple[type, MatchScalar], ...]:
+    return tuple((type(v), v) for v in values)
+
+
+# Match values compare with their types: ``True == 1`` in Python, but a filter on the boolean
+# true must not be taken for (or share a cached result with) a filter on the integer 1.
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class MatchValue:
     value: MatchScalar
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MatchValue) and type(other.value) is type(self.value) and other.value == self.value
 
-@dataclass(frozen=True, slots=True)
+    def __hash__(self) -> int:
+        return hash((type(self.value), self.value))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class MatchAny:
     values: tuple[MatchScalar, ...]
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MatchAny) and _typed(other.values) == _typed(self.values)
 
-@dataclass(frozen=True, slots=True)
+    def __hash__(self) -> int:
+        return hash(_typed(self.values))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class MatchExcept:
     values: tuple[MatchScalar, ...]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MatchExcept) and _typed(other.values) == _typed(self.values)
+
+    def __hash__(self) -> int:
+        return hash(_typed(self.values))
 
 
 @dataclass(frozen=True, slots=True)

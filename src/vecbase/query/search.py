@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Hashable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -26,7 +26,7 @@ F32 = npt.NDArray[np.float32]
 
 
 def _segment_scores(
-    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector, fkey: str, best: int
+    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector, fkey: Hashable, best: int
 ) -> tuple[npt.NDArray[np.int64], F32, bool]:
     """Offsets of the candidates in one segment that pass the filter, with their scores, and
     whether they are already just the ``best`` ones, best first (then no top-k is needed;
@@ -68,11 +68,15 @@ def _segment_scores(
     return offsets, scores, False
 
 
-def filter_key(flt: Filter | None) -> str:
-    """A filter as a key of per-segment memos: its repr, because equality would conflate
-    ``MatchValue(True)`` with ``MatchValue(1)`` (True == 1 in Python) and filters holding
-    lists do not hash."""
-    return repr(flt)
+def filter_key(flt: Filter | None) -> Hashable:
+    """A filter as a key of per-segment memos: the filter itself (match values compare with
+    their types, so ``MatchValue(True)`` and ``MatchValue(1)`` differ), or its repr when it
+    holds something unhashable."""
+    try:
+        hash(flt)
+    except TypeError:
+        return repr(flt)
+    return flt
 
 
 def _allowed(
@@ -117,7 +121,7 @@ def _hnsw_candidates(
     query: F32,
     mask: npt.NDArray[np.bool_],
     allowed: int,
-    fkey: str,
+    fkey: Hashable,
 ) -> tuple[npt.NDArray[np.int64], F32, bool] | None:
     """The planner, as Qdrant's: filtered HNSW when at least ``full_scan_threshold`` worth of
     vectors pass the filter, else None (an exact scan of the allowed rows is cheaper)."""

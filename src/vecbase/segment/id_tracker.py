@@ -10,7 +10,7 @@ the id column itself. Any append thaws it.
 from __future__ import annotations
 
 import uuid
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -64,6 +64,26 @@ class FrozenIds:
             return [self.id_at(o) for o in offsets]
         view = self.lo_view
         return [view[o] for o in offsets]
+
+    def offsets_of(self, pids: Sequence[PointId]) -> I64:
+        """``offset`` for many ids at once (-1 where absent): integer ids are looked up with
+        one vectorized search, UUIDs one by one."""
+        out = np.full(len(pids), -1, dtype=np.int64)
+        ints = self.count - self.uuids
+        if not all(type(p) is int and 0 <= p < 2**64 for p in pids):  # UUIDs among them
+            for i, pid in enumerate(pids):
+                off = self.offset(pid)
+                if off is not None:
+                    out[i] = off
+            return out
+        if ints == 0 or not pids:
+            return out
+        keys = np.array(pids, dtype=np.uint64)
+        pos = np.minimum(np.searchsorted(self.key_lo[:ints], keys), ints - 1)
+        found = self.key_lo[pos] == keys
+        hits = pos[found]
+        out[found] = hits if self.order is None else self.order[hits]
+        return out
 
     def offset(self, pid: PointId) -> int | None:
         if isinstance(pid, int):
@@ -124,6 +144,14 @@ class IdTracker:
             return [ids[o] for o in offsets]
         assert self._frozen is not None
         return self._frozen.ids_at(offsets)
+
+    def offsets_of(self, pids: Sequence[PointId]) -> I64:
+        """``offset`` for many ids at once, -1 where absent (routing a batch)."""
+        if self._map is not None:
+            get = self._map.get
+            return np.fromiter((get(p, -1) for p in pids), dtype=np.int64, count=len(pids))
+        assert self._frozen is not None
+        return self._frozen.offsets_of(pids)
 
     def to_list(self) -> list[PointId]:
         return list(self._list) if self._list is not None else list(self)

@@ -34,29 +34,35 @@ def _copy_point(src: Segment, off: int) -> UpsertPoints:
 
 def apply_across(segments: Sequence[Segment], op_num: int, op: PointOperation) -> None:
     appendable = segments[-1]
+    sealed = segments[:-1]
+    # where each of the operation's ids sits in each sealed segment (-1: absent), looked up
+    # once per segment for the whole batch
+    found = [seg.ids.offsets_of(op.ids) for seg in sealed]
     # a sealed segment that already saw this point at op_num or later makes the operation
     # stale for it (a WAL replay): applying it to the appendable segment would resurrect
     # or duplicate the point
-    stale = {
-        pid
-        for seg in segments[:-1]
-        for pid in op.ids
-        if (off := seg.ids.offset(pid)) is not None and seg.versions[off] >= op_num
-    }
-    if stale:
-        op = take(op, [i for i, pid in enumerate(op.ids) if pid not in stale])
+    stale = np.zeros(len(op.ids), dtype=bool)
+    for seg, offs in zip(sealed, found):
+        there = offs >= 0
+        stale[there] |= seg.versions[offs[there]] >= op_num
+    if stale.any():
+        keep = np.nonzero(~stale)[0].tolist()
+        op = take(op, keep)
+        found = [offs[keep] for offs in found]
     replaces = isinstance(op, (UpsertPoints, DeletePoints))
-    for seg in segments[:-1]:
-        touched: list[PointId] = []
-        for pid in op.ids:
-            off = seg.live_offset(pid)
-            if off is None or seg.versions[off] >= op_num:
-                continue
-            touched.append(pid)
-            if not replaces:
+    for seg, offs in zip(sealed, found):
+        rows = np.nonzero(offs >= 0)[0]
+        if rows.size == 0:
+            continue
+        at = offs[rows]
+        live = ~seg.deleted[at] & (seg.versions[at] < op_num)
+        touched = [op.ids[i] for i in rows[live].tolist()]
+        if not touched:
+            continue
+        if not replaces:
+            for off in at[live].tolist():
                 appendable.apply(int(seg.versions[off]), _copy_point(seg, off))
-        if touched:
-            seg.apply(op_num, DeletePoints(tuple(touched)))
+        seg.apply(op_num, DeletePoints(tuple(touched)))
     appendable.apply(op_num, op)
 
 

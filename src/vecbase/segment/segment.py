@@ -211,12 +211,13 @@ class Segment:
         if isinstance(op, UpsertPoints):
             self._upsert(op_num, op)
         elif isinstance(op, DeletePoints):
-            for pid in op.ids:
-                off = self.ids.offset(pid)
-                if off is not None and self.versions[off] < op_num:
-                    self._unindex(off)
-                    self.deleted[off] = True
-                    self.versions[off] = op_num
+            offs = self.ids.offsets_of(op.ids)
+            at = offs[offs >= 0]
+            at = np.unique(at[self.versions[at] < op_num])
+            for off in at.tolist():
+                self._unindex(off)
+            self.deleted[at] = True
+            self.versions[at] = op_num
         elif isinstance(op, SetPayload):
             self._edit_payloads(op_num, op.ids, lambda p: set_at(p, op.key, op.payload))
         elif isinstance(op, OverwritePayload):

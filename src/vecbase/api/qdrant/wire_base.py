@@ -25,9 +25,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# fields that keep a 2-D numpy matrix as it is: a bulk batch of dense vectors is read with
-# numpy downstream, and turning it into lists of Python floats first costs time and memory
-_MATRIX_FIELDS = {"Batch": "vectors"}
+# bulk fields of a batch, (vectors, payloads): a 2-D numpy matrix of dense vectors is read
+# with numpy downstream, and turning it into lists of Python floats first costs time and
+# memory; payload objects are copied once by the engine, not first by validation
+_BULK_FIELDS = {"Batch": ("vectors", "payloads")}
 
 
 def _is_matrix(value: Any) -> bool:
@@ -49,16 +50,32 @@ class WireModel(BaseModel):
     def _accept_numpy(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
         if not isinstance(data, dict):
             return handler(data)
-        field = _MATRIX_FIELDS.get(cls.__name__)
-        matrix = data.get(field) if field is not None else None
-        if field is not None and isinstance(matrix, np.ndarray) and _is_matrix(matrix):
-            # validated with a stand-in row of the same width, then the matrix is put back
-            stand_in = {k: _plain(v) for k, v in data.items() if k != field}
-            stand_in[field] = [[0.0] * matrix.shape[1]]
-            model = handler(stand_in)
-            model.__dict__[field] = matrix
-            return model
-        return handler({k: _plain(v) for k, v in data.items()})
+        bulk = _BULK_FIELDS.get(cls.__name__)
+        if bulk is None:
+            return handler({k: _plain(v) for k, v in data.items()})
+        # a bulk batch: the vector matrix and the payload objects are validated through small
+        # stand-ins and then put back as they are (checked, not copied per value or per point)
+        matrix_field, objects_field = bulk
+        kept: dict[str, Any] = {}
+        stand_in = {k: _plain(v) for k, v in data.items() if k not in bulk}
+        matrix = data.get(matrix_field)
+        if isinstance(matrix, np.ndarray) and _is_matrix(matrix):
+            kept[matrix_field] = matrix
+            stand_in[matrix_field] = [[0.0] * matrix.shape[1]]
+        elif matrix_field in data:
+            stand_in[matrix_field] = _plain(matrix)
+        objects = data.get(objects_field)
+        if isinstance(objects, list) and all(o is None or type(o) is dict for o in objects):
+            # JSON objects: the engine checks and copies them once on the way in
+            kept[objects_field] = objects
+            stand_in[objects_field] = None
+        elif objects_field in data:
+            stand_in[objects_field] = _plain(objects)
+        model = handler(stand_in)
+        model.__dict__.update(kept)
+        if objects_field in kept:
+            model.__pydantic_fields_set__.add(objects_field)
+        return model
 
 
 _DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
