@@ -258,3 +258,41 @@ def test_repeated_filters_follow_deletes_and_value_types() -> None:
     for f, want in ((as_true, True), (as_one, 1), (as_true, True)):
         got = client.query_points("ix", query=queries[1], query_filter=f, limit=50, with_payload=True).points
         assert got and all(type(p.payload["mixed"]) is type(want) and p.payload["mixed"] == want for p in got)
+
+
+def test_results_across_segments_carry_their_own_payload_vector_and_version() -> None:
+    # hits from several segments are read per segment and put back in score order
+    data = clustered(4000, DIM, 9)
+    client = Client(":memory:")
+    create(client, models.Distance.EUCLID)
+    for lo in range(0, 4000, 500):
+        ids = list(range(lo, lo + 500))
+        payloads = [{"n": i, "tag": f"t{i % 7}", "deep": {"x": i % 3}} for i in ids]
+        client.upsert("ix", models.Batch(ids=ids, vectors=data[lo : lo + 500], payloads=payloads), wait=True)
+    wait_green(client, "ix")
+    client.set_payload("ix", {"edited": True}, points=[7, 3999])  # newer versions in another segment
+    assert len(client._toc.get("ix").segments) >= 2
+    for q, skip in ((data[7], 0), (data[3999], 0), (data[2000], 3)):
+        hits = client.query_points(
+            "ix",
+            query=q,
+            limit=12,
+            offset=skip,
+            with_payload=models.PayloadSelectorExclude(exclude=["deep"]),
+            with_vectors=True,
+        ).points
+        exact = client.query_points(
+            "ix", query=q, limit=12, offset=skip, search_params=models.SearchParams(exact=True)
+        ).points
+        assert [h.id for h in hits] == [e.id for e in exact]
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores)
+        stored = {r.id: r for r in client.retrieve("ix", [h.id for h in hits], with_vectors=True)}
+        versions = {p.id: p.version for p in exact}
+        for h in hits:
+            want = dict(stored[h.id].payload or {})
+            del want["deep"]
+            assert h.payload == want and h.version == versions[h.id]
+            assert h.vector == pytest.approx(stored[h.id].vector)
+    top = client.query_points("ix", query=data[7], limit=1, with_payload=["edited", "n"]).points[0]
+    assert top.id == 7 and top.payload == {"edited": True, "n": 7}
