@@ -7,7 +7,8 @@ Datasets: a generated clustered set (a mixture of Gaussian clusters in a low-ran
 noise, with exact ground truth) and ../shared/datasets/siftsmall (10k x 128, given ground
 truth). Euclidean distance, M=16, efConstruction=100, one thread on both sides. Each engine
 runs in its own process so resident memory is comparable. Per engine and dataset:
-- build: seconds to index all points, and resident memory added by loading + indexing;
+- build: seconds to index all points, and resident memory added by loading + indexing (the
+  inputs, vectors and payload objects alike, exist before the baseline and stay alive);
 - the smallest ef (of a fixed ladder) reaching recall@10 >= 0.95, and single-query
   throughput there;
 - filtered search at 1% and 50% selectivity: recall@10 and throughput; faiss's side is the
