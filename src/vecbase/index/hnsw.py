@@ -210,28 +210,37 @@ class HnswIndex:
         return cls(index, distance, kind, max_norm_sq)
 
 
+def _kernel_query(query: F32, rows: npt.NDArray[Any], distance: Distance) -> F32 | None:
+    """``query`` as faiss's kernels take it, or None where they do not apply: Manhattan, rows
+    that are not one contiguous float32 matrix, a query of another width."""
+    if distance is Distance.MANHATTAN or rows.dtype != np.float32 or not rows.flags.c_contiguous or rows.ndim != 2:
+        return None
+    q = query if query.dtype == np.float32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
+    return q if q.shape == (rows.shape[1],) else None
+
+
+def _int64(offsets: I64) -> I64:
+    if offsets.dtype == np.int64 and offsets.flags.c_contiguous:
+        return offsets
+    return np.ascontiguousarray(offsets, np.int64)
+
+
 def exact_scores(query: F32, rows: npt.NDArray[Any], offsets: I64 | None, distance: Distance) -> F32 | None:
     """Exact scores (Qdrant's conventions) of ``rows[offsets]``, or of every row when
     ``offsets`` is None, through faiss's SIMD distance kernels: no gathered copy and no
     temporaries, 3-10x faster than numpy. None where the kernels do not apply (Manhattan,
     rows that are not contiguous float32); callers then use ``dense.score_dense``."""
-    if distance is Distance.MANHATTAN or rows.dtype != np.float32 or not rows.flags.c_contiguous or rows.ndim != 2:
+    q = _kernel_query(query, rows, distance)
+    if q is None:
         return None
     d = rows.shape[1]
-    q = query if query.dtype == np.float32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
-    if q.shape != (d,):
-        return None
     euclid = distance is Distance.EUCLID
     if offsets is None:
         out = np.empty(rows.shape[0], dtype=np.float32)
         kernel: Any = _native.fvec_L2sqr_ny if euclid else _native.fvec_inner_products_ny
         kernel(_ptr(out), _ptr(q), _ptr(rows), d, rows.shape[0])
     else:
-        ids = (
-            offsets
-            if offsets.dtype == np.int64 and offsets.flags.c_contiguous
-            else np.ascontiguousarray(offsets, np.int64)
-        )
+        ids = _int64(offsets)
         out = np.empty(ids.shape[0], dtype=np.float32)
         kernel = _native.fvec_L2sqr_by_idx if euclid else _native.fvec_inner_products_by_idx
         kernel(_ptr(out), _ptr(q), _ptr(rows), _ptr(ids), d, 1, ids.shape[0])
@@ -244,21 +253,16 @@ def exact_top(query: F32, rows: npt.NDArray[Any], offsets: I64, k: int, distance
     """The ``k`` best of ``rows[offsets]``, best first, with exact scores: scoring and
     selection in one faiss call (a heap in C), for exact scans of listed candidates. None
     where the kernels do not apply, as ``exact_scores``."""
-    if distance is Distance.MANHATTAN or rows.dtype != np.float32 or not rows.flags.c_contiguous or rows.ndim != 2:
+    q = _kernel_query(query, rows, distance)
+    if q is None:
         return None
-    d = rows.shape[1]
-    q = query if query.dtype == np.float32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
-    if q.shape != (d,):
-        return None
-    ids = (
-        offsets if offsets.dtype == np.int64 and offsets.flags.c_contiguous else np.ascontiguousarray(offsets, np.int64)
-    )
-    k = min(k, ids.shape[0])
+    ids = _int64(offsets)
+    n, k = ids.shape[0], min(k, ids.shape[0])
     labels = np.empty(k, dtype=np.int64)
     values = np.empty(k, dtype=np.float32)
     euclid = distance is Distance.EUCLID
     knn = _native.knn_L2sqr_by_idx if euclid else _native.knn_inner_products_by_idx
-    knn(_ptr(q), _ptr(rows), _ptr(ids), d, 1, rows.shape[0], ids.shape[0], k, _ptr(values), _ptr(labels), -1)
+    knn(_ptr(q), _ptr(rows), _ptr(ids), rows.shape[1], 1, rows.shape[0], n, k, _ptr(values), _ptr(labels), -1)
     if len(set(values.tolist())) < k:  # equal scores: lower offsets first, as a stable sort
         order = np.lexsort((labels, values if euclid else -values))
         labels, values = labels[order], values[order]
