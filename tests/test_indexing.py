@@ -296,3 +296,50 @@ def test_results_across_segments_carry_their_own_payload_vector_and_version() ->
             assert h.vector == pytest.approx(stored[h.id].vector)
     top = client.query_points("ix", query=data[7], limit=1, with_payload=["edited", "n"]).points[0]
     assert top.id == 7 and top.payload == {"edited": True, "n": 7}
+
+
+@pytest.mark.parametrize("where", ["vectors", "hnsw"])
+def test_on_disk_vectors_are_served_from_the_mapped_graph(tmp_path: Path, where: str) -> None:
+    data = clustered(3050, DIM, 11)
+    vectors, queries = data[:3000], data[3000:]
+    client = Client(path=str(tmp_path))
+    client.create_collection(
+        "ix",
+        vectors_config=models.VectorParams(size=DIM, distance=models.Distance.DOT, on_disk=where == "vectors"),
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=200),
+        hnsw_config=models.HnswConfigDiff(m=16, ef_construct=100, full_scan_threshold=64, on_disk=where == "hnsw"),
+    )
+    for lo in range(0, 3000, 500):
+        ids = list(range(lo, lo + 500))
+        client.upsert("ix", models.Batch(ids=ids, vectors=vectors[lo : lo + 500], payloads=[{"i": i} for i in ids]))
+    wait_green(client, "ix")
+    col = client._toc.get("ix")
+    col.flush()  # a flush writes the new graphs; on_disk ones then switch to their files
+
+    def graphs() -> list[bool]:
+        return [index.mapped for seg in col.segments for index in seg.dense_indexes.values()]
+
+    assert graphs() and all(graphs())
+    sealed = [seg for seg in col.segments if seg.dense_indexes]
+    assert all(not seg.vectors[""].data.flags.writeable for seg in sealed)  # read-only pages
+    before = [client.query_points("ix", query=q, limit=10, with_vectors=True).points for q in queries]
+    exact = [
+        client.query_points("ix", query=q, limit=10, search_params=models.SearchParams(exact=True)).points
+        for q in queries
+    ]
+    found = sum(len({p.id for p in b} & {p.id for p in e}) for b, e in zip(before, exact))
+    assert found >= 0.95 * 10 * len(queries)
+    client.delete("ix", models.PointIdsList(points=[before[0][0].id]))  # tombstones on a mapped segment
+    client.close()
+
+    client = Client(path=str(tmp_path))
+    col = client._toc.get("ix")
+    assert graphs() and all(graphs())  # mapped again at load
+    after = [client.query_points("ix", query=q, limit=10, with_vectors=True).points for q in queries]
+    gone = before[0][0].id
+    assert gone not in [p.id for p in after[0]]
+    for b, a in zip(before[1:], after[1:]):
+        if gone not in [p.id for p in b]:
+            assert [p.id for p in a] == [p.id for p in b]
+            assert [p.vector for p in a] == [p.vector for p in b]
+    client.close()

@@ -190,6 +190,12 @@ def hnsw_of(config: CollectionConfig, name: str) -> HnswConfig:
     return replace(config.hnsw, **fields) if fields else config.hnsw
 
 
+def vectors_on_disk(config: CollectionConfig, name: str) -> bool:
+    """Whether the named dense vector asked to live on disk (its own ``on_disk``, or the
+    HNSW config's): indexed segments then read its vectors from the mapped graph file."""
+    return bool(config.vectors[name].on_disk) or hnsw_of(config, name).on_disk
+
+
 def quantization_of(config: CollectionConfig, name: str) -> Mapping[str, Any] | None:
     """The vector's own quantization config, else the collection's; None when disabled."""
     own = config.vectors[name].quantization if name in config.vectors else None

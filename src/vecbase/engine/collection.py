@@ -42,7 +42,7 @@ from vecbase.query.model import (
     WithVectors,
 )
 from vecbase.segment.filtering import filter_mask
-from vecbase.segment.persistence import SealedState, load_segment, save_segment, sealed_state
+from vecbase.segment.persistence import SealedState, load_segment, map_graphs, save_segment, sealed_state
 from vecbase.segment.routing import apply_across, dedupe
 from vecbase.segment.segment import Segment
 from vecbase.storage.files import (
@@ -173,11 +173,12 @@ class Collection:
                 generation = self._flush_generation
                 op_num, layout, pending = self._flush_begin(seg_root)
             failed: BaseException | None = None
+            written: list[tuple[Segment, SealedState, dict[str, str]]] = []
             with self._writing:
                 if self._flush_generation == generation:  # else a newer flush wrote them
                     try:
                         for seg, state in pending:
-                            save_segment(seg, seg_root / seg.uid, state)
+                            written.append((seg, state, save_segment(seg, seg_root / seg.uid, state)))
                     except BaseException as e:  # re-raised below, after re-marking
                         failed = e
             with self.lock:
@@ -188,20 +189,30 @@ class Collection:
                     raise failed
                 if self._flush_generation == generation:
                     self._flush_end(seg_root, op_num, layout)
+                    self._map_graphs(seg_root, written)
 
     def _flush_locked(self, seg_root: Path) -> None:
         if not self._dirty:
             return
         op_num, layout, pending = self._flush_begin(seg_root)
+        written: list[tuple[Segment, SealedState, dict[str, str]]] = []
         try:
             for seg, state in pending:
-                save_segment(seg, seg_root / seg.uid, state)
+                written.append((seg, state, save_segment(seg, seg_root / seg.uid, state)))
         except BaseException:
             for seg, _ in pending:
                 seg.changed = True
             self._dirty = True
             raise
         self._flush_end(seg_root, op_num, layout)
+        self._map_graphs(seg_root, written)
+
+    def _map_graphs(self, seg_root: Path, written: list[tuple[Segment, SealedState, dict[str, str]]]) -> None:
+        """Under the lock, after a flush: graphs of ``on_disk`` vectors just written switch to
+        their mapped files (their vectors then live in the page cache, not the heap)."""
+        for seg, state, graphs in written:
+            if seg in self.segments:
+                map_graphs(seg, seg_root / seg.uid, state.indexes, graphs, self.config)
 
     def _flush_begin(self, seg_root: Path) -> tuple[int, list[Segment], list[tuple[Segment, SealedState]]]:
         """Under the lock: write the appendable segment, capture what the sealed ones need."""

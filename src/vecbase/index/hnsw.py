@@ -79,6 +79,15 @@ class Selector:
         return p
 
 
+class _OwnedRows:
+    """faiss-owned float32 rows exposed to numpy with their owner attached: arrays made
+    from it hold this object as their base, and through it the owner."""
+
+    def __init__(self, owner: Any, address: int, shape: tuple[int, int], readonly: bool) -> None:
+        self.owner = owner
+        self.__array_interface__ = {"data": (address, readonly), "shape": shape, "typestr": "<f4", "version": 3}
+
+
 class HnswIndex:
     """An HNSW graph over rows 0..n-1 of one segment's vectors (row number = segment offset)."""
 
@@ -92,6 +101,13 @@ class HnswIndex:
         self.max_norm_sq = max_norm_sq
         self._plain_params: dict[int, Any] = {}  # unfiltered search parameters by ef
         self.size = int(index.ntotal)  # graphs are built once and never grow
+        # the mapped file (and its reader) whose bytes a mapped graph reads its vectors from
+        self._mapping: tuple[Any, ...] | None = None
+
+    @property
+    def mapped(self) -> bool:
+        """Whether the graph's vectors are read in place from a mapped file (``on_disk``)."""
+        return self._mapping is not None
 
     @property
     def quantized(self) -> bool:
@@ -187,19 +203,38 @@ class HnswIndex:
     def stored_vectors(self) -> F32 | None:
         """The flat graph's own copy of the vectors (rows in insertion order), as a zero-copy
         view: a sealed segment serves exact scans and rescoring from it instead of a second
-        copy. None for quantized graphs. Valid while this index lives."""
+        copy. None for quantized graphs. The view keeps this index (and its mapped file)
+        alive, so it stays valid however long a reader holds it."""
         if self.kind != "flat":
             return None
         storage = faiss.downcast_index(self.index.storage)
         dim = storage.d
         flat = faiss.rev_swig_ptr(storage.get_xb(), self.size * dim)  # type: ignore[attr-defined]
-        rows: F32 = flat.reshape(self.size, dim)
+        # read-only when mapped: the pages are, and a write must raise rather than fault
+        owned = _OwnedRows(self, int(flat.ctypes.data), (self.size, dim), readonly=self.mapped)
+        rows: F32 = np.asarray(owned)
         return rows[:, :-1] if self.distance is Distance.DOT else rows
 
     def to_bytes(self) -> bytes:
         header = struct.pack("<dB", self.max_norm_sq, _KINDS.index(self.kind))
         body = faiss.serialize_index_binary(self.index) if self.kind == "binary" else faiss.serialize_index(self.index)
         return header + bytes(body)
+
+    @classmethod
+    def from_mapped(cls, data: npt.NDArray[np.uint8], distance: Distance) -> HnswIndex:
+        """A graph from a mapped file holding ``to_bytes()``: the vectors (or codes) are read
+        in place from the mapping through faiss's zero-copy reader, the links are loaded.
+        Binary graphs, whose storage faiss cannot map, are copied like ``from_bytes``."""
+        max_norm_sq, kind_no = struct.unpack("<dB", bytes(data[:9]))
+        kind = _KINDS[kind_no]
+        if kind == "binary":
+            return cls.from_bytes(bytes(data), distance)
+        body = data[9:]
+        reader = faiss.ZeroCopyIOReader(_ptr(body), body.size)  # type: ignore[attr-defined]
+        index = faiss.read_index(reader, faiss.IO_FLAG_MMAP_IFC)
+        graph = cls(index, distance, kind, max_norm_sq)
+        graph._mapping = (data, reader)
+        return graph
 
     @classmethod
     def from_bytes(cls, data: bytes, distance: Distance) -> HnswIndex:

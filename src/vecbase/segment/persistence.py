@@ -10,14 +10,21 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from vecbase.core.config import CollectionConfig, PayloadIndexSpec
+from vecbase.core.config import CollectionConfig, PayloadIndexSpec, vectors_on_disk
 from vecbase.core.errors import StorageError
 from vecbase.core.points import SparseVector
 from vecbase.index.hnsw import HnswIndex
 from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
-from vecbase.storage.files import array_bytes, load_array, read_bytes, read_bytes_if_exists, write_dir
+from vecbase.storage.files import (
+    array_bytes,
+    load_array,
+    map_readonly,
+    read_bytes,
+    read_bytes_if_exists,
+    write_dir,
+)
 
 FORMAT_VERSION = 1
 
@@ -40,8 +47,9 @@ def sealed_state(segment: Segment) -> SealedState:
     )
 
 
-def save_segment(segment: Segment, path: Path, state: SealedState | None = None) -> None:
-    """Write a segment; with ``state``, a sealed one whose mutable parts were captured earlier."""
+def save_segment(segment: Segment, path: Path, state: SealedState | None = None) -> dict[str, str]:
+    """Write a segment; with ``state``, a sealed one whose mutable parts were captured earlier.
+    Returns the graph file written for each indexed vector."""
     n = segment.n
     names = list(segment.vectors)
     version = state.version if state is not None else segment.version
@@ -77,13 +85,30 @@ def save_segment(segment: Segment, path: Path, state: SealedState | None = None)
             val = np.concatenate([v.values for v in sparse]) if sparse else np.zeros(0, np.float32)
             files[f"v{i}_indices.npy"] = array_bytes(idx.astype(np.uint32))
             files[f"v{i}_values.npy"] = array_bytes(val.astype(np.float32))
-    indexed = []
+    graphs: dict[str, str] = {}
     for name, index in indexes.items():
-        files[f"hnsw{names.index(name)}.faiss"] = index.to_bytes()
-        indexed.append(name)
-    meta = {"format": FORMAT_VERSION, "version": version, "points": n, "vectors": names, "hnsw": indexed}
+        graphs[name] = f"hnsw{names.index(name)}.faiss"
+        files[graphs[name]] = index.to_bytes()
+    meta = {"format": FORMAT_VERSION, "version": version, "points": n, "vectors": names, "hnsw": list(graphs)}
     files["meta.json"] = orjson.dumps(meta)
     write_dir(path, files)
+    return graphs
+
+
+def map_graphs(
+    segment: Segment, path: Path, written: Mapping[str, HnswIndex], graphs: Mapping[str, str], config: CollectionConfig
+) -> None:
+    """After a save that wrote the graphs ``written`` (as files ``graphs``): those of vectors
+    kept on disk switch to their mapped file, so the vectors leave process memory. Called
+    under the collection lock; a graph replaced since the save is left alone."""
+    for name, index in written.items():
+        if index.mapped or name not in config.vectors or not vectors_on_disk(config, name):
+            continue
+        if segment.dense_indexes.get(name) is not index or name not in graphs:
+            continue
+        mapped = HnswIndex.from_mapped(map_readonly(path / graphs[name]), config.vectors[name].distance)
+        if mapped.size == index.size:
+            segment.attach_index(name, mapped)
 
 
 def _length(v: Any) -> int:
@@ -128,8 +153,13 @@ def load_segment(
     segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]))
     for name in meta.get("hnsw", []):
         if name in config.vectors:
-            data = read_bytes(path / f"hnsw{meta['vectors'].index(name)}.faiss")
-            segment.attach_index(name, HnswIndex.from_bytes(data, config.vectors[name].distance))
+            graph_file = path / f"hnsw{meta['vectors'].index(name)}.faiss"
+            distance = config.vectors[name].distance
+            if vectors_on_disk(config, name):
+                index = HnswIndex.from_mapped(map_readonly(graph_file), distance)
+            else:
+                index = HnswIndex.from_bytes(read_bytes(graph_file), distance)
+            segment.attach_index(name, index)
     if sealed:
         segment.freeze()
     segment.changed = False

@@ -45,6 +45,13 @@ def read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
+def map_readonly(path: Path) -> npt.NDArray[np.uint8]:
+    """The file's bytes mapped read-only: pages come from the page cache on demand and count
+    as evictable file memory, not process heap. Valid while the array (or a view of it)
+    lives, also after the file is replaced or removed (the mapping keeps the old inode)."""
+    return np.memmap(path, dtype=np.uint8, mode="r")
+
+
 def read_bytes_if_exists(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
