@@ -343,3 +343,40 @@ def test_on_disk_vectors_are_served_from_the_mapped_graph(tmp_path: Path, where:
             assert [p.id for p in a] == [p.id for p in b]
             assert [p.vector for p in a] == [p.vector for p in b]
     client.close()
+
+
+def test_on_disk_vectors_of_sealed_segments_without_a_graph_are_mapped_at_load(tmp_path: Path) -> None:
+    data = clustered(2000, DIM, 12)
+    client = Client(path=str(tmp_path))
+    client.create_collection(
+        "ix",
+        vectors_config={
+            "a": models.VectorParams(size=DIM, distance=models.Distance.EUCLID),
+            # no graph for "b" (m = 0): sealed segments scan it, from the mapped file
+            "b": models.VectorParams(
+                size=DIM, distance=models.Distance.EUCLID, on_disk=True, hnsw_config=models.HnswConfigDiff(m=0)
+            ),
+        },
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=100),
+    )
+    for lo in range(0, 2000, 250):
+        rows = data[lo : lo + 250]
+        client.upsert("ix", models.Batch(ids=list(range(lo, lo + 250)), vectors={"a": rows, "b": rows}))
+    wait_green(client, "ix")
+    before = [client.query_points("ix", query=q, using="b", limit=5).points for q in data[:20]]
+    client.close()
+
+    client = Client(path=str(tmp_path))
+    col = client._toc.get("ix")
+    sealed = [seg for seg in col.segments[:-1] if seg.n]
+    assert sealed and all("b" not in seg.dense_indexes for seg in sealed)
+    assert all(not seg.vectors["b"].data.flags.writeable for seg in sealed)  # mapped, read-only
+    after = [client.query_points("ix", query=q, using="b", limit=5).points for q in data[:20]]
+    assert [[(p.id, p.score) for p in a] for a in after] == [[(p.id, p.score) for p in b] for b in before]
+    # edits move points out of the mapped segments; the mapped rows are never written
+    client.set_payload("ix", {"edited": True}, points=[0])
+    client.upsert("ix", models.Batch(ids=[1], vectors={"a": [data[5].tolist()], "b": [data[5].tolist()]}))
+    moved = client.retrieve("ix", [0, 1], with_vectors=["b"])
+    assert moved[0].payload == {"edited": True}
+    assert isinstance(moved[1].vector, dict) and moved[1].vector["b"] == pytest.approx(data[5].tolist())
+    client.close()

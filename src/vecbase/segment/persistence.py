@@ -145,7 +145,11 @@ def load_segment(
         store = segment.vectors[name]
         present = np.array(load_array(path / f"v{i}_present.npy"), dtype=bool)
         if isinstance(store, DenseStore):
-            store.data = np.array(load_array(path / f"v{i}.npy"))
+            graph = name in meta.get("hnsw", [])
+            if sealed and not graph and vectors_on_disk(config, name):
+                store.data = load_array(path / f"v{i}.npy", mapped=True)  # read-only, in the page cache
+            else:
+                store.data = np.array(load_array(path / f"v{i}.npy"))
             store.present = present
         else:
             store.items = _load_list(path, i, store, present)

@@ -327,6 +327,9 @@ class Segment:
 
     def thaw(self) -> None:
         self.frozen = False
+        for store in self.vectors.values():
+            if isinstance(store, DenseStore) and not store.data.flags.writeable:
+                store.data = np.array(store.data)  # mapped rows (on_disk) are read-only
         for key, index in list(self.field_indexes.items()):
             if index.frozen:
                 self.create_field_index(key, index.spec)

@@ -83,8 +83,9 @@ def write_dir(path: Path, files: dict[str, bytes]) -> None:
     fsync_dir(path.parent)
 
 
-def load_array(path: Path) -> npt.NDArray[np.generic]:
-    return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
+def load_array(path: Path, mapped: bool = False) -> npt.NDArray[np.generic]:
+    """An array file's contents; ``mapped``: a read-only mapping of it instead of a copy."""
+    return np.load(path, allow_pickle=False, mmap_mode="r" if mapped else None)  # type: ignore[no-any-return]
 
 
 def remove_tree(path: Path) -> None:
