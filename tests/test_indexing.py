@@ -380,3 +380,31 @@ def test_on_disk_vectors_of_sealed_segments_without_a_graph_are_mapped_at_load(t
     assert moved[0].payload == {"edited": True}
     assert isinstance(moved[1].vector, dict) and moved[1].vector["b"] == pytest.approx(data[5].tolist())
     client.close()
+
+
+def test_on_disk_originals_of_a_quantized_graph_are_mapped_at_load(tmp_path: Path) -> None:
+    data = clustered(2050, DIM, 13)
+    vectors, queries = data[:2000], data[2000:]
+    client = Client(path=str(tmp_path))
+    client.create_collection(
+        "ix",
+        vectors_config=models.VectorParams(size=DIM, distance=models.Distance.EUCLID, on_disk=True),
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=100),
+        hnsw_config=models.HnswConfigDiff(full_scan_threshold=16),
+        quantization_config=models.ScalarQuantization(scalar=models.ScalarQuantizationConfig(type="int8")),
+    )
+    for lo in range(0, 2000, 250):
+        client.upsert("ix", models.Batch(ids=list(range(lo, lo + 250)), vectors=vectors[lo : lo + 250]))
+    wait_green(client, "ix")
+    before = [client.query_points("ix", query=q, limit=5).points for q in queries]
+    client.close()
+
+    client = Client(path=str(tmp_path))
+    col = client._toc.get("ix")
+    sealed = [seg for seg in col.segments[:-1] if seg.dense_indexes]
+    assert sealed and all(seg.dense_indexes[""].quantized for seg in sealed)
+    assert all(not seg.vectors[""].data.flags.writeable for seg in sealed)  # the originals, mapped
+    after = [client.query_points("ix", query=q, limit=5).points for q in queries]
+    # rescored with the (mapped) originals: the same answers as before the restart
+    assert [[p.id for p in a] for a in after] == [[p.id for p in b] for b in before]
+    client.close()

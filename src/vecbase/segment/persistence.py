@@ -145,9 +145,9 @@ def load_segment(
         store = segment.vectors[name]
         present = np.array(load_array(path / f"v{i}_present.npy"), dtype=bool)
         if isinstance(store, DenseStore):
-            graph = name in meta.get("hnsw", [])
-            if sealed and not graph and vectors_on_disk(config, name):
-                store.data = load_array(path / f"v{i}.npy", mapped=True)  # read-only, in the page cache
+            if sealed and vectors_on_disk(config, name):
+                # read-only, in the page cache; a flat graph attached below serves its own copy
+                store.data = load_array(path / f"v{i}.npy", mapped=True)
             else:
                 store.data = np.array(load_array(path / f"v{i}.npy"))
             store.present = present
