@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SIFT = ROOT.parent / "shared" / "datasets" / "siftsmall"
@@ -296,10 +296,7 @@ def main() -> None:
             results.append(run_dataset("siftsmall", base, queries, truth.astype(np.int64), full_scan_kb=1000))
         print(table(results[-1]), flush=True)
         print()
-    machine = f"{platform.machine()}, {os.cpu_count()} cpus, python {platform.python_version()}"
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "ann", "machine": machine, "results": results}, indent=2) + "\n")
+    write_report(args.out, "ann", results)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from report import write_report
 
 
 def memory_mb() -> tuple[float, float]:
@@ -96,10 +96,7 @@ def main() -> None:
             f"  on_disk={r['on_disk']!s:5}  indexed: {a['rss_mb']:7.1f} / {a['anon_mb']:7.1f}"
             f"   reopened + 50 queries: {b['rss_mb']:7.1f} / {b['anon_mb']:7.1f}"
         )
-    machine = f"{platform.machine()}, python {platform.python_version()}"
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "memory", "machine": machine, "results": results}, indent=2) + "\n")
+    write_report(args.out, "memory", results)
 
 
 if __name__ == "__main__":
