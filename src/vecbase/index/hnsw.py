@@ -237,10 +237,13 @@ class HnswIndex:
         return graph
 
     @classmethod
-    def from_bytes(cls, data: bytes, distance: Distance) -> HnswIndex:
-        max_norm_sq, kind_no = struct.unpack("<dB", data[:9])
+    def from_bytes(cls, data: bytes | npt.NDArray[np.uint8], distance: Distance) -> HnswIndex:
+        """A graph from ``to_bytes()`` output (bytes, or a mapped file's array): copied into
+        memory, so the input may go away afterwards."""
+        max_norm_sq, kind_no = struct.unpack("<dB", bytes(data[:9]))
         kind = _KINDS[kind_no]
-        body = np.frombuffer(data[9:], dtype=np.uint8)
+        # a view of the input, not a copy of it (slicing bytes would copy)
+        body = data[9:] if isinstance(data, np.ndarray) else np.frombuffer(memoryview(data)[9:], dtype=np.uint8)
         index = faiss.deserialize_index_binary(body) if kind == "binary" else faiss.deserialize_index(body)
         return cls(index, distance, kind, max_norm_sq)
 

@@ -145,8 +145,9 @@ def load_segment(
         store = segment.vectors[name]
         present = np.array(load_array(path / f"v{i}_present.npy"), dtype=bool)
         if isinstance(store, DenseStore):
-            if sealed and vectors_on_disk(config, name):
-                # read-only, in the page cache; a flat graph attached below serves its own copy
+            if sealed and (vectors_on_disk(config, name) or name in meta.get("hnsw", [])):
+                # mapped, read-only: a flat graph attached below serves its own copy instead,
+                # so loading does not copy the vectors only to drop them (copied below if not)
                 store.data = load_array(path / f"v{i}.npy", mapped=True)
             else:
                 store.data = np.array(load_array(path / f"v{i}.npy"))
@@ -162,8 +163,11 @@ def load_segment(
             if vectors_on_disk(config, name):
                 index = HnswIndex.from_mapped(map_readonly(graph_file), distance)
             else:
-                index = HnswIndex.from_bytes(read_bytes(graph_file), distance)
+                index = HnswIndex.from_bytes(map_readonly(graph_file), distance)
             segment.attach_index(name, index)
+    for name, store in segment.vectors.items():
+        if isinstance(store, DenseStore) and isinstance(store.data, np.memmap) and not vectors_on_disk(config, name):
+            store.data = np.array(store.data)  # no graph took the rows over (quantized): in memory
     if sealed:
         segment.freeze()
     segment.changed = False
