@@ -223,8 +223,9 @@ class HnswIndex:
     @classmethod
     def from_mapped(cls, data: npt.NDArray[np.uint8], distance: Distance) -> HnswIndex:
         """A graph from a mapped file holding ``to_bytes()``: the vectors (or codes) are read
-        in place from the mapping through faiss's zero-copy reader, the links are loaded.
-        Binary graphs, whose storage faiss cannot map, are copied like ``from_bytes``."""
+        in place from the mapping through faiss's zero-copy reader (the links too), so the
+        mapping must outlive the graph: it is kept with it. Binary graphs are copied, as
+        ``from_bytes`` does."""
         max_norm_sq, kind_no = struct.unpack("<dB", bytes(data[:9]))
         kind = _KINDS[kind_no]
         if kind == "binary":
