@@ -97,13 +97,6 @@ class ScoredColumns:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def points(self) -> list[ScoredPoint]:
-        n = len(self.ids)
-        payloads = self.payloads if self.payloads is not None else [None] * n
-        vectors = self.vectors if self.vectors is not None else [None] * n
-        orders = self.order_values if self.order_values is not None else [None] * n
-        return [ScoredPoint(*row) for row in zip(self.ids, self.scores, self.versions, payloads, vectors, orders)]
-
     @classmethod
     def of(cls, points: list[ScoredPoint]) -> ScoredColumns:
         def column(values: list[Any]) -> list[Any] | None:

@@ -193,7 +193,6 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
         # as Qdrant's optimized segments, new graphs are on disk before the collection is
         # green again: a restart loads them instead of rebuilding
         col.flush()
-    if plans or merged:
         # the pass's transient buffers (graph builds, copies) were freed; not after a mere
         # seal: trimming during an ingest makes its next allocations fault pages back in
         memory.release()

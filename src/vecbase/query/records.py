@@ -19,14 +19,7 @@ def payload_of(seg: Segment, off: int, sel: WithPayload) -> Payload | None:
     """The payload for a result: always a fresh object, so callers may keep or change it."""
     if not sel.enabled:
         return None
-    payload = seg.payloads.copy_of(off)
-    if sel.include is None and sel.exclude is None:
-        return payload
-    return select_payload(
-        payload,
-        list(sel.include) if sel.include is not None else None,
-        list(sel.exclude) if sel.exclude is not None else None,
-    )
+    return _selected([seg.payloads.copy_of(off)], sel)[0]
 
 
 def vectors_of(seg: Segment, off: int, sel: WithVectors) -> Mapping[str, VectorValue] | None:
@@ -92,19 +85,17 @@ def scored_columns(
     return ScoredColumns(ids, hits.scores, versions, payloads, vectors, order_values)
 
 
-def _plain_payload(sel: WithPayload) -> bool:
-    return sel.enabled and sel.include is None and sel.exclude is None
+def _selected(payloads: list[Payload], sel: WithPayload) -> list[Payload]:
+    """``payloads`` (fresh ones) narrowed by the selector's include / exclude paths."""
+    if sel.include is None and sel.exclude is None:
+        return payloads
+    inc = list(sel.include) if sel.include is not None else None
+    exc = list(sel.exclude) if sel.exclude is not None else None
+    return [select_payload(p, inc, exc) for p in payloads]
 
 
 def _read(seg: Segment, offs: list[int], wp: WithPayload) -> tuple[list[PointId], list[int], list[Payload] | None]:
     ids = seg.ids.ids_at(offs)
     view = seg.versions.data  # Python ints by index, cheaper than a gather for a few rows
     versions: list[int] = [view[o] for o in offs]
-    if not wp.enabled:
-        return ids, versions, None
-    payloads = seg.payloads.copies_of(offs)
-    if not _plain_payload(wp):
-        inc = list(wp.include) if wp.include is not None else None
-        exc = list(wp.exclude) if wp.exclude is not None else None
-        payloads = [select_payload(p, inc, exc) for p in payloads]
-    return ids, versions, payloads
+    return ids, versions, _selected(seg.payloads.copies_of(offs), wp) if wp.enabled else None

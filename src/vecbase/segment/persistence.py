@@ -87,7 +87,7 @@ def save_segment(segment: Segment, path: Path, state: SealedState | None = None)
             files[f"v{i}_values.npy"] = array_bytes(val.astype(np.float32))
     graphs: dict[str, str] = {}
     for name, index in indexes.items():
-        graphs[name] = f"hnsw{names.index(name)}.faiss"
+        graphs[name] = _graph_file(names.index(name))
         files[graphs[name]] = index.to_bytes()
     meta = {"format": FORMAT_VERSION, "version": version, "points": n, "vectors": names, "hnsw": list(graphs)}
     files["meta.json"] = orjson.dumps(meta)
@@ -106,9 +106,22 @@ def map_graphs(
             continue
         if segment.dense_indexes.get(name) is not index or name not in graphs:
             continue
-        mapped = HnswIndex.from_mapped(map_readonly(path / graphs[name]), config.vectors[name].distance)
+        mapped = _open_graph(path / graphs[name], config, name)
         if mapped.size == index.size:
             segment.attach_index(name, mapped)
+
+
+def _graph_file(i: int) -> str:
+    return f"hnsw{i}.faiss"
+
+
+def _open_graph(file: Path, config: CollectionConfig, name: str) -> HnswIndex:
+    """A saved graph: read in place from the mapped file for ``on_disk`` vectors, else copied
+    into memory (from a mapping, so loading holds no second copy of the file)."""
+    distance = config.vectors[name].distance
+    if vectors_on_disk(config, name):
+        return HnswIndex.from_mapped(map_readonly(file), distance)
+    return HnswIndex.from_bytes(map_readonly(file), distance)
 
 
 def _length(v: Any) -> int:
@@ -158,13 +171,7 @@ def load_segment(
     segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]))
     for name in meta.get("hnsw", []):
         if name in config.vectors:
-            graph_file = path / f"hnsw{meta['vectors'].index(name)}.faiss"
-            distance = config.vectors[name].distance
-            if vectors_on_disk(config, name):
-                index = HnswIndex.from_mapped(map_readonly(graph_file), distance)
-            else:
-                index = HnswIndex.from_bytes(map_readonly(graph_file), distance)
-            segment.attach_index(name, index)
+            segment.attach_index(name, _open_graph(path / _graph_file(meta["vectors"].index(name)), config, name))
     for name, store in segment.vectors.items():
         if isinstance(store, DenseStore) and isinstance(store.data, np.memmap) and not vectors_on_disk(config, name):
             store.data = np.array(store.data)  # no graph took the rows over (quantized): in memory
