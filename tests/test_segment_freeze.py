@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 import numpy as np
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from vecbase import Client
 from vecbase import models as vm
 from vecbase.core.config import PayloadIndexSpec, PayloadType
 from vecbase.core.operations import DeletePoints, SetPayload
+from vecbase.core.points import PayloadDocs
 from vecbase.segment.id_tracker import IdTracker
 from vecbase.segment.payloads import PayloadStore
 
@@ -54,7 +56,8 @@ def check_tracker(ids: list[Any], probes: list[Any]) -> None:
 
 def test_payload_store_freezes_packs_and_thaws() -> None:
     payloads: list[dict[str, Any]] = [{"a": 1}, {}, {"b": ["x", {"c": None}]}, {"ü": "ß"}]
-    store = PayloadStore([dict(p) for p in payloads])
+    store = PayloadStore()
+    store.extend(PayloadDocs.of([dict(p) for p in payloads]))
     blob, ends = store.pack()
     assert not store.frozen
     store.freeze()
@@ -62,11 +65,48 @@ def test_payload_store_freezes_packs_and_thaws() -> None:
     packed_blob, packed_ends = store.pack()
     assert packed_blob == blob and packed_ends.tolist() == ends.tolist()
     assert store[2] == payloads[2] and store[2] is not store[2]  # decoded afresh on every read
-    assert [bytes(d) for d in store.docs([3, 0])] == [bytes(d) for d in PayloadStore(payloads).docs([3, 0])]
+    assert list(store.docs([3, 0])) == [orjson.dumps(payloads[3]), orjson.dumps(payloads[0])]
     again = PayloadStore.from_docs(store.docs([0, 1, 2, 3]))
     assert list(again) == payloads
     store[1] = {"z": 2}  # a write thaws
     assert not store.frozen and list(store) == [payloads[0], {"z": 2}, *payloads[2:]]
+    assert store.copies_of([1, 3, 1]) == [{"z": 2}, payloads[3], {"z": 2}]
+
+
+def test_payload_store_rewrites_assign_and_compact() -> None:
+    store = PayloadStore()
+    store.append({"i": 0})
+    docs = PayloadDocs.of([{"i": 1}, None, {"i": 3}, {"i": 4}])
+    # rows 2 and 0 of the batch for a new offset and an existing one
+    store.assign(np.array([1, 0], dtype=np.int64), docs, np.array([2, 0], dtype=np.int64))
+    assert list(store) == [{"i": 1}, {"i": 3}]
+    store.extend_docs(docs, np.array([1, 3], dtype=np.int64))
+    assert list(store) == [{"i": 1}, {"i": 3}, {}, {"i": 4}]
+    # rewritten documents leave garbage that pack() skips and compaction drops
+    expected = [{"i": 1}, {"i": 3}, {}, {"i": 4}]
+    for round_no in range(3000):
+        off = round_no % 4
+        expected[off] = {"i": round_no, "pad": "x" * 40}
+        store[off] = expected[off]
+    assert list(store) == expected
+    blob, ends = store.pack()
+    assert (
+        orjson.loads(b"[" + b",".join(blob[s:e] for s, e in zip([0, *ends[:-1].tolist()], ends.tolist())) + b"]")
+        == expected
+    )
+    assert len(store._buf) < 4 * (1 << 16)  # compacted along the way, not 3000 documents long
+    store.freeze()
+    assert store.frozen and list(store) == expected and store.pack()[0] == blob
+    # a frozen store thaws without decoding and keeps every document
+    store.assign(np.array([4], dtype=np.int64), PayloadDocs.of([{"new": True}]), np.array([0], dtype=np.int64))
+    assert list(store) == [*expected, {"new": True}]
+
+
+def test_payload_docs_take_and_decode() -> None:
+    docs = PayloadDocs.of([{"a": 1}, None, {"b": [1, 2]}])
+    assert len(docs) == 3 and docs.doc(1) == b"{}" and docs.payload(2) == {"b": [1, 2]}
+    part = docs.take([2, 0])
+    assert [part.payload(i) for i in range(2)] == [{"b": [1, 2]}, {"a": 1}]
 
 
 def _segment() -> Any:

@@ -13,14 +13,14 @@ import numpy as np
 
 from vecbase.core.config import PayloadIndexSpec
 from vecbase.core.ids import PointId
-from vecbase.core.points import DenseColumn, ListColumn, Payload, VectorColumn
+from vecbase.core.points import DenseColumn, ListColumn, Payload, PayloadDocs, VectorColumn
 
 
 @dataclass(frozen=True, slots=True)
 class UpsertPoints:
     ids: tuple[PointId, ...]
     vectors: Mapping[str, VectorColumn]
-    payloads: tuple[Payload | None, ...]
+    payloads: PayloadDocs
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +108,7 @@ def take(op: OpT, keep: list[int]) -> OpT:
     """The same operation restricted to the ids at positions ``keep``."""
     ids = tuple(op.ids[i] for i in keep)
     if isinstance(op, UpsertPoints):
-        payloads = tuple(op.payloads[i] for i in keep)
-        return replace(op, ids=ids, vectors=_take_columns(op.vectors, keep), payloads=payloads)
+        return replace(op, ids=ids, vectors=_take_columns(op.vectors, keep), payloads=op.payloads.take(keep))
     if isinstance(op, UpdateVectors):
         return replace(op, ids=ids, vectors=_take_columns(op.vectors, keep))
     return replace(op, ids=ids)

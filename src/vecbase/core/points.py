@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Iterable, Mapping, Sequence, Union
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from vecbase.core.ids import PointId
 
@@ -29,6 +30,46 @@ class SparseVector:
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PayloadDocs:
+    """The payloads of a write batch as JSON documents in one buffer: document ``i`` is
+    ``blob[ends[i - 1]:ends[i]]`` (``b"{}"`` for a point without payload). A batch carries no
+    per-point Python objects, so ingest does not leave a peak of small objects behind, and the
+    documents are what the WAL logs and the segments store."""
+
+    blob: bytes
+    ends: npt.NDArray[np.int64]
+
+    @classmethod
+    def join(cls, docs: Iterable[bytes]) -> PayloadDocs:
+        # appended one at a time: a list of orjson's results would hold ~4 kB of spare
+        # buffer capacity per document until joined
+        buf = bytearray()
+        ends: list[int] = []
+        for doc in docs:
+            buf += doc
+            ends.append(len(buf))
+        return cls(bytes(buf), np.array(ends, dtype=np.int64))
+
+    @classmethod
+    def of(cls, payloads: Iterable[Payload | None]) -> PayloadDocs:
+        """Documents of payloads that are JSON objects (None is the empty payload)."""
+        return cls.join(orjson.dumps(p) if p else b"{}" for p in payloads)
+
+    def __len__(self) -> int:
+        return int(self.ends.shape[0])
+
+    def doc(self, i: int) -> bytes:
+        return self.blob[int(self.ends[i - 1]) if i else 0 : int(self.ends[i])]
+
+    def payload(self, i: int) -> Payload:
+        decoded: Payload = orjson.loads(self.doc(i))
+        return decoded
+
+    def take(self, keep: Sequence[int]) -> PayloadDocs:
+        return PayloadDocs.join(self.doc(i) for i in keep)
 
 
 # A dense vector is 1-D float32, a multivector 2-D float32 (rows are the sub-vectors).

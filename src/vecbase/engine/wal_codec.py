@@ -1,8 +1,8 @@
 """Binary encoding of resolved operations for the write-ahead log.
 
 Body: ``[u32 header length][header JSON][blob 0][blob 1]...``; the header names the
-operation and refers to numpy blobs (dtype, shape) by position, so vectors are logged as
-raw bytes rather than JSON numbers.
+operation and refers to numpy blobs (dtype, shape) by position, so vectors (and an upsert's
+payload documents) are logged as raw bytes rather than re-encoded JSON.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from vecbase.core.operations import (
     UpdateVectors,
     UpsertPoints,
 )
-from vecbase.core.points import DenseColumn, ListColumn, SparseVector, VectorColumn
+from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, SparseVector, VectorColumn
 
 _LEN = struct.Struct("<I")
 
@@ -75,8 +75,10 @@ def encode(op: Operation) -> bytes:
     w = _Writer()
     h: dict[str, Any]
     if isinstance(op, UpsertPoints):
-        h = {"t": "upsert", "ids": op.ids, "payloads": op.payloads}
+        h = {"t": "upsert", "ids": op.ids}
         h["vectors"] = {name: w.column(col) for name, col in op.vectors.items()}
+        # the documents as raw bytes, last: the arrays before them stay aligned
+        h["payload_docs"] = [w.add(op.payloads.ends), w.add(np.frombuffer(op.payloads.blob, dtype=np.uint8))]
     elif isinstance(op, UpdateVectors):
         h = {"t": "update_vectors", "ids": op.ids, "vectors": {n: w.column(c) for n, c in op.vectors.items()}}
     elif isinstance(op, DeletePoints):
@@ -138,7 +140,12 @@ def decode(body: bytes) -> Operation:
     t = h["t"]
     if t == "upsert":
         vectors = {name: r.column(spec) for name, spec in h["vectors"].items()}
-        return UpsertPoints(ids, vectors, tuple(h["payloads"]))
+        if "payload_docs" in h:
+            ends, blob = h["payload_docs"]
+            docs = PayloadDocs(r.arrays[blob].tobytes(), r.arrays[ends].astype(np.int64))
+        else:  # logged before payloads travelled as documents
+            docs = PayloadDocs.of(h["payloads"])
+        return UpsertPoints(ids, vectors, docs)
     if t == "update_vectors":
         return UpdateVectors(ids, {name: r.column(spec) for name, spec in h["vectors"].items()})
     if t == "delete":

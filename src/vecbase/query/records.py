@@ -19,7 +19,7 @@ def payload_of(seg: Segment, off: int, sel: WithPayload) -> Payload | None:
     """The payload for a result: always a fresh object, so callers may keep or change it."""
     if not sel.enabled:
         return None
-    return _selected([seg.payloads.copy_of(off)], sel)[0]
+    return _selected([seg.payloads[off]], sel)[0]
 
 
 def vectors_of(seg: Segment, off: int, sel: WithVectors) -> Mapping[str, VectorValue] | None:

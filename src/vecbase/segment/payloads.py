@@ -1,10 +1,15 @@
-"""Payloads by segment offset.
+"""Payloads by segment offset, stored as JSON documents.
 
-An appendable segment keeps payloads as dicts: edits are cheap and reads return the stored
-object (callers must not modify it; ``copy_of`` is the copy for results). A sealed segment
-never edits payloads again, so ``freeze`` packs them into one buffer of JSON documents with
-an array of end positions: a few bytes per point instead of a dict's ~200, and loading a
-sealed segment does not parse them. Frozen reads decode on every access (a fresh dict each time). Any write thaws.
+Every segment keeps its payloads serialized, never as Python dicts: a few bytes per point
+instead of a dict's ~300, and an ingest leaves no peak of small objects behind (CPython's
+allocator keeps an arena mapped while any object in it lives, so such a peak stays resident).
+Every read decodes, so what a reader gets is its own fresh object.
+
+An appendable store appends documents to a growing buffer and addresses them with start and
+end arrays; rewriting a point's payload appends its new document and leaves the old bytes as
+garbage until the buffer is compacted. ``freeze`` (sealed segments) compacts the documents into
+offset order: one immutable buffer plus an array of end positions, the form persisted on disk
+and loaded without parsing. Any write thaws it (no decoding: the buffer is copied as is).
 """
 
 from __future__ import annotations
@@ -15,117 +20,196 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from vecbase.core.points import Payload
+from vecbase.core.points import Payload, PayloadDocs
 
 I64 = npt.NDArray[np.int64]
+EMPTY = b"{}"
+# documents decoded per orjson call when iterating: one call per document costs more, one
+# call for a whole segment would build every payload at once
+_DECODE_CHUNK = 1024
 
 
 class PayloadStore:
-    def __init__(self, items: list[Payload] | None = None) -> None:
-        self._items: list[Payload] | None = items if items is not None else []
+    def __init__(self) -> None:
+        self._n = 0
+        # appendable form: documents anywhere in _buf, at _starts[i]:_ends[i]
+        self._buf = bytearray()
+        self._starts: I64 | None = np.zeros(64, dtype=np.int64)
+        self._ends: I64 = np.zeros(64, dtype=np.int64)
+        self._garbage = 0
+        # frozen form: _blob holds the documents in offset order, _starts is None
         self._blob = b""
-        self._ends: I64 = np.zeros(0, dtype=np.int64)
-        self._ends_view = self._ends.data
+        self._views()
 
     @classmethod
     def packed(cls, blob: bytes, ends: I64) -> PayloadStore:
         """A frozen store over ``blob``: document ``i`` ends at ``ends[i]``."""
         store = cls()
-        store._items = None
-        store._blob = blob
-        store._ends = np.ascontiguousarray(ends, dtype=np.int64)
-        store._ends_view = store._ends.data  # Python ints by index, cheaper than numpy scalars
+        store._freeze_as(blob, np.ascontiguousarray(ends, dtype=np.int64))
         return store
-
-    @property
-    def frozen(self) -> bool:
-        return self._items is None
-
-    def __len__(self) -> int:
-        return len(self._items) if self._items is not None else int(self._ends.shape[0])
-
-    def __getitem__(self, off: int) -> Payload:
-        if self._items is not None:
-            return self._items[off]
-        ends = self._ends_view
-        payload: Payload = orjson.loads(memoryview(self._blob)[ends[off - 1] if off else 0 : ends[off]])
-        return payload
-
-    def copy_of(self, off: int) -> Payload:
-        """A payload no other reader shares: results handed out of the engine are these."""
-        if self._items is not None:
-            fresh: Payload = orjson.loads(orjson.dumps(self._items[off]))
-            return fresh
-        return self[off]
-
-    def copies_of(self, offsets: list[int]) -> list[Payload]:
-        """``copy_of`` for many offsets, decoded in one call (the search result path)."""
-        if self._items is not None:
-            items = self._items
-            fresh: list[Payload] = orjson.loads(orjson.dumps([items[o] for o in offsets]))
-            return fresh
-        ends, blob = self._ends_view, self._blob  # small byte slices cost less than views
-        docs = b",".join([blob[ends[o - 1] if o else 0 : ends[o]] for o in offsets])
-        decoded: list[Payload] = orjson.loads(b"[" + docs + b"]")
-        return decoded
-
-    def __iter__(self) -> Iterator[Payload]:
-        if self._items is not None:
-            yield from self._items
-            return
-        view = memoryview(self._blob)
-        start = 0
-        for end in self._ends.tolist():
-            yield orjson.loads(view[start:end])
-            start = end
-
-    def __setitem__(self, off: int, payload: Payload) -> None:
-        self._thaw()[off] = payload
-
-    def append(self, payload: Payload) -> None:
-        self._thaw().append(payload)
-
-    def freeze(self, packed: tuple[bytes, I64] | None = None) -> None:
-        """Pack the payloads (or adopt ``packed``, this store's ``pack()`` taken earlier)."""
-        if self._items is not None:
-            self._blob, self._ends = packed if packed is not None else self.pack()
-            self._ends_view = self._ends.data
-            self._items = None
-
-    def _thaw(self) -> list[Payload]:
-        if self._items is None:
-            self._items = list(self)
-            self._blob, self._ends = b"", np.zeros(0, dtype=np.int64)
-            self._ends_view = self._ends.data
-        return self._items
-
-    def pack(self) -> tuple[bytes, I64]:
-        """The packed form (for persistence), without freezing this store."""
-        if self._items is None:
-            return self._blob, self._ends
-        return _joined(orjson.dumps(p) for p in self._items)
-
-    def docs(self, offsets: list[int]) -> Iterator[bytes]:
-        """The JSON documents of some offsets, without decoding frozen ones."""
-        if self._items is not None:
-            items = self._items
-            return (orjson.dumps(items[o]) for o in offsets)
-        ends = self._ends.tolist()
-        view = memoryview(self._blob)
-        return (view[(ends[o - 1] if o else 0) : ends[o]].tobytes() for o in offsets)
 
     @classmethod
     def from_docs(cls, docs: Iterable[bytes]) -> PayloadStore:
         """A frozen store of these JSON documents."""
-        return cls.packed(*_joined(docs))
+        joined = PayloadDocs.join(docs)
+        return cls.packed(joined.blob, joined.ends)
 
+    def _views(self) -> None:
+        # Python ints by index, cheaper than numpy scalars
+        self._ends_view = self._ends.data
+        self._starts_view = self._starts.data if self._starts is not None else None
 
-def _joined(docs: Iterable[bytes]) -> tuple[bytes, I64]:
-    # appended one at a time: orjson's result buffers carry ~4 kB of spare capacity each,
-    # so holding a list of them costs ~4 kB per point in (unreturned) heap
-    buf = bytearray()
-    ends: list[int] = []
-    for doc in docs:
-        buf += doc
-        ends.append(len(buf))
-    return bytes(buf), np.array(ends, dtype=np.int64)
+    @property
+    def frozen(self) -> bool:
+        return self._starts is None
+
+    def __len__(self) -> int:
+        return self._n
+
+    # -- reads ----------------------------------------------------------------------
+    def doc(self, off: int) -> bytes:
+        """The JSON document of ``off``."""
+        ends = self._ends_view
+        if self._starts_view is None:
+            return self._blob[ends[off - 1] if off else 0 : ends[off]]
+        return bytes(self._buf[self._starts_view[off] : ends[off]])
+
+    def __getitem__(self, off: int) -> Payload:
+        """The payload of ``off``, decoded: a fresh object the caller may keep or change."""
+        payload: Payload = orjson.loads(self.doc(off))
+        return payload
+
+    def copies_of(self, offsets: list[int]) -> list[Payload]:
+        """The payloads of many offsets, decoded in one call (the search result path)."""
+        ends = self._ends_view
+        if self._starts_view is None:
+            blob = self._blob  # small byte slices cost less than views
+            joined = b",".join([blob[ends[o - 1] if o else 0 : ends[o]] for o in offsets])
+        else:
+            buf, starts = self._buf, self._starts_view
+            joined = b",".join([buf[starts[o] : ends[o]] for o in offsets])
+        decoded: list[Payload] = orjson.loads(b"[" + joined + b"]")
+        return decoded
+
+    def docs(self, offsets: list[int]) -> Iterator[bytes]:
+        """The JSON documents of some offsets, without decoding them."""
+        return (self.doc(o) for o in offsets)
+
+    def __iter__(self) -> Iterator[Payload]:
+        for lo in range(0, self._n, _DECODE_CHUNK):
+            yield from self.copies_of(list(range(lo, min(lo + _DECODE_CHUNK, self._n))))
+
+    # -- writes (thaw a frozen store) -------------------------------------------------
+    def __setitem__(self, off: int, payload: Payload) -> None:
+        self.set_doc(off, orjson.dumps(payload) if payload else EMPTY)
+
+    def set_doc(self, off: int, doc: bytes) -> None:
+        starts, ends = self._thaw()
+        self._garbage += int(ends[off] - starts[off])
+        starts[off] = len(self._buf)
+        self._buf += doc
+        ends[off] = len(self._buf)
+        if self._garbage > max(len(self._buf) // 2, 1 << 16):
+            self._compact()
+
+    def append(self, payload: Payload) -> None:
+        self.extend(PayloadDocs.of([payload]))
+
+    def extend(self, docs: PayloadDocs) -> None:
+        """Documents for the next ``len(docs)`` offsets."""
+        self.extend_docs(docs, np.arange(len(docs), dtype=np.int64))
+
+    def extend_docs(self, docs: PayloadDocs, rows: I64) -> None:
+        """Documents ``rows`` of ``docs`` for the next ``len(rows)`` offsets."""
+        k = int(rows.shape[0])
+        self._reserve(self._n + k)
+        self.assign(np.arange(self._n, self._n + k, dtype=np.int64), docs, rows)
+
+    def assign(self, offsets: I64, docs: PayloadDocs, rows: I64) -> None:
+        """Document ``rows[i]`` of ``docs`` for ``offsets[i]`` (existing or the next ones)."""
+        if offsets.shape[0] == 0:
+            return
+        starts, ends = self._thaw()
+        top = int(offsets.max()) + 1
+        if top > self._n:
+            self._reserve(top)
+            starts, ends = self._thaw()
+            self._n = top
+        doc_ends = docs.ends
+        doc_starts = np.concatenate(([0], doc_ends[:-1]))
+        old = ends[offsets] - starts[offsets]
+        self._garbage += int(old.sum())
+        base = len(self._buf)
+        if rows.shape[0] == len(docs) and (rows == np.arange(len(docs))).all():
+            self._buf += docs.blob
+            starts[offsets] = base + doc_starts
+            ends[offsets] = base + doc_ends
+        else:
+            lengths = doc_ends[rows] - doc_starts[rows]
+            blob = docs.blob
+            self._buf += b"".join([blob[s:e] for s, e in zip(doc_starts[rows].tolist(), doc_ends[rows].tolist())])
+            new_ends = base + np.cumsum(lengths)
+            starts[offsets] = new_ends - lengths
+            ends[offsets] = new_ends
+        if self._garbage > max(len(self._buf) // 2, 1 << 16):
+            self._compact()
+
+    def _reserve(self, n: int) -> None:
+        starts, ends = self._thaw()
+        if n <= ends.shape[0]:
+            return
+        cap = max(n, 2 * ends.shape[0])
+        grown_starts, grown_ends = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64)
+        grown_starts[: self._n], grown_ends[: self._n] = starts[: self._n], ends[: self._n]
+        self._starts, self._ends = grown_starts, grown_ends
+        self._views()
+
+    def _thaw(self) -> tuple[I64, I64]:
+        if self._starts is None:
+            ends = self._ends
+            self._buf = bytearray(self._blob)
+            self._blob = b""
+            cap = max(64, ends.shape[0])
+            self._starts, self._ends = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64)
+            self._ends[: ends.shape[0]] = ends
+            self._starts[1 : ends.shape[0]] = ends[:-1]
+            self._garbage = 0
+            self._views()
+        return self._starts, self._ends
+
+    def _compact(self) -> None:
+        blob, ends = self.pack()
+        self._buf = bytearray(blob)
+        assert self._starts is not None
+        self._ends[: self._n] = ends
+        self._starts[: self._n] = np.concatenate(([0], ends[:-1]))
+        self._garbage = 0
+
+    # -- sealing --------------------------------------------------------------------
+    def pack(self) -> tuple[bytes, I64]:
+        """The frozen form (documents in offset order, their ends), without freezing."""
+        n = self._n
+        if self._starts is None:
+            return self._blob, self._ends
+        starts, ends = self._starts[:n], self._ends[:n]
+        lengths = ends - starts
+        packed_ends = np.cumsum(lengths)
+        if n == 0:
+            return b"", packed_ends
+        if int(starts[0]) == 0 and (starts[1:] == ends[:-1]).all():  # already in order
+            return bytes(self._buf[: int(ends[-1])]), packed_ends
+        buf = self._buf
+        return b"".join([buf[s:e] for s, e in zip(starts.tolist(), ends.tolist())]), packed_ends
+
+    def freeze(self, packed: tuple[bytes, I64] | None = None) -> None:
+        """Compact into the frozen form (or adopt ``packed``, this store's ``pack()`` taken
+        earlier)."""
+        if self._starts is not None:
+            self._freeze_as(*(packed if packed is not None else self.pack()))
+
+    def _freeze_as(self, blob: bytes, ends: I64) -> None:
+        self._blob, self._ends, self._starts = blob, ends, None
+        self._n = int(ends.shape[0])
+        self._buf = bytearray()
+        self._garbage = 0
+        self._views()

@@ -143,12 +143,11 @@ def load_segment(
     ids = orjson.loads(read_bytes(path / "ids.json"))
     legacy = read_bytes_if_exists(path / "payloads.json")  # before packed payloads
     if legacy is not None:
-        payloads = PayloadStore(orjson.loads(legacy))
+        payloads = PayloadStore.from_docs(orjson.dumps(p) for p in orjson.loads(legacy))
     else:
         ends = np.asarray(load_array(path / "payload_ends.npy"), dtype=np.int64)
+        # packed as on disk, also for the appendable segment: its first write unpacks it
         payloads = PayloadStore.packed(read_bytes(path / "payloads.bin"), ends)
-        if not sealed:
-            payloads = PayloadStore(list(payloads))
     versions = np.array(load_array(path / "versions.npy"), dtype=np.int64)
     deleted = np.array(load_array(path / "deleted.npy"), dtype=bool)
     stores: dict[str, VectorStore] = {}

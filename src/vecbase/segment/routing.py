@@ -15,7 +15,7 @@ import numpy as np
 
 from vecbase.core.ids import PointId
 from vecbase.core.operations import DeletePoints, PointOperation, UpsertPoints, take
-from vecbase.core.points import DenseColumn, ListColumn, VectorColumn
+from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, VectorColumn
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
 
@@ -29,7 +29,7 @@ def _copy_point(src: Segment, off: int) -> UpsertPoints:
                 columns[name] = DenseColumn(np.asarray(value, dtype=np.float32)[np.newaxis, :])
         elif value is not None:
             columns[name] = ListColumn((value,))
-    return UpsertPoints((src.ids[off],), columns, (dict(src.payloads[off]),))
+    return UpsertPoints((src.ids[off],), columns, PayloadDocs.join([src.payloads.doc(off)]))
 
 
 def apply_across(segments: Sequence[Segment], op_num: int, op: PointOperation) -> None:

@@ -249,13 +249,13 @@ class Segment:
             off = self.ids.offset(pid)
             if off is None:
                 off = self.ids.append(pid)
-                self.payloads.append({})
             elif self.versions[off] >= op_num:
                 keep[i] = False
                 continue
             offsets[i] = off
         self._reserve(self.n)
-        kept = offsets[keep]
+        rows = np.nonzero(keep)[0]
+        kept = offsets[rows]
         self.versions[kept] = op_num
         self.deleted[kept] = False
         for name, store in self.vectors.items():
@@ -268,16 +268,18 @@ class Segment:
             else:
                 store.clear(kept)
                 if column is not None:
-                    for i in np.nonzero(keep)[0].tolist():
+                    for i in rows.tolist():
                         value = column.get(i)
                         if value is not None:
                             store.put(int(offsets[i]), value)
-        for i in np.nonzero(keep)[0].tolist():
-            off = int(offsets[i])
-            payload = op.payloads[i]
-            # an operation's payloads are fresh objects nobody else holds (decoded from the
-            # wire or the WAL, copied by routing): the segment adopts them without a copy
-            self._set_payload(off, payload if payload else {})
+        # the documents are stored as they came (the new points' offsets follow the
+        # store's end); payload indexes need the values, decoded one point at a time
+        self.payloads.assign(kept, op.payloads, rows)
+        if self.field_indexes:
+            for i, off in zip(rows.tolist(), kept.tolist()):
+                payload = op.payloads.payload(i)
+                for index in self.field_indexes.values():
+                    index.set(off, payload)
 
     def _put_vectors(self, off: int, i: int, columns: Mapping[str, VectorColumn]) -> None:
         for name, column in columns.items():

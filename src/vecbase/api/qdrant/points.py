@@ -12,8 +12,18 @@ from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
 from vecbase.core.operations import UpdateVectors, UpsertPoints
-from vecbase.core.points import DenseColumn, ListColumn, Payload, Record, ScoredColumns, SparseVector, VectorColumn
+from vecbase.core.points import (
+    DenseColumn,
+    ListColumn,
+    PayloadDocs,
+    Record,
+    ScoredColumns,
+    SparseVector,
+    VectorColumn,
+)
 from vecbase.query.model import WithPayload, WithVectors
+
+EMPTY_DOC = b"{}"
 
 
 def sparse_from_wire(v: m.SparseVector) -> SparseVector:
@@ -111,29 +121,28 @@ def _multi_value(v: Any) -> np.ndarray[Any, Any] | None:
     return arr
 
 
-def _payload(p: Any) -> Payload | None:
+def _payload_doc(p: Any) -> bytes:
+    """A point's payload as the JSON document the engine stores (and its copy of the
+    caller's object: later changes to ``p`` do not reach the collection)."""
     if p is None:
-        return None
+        return EMPTY_DOC
     if not isinstance(p, dict):
         raise BadRequestError("Validation error: payload must be a JSON object")
     try:
-        return orjson.loads(orjson.dumps(p, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))  # type: ignore[no-any-return]
+        return orjson.dumps(p, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
     except TypeError as e:
         raise BadRequestError(f"Validation error: payload is not JSON: {e}") from None
 
 
-def upsert_from_wire(config: CollectionConfig, points: Any, fresh_payloads: bool = False) -> UpsertPoints:
-    """``points``: a list of PointStruct or a Batch (columnar). ``fresh_payloads``: the
-    payloads were just parsed from JSON and nobody else holds them, so they need no copy."""
+def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
+    """``points``: a list of PointStruct or a Batch (columnar)."""
     if isinstance(points, m.Batch):
         ids = tuple(_point_id(i) for i in points.ids)
         n = len(ids)
         if points.payloads is None:
-            payloads: tuple[Payload | None, ...] = (None,) * n
-        elif fresh_payloads:
-            payloads = tuple(p or None for p in points.payloads)
+            payloads = PayloadDocs.join(EMPTY_DOC for _ in range(n))
         else:
-            payloads = tuple(_payload(p) for p in points.payloads)
+            payloads = PayloadDocs.join(_payload_doc(p) for p in points.payloads)
         if len(payloads) != n:
             raise BadRequestError("Validation error: batch payloads and ids differ in length")
         vecs = points.vectors
@@ -155,14 +164,14 @@ def upsert_from_wire(config: CollectionConfig, points: Any, fresh_payloads: bool
             if not isinstance(p, m.PointStruct):
                 raise BadRequestError("Validation error: points must be PointStruct")
         ids = tuple(_point_id(p.id) for p in pts)
-        payloads = tuple(_payload(p.payload) for p in pts)
+        payloads = PayloadDocs.join(_payload_doc(p.payload) for p in pts)
         per_point = [_named(p.vector) for p in pts]
     # the last occurrence of a repeated id wins, as in Qdrant
     last = {pid: i for i, pid in enumerate(ids)}
     if len(last) != len(ids):
         keep = sorted(last.values())
         ids = tuple(ids[i] for i in keep)
-        payloads = tuple(payloads[i] for i in keep)
+        payloads = payloads.take(keep)
         per_point = [per_point[i] for i in keep]
     return UpsertPoints(ids, _columns(config, per_point), payloads)
 

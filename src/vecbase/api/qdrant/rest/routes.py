@@ -150,7 +150,7 @@ def operations() -> list[Operation]:
             "PUT",
             p,
             "upsert_points",
-            _update(lambda c: c.svc.points.upsert(c.name, c.upsert_body(), c.wait, fresh_payloads=True)),
+            _update(lambda c: c.svc.points.upsert(c.name, c.upsert_body(), c.wait)),
             True,
         ),
         Operation(

@@ -80,13 +80,10 @@ class PointsService:
         return self.toc.get(name)
 
     # -- writes -----------------------------------------------------------------------
-    def upsert(
-        self, name: str, req: m.PointsList | m.PointsBatch, wait: bool = True, fresh_payloads: bool = False
-    ) -> m.UpdateResult:
-        """``fresh_payloads``: the request was just parsed from JSON (REST), payloads need no copy."""
+    def upsert(self, name: str, req: m.PointsList | m.PointsBatch, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
         points = req.points if isinstance(req, m.PointsList) else req.batch
-        op = upsert_from_wire(col.config, points, fresh_payloads)
+        op = upsert_from_wire(col.config, points)
         mode = req.update_mode.value if req.update_mode is not None else "upsert"
         return done(col.upsert(op, wait=wait, update_filter=convert_filter(req.update_filter), mode=mode))
 
