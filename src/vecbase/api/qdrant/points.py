@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 
 from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.wire_base import set_extra, set_fields, set_fields_set, set_private
 from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
@@ -247,15 +248,13 @@ def scored_to_wire(config: CollectionConfig, cols: ScoredColumns) -> list[m.Scor
     orders = cols.order_values if cols.order_values is not None else [None] * n
     has_payload, has_vector = cols.payloads is not None, cols.vectors is not None
     plain = _FIELDS_SET[has_payload, has_vector, False]
-    new, cls, put = _SCORED.__new__, _SCORED, object.__setattr__
-    out: list[m.ScoredPoint] = []
-    for pid, version, score, payload, vector, order in zip(
-        cols.ids, cols.versions, cols.scores, payloads, vectors, orders
+    new, cls = _SCORED.__new__, _SCORED
+    out = [new(cls) for _ in range(n)]
+    for point, pid, version, score, payload, vector, order in zip(
+        out, cols.ids, cols.versions, cols.scores, payloads, vectors, orders
     ):
-        point = new(cls)
-        put(
+        set_fields(
             point,
-            "__dict__",
             {
                 "id": pid,
                 "version": version,
@@ -266,14 +265,9 @@ def scored_to_wire(config: CollectionConfig, cols: ScoredColumns) -> list[m.Scor
                 "order_value": order,
             },
         )
-        put(
-            point,
-            "__pydantic_fields_set__",
-            set(plain if order is None else _FIELDS_SET[has_payload, has_vector, True]),
-        )
-        put(point, "__pydantic_extra__", None)
-        put(point, "__pydantic_private__", None)
-        out.append(point)
+        set_fields_set(point, set(plain if order is None else _FIELDS_SET[has_payload, has_vector, True]))
+        set_extra(point, None)
+        set_private(point, None)
     return out
 
 

@@ -81,6 +81,21 @@ class WireModel(BaseModel):
 _DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
+def _slot_setter(name: str) -> Any:
+    """The setter of one of pydantic's instance slots, resolved once: calling it skips the
+    attribute lookup ``object.__setattr__`` repeats on every call (the result hot path sets
+    four slots per model)."""
+    owner = next(k for k in BaseModel.__mro__ if name in k.__dict__)
+    return owner.__dict__[name].__set__
+
+
+# every wire model's instance state: its field values, which were set, extras, private attributes
+set_fields = _slot_setter("__dict__")
+set_fields_set = _slot_setter("__pydantic_fields_set__")
+set_extra = _slot_setter("__pydantic_extra__")
+set_private = _slot_setter("__pydantic_private__")
+
+
 def construct(cls: type[M], values: dict[str, Any]) -> M:
     """A model from values that are valid by construction (engine results): no validation
     and no per-call default lookup, for the result hot path. ``values`` uses field names."""
@@ -91,8 +106,8 @@ def construct(cls: type[M], values: dict[str, Any]) -> M:
     obj = cls.__new__(cls)
     fields = defaults.copy()
     fields.update(values)
-    object.__setattr__(obj, "__dict__", fields)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    set_fields(obj, fields)
+    set_fields_set(obj, set(values))
+    set_extra(obj, None)
+    set_private(obj, None)
     return obj
