@@ -71,8 +71,14 @@ def path_head(path: str) -> str:
 
 def values_at(payload: dict[str, Any], path: str, *, flat: bool = True) -> list[Any]:
     """Every value a path selects; with ``flat`` a selected array contributes its elements."""
+    items = parse_path(path)
+    if len(items) == 1 and isinstance(items[0], Key):  # a top-level key: no walk (filter scans)
+        if items[0].name not in payload:
+            return []
+        value = payload[items[0].name]
+        return list(value) if flat and isinstance(value, list) else [value]
     out: list[Any] = []
-    _collect(payload, parse_path(path), flat, out)
+    _collect(payload, items, flat, out)
     return out
 
 
