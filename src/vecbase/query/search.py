@@ -33,14 +33,15 @@ def _segment_scores(
     ``best`` is 0 when every candidate is wanted, for a score threshold)."""
     name = req.query.using
     store = seg.vectors[name]
-    searchable, allowed = seg.searchable(name)
-    mask: npt.NDArray[np.bool_] | None = searchable
+    mask: npt.NDArray[np.bool_] | None
     offsets: npt.NDArray[np.int64] | None = None
     flt = req.filter
-    if flt is not None:
+    if flt is None:
+        mask, allowed = seg.searchable(name)
+    else:
 
         def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
-            return _allowed(seg, config, name, flt, searchable)
+            return _allowed(seg, config, name, flt, seg.searchable(name)[0])
 
         offsets, mask, allowed = seg.memo(("allowed", name, fkey), resolve)
     if allowed == 0:

@@ -245,10 +245,10 @@ class QueryService:
         using = req.using if req.using is not None else DEFAULT_VECTOR
         kind, exclude = self._query(col, req.query, using, req.lookup_from)
         raw_prefetch = req.prefetch
-        prefetches = raw_prefetch if isinstance(raw_prefetch, list) else ([raw_prefetch] if raw_prefetch else [])
+        prefetches = raw_prefetch if isinstance(raw_prefetch, list) else ([raw_prefetch] if raw_prefetch else ())
         return QueryNode(
             query=kind,
-            prefetch=tuple(self.node(col, p, limit_of(p.limit)) for p in prefetches),
+            prefetch=tuple([self.node(col, p, limit_of(p.limit)) for p in prefetches]) if prefetches else (),
             filter=and_filters(convert_filter(req.filter), exclude),
             limit=limit,
             offset=offset,
