@@ -44,6 +44,7 @@ from vecbase.core.text import word_tokens
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
+_SHARED_TUPLES = 1024
 
 
 class FieldIndex(ABC):
@@ -51,6 +52,7 @@ class FieldIndex(ABC):
         self.key = key
         self.spec = spec
         self._values: dict[int, tuple[Any, ...]] = {}
+        self._tuples: dict[tuple[tuple[Any, ...], tuple[type, ...]], tuple[Any, ...]] = {}
         # frozen: which offsets hold a value (removals clear bits); None while mutable
         self._holding: npt.NDArray[np.bool_] | None = None
 
@@ -69,8 +71,21 @@ class FieldIndex(ABC):
             if value is not None and value not in found:
                 found.append(value)
         if found:
-            self._values[offset] = tuple(found)
-            self._added(offset, self._values[offset])
+            values = self._shared(tuple(found))
+            self._values[offset] = values
+            self._added(offset, values)
+
+    def _shared(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One tuple object per distinct set of values of a low-cardinality field (a bool, a
+        category), instead of one per point: a mutable index of a large segment then holds
+        no per-point tuples, which would leave allocator arenas resident once freed."""
+        key = (values, tuple(type(v) for v in values))  # True and 1 are different values
+        shared = self._tuples.get(key)
+        if shared is not None:
+            return shared
+        if len(self._tuples) < _SHARED_TUPLES:
+            self._tuples[key] = values
+        return values
 
     def remove(self, offset: int) -> None:
         if self._holding is not None:
@@ -103,6 +118,7 @@ class FieldIndex(ABC):
             holding[np.fromiter(self._values.keys(), dtype=np.int64, count=len(self._values))] = True
         self._holding = holding
         self._values = {}
+        self._tuples = {}
 
     def _freeze(self) -> bool:
         """Build the frozen structures from ``_values``; False when this kind needs its values."""
