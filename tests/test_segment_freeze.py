@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from vecbase import Client
 from vecbase import models as vm
 from vecbase.core.config import PayloadIndexSpec, PayloadType
+from vecbase.core.filter import FieldMatch, MatchValue
 from vecbase.core.operations import DeletePoints, SetPayload
 from vecbase.core.points import PayloadDocs
+from vecbase.index.payload import make_field_index
 from vecbase.segment.id_tracker import IdTracker
 from vecbase.segment.payloads import PayloadStore
 
@@ -166,3 +168,19 @@ def client_filter_cond(flt: vm.Filter) -> Any:
     internal = convert_filter(flt)
     assert internal is not None
     return internal.must[0]
+
+
+def test_mutable_index_shares_value_tuples_and_keeps_types() -> None:
+    flags = make_field_index("f", PayloadIndexSpec(PayloadType.BOOL))
+    for off in range(1000):
+        flags.set(off, {"f": off % 3 == 0})
+    values = flags._values
+    assert values[0] is values[3] and values[1] is values[2]  # one tuple per distinct value
+    flags.remove(3)
+    flags.set(1, {"f": True})
+    mask = flags.mask(FieldMatch("f", MatchValue(True)), 1000)
+    assert mask is not None
+    assert np.nonzero(mask)[0].tolist() == sorted([0, 1, *range(6, 1000, 3)])
+    # values that compare equal across types (True == 1) never share a tuple
+    assert flags._shared((True,)) is not flags._shared((1,))
+    assert type(flags._shared((1,))[0]) is int

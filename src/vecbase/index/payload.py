@@ -44,7 +44,7 @@ from vecbase.core.text import word_tokens
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
-_SHARED_TUPLES = 1024
+_SHARED_TUPLES = 256
 
 
 class FieldIndex(ABC):
