@@ -77,12 +77,12 @@ def test_payload_store_freezes_packs_and_thaws() -> None:
 
 def test_payload_store_rewrites_assign_and_compact() -> None:
     store = PayloadStore()
-    store.append({"i": 0})
+    store.extend(PayloadDocs.of([{"i": 0}]))
     docs = PayloadDocs.of([{"i": 1}, None, {"i": 3}, {"i": 4}])
     # rows 2 and 0 of the batch for a new offset and an existing one
     store.assign(np.array([1, 0], dtype=np.int64), docs, np.array([2, 0], dtype=np.int64))
     assert list(store) == [{"i": 1}, {"i": 3}]
-    store.extend_docs(docs, np.array([1, 3], dtype=np.int64))
+    store.extend(docs.take([1, 3]))
     assert list(store) == [{"i": 1}, {"i": 3}, {}, {"i": 4}]
     # rewritten documents leave garbage that pack() skips and compaction drops
     expected = [{"i": 1}, {"i": 3}, {}, {"i": 4}]
@@ -107,6 +107,8 @@ def test_payload_store_rewrites_assign_and_compact() -> None:
 def test_payload_docs_take_and_decode() -> None:
     docs = PayloadDocs.of([{"a": 1}, None, {"b": [1, 2]}])
     assert len(docs) == 3 and docs.doc(1) == b"{}" and docs.payload(2) == {"b": [1, 2]}
+    none = PayloadDocs.empty(3)
+    assert [none.payload(i) for i in range(3)] == [{}, {}, {}] and len(PayloadDocs.empty(0)) == 0
     part = docs.take([2, 0])
     assert [part.payload(i) for i in range(2)] == [{"b": [1, 2]}, {"a": 1}]
 

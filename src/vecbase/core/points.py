@@ -12,6 +12,8 @@ import orjson
 from vecbase.core.ids import PointId
 
 Payload = dict[str, Any]
+# the document of a point without payload
+EMPTY_PAYLOAD_DOC = b"{}"
 FloatArray = npt.NDArray[np.float32]
 
 
@@ -35,7 +37,7 @@ class SparseVector:
 @dataclass(frozen=True, slots=True, eq=False)
 class PayloadDocs:
     """The payloads of a write batch as JSON documents in one buffer: document ``i`` is
-    ``blob[ends[i - 1]:ends[i]]`` (``b"{}"`` for a point without payload). A batch carries no
+    ``blob[ends[i - 1]:ends[i]]`` (``EMPTY_PAYLOAD_DOC`` for a point without payload). A batch carries no
     per-point Python objects, so ingest does not leave a peak of small objects behind, and the
     documents are what the WAL logs and the segments store."""
 
@@ -56,7 +58,13 @@ class PayloadDocs:
     @classmethod
     def of(cls, payloads: Iterable[Payload | None]) -> PayloadDocs:
         """Documents of payloads that are JSON objects (None is the empty payload)."""
-        return cls.join(orjson.dumps(p) if p else b"{}" for p in payloads)
+        return cls.join(orjson.dumps(p) if p else EMPTY_PAYLOAD_DOC for p in payloads)
+
+    @classmethod
+    def empty(cls, n: int) -> PayloadDocs:
+        """``n`` points without payload."""
+        size = len(EMPTY_PAYLOAD_DOC)
+        return cls(EMPTY_PAYLOAD_DOC * n, np.arange(size, size * n + 1, size, dtype=np.int64))
 
     def __len__(self) -> int:
         return int(self.ends.shape[0])

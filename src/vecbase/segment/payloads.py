@@ -20,10 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from vecbase.core.points import Payload, PayloadDocs
+from vecbase.core.points import EMPTY_PAYLOAD_DOC, Payload, PayloadDocs
 
 I64 = npt.NDArray[np.int64]
-EMPTY = b"{}"
 # documents decoded per orjson call when iterating: one call per document costs more, one
 # call for a whole segment would build every payload at once
 _DECODE_CHUNK = 1024
@@ -101,7 +100,7 @@ class PayloadStore:
 
     # -- writes (thaw a frozen store) -------------------------------------------------
     def __setitem__(self, off: int, payload: Payload) -> None:
-        self.set_doc(off, orjson.dumps(payload) if payload else EMPTY)
+        self.set_doc(off, orjson.dumps(payload) if payload else EMPTY_PAYLOAD_DOC)
 
     def set_doc(self, off: int, doc: bytes) -> None:
         starts, ends = self._thaw()
@@ -112,29 +111,20 @@ class PayloadStore:
         if self._garbage > max(len(self._buf) // 2, 1 << 16):
             self._compact()
 
-    def append(self, payload: Payload) -> None:
-        self.extend(PayloadDocs.of([payload]))
-
     def extend(self, docs: PayloadDocs) -> None:
-        """Documents for the next ``len(docs)`` offsets."""
-        self.extend_docs(docs, np.arange(len(docs), dtype=np.int64))
-
-    def extend_docs(self, docs: PayloadDocs, rows: I64) -> None:
-        """Documents ``rows`` of ``docs`` for the next ``len(rows)`` offsets."""
-        k = int(rows.shape[0])
-        self._reserve(self._n + k)
-        self.assign(np.arange(self._n, self._n + k, dtype=np.int64), docs, rows)
+        """The documents of the next ``len(docs)`` offsets."""
+        k = len(docs)
+        self.assign(np.arange(self._n, self._n + k, dtype=np.int64), docs, np.arange(k, dtype=np.int64))
 
     def assign(self, offsets: I64, docs: PayloadDocs, rows: I64) -> None:
         """Document ``rows[i]`` of ``docs`` for ``offsets[i]`` (existing or the next ones)."""
         if offsets.shape[0] == 0:
             return
-        starts, ends = self._thaw()
         top = int(offsets.max()) + 1
         if top > self._n:
             self._reserve(top)
-            starts, ends = self._thaw()
             self._n = top
+        starts, ends = self._thaw()
         doc_ends = docs.ends
         doc_starts = np.concatenate(([0], doc_ends[:-1]))
         old = ends[offsets] - starts[offsets]

@@ -14,6 +14,7 @@ from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
 from vecbase.core.operations import UpdateVectors, UpsertPoints
 from vecbase.core.points import (
+    EMPTY_PAYLOAD_DOC,
     DenseColumn,
     ListColumn,
     PayloadDocs,
@@ -23,8 +24,6 @@ from vecbase.core.points import (
     VectorColumn,
 )
 from vecbase.query.model import WithPayload, WithVectors
-
-EMPTY_DOC = b"{}"
 
 
 def sparse_from_wire(v: m.SparseVector) -> SparseVector:
@@ -126,7 +125,7 @@ def _payload_doc(p: Any) -> bytes:
     """A point's payload as the JSON document the engine stores (and its copy of the
     caller's object: later changes to ``p`` do not reach the collection)."""
     if p is None:
-        return EMPTY_DOC
+        return EMPTY_PAYLOAD_DOC
     if not isinstance(p, dict):
         raise BadRequestError("Validation error: payload must be a JSON object")
     try:
@@ -141,7 +140,7 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
         ids = tuple(_point_id(i) for i in points.ids)
         n = len(ids)
         if points.payloads is None:
-            payloads = PayloadDocs.join(EMPTY_DOC for _ in range(n))
+            payloads = PayloadDocs.empty(n)
         else:
             payloads = PayloadDocs.join(_payload_doc(p) for p in points.payloads)
         if len(payloads) != n:
