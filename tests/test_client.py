@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydantic
@@ -208,3 +209,45 @@ def test_persistence_of_collection_config(tmp_path: Path) -> None:
         assert c.get_collections().collections[0].name == "p"
         assert c.delete_collection("p") is True
         assert not c.collection_exists("p")
+
+
+def test_payload_edits_survive_restarts(tmp_path: Path) -> None:
+    """Payload documents rewritten in an appendable segment (garbage in its buffer) are saved
+    in offset order and read back, and so is what a reopened collection saves again."""
+    expected: dict[int, dict[str, Any]] = {}
+    with Client(path=str(tmp_path)) as c:
+        c.create_collection("p", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+        c.create_payload_index("p", "tag", models.PayloadSchemaType.KEYWORD)
+        c.upsert(
+            "p",
+            models.Batch(
+                ids=list(range(40)),
+                vectors=[[1.0, float(i)] for i in range(40)],
+                payloads=[{"tag": f"t{i % 4}", "n": i} for i in range(40)],
+            ),
+        )
+        for i in range(40):
+            expected[i] = {"tag": f"t{i % 4}", "n": i}
+        for round_no in range(30):
+            pid = (round_no * 7) % 40
+            c.set_payload("p", {"round": round_no, "pad": "x" * 50}, points=[pid])
+            expected[pid] = {**expected[pid], "round": round_no, "pad": "x" * 50}
+        c.overwrite_payload("p", {"tag": "only"}, points=[3])
+        expected[3] = {"tag": "only"}
+        c.delete_payload("p", ["n"], points=[5, 6])
+        for pid in (5, 6):
+            expected[pid] = {k: v for k, v in expected[pid].items() if k != "n"}
+        c.upsert("p", [models.PointStruct(id=41, vector=[0.5, 0.5])])
+        expected[41] = {}
+    for _ in range(2):  # a clean reopen, then a reopen of what that one wrote
+        with Client(path=str(tmp_path)) as c:
+            got = {int(r.id): r.payload for r in c.scroll("p", limit=100, with_payload=True)[0]}
+            assert got == expected
+            hits = c.count(
+                "p",
+                count_filter=models.Filter(
+                    must=[models.FieldCondition(key="tag", match=models.MatchValue(value="only"))]
+                ),
+                exact=True,
+            )
+            assert hits.count == 1
