@@ -108,8 +108,7 @@ class PayloadStore:
         starts[off] = len(self._buf)
         self._buf += doc
         ends[off] = len(self._buf)
-        if self._garbage > max(len(self._buf) // 2, 1 << 16):
-            self._compact()
+        self._compact_if_wasteful()
 
     def extend(self, docs: PayloadDocs) -> None:
         """The documents of the next ``len(docs)`` offsets."""
@@ -126,7 +125,7 @@ class PayloadStore:
             self._n = top
         starts, ends = self._thaw()
         doc_ends = docs.ends
-        doc_starts = np.concatenate(([0], doc_ends[:-1]))
+        doc_starts = _starts_of(doc_ends)
         old = ends[offsets] - starts[offsets]
         self._garbage += int(old.sum())
         base = len(self._buf)
@@ -141,8 +140,7 @@ class PayloadStore:
             new_ends = base + np.cumsum(lengths)
             starts[offsets] = new_ends - lengths
             ends[offsets] = new_ends
-        if self._garbage > max(len(self._buf) // 2, 1 << 16):
-            self._compact()
+        self._compact_if_wasteful()
 
     def _reserve(self, n: int) -> None:
         starts, ends = self._thaw()
@@ -162,17 +160,21 @@ class PayloadStore:
             cap = max(64, ends.shape[0])
             self._starts, self._ends = np.zeros(cap, dtype=np.int64), np.zeros(cap, dtype=np.int64)
             self._ends[: ends.shape[0]] = ends
-            self._starts[1 : ends.shape[0]] = ends[:-1]
+            self._starts[: ends.shape[0]] = _starts_of(ends)
             self._garbage = 0
             self._views()
         return self._starts, self._ends
 
-    def _compact(self) -> None:
+    def _compact_if_wasteful(self) -> None:
+        """Rewrite the buffer in offset order once rewritten documents left more garbage
+        than live bytes (and at least 64 kB of it)."""
+        if self._garbage <= max(len(self._buf) // 2, 1 << 16):
+            return
         blob, ends = self.pack()
         self._buf = bytearray(blob)
         assert self._starts is not None
         self._ends[: self._n] = ends
-        self._starts[: self._n] = np.concatenate(([0], ends[:-1]))
+        self._starts[: self._n] = _starts_of(ends)
         self._garbage = 0
 
     # -- sealing --------------------------------------------------------------------
@@ -203,3 +205,12 @@ class PayloadStore:
         self._buf = bytearray()
         self._garbage = 0
         self._views()
+
+
+def _starts_of(ends: I64) -> I64:
+    """Start positions of documents stored back to back with these end positions."""
+    starts = np.empty_like(ends)
+    if ends.shape[0]:
+        starts[0] = 0
+        starts[1:] = ends[:-1]
+    return starts
