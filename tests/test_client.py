@@ -179,6 +179,28 @@ def test_numpy_vectors_and_batches(client: Client) -> None:
     assert 21 not in [h.id for h in hits] and hits[0].id == 9
 
 
+def test_numpy_values_in_wire_models() -> None:
+    """numpy input becomes the Python values a user meant, whether pydantic coerces it
+    (scalar fields, vectors) or the model makes it plain first (unions of scalars, ``Any``)."""
+    params = models.SearchParams(hnsw_ef=np.int64(24), exact=np.False_)
+    assert params.hnsw_ef == 24 and type(params.hnsw_ef) is int and params.exact is False
+    match = models.MatchValue(value=np.True_)
+    assert match.value is True  # not the integer 1 of Union[str, int, bool]
+    assert type(models.MatchValue(value=np.int64(3)).value) is int
+    rng = models.Range(gte=np.float32(0.5))
+    assert rng.gte == 0.5 and type(rng.gte) is float
+    point = models.PointStruct(
+        id=np.uint64(7), vector=np.array([0.5, 1.0]), payload={"a": np.float64(2.5), "v": np.arange(2)}
+    )
+    assert point.id == 7 and type(point.id) is int
+    assert point.vector == [0.5, 1.0] and type(point.vector[0]) is float
+    assert point.payload == {"a": 2.5, "v": [0, 1]} and type(point.payload["v"][0]) is int
+    multi = models.PointStruct(id=1, vector={"m": np.ones((2, 2), dtype=np.float32)})
+    assert multi.vector == {"m": [[1.0, 1.0], [1.0, 1.0]]}
+    query = models.QueryRequest(query=np.array([1.0, 0.0], dtype=np.float32), limit=np.int64(3))
+    assert query.query == [1.0, 0.0] and query.limit == 3
+
+
 def test_batch_payloads_are_checked_and_copied_once(client: Client) -> None:
     mine = {"a": 1, "nested": {"b": [1, 2]}}
     batch = models.Batch(ids=[30], vectors={"d": [[1.0, 0.0, 0.0]]}, payloads=[mine])

@@ -13,7 +13,12 @@ Design choices, so the output is usable as a Python API and not only as a valida
   id stays an ``int`` or ``str`` after validation;
 - objects become ``BaseModel`` subclasses (``extra="forbid"`` where the spec closes them);
 - enums become ``str`` enums with UPPER_CASE member names;
-- Python keywords get a trailing underscore and keep the wire name as alias.
+- Python keywords get a trailing underscore and keep the wire name as alias;
+- a model takes numpy input through ``NumpyWireModel`` only where pydantic's own coercion
+  would get it wrong: a field whose type (aliases expanded) holds ``Any`` (numpy values
+  would stay numpy) or two scalar types (``np.True_`` would become ``1`` in
+  ``Union[str, int, bool]``); every other model validates numpy arrays and scalars natively
+  and skips the Python-level wrap validator (2.2 -> 0.9 us for a small model).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "openapi.json"
 LEGACY_SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "v1.18.x" / "openapi.json"
 
 PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool"}
+SCALARS = {"int", "float", "bool", "str"}
+BASE = "<base>"  # a model's base class, chosen once every alias is known
 
 
 CONSTRAINTS = {
@@ -67,8 +74,9 @@ class Generator:
     def __init__(self, schemas: dict[str, Any]) -> None:
         self.schemas = schemas
         self.enums: list[str] = []
-        self.models: list[str] = []
+        self.models: list[tuple[str, str]] = []
         self.aliases: dict[str, tuple[str, set[str]]] = {}
+        self.annotations: dict[str, list[str]] = {}
 
     def type_of(self, schema: dict[str, Any], deps: set[str]) -> str:
         if "$ref" in schema:
@@ -132,17 +140,19 @@ class Generator:
 
     def emit_model(self, name: str, schema: dict[str, Any]) -> None:
         closed = schema.get("additionalProperties") is False
-        bases = 'WireModel, extra="forbid"' if closed else "WireModel"
+        bases = f'{BASE}, extra="forbid"' if closed else BASE
         lines = [f"class {name}({bases}):"]
         if schema.get("description"):
             lines.append(f"    {json.dumps(schema['description'])}")
         required = set(schema.get("required", []))
         props: dict[str, Any] = schema["properties"]
+        annotations = self.annotations[name] = []
         if not props:
             lines.append("    pass")
         for wire_name, prop in props.items():
             py_name = wire_name + "_" if keyword.iskeyword(wire_name) else wire_name
             annotation = self.type_of(prop, set())
+            annotations.append(annotation)
             args = []
             if wire_name not in required:
                 if "None" not in annotation and not annotation.startswith("Optional["):
@@ -156,7 +166,25 @@ class Generator:
             if prop.get("description"):
                 args.append(f"description={prop['description']!r}")
             lines.append(f"    {py_name}: {annotation} = Field({', '.join(args)})")
-        self.models.append("\n".join(lines) + "\n")
+        self.models.append((name, "\n".join(lines) + "\n"))
+
+    def names_in(self, annotation: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        """The type names an annotation mentions, aliases expanded (models are not: they
+        validate their own input)."""
+        names: set[str] = set()
+        for word in re.findall(r"[A-Za-z_]\w*", re.sub(r"'[^']*'", "", annotation)):
+            if word in self.aliases and word not in seen:
+                names |= self.names_in(self.aliases[word][0], seen | {word})
+            else:
+                names.add(word)
+        return names
+
+    def needs_numpy(self, model: str) -> bool:
+        for annotation in self.annotations[model]:
+            names = self.names_in(annotation)
+            if "Any" in names or len(names & SCALARS) >= 2:
+                return True
+        return False
 
     def render(self) -> str:
         for name, schema in self.schemas.items():
@@ -177,7 +205,10 @@ class Generator:
             visit(alias)
         out = [HEADER]
         out += self.enums
-        out += self.models
+        out += [
+            text.replace(BASE, "NumpyWireModel" if self.needs_numpy(name) else "WireModel", 1)
+            for name, text in self.models
+        ]
         out += [f"{a} = {self.aliases[a][0]}" for a in ordered]
         out.append("")
         out.append(FOOTER)
@@ -197,7 +228,7 @@ from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field
 
-from vecbase.api.qdrant.wire_base import WireModel
+from vecbase.api.qdrant.wire_base import NumpyWireModel, WireModel
 '''
 
 FOOTER = """for _model in list(globals().values()):

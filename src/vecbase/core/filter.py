@@ -6,7 +6,7 @@ per check here (combined with AND), so evaluators handle one concern per class.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Union
 
@@ -213,6 +213,15 @@ class Filter:
     should: tuple[Condition, ...] = ()
     must_not: tuple[Condition, ...] = ()
     min_should: MinShould | None = None
+    # a query's filter keys several per-segment memos: its hash is computed once
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if not h:
+            h = hash((self.must, self.should, self.must_not, self.min_should)) or 1
+            object.__setattr__(self, "_hash", h)
+        return h
 
 
 Condition = Union[

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field
 
-from vecbase.api.qdrant.wire_base import WireModel
+from vecbase.api.qdrant.wire_base import NumpyWireModel, WireModel
 
 
 class CollectionStatus(str, Enum):
@@ -349,7 +349,7 @@ class IdfScope(str, Enum):
     GLOBAL = 'global'
 
 
-class ErrorResponse(WireModel):
+class ErrorResponse(NumpyWireModel):
     time: Optional[float] = Field(default=None, description='Time spent to process this request')
     status: Optional[Dict[str, Any]] = Field(default=None)
     result: Optional[Dict[str, Any]] = Field(default=None)
@@ -363,7 +363,7 @@ class CollectionDescription(WireModel):
     name: str = Field(...)
 
 
-class CollectionInfo(WireModel):
+class CollectionInfo(NumpyWireModel):
     "Current statistics and configuration of the collection"
     status: CollectionStatus = Field(...)
     optimizer_status: OptimizersStatus = Field(...)
@@ -380,7 +380,7 @@ class CollectionWarning(WireModel):
     message: str = Field(..., description='Warning message')
 
 
-class CollectionConfig(WireModel):
+class CollectionConfig(NumpyWireModel):
     "Information about the collection configuration"
     params: CollectionParams = Field(...)
     hnsw_config: HnswConfig = Field(...)
@@ -652,14 +652,14 @@ class UpdateQueueInfo(WireModel):
     deferred_points: Optional[int] = Field(default=None, ge=0, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
 
 
-class PointRequest(WireModel):
+class PointRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     ids: List[ExtendedPointId] = Field(..., description='Look for points with ids')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is true.')
     with_vector: Optional[WithVector] = Field(default=None)
 
 
-class ShardKeyWithFallback(WireModel):
+class ShardKeyWithFallback(NumpyWireModel):
     target: ShardKey = Field(...)
     fallback: ShardKey = Field(...)
 
@@ -672,7 +672,7 @@ class PayloadSelectorExclude(WireModel, extra="forbid"):
     exclude: List[str] = Field(..., description='Exclude this fields from returning payload')
 
 
-class Record(WireModel):
+class Record(NumpyWireModel):
     "Point data"
     id: ExtendedPointId = Field(...)
     payload: Union[Payload, None] = Field(default=None, description='Payload - values assigned to the point')
@@ -687,7 +687,7 @@ class SparseVector(WireModel):
     values: List[float] = Field(..., description='Values and indices must be the same length')
 
 
-class ScoredPoint(WireModel):
+class ScoredPoint(NumpyWireModel):
     "Search result"
     id: ExtendedPointId = Field(...)
     version: int = Field(..., ge=0, description='Point version')
@@ -703,7 +703,7 @@ class UpdateResult(WireModel):
     status: UpdateStatus = Field(...)
 
 
-class ScrollRequest(WireModel):
+class ScrollRequest(NumpyWireModel):
     "Scroll request - paginate over all points which matches given condition"
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     offset: Union[ExtendedPointId, None] = Field(default=None, description='Start ID to read points from.')
@@ -734,7 +734,7 @@ class FieldCondition(WireModel):
     is_null: Optional[bool] = Field(default=None, description='Check that the field is null, alternative syntax for `is_null: "field_name"`')
 
 
-class MatchValue(WireModel):
+class MatchValue(NumpyWireModel):
     "Exact match of the given value"
     value: ValueVariants = Field(...)
 
@@ -759,12 +759,12 @@ class MatchPrefix(WireModel):
     prefix: str = Field(...)
 
 
-class MatchAny(WireModel):
+class MatchAny(NumpyWireModel):
     "Exact match on any of the given values"
     any: AnyVariants = Field(...)
 
 
-class MatchExcept(WireModel):
+class MatchExcept(NumpyWireModel):
     "Should have at least one value not matching the any given values"
     except_: AnyVariants = Field(..., alias='except')
 
@@ -837,7 +837,7 @@ class IsNullCondition(WireModel):
     is_null: PayloadField = Field(...)
 
 
-class HasIdCondition(WireModel):
+class HasIdCondition(NumpyWireModel):
     "ID-based filtering condition"
     has_id: List[ExtendedPointId] = Field(...)
 
@@ -873,19 +873,19 @@ class MinShould(WireModel):
     min_count: int = Field(..., ge=1)
 
 
-class OrderBy(WireModel):
+class OrderBy(NumpyWireModel):
     key: str = Field(..., description='Payload key to order by')
     direction: Union[Direction, None] = Field(default=None, description='Direction of ordering: `asc` or `desc`. Default is ascending.')
     start_from: Union[StartFrom, None] = Field(default=None, description='Which payload value to start scrolling from. Default is the lowest value for `asc` and the highest for `desc`')
 
 
-class ScrollResult(WireModel):
+class ScrollResult(NumpyWireModel):
     "Result of the points read request"
     points: List[Record] = Field(..., description='List of retrieved points')
     next_page_offset: Union[ExtendedPointId, None] = Field(default=None, description='Offset which should be used to retrieve a next page result')
 
 
-class CreateCollection(WireModel):
+class CreateCollection(NumpyWireModel):
     "Operation for creating new collection and (optionally) specify index params"
     vectors: Optional[VectorsConfig] = Field(default=None)
     shard_number: Optional[int] = Field(default=None, ge=1, description='For auto sharding: Number of shards in collection. - Default is 1 for standalone, otherwise equal to the number of nodes - Minimum is 1\n\nFor custom sharding: Number of shards in collection per shard group. - Default is 1, meaning that each shard key will be mapped to a single shard - Minimum is 1')
@@ -953,7 +953,7 @@ class StrictModeSparse(WireModel):
     max_length: Optional[int] = Field(default=None, ge=1, description='Max length of sparse vector')
 
 
-class UpdateCollection(WireModel):
+class UpdateCollection(NumpyWireModel):
     "Operation for updating parameters of the existing collection"
     vectors: Union[VectorsConfigDiff, None] = Field(default=None, description='Map of vector data parameters to update for each named vector. To update parameters in a collection having a single unnamed vector, use an empty string as name.')
     optimizers_config: Union[OptimizersConfigDiff, None] = Field(default=None, description='Custom params for Optimizers.  If none - it is left unchanged. This operation is blocking, it will only proceed once all current optimizations are complete')
@@ -1022,30 +1022,30 @@ class CreateFieldIndex(WireModel):
     field_schema: Union[PayloadFieldSchema, None] = Field(default=None)
 
 
-class PointIdsList(WireModel):
+class PointIdsList(NumpyWireModel):
     points: List[ExtendedPointId] = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
 
 
-class FilterSelector(WireModel):
+class FilterSelector(NumpyWireModel):
     filter: Filter = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
 
 
-class PointsBatch(WireModel):
+class PointsBatch(NumpyWireModel):
     batch: Batch = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None, description="Filter to apply when updating existing points. Only points matching this filter will be updated. Points that don't match will keep their current state. New points will be inserted regardless of the filter.")
     update_mode: Union[UpdateMode, None] = Field(default=None, description='Mode of the upsert operation: insert_only, upsert (default), update_only')
 
 
-class Batch(WireModel):
+class Batch(NumpyWireModel):
     ids: List[ExtendedPointId] = Field(...)
     vectors: BatchVectorStruct = Field(...)
     payloads: Optional[List[Union[Payload, None]]] = Field(default=None)
 
 
-class Document(WireModel):
+class Document(NumpyWireModel):
     "WARN: Work-in-progress, unimplemented\n\nText document for embedding. Requires inference infrastructure, unimplemented."
     text: str = Field(..., description='Text of the document. This field will be used as input for the embedding model.')
     model: str = Field(..., min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
@@ -1067,34 +1067,34 @@ class Bm25Config(WireModel):
     max_token_len: Optional[int] = Field(default=None, ge=0, description='Maximum token length to keep. If token is longer than this, it will be discarded. Default is `None`, which means no maximum length.')
 
 
-class Image(WireModel):
+class Image(NumpyWireModel):
     "WARN: Work-in-progress, unimplemented\n\nImage object for embedding. Requires inference infrastructure, unimplemented."
     image: Any = Field(..., description='Image data: base64 encoded image or an URL')
     model: str = Field(..., min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
     options: Optional[Dict[str, Any]] = Field(default=None, description='Parameters for the model Values of the parameters are model-specific')
 
 
-class InferenceObject(WireModel):
+class InferenceObject(NumpyWireModel):
     "WARN: Work-in-progress, unimplemented\n\nCustom object for embedding. Requires inference infrastructure, unimplemented."
     object: Any = Field(..., description='Arbitrary data, used as input for the embedding model. Used if the model requires more than one input or a custom input.')
     model: str = Field(..., min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
     options: Optional[Dict[str, Any]] = Field(default=None, description='Parameters for the model Values of the parameters are model-specific')
 
 
-class PointsList(WireModel):
+class PointsList(NumpyWireModel):
     points: List[PointStruct] = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None, description="Filter to apply when updating existing points. Only points matching this filter will be updated. Points that don't match will keep their current state. New points will be inserted regardless of the filter.")
     update_mode: Union[UpdateMode, None] = Field(default=None, description='Mode of the upsert operation: insert_only, upsert (default), update_only')
 
 
-class PointStruct(WireModel):
+class PointStruct(NumpyWireModel):
     id: ExtendedPointId = Field(...)
     vector: VectorStruct = Field(...)
     payload: Union[Payload, None] = Field(default=None, description='Payload values (optional)')
 
 
-class SetPayload(WireModel):
+class SetPayload(NumpyWireModel):
     "This data structure is used in API interface and applied across multiple shards"
     payload: Payload = Field(...)
     points: Optional[List[ExtendedPointId]] = Field(default=None, description='Assigns payload to each point in this list')
@@ -1103,7 +1103,7 @@ class SetPayload(WireModel):
     key: Optional[str] = Field(default=None, description='Assigns payload to each point that satisfy this path of property')
 
 
-class DeletePayload(WireModel):
+class DeletePayload(NumpyWireModel):
     "This data structure is used in API interface and applied across multiple shards"
     keys: List[str] = Field(..., description='List of payload keys to remove from payload')
     points: Optional[List[ExtendedPointId]] = Field(default=None, description='Deletes values from each point in this list')
@@ -1140,7 +1140,7 @@ class SnapshotDescription(WireModel):
     checksum: Optional[str] = Field(default=None)
 
 
-class CountRequest(WireModel):
+class CountRequest(NumpyWireModel):
     "Count Request Counts the number of points which satisfy the given filter. If filter is not provided, the count of all points in the collection will be returned."
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
@@ -1161,14 +1161,14 @@ class CollectionClusterInfo(WireModel):
     resharding_operations: Optional[List[ReshardingInfo]] = Field(default=None, description='Resharding operations')
 
 
-class LocalShardInfo(WireModel):
+class LocalShardInfo(NumpyWireModel):
     shard_id: int = Field(..., ge=0, description='Local shard id')
     shard_key: Union[ShardKey, None] = Field(default=None, description='User-defined sharding key')
     points_count: int = Field(..., ge=0, description='Number of points in the shard')
     state: ReplicaState = Field(...)
 
 
-class RemoteShardInfo(WireModel):
+class RemoteShardInfo(NumpyWireModel):
     shard_id: int = Field(..., ge=0, description='Remote shard id')
     shard_key: Union[ShardKey, None] = Field(default=None, description='User-defined sharding key')
     peer_id: int = Field(..., ge=0, description='Remote peer id')
@@ -1185,7 +1185,7 @@ class ShardTransferInfo(WireModel):
     comment: Optional[str] = Field(default=None, description='A human-readable report of the transfer progress. Available only on the source peer.')
 
 
-class ReshardingInfo(WireModel):
+class ReshardingInfo(NumpyWireModel):
     direction: ReshardingDirection = Field(...)
     shard_id: int = Field(..., ge=0)
     peer_id: int = Field(..., ge=0)
@@ -1276,7 +1276,7 @@ class CollectionsTelemetry(WireModel):
     snapshots: Optional[List[CollectionSnapshotTelemetry]] = Field(default=None)
 
 
-class CollectionTelemetry(WireModel):
+class CollectionTelemetry(NumpyWireModel):
     id: str = Field(...)
     init_time_ms: Optional[int] = Field(default=None, ge=0)
     config: Union[CollectionConfigTelemetry, None] = Field(default=None)
@@ -1286,7 +1286,7 @@ class CollectionTelemetry(WireModel):
     shard_clean_tasks: Optional[Dict[str, ShardCleanStatusTelemetry]] = Field(default=None)
 
 
-class CollectionConfigTelemetry(WireModel):
+class CollectionConfigTelemetry(NumpyWireModel):
     params: CollectionParams = Field(...)
     hnsw_config: HnswConfig = Field(...)
     optimizer_config: OptimizersConfig = Field(...)
@@ -1297,7 +1297,7 @@ class CollectionConfigTelemetry(WireModel):
     metadata: Union[Payload, None] = Field(default=None, description='Arbitrary JSON metadata for the collection')
 
 
-class ReplicaSetTelemetry(WireModel):
+class ReplicaSetTelemetry(NumpyWireModel):
     id: int = Field(..., ge=0)
     key: Union[ShardKey, None] = Field(default=None)
     local: Union[LocalShardTelemetry, None] = Field(default=None)
@@ -1306,7 +1306,7 @@ class ReplicaSetTelemetry(WireModel):
     partial_snapshot: Union[PartialSnapshotTelemetry, None] = Field(default=None)
 
 
-class LocalShardTelemetry(WireModel):
+class LocalShardTelemetry(NumpyWireModel):
     variant_name: Optional[str] = Field(default=None)
     status: Union[ShardStatus, None] = Field(default=None)
     total_optimized_points: int = Field(..., ge=0, description='Total number of optimized points since the last start.')
@@ -1357,13 +1357,13 @@ class VectorDataInfo(WireModel):
     io_backend: Union[IoBackend, None] = Field(default=None, description='Universal I/O backend that this vector storage reads files with. Absent if vector storage does not support configurable backends or only supports a single backend type.')
 
 
-class SegmentConfig(WireModel):
+class SegmentConfig(NumpyWireModel):
     vector_data: Optional[Dict[str, VectorDataConfig]] = Field(default=None)
     sparse_vector_data: Optional[Dict[str, SparseVectorDataConfig]] = Field(default=None)
     payload_storage_type: PayloadStorageType = Field(...)
 
 
-class VectorDataConfig(WireModel):
+class VectorDataConfig(NumpyWireModel):
     "Config of single vector data storage"
     size: int = Field(..., ge=0, description='Size/dimensionality of the vectors used')
     distance: Distance = Field(...)
@@ -1420,13 +1420,13 @@ class PayloadIndexTelemetry(WireModel):
     histogram_bucket_size: Optional[int] = Field(default=None, ge=0)
 
 
-class OptimizerTelemetry(WireModel):
+class OptimizerTelemetry(NumpyWireModel):
     status: OptimizersStatus = Field(...)
     optimizations: OperationDurationStatistics = Field(...)
     log: Optional[List[TrackerTelemetry]] = Field(default=None)
 
 
-class TrackerTelemetry(WireModel):
+class TrackerTelemetry(NumpyWireModel):
     "Tracker object used in telemetry"
     name: str = Field(..., description='Name of the optimizer')
     uuid: str = Field(..., description='UUID of the upcoming segment being created by the optimizer')
@@ -1464,7 +1464,7 @@ class ShardCleanStatusFailedTelemetry(WireModel):
     reason: str = Field(...)
 
 
-class CollectionsAggregatedTelemetry(WireModel):
+class CollectionsAggregatedTelemetry(NumpyWireModel):
     vectors: int = Field(..., ge=0)
     optimizers_status: OptimizersStatus = Field(...)
     params: CollectionParams = Field(...)
@@ -1477,7 +1477,7 @@ class CollectionSnapshotTelemetry(WireModel):
     total_snapshot_creations: Optional[int] = Field(default=None, ge=0)
 
 
-class ClusterTelemetry(WireModel):
+class ClusterTelemetry(NumpyWireModel):
     enabled: bool = Field(...)
     status: Union[ClusterStatusTelemetry, None] = Field(default=None)
     config: Union[ClusterConfigTelemetry, None] = Field(default=None)
@@ -1487,7 +1487,7 @@ class ClusterTelemetry(WireModel):
     resharding_enabled: Optional[bool] = Field(default=None)
 
 
-class ClusterStatusTelemetry(WireModel):
+class ClusterStatusTelemetry(NumpyWireModel):
     number_of_peers: int = Field(..., ge=0)
     term: int = Field(..., ge=0)
     commit: int = Field(..., ge=0)
@@ -1629,7 +1629,7 @@ class CreateShardingKeyOperation(WireModel):
     create_sharding_key: CreateShardingKey = Field(...)
 
 
-class CreateShardingKey(WireModel):
+class CreateShardingKey(NumpyWireModel):
     shard_key: ShardKey = Field(...)
     shards_number: Optional[int] = Field(default=None, ge=1, description='How many shards to create for this key If not specified, will use the default value from config')
     replication_factor: Optional[int] = Field(default=None, ge=1, description='How many replicas to create for each shard If not specified, will use the default value from config')
@@ -1641,7 +1641,7 @@ class DropShardingKeyOperation(WireModel):
     drop_sharding_key: DropShardingKey = Field(...)
 
 
-class DropShardingKey(WireModel):
+class DropShardingKey(NumpyWireModel):
     shard_key: ShardKey = Field(...)
 
 
@@ -1660,13 +1660,13 @@ class StartReshardingOperation(WireModel):
     start_resharding: StartResharding = Field(...)
 
 
-class StartResharding(WireModel):
+class StartResharding(NumpyWireModel):
     direction: ReshardingDirection = Field(...)
     peer_id: Optional[int] = Field(default=None, ge=0, description='Peer to create the new shard on, or to migrate points away from when scaling down. If not specified, the least loaded peer is picked when scaling up, a peer holding the removed shard when scaling down.')
     shard_key: Union[ShardKey, None] = Field(default=None, description='Custom shard key to reshard, must already exist. If not specified, shards without a shard key are resharded.')
 
 
-class AbortReshardingOperation(WireModel):
+class AbortReshardingOperation(NumpyWireModel):
     abort_resharding: AbortResharding = Field(...)
 
 
@@ -1674,7 +1674,7 @@ class ReplicatePointsOperation(WireModel):
     replicate_points: ReplicatePoints = Field(...)
 
 
-class ReplicatePoints(WireModel):
+class ReplicatePoints(NumpyWireModel):
     filter: Union[Filter, None] = Field(default=None)
     from_shard_key: ShardKey = Field(...)
     to_shard_key: ShardKey = Field(...)
@@ -1696,25 +1696,25 @@ class AliasDescription(WireModel):
     collection_name: str = Field(...)
 
 
-class UpdateVectors(WireModel):
+class UpdateVectors(NumpyWireModel):
     points: List[PointVectors] = Field(..., min_length=1, description='Points with named vectors')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None)
 
 
-class PointVectors(WireModel):
+class PointVectors(NumpyWireModel):
     id: ExtendedPointId = Field(...)
     vector: VectorStruct = Field(...)
 
 
-class DeleteVectors(WireModel):
+class DeleteVectors(NumpyWireModel):
     points: Optional[List[ExtendedPointId]] = Field(default=None, description='Deletes values from each point in this list')
     filter: Union[Filter, None] = Field(default=None, description='Deletes values from points that satisfy this filter condition')
     vector: List[str] = Field(..., min_length=1, description='Vector names')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
 
 
-class PointGroup(WireModel):
+class PointGroup(NumpyWireModel):
     hits: List[ScoredPoint] = Field(..., description='Scored points that have the same value of the group_by key')
     id: GroupId = Field(...)
     lookup: Union[Record, None] = Field(default=None, description='Record that has been looked up using the group id')
@@ -1778,7 +1778,7 @@ class CollectionExistence(WireModel):
     exists: bool = Field(...)
 
 
-class QueryRequest(WireModel):
+class QueryRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     prefetch: Union[Prefetch, List[Prefetch], None] = Field(default=None, description='Sub-requests to perform first. If present, the query will be performed on the results of the prefetch(es).')
     query: Union[QueryInterface, None] = Field(default=None, description='Query to perform. If missing without prefetches, returns points ordered by their IDs.')
@@ -1793,7 +1793,7 @@ class QueryRequest(WireModel):
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
 
 
-class Prefetch(WireModel):
+class Prefetch(NumpyWireModel):
     prefetch: Union[Prefetch, List[Prefetch], None] = Field(default=None, description='Sub-requests to perform first. If present, the query will be performed on the results of the prefetches.')
     query: Union[QueryInterface, None] = Field(default=None, description='Query to perform. If missing without prefetches, returns points ordered by their IDs.')
     using: Optional[str] = Field(default=None, description='Define which vector name to use for querying. If missing, the default vector is used.')
@@ -1804,7 +1804,7 @@ class Prefetch(WireModel):
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
 
 
-class NearestQuery(WireModel):
+class NearestQuery(NumpyWireModel):
     nearest: VectorInput = Field(...)
     mmr: Union[Mmr, None] = Field(default=None, description='Perform MMR (Maximal Marginal Relevance) reranking after search, using the same vector in this query to calculate relevance.')
 
@@ -1819,7 +1819,7 @@ class RecommendQuery(WireModel):
     recommend: RecommendInput = Field(...)
 
 
-class RecommendInput(WireModel):
+class RecommendInput(NumpyWireModel):
     positive: Optional[List[VectorInput]] = Field(default=None, description='Look for vectors closest to the vectors from these points')
     negative: Optional[List[VectorInput]] = Field(default=None, description='Try to avoid vectors like the vector from these points')
     strategy: Union[RecommendStrategy, None] = Field(default=None, description='How to use the provided vectors to find the results')
@@ -1829,12 +1829,12 @@ class DiscoverQuery(WireModel):
     discover: DiscoverInput = Field(...)
 
 
-class DiscoverInput(WireModel):
+class DiscoverInput(NumpyWireModel):
     target: VectorInput = Field(...)
     context: Union[ContextPair, List[ContextPair], None] = Field(..., description='Search space will be constrained by these pairs of vectors')
 
 
-class ContextPair(WireModel):
+class ContextPair(NumpyWireModel):
     positive: VectorInput = Field(...)
     negative: VectorInput = Field(...)
 
@@ -1861,7 +1861,7 @@ class Rrf(WireModel):
     weights: Optional[List[float]] = Field(default=None, description='Weights for each prefetch source. Higher weight gives more influence on the final ranking. If not specified, all prefetches are weighted equally. The number of weights should match the number of prefetches.')
 
 
-class FormulaQuery(WireModel):
+class FormulaQuery(NumpyWireModel):
     formula: Expression = Field(...)
     defaults: Optional[Dict[str, Any]] = Field(default=None)
 
@@ -1883,19 +1883,19 @@ class DatetimeKeyExpression(WireModel):
     datetime_key: str = Field(...)
 
 
-class MultExpression(WireModel):
+class MultExpression(NumpyWireModel):
     mult: List[Expression] = Field(...)
 
 
-class SumExpression(WireModel):
+class SumExpression(NumpyWireModel):
     sum: List[Expression] = Field(...)
 
 
-class NegExpression(WireModel):
+class NegExpression(NumpyWireModel):
     neg: Expression = Field(...)
 
 
-class AbsExpression(WireModel):
+class AbsExpression(NumpyWireModel):
     abs: Expression = Field(...)
 
 
@@ -1903,13 +1903,13 @@ class DivExpression(WireModel):
     div: DivParams = Field(...)
 
 
-class DivParams(WireModel):
+class DivParams(NumpyWireModel):
     left: Expression = Field(...)
     right: Expression = Field(...)
     by_zero_default: Optional[float] = Field(default=None)
 
 
-class SqrtExpression(WireModel):
+class SqrtExpression(NumpyWireModel):
     sqrt: Expression = Field(...)
 
 
@@ -1917,20 +1917,20 @@ class PowExpression(WireModel):
     pow: PowParams = Field(...)
 
 
-class PowParams(WireModel):
+class PowParams(NumpyWireModel):
     base: Expression = Field(...)
     exponent: Expression = Field(...)
 
 
-class ExpExpression(WireModel):
+class ExpExpression(NumpyWireModel):
     exp: Expression = Field(...)
 
 
-class Log10Expression(WireModel):
+class Log10Expression(NumpyWireModel):
     log10: Expression = Field(...)
 
 
-class LnExpression(WireModel):
+class LnExpression(NumpyWireModel):
     ln: Expression = Field(...)
 
 
@@ -1938,7 +1938,7 @@ class LinDecayExpression(WireModel):
     lin_decay: DecayParamsExpression = Field(...)
 
 
-class DecayParamsExpression(WireModel):
+class DecayParamsExpression(NumpyWireModel):
     x: Expression = Field(...)
     target: Union[Expression, None] = Field(default=None, description='The target value to start decaying from. Defaults to 0.')
     scale: Optional[float] = Field(default=None, description='The scale factor of the decay, in terms of `x`. Defaults to 1.0. Must be a non-zero positive number.')
@@ -1961,13 +1961,13 @@ class RelevanceFeedbackQuery(WireModel):
     relevance_feedback: RelevanceFeedbackInput = Field(...)
 
 
-class RelevanceFeedbackInput(WireModel):
+class RelevanceFeedbackInput(NumpyWireModel):
     target: VectorInput = Field(...)
     feedback: List[FeedbackItem] = Field(...)
     strategy: FeedbackStrategy = Field(...)
 
 
-class FeedbackItem(WireModel):
+class FeedbackItem(NumpyWireModel):
     example: VectorInput = Field(...)
     score: float = Field(...)
 
@@ -2010,7 +2010,7 @@ class IdfCorpusParams(WireModel):
     corpus: Filter = Field(...)
 
 
-class LookupLocation(WireModel):
+class LookupLocation(NumpyWireModel):
     "Defines a location to use for looking up the vector. Specifies collection and vector field name."
     collection: str = Field(..., description='Name of the collection used for lookup')
     vector: Optional[str] = Field(default=None, description='Optional name of the vector field within the collection. If not provided, the default vector field will be used.')
@@ -2025,7 +2025,7 @@ class QueryResponse(WireModel):
     points: List[ScoredPoint] = Field(...)
 
 
-class QueryGroupsRequest(WireModel):
+class QueryGroupsRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     prefetch: Union[Prefetch, List[Prefetch], None] = Field(default=None, description='Sub-requests to perform first. If present, the query will be performed on the results of the prefetch(es).')
     query: Union[QueryInterface, None] = Field(default=None, description='Query to perform. If missing without prefetches, returns points ordered by their IDs.')
@@ -2042,13 +2042,13 @@ class QueryGroupsRequest(WireModel):
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
-class WithLookup(WireModel):
+class WithLookup(NumpyWireModel):
     collection: str = Field(..., description='Name of the collection to use for points lookup')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Options for specifying which payload to include (or not)')
     with_vectors: Union[WithVector, None] = Field(default=None, description='Options for specifying which vectors to include (or not)')
 
 
-class SearchMatrixRequest(WireModel):
+class SearchMatrixRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     sample: Optional[int] = Field(default=None, ge=2, description='How many points to select and search within. Default is 10.')
@@ -2056,7 +2056,7 @@ class SearchMatrixRequest(WireModel):
     using: Optional[str] = Field(default=None, description='Define which vector name to use for querying. If missing, the default vector is used.')
 
 
-class SearchMatrixOffsetsResponse(WireModel):
+class SearchMatrixOffsetsResponse(NumpyWireModel):
     offsets_row: List[int] = Field(..., description='Row indices of the matrix')
     offsets_col: List[int] = Field(..., description='Column indices of the matrix')
     scores: List[float] = Field(..., description='Scores associated with matrix coordinates')
@@ -2067,14 +2067,14 @@ class SearchMatrixPairsResponse(WireModel):
     pairs: List[SearchMatrixPair] = Field(..., description='List of pairs of points with scores')
 
 
-class SearchMatrixPair(WireModel):
+class SearchMatrixPair(NumpyWireModel):
     "Pair of points (a, b) with score"
     a: ExtendedPointId = Field(...)
     b: ExtendedPointId = Field(...)
     score: float = Field(...)
 
 
-class FacetRequest(WireModel):
+class FacetRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     key: str = Field(..., description='Payload key to use for faceting.')
     limit: Optional[int] = Field(default=None, ge=1, description='Max number of hits to return. Default is 10.')
@@ -2086,7 +2086,7 @@ class FacetResponse(WireModel):
     hits: List[FacetValueHit] = Field(...)
 
 
-class FacetValueHit(WireModel):
+class FacetValueHit(NumpyWireModel):
     value: FacetValue = Field(...)
     count: int = Field(..., ge=0)
 
@@ -2109,7 +2109,7 @@ class ShardKeysResponse(WireModel):
     shard_keys: Optional[List[ShardKeyDescription]] = Field(default=None, description='The existing shard keys. Only available when sharding method is `custom`')
 
 
-class ShardKeyDescription(WireModel):
+class ShardKeyDescription(NumpyWireModel):
     key: ShardKey = Field(...)
 
 
@@ -2129,7 +2129,7 @@ class OptimizationsSummary(WireModel):
     idle_segments: int = Field(..., ge=0, description="Number of segments that don't require optimization.")
 
 
-class Optimization(WireModel):
+class Optimization(NumpyWireModel):
     uuid: str = Field(..., description='Unique identifier of the optimization process.\n\nAfter the optimization is complete, a new segment will be created with this UUID.')
     optimizer: str = Field(..., description='Name of the optimizer that performed this optimization.')
     status: TrackerStatus = Field(...)
@@ -2169,13 +2169,13 @@ class DistributedCollectionTelemetry(WireModel):
     shard_transfers: Optional[List[ShardTransferInfo]] = Field(default=None, description='Ongoing shard transfers')
 
 
-class DistributedShardTelemetry(WireModel):
+class DistributedShardTelemetry(NumpyWireModel):
     id: int = Field(..., ge=0, description='Shard ID')
     key: Union[ShardKey, None] = Field(default=None, description='Optional shard key')
     replicas: List[DistributedReplicaTelemetry] = Field(..., description='Replica information')
 
 
-class DistributedReplicaTelemetry(WireModel):
+class DistributedReplicaTelemetry(NumpyWireModel):
     peer_id: int = Field(..., ge=0, description='Peer ID hosting this replica')
     state: ReplicaState = Field(...)
     status: Union[ShardStatus, None] = Field(default=None, description='Shard status')
@@ -2201,7 +2201,7 @@ class DistributedPeerInfo(WireModel):
     details: Union[DistributedPeerDetails, None] = Field(default=None, description='If responsive, these details should be available')
 
 
-class DistributedPeerDetails(WireModel):
+class DistributedPeerDetails(NumpyWireModel):
     version: str = Field(..., description='Qdrant version')
     role: Union[StateRole, None] = Field(default=None, description='Consensus role for the peer')
     is_voter: bool = Field(..., description='Whether it can participate in leader elections')
@@ -2255,7 +2255,7 @@ class PeerQuotaUsage(WireModel):
     disk_usage_percent: Optional[int] = Field(default=None, ge=0, description="Used space of this node's storage filesystem, as a percentage of its capacity.")
 
 
-class SearchRequest(WireModel):
+class SearchRequest(NumpyWireModel):
     "Search request. Holds all conditions and parameters for the search of most similar points by vector similarity given the filtering restrictions."
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     vector: NamedVectorStruct = Field(...)
@@ -2280,7 +2280,7 @@ class NamedSparseVector(WireModel):
     vector: SparseVector = Field(...)
 
 
-class RecommendRequest(WireModel):
+class RecommendRequest(NumpyWireModel):
     "Recommendation request. Provides positive and negative examples of the vectors, which can be ids of points that are already stored in the collection, raw vectors, or even ids and vectors combined.\n\nService should look for the points which are closer to positive examples and at the same time further to negative examples. The concrete way of how to compare negative and positive distances is up to the `strategy` chosen."
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     positive: Optional[List[RecommendExample]] = Field(default=None, description='Look for vectors closest to those')
@@ -2305,7 +2305,7 @@ class RecommendRequestBatch(WireModel):
     searches: List[RecommendRequest] = Field(...)
 
 
-class SearchGroupsRequest(WireModel):
+class SearchGroupsRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     vector: NamedVectorStruct = Field(...)
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
@@ -2319,7 +2319,7 @@ class SearchGroupsRequest(WireModel):
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
-class RecommendGroupsRequest(WireModel):
+class RecommendGroupsRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     positive: Optional[List[RecommendExample]] = Field(default=None, description='Look for vectors closest to those')
     negative: Optional[List[RecommendExample]] = Field(default=None, description='Try to avoid vectors like this')
@@ -2337,7 +2337,7 @@ class RecommendGroupsRequest(WireModel):
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
-class DiscoverRequest(WireModel):
+class DiscoverRequest(NumpyWireModel):
     "Use context and a target to find the most similar points, constrained by the context."
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     target: Union[RecommendExample, None] = Field(default=None, description='Look for vectors closest to this.\n\nWhen using the target (with or without context), the integer part of the score represents the rank with respect to the context, while the decimal part of the score relates to the distance to the target.')
@@ -2352,7 +2352,7 @@ class DiscoverRequest(WireModel):
     lookup_from: Union[LookupLocation, None] = Field(default=None, description='The location used to lookup vectors. If not specified - use current collection. Note: the other collection should have the same vector size as the current collection')
 
 
-class ContextExamplePair(WireModel):
+class ContextExamplePair(NumpyWireModel):
     positive: RecommendExample = Field(...)
     negative: RecommendExample = Field(...)
 

@@ -41,9 +41,16 @@ def _is_matrix(value: Any) -> bool:
 
 
 class WireModel(BaseModel):
-    """Common configuration: wire names as aliases, Python names accepted, numpy accepted."""
+    """Common configuration: wire names as aliases, Python names accepted. pydantic itself
+    takes numpy arrays for list fields and numpy scalars for scalar fields."""
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=())
+
+
+class NumpyWireModel(WireModel):
+    """A model with a field where pydantic's coercion of numpy input would be wrong: ``Any``
+    (numpy values would be kept as they are) or a union of scalar types (``np.True_`` would
+    match ``int`` before ``bool``). Input values are made plain Python first."""
 
     @model_validator(mode="wrap")
     @classmethod
