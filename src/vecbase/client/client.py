@@ -12,7 +12,6 @@ import numpy as np
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.service import QdrantService
-from vecbase.api.qdrant.wire_base import construct
 from vecbase.engine.toc import TableOfContent
 
 
@@ -328,23 +327,21 @@ class Client:
         lookup_from: Any = None,
         **kwargs: Any,
     ) -> m.QueryResponse:
-        req = construct(
-            m.QueryRequest,
-            dict(
-                query=query,  # numpy vectors pass through: the service reads them as they are
-                using=using,
-                prefetch=prefetch,
-                filter=query_filter,
-                params=search_params,
-                limit=limit,
-                offset=offset,
-                with_payload=with_payload,
-                with_vector=with_vectors,
-                score_threshold=score_threshold,
-                lookup_from=lookup_from,
-            ),
+        # numpy vectors pass through: the service reads them as they are
+        return self._svc.query.query_values(
+            collection_name,
+            query,
+            using,
+            lookup_from,
+            prefetch,
+            query_filter,
+            score_threshold,
+            search_params,
+            limit,
+            offset,
+            with_payload,
+            with_vectors,
         )
-        return self._svc.query.query(collection_name, req)
 
     def query_batch_points(
         self, collection_name: str, requests: Sequence[m.QueryRequest], **kwargs: Any

@@ -16,7 +16,7 @@ from vecbase.core.points import SparseVector
 from vecbase.index.dense import max_sim_score, prepare_query, top_k
 from vecbase.index.hnsw import Selector, exact_top
 from vecbase.index.sparse import apply_idf
-from vecbase.query.model import SearchRequest
+from vecbase.query.model import NearestQuery, SearchParams, SearchRequest
 from vecbase.query.scoring import dense_scores
 from vecbase.segment.filtering import filter_mask, filter_offsets
 from vecbase.segment.segment import Segment
@@ -26,16 +26,22 @@ F32 = npt.NDArray[np.float32]
 
 
 def _segment_scores(
-    seg: Segment, config: CollectionConfig, req: SearchRequest, query: F32 | SparseVector, fkey: Hashable, best: int
+    seg: Segment,
+    config: CollectionConfig,
+    name: str,
+    flt: Filter | None,
+    params: SearchParams,
+    want: int,
+    query: F32 | SparseVector,
+    fkey: Hashable,
+    best: int,
 ) -> tuple[npt.NDArray[np.int64], F32, bool]:
     """Offsets of the candidates in one segment that pass the filter, with their scores, and
     whether they are already just the ``best`` ones, best first (then no top-k is needed;
     ``best`` is 0 when every candidate is wanted, for a score threshold)."""
-    name = req.query.using
     store = seg.vectors[name]
     mask: npt.NDArray[np.bool_] | None
     offsets: npt.NDArray[np.int64] | None = None
-    flt = req.filter
     if flt is None:
         mask, allowed = seg.searchable(name)
     else:
@@ -47,7 +53,7 @@ def _segment_scores(
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), True
     if mask is not None and isinstance(store, DenseStore) and not isinstance(query, SparseVector):
-        planned = _hnsw_candidates(seg, config, req, query, mask, allowed, fkey)
+        planned = _hnsw_candidates(seg, config, name, params, want, query, mask, allowed, fkey)
         if planned is not None:
             return planned
     if isinstance(query, SparseVector):
@@ -118,7 +124,9 @@ def _scan_limit(config: CollectionConfig, name: str) -> float:
 def _hnsw_candidates(
     seg: Segment,
     config: CollectionConfig,
-    req: SearchRequest,
+    name: str,
+    params: SearchParams,
+    want: int,
     query: F32,
     mask: npt.NDArray[np.bool_],
     allowed: int,
@@ -126,21 +134,19 @@ def _hnsw_candidates(
 ) -> tuple[npt.NDArray[np.int64], F32, bool] | None:
     """The planner, as Qdrant's: filtered HNSW when at least ``full_scan_threshold`` worth of
     vectors pass the filter, else None (an exact scan of the allowed rows is cheaper)."""
-    name = req.query.using
     index = seg.dense_indexes.get(name)
-    if index is None or req.params.exact or query.ndim != 1 or index.size != seg.n:
+    if index is None or params.exact or query.ndim != 1 or index.size != seg.n:
         return None
     vc = config.vectors[name]
     h = hnsw_of(config, name)
     if allowed < _scan_limit(config, name):
         return None
-    want = req.offset + req.limit
-    qp = req.params.quantization
+    qp = params.quantization
     if index.quantized:
         if qp.ignore:
             return None  # the original vectors only: an exact scan of the allowed rows
         want = math.ceil(want * max(qp.oversampling, 1.0))
-    ef = max(req.params.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
+    ef = max(params.hnsw_ef or h.ef_construct, want)  # Qdrant's default hnsw_ef is ef_construct
     selector = None
     if allowed != index.size:
 
@@ -177,8 +183,8 @@ def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[
     return freq, docs
 
 
-def prepared_query(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> F32 | SparseVector:
-    name, vector = req.query.using, req.query.vector
+def prepared_query(segments: Sequence[Segment], config: CollectionConfig, q: NearestQuery) -> F32 | SparseVector:
+    name, vector = q.using, q.vector
     if name in config.sparse_vectors:
         if not isinstance(vector, SparseVector):
             raise BadRequestError(f"Vector `{name}` is sparse, a sparse query vector is expected")
@@ -238,18 +244,33 @@ def check_vector_name(config: CollectionConfig, name: str) -> None:
 
 def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: SearchRequest) -> Hits:
     """The best ``offset + limit`` hits (offset already dropped), best first."""
-    name = req.query.using
+    return nearest_hits(segments, config, req.query, req.filter, req.limit, req.offset, req.score_threshold, req.params)
+
+
+def nearest_hits(
+    segments: Sequence[Segment],
+    config: CollectionConfig,
+    nearest: NearestQuery,
+    flt: Filter | None,
+    limit: int,
+    offset: int,
+    threshold: float | None,
+    params: SearchParams,
+) -> Hits:
+    """``search_hits`` with the request's fields as arguments (the query hot path)."""
+    name = nearest.using
     check_vector_name(config, name)
-    query = prepared_query(segments, config, req)
+    query = prepared_query(segments, config, nearest)
     smaller = smaller_is_better(config, name)
-    want = req.offset + req.limit
-    fkey = filter_key(req.filter)
+    want = offset + limit
+    fkey = filter_key(flt)
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
     for seg in segments:
-        if seg.n == 0 or (req.params.indexed_only and _unindexed_and_large(seg, config, name)):
+        if not len(seg.ids) or (params.indexed_only and _unindexed_and_large(seg, config, name)):
             continue
-        threshold = req.score_threshold
-        offsets, scores, ranked = _segment_scores(seg, config, req, query, fkey, want if threshold is None else 0)
+        offsets, scores, ranked = _segment_scores(
+            seg, config, name, flt, params, want, query, fkey, want if threshold is None else 0
+        )
         if threshold is not None:
             keep = scores < threshold if smaller else scores > threshold
             offsets, scores = offsets[keep], scores[keep]
@@ -258,7 +279,7 @@ def search_hits(segments: Sequence[Segment], config: CollectionConfig, req: Sear
         else:
             best = top_k(scores, want, smaller)
             parts.append((seg, offsets[best], scores[best]))
-    return merge_parts(parts, want, smaller).drop(req.offset)
+    return merge_parts(parts, want, smaller).drop(offset)
 
 
 def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> Hits:

@@ -40,7 +40,7 @@ from vecbase.query.model import (
 from vecbase.query.read import order_rows
 from vecbase.query.records import scored, scored_columns
 from vecbase.query.scoring import ExampleQuery, Prepared, example_scores, raw_similarity
-from vecbase.query.search import Hits, check_vector_name, merge_parts, prepared_query, search_hits
+from vecbase.query.search import Hits, check_vector_name, merge_parts, nearest_hits, prepared_query, search_hits
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.segment import Segment
 
@@ -62,8 +62,10 @@ class Found:
 def execute(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode) -> ScoredColumns:
     wp, wv = node.with_payload, node.with_vectors
     if not node.prefetch and isinstance(node.query, NearestQuery):  # the common case, without Found records
-        req = SearchRequest(node.query, node.filter, node.limit, node.offset, node.score_threshold, params=node.params)
-        return scored_columns(search_hits(segments, config, req), wp, wv)
+        hits = nearest_hits(
+            segments, config, node.query, node.filter, node.limit, node.offset, node.score_threshold, node.params
+        )
+        return scored_columns(hits, wp, wv)
     found = run(segments, config, node, None)
     orders = [f.order_value for f in found]
     hits = Hits([f.seg for f in found], [f.off for f in found], [f.score for f in found])
@@ -127,7 +129,7 @@ def _by_id(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Foun
 
 
 def _prepare(segments: Sequence[Segment], config: CollectionConfig, using: str, v: Any) -> Prepared:
-    return prepared_query(segments, config, SearchRequest(NearestQuery(using, v)))
+    return prepared_query(segments, config, NearestQuery(using, v))
 
 
 def _roles(segments: Sequence[Segment], config: CollectionConfig, q: ExampleQuery) -> dict[str, list[Prepared]]:

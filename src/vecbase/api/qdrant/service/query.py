@@ -242,32 +242,99 @@ class QueryService:
         wp: WithPayload = NO_PAYLOAD,
         wv: WithVectors = NO_VECTORS,
     ) -> QueryNode:
-        using = req.using if req.using is not None else DEFAULT_VECTOR
-        kind, exclude = self._query(col, req.query, using, req.lookup_from)
-        raw_prefetch = req.prefetch
+        return self._node(
+            col,
+            req.query,
+            req.using,
+            req.lookup_from,
+            req.prefetch,
+            req.filter,
+            req.score_threshold,
+            req.params,
+            limit,
+            offset,
+            wp,
+            wv,
+        )
+
+    def _node(
+        self,
+        col: Collection,
+        query: Any,
+        using: str | None,
+        lookup: m.LookupLocation | None,
+        raw_prefetch: m.Prefetch | list[m.Prefetch] | None,
+        flt: m.Filter | None,
+        score_threshold: float | None,
+        params: m.SearchParams | None,
+        limit: int,
+        offset: int,
+        wp: WithPayload,
+        wv: WithVectors,
+    ) -> QueryNode:
+        """A query node from a request's fields (a QueryRequest's, a Prefetch's, or the
+        embedded client's arguments, which skip the request model)."""
+        using = using if using is not None else DEFAULT_VECTOR
+        kind, exclude = self._query(col, query, using, lookup)
         prefetches = raw_prefetch if isinstance(raw_prefetch, list) else ([raw_prefetch] if raw_prefetch else ())
         return QueryNode(
-            query=kind,
-            prefetch=tuple([self.node(col, p, limit_of(p.limit)) for p in prefetches]) if prefetches else (),
-            filter=and_filters(convert_filter(req.filter), exclude),
-            limit=limit,
-            offset=offset,
-            score_threshold=req.score_threshold,
-            with_payload=wp,
-            with_vectors=wv,
-            params=_search_params(req.params),
+            kind,
+            tuple([self.node(col, p, limit_of(p.limit)) for p in prefetches]) if prefetches else (),
+            convert_filter(flt) if exclude is None else and_filters(convert_filter(flt), exclude),
+            limit,
+            offset,
+            score_threshold,
+            wp,
+            wv,
+            _search_params(params),
         )
 
     def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:
-        if req.offset is not None and req.offset < 0:
-            raise BadRequestError("Validation error: offset must be non-negative")
-        return self.node(
+        return self._top(
             col,
-            req,
-            limit_of(req.limit),
-            req.offset or 0,
-            with_payload_from_wire(False if req.with_payload is None else req.with_payload),
-            with_vectors_from_wire(req.with_vector),
+            req.query,
+            req.using,
+            req.lookup_from,
+            req.prefetch,
+            req.filter,
+            req.score_threshold,
+            req.params,
+            req.limit,
+            req.offset,
+            req.with_payload,
+            req.with_vector,
+        )
+
+    def _top(
+        self,
+        col: Collection,
+        query: Any,
+        using: str | None,
+        lookup: m.LookupLocation | None,
+        prefetch: m.Prefetch | list[m.Prefetch] | None,
+        flt: m.Filter | None,
+        score_threshold: float | None,
+        params: m.SearchParams | None,
+        limit: int | None,
+        offset: int | None,
+        with_payload: m.WithPayloadInterface | None,
+        with_vector: m.WithVector | None,
+    ) -> QueryNode:
+        if offset is not None and offset < 0:
+            raise BadRequestError("Validation error: offset must be non-negative")
+        return self._node(
+            col,
+            query,
+            using,
+            lookup,
+            prefetch,
+            flt,
+            score_threshold,
+            params,
+            limit_of(limit),
+            offset or 0,
+            with_payload_from_wire(False if with_payload is None else with_payload),
+            with_vectors_from_wire(with_vector),
         )
 
     # -- operations ---------------------------------------------------------------------
@@ -277,6 +344,29 @@ class QueryService:
     def query(self, name: str, req: m.QueryRequest) -> m.QueryResponse:
         col = self.col(name)
         return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(self._top_node(col, req)))})
+
+    def query_values(
+        self,
+        name: str,
+        query: Any,
+        using: str | None,
+        lookup: m.LookupLocation | None,
+        prefetch: m.Prefetch | list[m.Prefetch] | None,
+        flt: m.Filter | None,
+        score_threshold: float | None,
+        params: m.SearchParams | None,
+        limit: int | None,
+        offset: int | None,
+        with_payload: m.WithPayloadInterface | None,
+        with_vector: m.WithVector | None,
+    ) -> m.QueryResponse:
+        """``query`` with a QueryRequest's field values as arguments: the embedded client's
+        call, which builds no request model (values typed as the model's fields)."""
+        col = self.col(name)
+        node = self._top(
+            col, query, using, lookup, prefetch, flt, score_threshold, params, limit, offset, with_payload, with_vector
+        )
+        return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(node))})
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
         self.col(name)
