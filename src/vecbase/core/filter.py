@@ -141,6 +141,15 @@ class ValuesCount:
 class FieldMatch:
     key: str
     match: Match
+    # the most common condition, part of every plan-memo key that holds it: hashed once
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if not h:
+            h = hash((self.key, self.match)) or 1
+            object.__setattr__(self, "_hash", h)
+        return h
 
 
 @dataclass(frozen=True, slots=True)

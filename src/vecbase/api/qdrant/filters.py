@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from vecbase.api.qdrant import models as m
@@ -74,11 +75,29 @@ def _utc(value: datetime | date | None) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+@lru_cache(maxsize=4096)
+def _shared_value_match(key: str, kind: str, value: f.MatchScalar) -> f.FieldMatch:
+    """One condition object per (field, typed value): queries repeat their filters (a
+    tenant, a category), and a shared condition is hashed once and compares by identity in
+    the per-segment plan memos."""
+    return f.FieldMatch(key, f.MatchValue(value))
+
+
+def _field_match(key: str, match: Any) -> f.FieldMatch:
+    if type(match) is m.MatchValue:
+        value = match.value
+        try:
+            return _shared_value_match(key, type(value).__name__, value)
+        except TypeError:  # unhashable: left to the evaluators to reject or match
+            return f.FieldMatch(key, f.MatchValue(value))
+    return f.FieldMatch(key, _match(match))
+
+
 def _field(cond: m.FieldCondition) -> f.Condition:
     key = cond.key
     checks: list[f.Condition] = []
     if cond.match is not None:
-        checks.append(f.FieldMatch(key, _match(cond.match)))
+        checks.append(_field_match(key, cond.match))
     if cond.range is not None:
         r = cond.range
         if isinstance(r, m.DatetimeRange):
