@@ -252,10 +252,15 @@ class HnswIndex:
 def _kernel_query(query: F32, rows: npt.NDArray[Any], distance: Distance) -> F32 | None:
     """``query`` as faiss's kernels take it, or None where they do not apply: Manhattan, rows
     that are not one contiguous float32 matrix, a query of another width."""
-    if distance is Distance.MANHATTAN or rows.dtype != np.float32 or not rows.flags.c_contiguous or rows.ndim != 2:
+    # dtype identity: native float32 arrays share one dtype object (any other falls back)
+    if distance is Distance.MANHATTAN or rows.dtype is not _F32 or rows.ndim != 2 or not rows.flags.c_contiguous:
         return None
-    q = query if query.dtype == np.float32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
+    q = query if query.dtype is _F32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
     return q if q.shape == (rows.shape[1],) else None
+
+
+_F32 = np.dtype(np.float32)
+_I64 = np.dtype(np.int64)
 
 
 def _int64(offsets: I64) -> I64:
@@ -295,13 +300,16 @@ def exact_top(query: F32, rows: npt.NDArray[Any], offsets: I64, k: int, distance
     q = _kernel_query(query, rows, distance)
     if q is None:
         return None
-    ids = _int64(offsets)
-    n, k = ids.shape[0], min(k, ids.shape[0])
+    ids = offsets if offsets.dtype is _I64 and offsets.flags.c_contiguous else np.ascontiguousarray(offsets, np.int64)
+    n = ids.shape[0]
+    if k > n:
+        k = n
     labels = np.empty(k, dtype=np.int64)
     values = np.empty(k, dtype=np.float32)
     euclid = distance is Distance.EUCLID
     knn = _native.knn_L2sqr_by_idx if euclid else _native.knn_inner_products_by_idx
-    knn(_ptr(q), _ptr(rows), _ptr(ids), rows.shape[1], 1, rows.shape[0], n, k, _ptr(values), _ptr(labels), -1)
+    size, d = rows.shape
+    knn(_ptr(q), _ptr(rows), _ptr(ids), d, 1, size, n, k, _ptr(values), _ptr(labels), -1)
     if len(set(values.tolist())) < k:  # equal scores: lower offsets first, as a stable sort
         order = np.lexsort((labels, values if euclid else -values))
         labels, values = labels[order], values[order]

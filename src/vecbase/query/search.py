@@ -233,8 +233,11 @@ class Hits:
         return Hits(self.segments[n:], self.offsets[n:], self.scores[n:]) if n else self
 
 
+_SMALLER_IS_BETTER = frozenset((Distance.EUCLID, Distance.MANHATTAN))
+
+
 def smaller_is_better(config: CollectionConfig, name: str) -> bool:
-    return name in config.vectors and config.vectors[name].distance in (Distance.EUCLID, Distance.MANHATTAN)
+    return name in config.vectors and config.vectors[name].distance in _SMALLER_IS_BETTER
 
 
 def check_vector_name(config: CollectionConfig, name: str) -> None:
@@ -259,9 +262,11 @@ def nearest_hits(
 ) -> Hits:
     """``search_hits`` with the request's fields as arguments (the query hot path)."""
     name = nearest.using
-    check_vector_name(config, name)
+    vc = config.vectors.get(name)
+    if vc is None:
+        check_vector_name(config, name)
     query = prepared_query(segments, config, nearest)
-    smaller = smaller_is_better(config, name)
+    smaller = vc is not None and vc.distance in _SMALLER_IS_BETTER
     want = offset + limit
     fkey = filter_key(flt)
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
@@ -274,12 +279,13 @@ def nearest_hits(
         if threshold is not None:
             keep = scores < threshold if smaller else scores > threshold
             offsets, scores = offsets[keep], scores[keep]
-        if ranked:
-            parts.append((seg, offsets[:want], scores[:want]))
+        if ranked:  # at most ``want`` already
+            parts.append((seg, offsets, scores))
         else:
             best = top_k(scores, want, smaller)
             parts.append((seg, offsets[best], scores[best]))
-    return merge_parts(parts, want, smaller).drop(offset)
+    hits = merge_parts(parts, want, smaller)
+    return hits.drop(offset) if offset else hits
 
 
 def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> Hits:

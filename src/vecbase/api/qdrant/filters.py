@@ -28,11 +28,12 @@ def convert_filter(flt: m.Filter | None) -> f.Filter | None:
         if flt.min_should.min_count < 1:
             raise ValidationError(f"min_count value {flt.min_should.min_count} is invalid. Must be 1 or larger.")
         min_should = f.MinShould(tuple(_condition(c) for c in flt.min_should.conditions), flt.min_should.min_count)
+    must, should, must_not = flt.must, flt.should, flt.must_not
     return f.Filter(
-        must=_conditions(flt.must),
-        should=_conditions(flt.should),
-        must_not=_conditions(flt.must_not),
-        min_should=min_should,
+        () if must is None else _conditions(must),
+        () if should is None else _conditions(should),
+        () if must_not is None else _conditions(must_not),
+        min_should,
     )
 
 

@@ -184,8 +184,6 @@ class QueryService:
         """The internal query and the filter excluding the point ids it mentions."""
         if q is None:
             return None, None
-        if lookup is None and isinstance(q, (np.ndarray, list)):  # a plain vector: no ids to resolve
-            return NearestQuery(using, _array_query(q)), None
         r = _Resolver(self.toc, col, using, lookup)
         kind: QueryKind | None
         if isinstance(q, m.NearestQuery):
@@ -275,7 +273,11 @@ class QueryService:
         """A query node from a request's fields (a QueryRequest's, a Prefetch's, or the
         embedded client's arguments, which skip the request model)."""
         using = using if using is not None else DEFAULT_VECTOR
-        kind, exclude = self._query(col, query, using, lookup)
+        kind: QueryKind | None
+        if lookup is None and isinstance(query, (np.ndarray, list)):  # a plain vector: no ids to resolve
+            kind, exclude = NearestQuery(using, _array_query(query)), None
+        else:
+            kind, exclude = self._query(col, query, using, lookup)
         prefetches = raw_prefetch if isinstance(raw_prefetch, list) else ([raw_prefetch] if raw_prefetch else ())
         return QueryNode(
             kind,
