@@ -90,3 +90,26 @@ def test_match_values_compare_with_their_types() -> None:
     as_one = Filter(must=(FieldMatch("k", MatchValue(1)),))
     assert as_true != as_one and as_true == Filter(must=(FieldMatch("k", MatchValue(True)),))
     assert len({as_true, as_one, Filter(must=(FieldMatch("k", MatchValue(True)),))}) == 2
+
+
+def test_single_match_filters_are_shared_per_typed_value() -> None:
+    """The common filter (one field equals one value) converts to one shared object per
+    typed value, so per-segment plan memos hit by identity; True and 1 stay apart."""
+
+    def one(value: Any) -> Filter | None:
+        return convert_filter(vm.Filter(must=[vm.FieldCondition(key="k", match=vm.MatchValue(value=value))]))
+
+    assert one(True) is one(True) and one("a") is one("a")
+    assert one(True) is not one(1) and one(True) != one(1)
+    assert one(True) == Filter(must=(FieldMatch("k", MatchValue(True)),))
+    assert hash(one(7)) == hash(Filter(must=(FieldMatch("k", MatchValue(7)),)))
+    # other shapes convert as before, equal to their hand-built twins
+    two = convert_filter(
+        vm.Filter(
+            must=[vm.FieldCondition(key="k", match=vm.MatchValue(value=1))],
+            must_not=[vm.FieldCondition(key="j", match=vm.MatchValue(value="x"))],
+        )
+    )
+    assert two == Filter(must=(FieldMatch("k", MatchValue(1)),), must_not=(FieldMatch("j", MatchValue("x")),))
+    shared = one(1)
+    assert two is not None and shared is not None and two.must[0] is shared.must[0]

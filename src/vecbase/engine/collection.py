@@ -36,8 +36,10 @@ from vecbase.query import groups, matrix, read, universal
 from vecbase.query.model import (
     FacetHit,
     GroupRequest,
+    NearestQuery,
     QueryNode,
     ScrollRequest,
+    SearchParams,
     WithPayload,
     WithVectors,
 )
@@ -462,6 +464,27 @@ class Collection:
         taken = self.lock.acquire_shared()  # spelled out: the per-query hot path
         try:
             return universal.execute(self.segments, self.config, node)
+        finally:
+            if taken:
+                self.lock.release_shared()
+
+    def nearest(
+        self,
+        query: NearestQuery,
+        flt: Filter | None,
+        limit: int,
+        offset: int,
+        score_threshold: float | None,
+        params: SearchParams,
+        wp: WithPayload,
+        wv: WithVectors,
+    ) -> ScoredColumns:
+        """``query`` of a node with a nearest query and no prefetches, given the node's fields."""
+        taken = self.lock.acquire_shared()
+        try:
+            return universal.nearest(
+                self.segments, self.config, query, flt, limit, offset, score_threshold, params, wp, wv
+            )
         finally:
             if taken:
                 self.lock.release_shared()

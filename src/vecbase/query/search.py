@@ -185,6 +185,13 @@ def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[
 
 def prepared_query(segments: Sequence[Segment], config: CollectionConfig, q: NearestQuery) -> F32 | SparseVector:
     name, vector = q.using, q.vector
+    vc = config.vectors.get(name)
+    if vc is not None and not vc.multivector and isinstance(vector, np.ndarray) and vector.ndim == 1:
+        if vector.shape[0] != vc.size:  # the common case first: one dense vector
+            raise BadRequestError(
+                f"Wrong input: Vector dimension error: expected dim: {vc.size}, got {vector.shape[0]}"
+            )
+        return prepare_query(vector, vc.distance)
     if name in config.sparse_vectors:
         if not isinstance(vector, SparseVector):
             raise BadRequestError(f"Vector `{name}` is sparse, a sparse query vector is expected")
@@ -194,7 +201,7 @@ def prepared_query(segments: Sequence[Segment], config: CollectionConfig, q: Nea
         return vector
     if isinstance(vector, SparseVector):
         raise BadRequestError(f"Vector `{name}` is dense, a sparse query vector was given")
-    vc = config.vectors[name]
+    assert vc is not None
     if vc.multivector:
         if vector.ndim == 1:
             vector = vector[np.newaxis, :]
@@ -293,8 +300,10 @@ def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], wan
         return Hits([], [], [])
     if len(parts) == 1:  # already ordered best first by the segment's top-k
         seg, offs1, scores1 = parts[0]
-        offsets: list[int] = offs1[:want].tolist()
-        return Hits([seg] * len(offsets), offsets, scores1[:want].tolist())
+        if offs1.shape[0] > want:
+            offs1, scores1 = offs1[:want], scores1[:want]
+        offsets: list[int] = offs1.tolist()
+        return Hits([seg] * len(offsets), offsets, scores1.tolist())
     seg_idx = np.concatenate([np.full(p[1].shape[0], i) for i, p in enumerate(parts)])
     offs = np.concatenate([p[1] for p in parts])
     scores = np.concatenate([p[2] for p in parts])

@@ -33,6 +33,7 @@ from vecbase.query.model import (
     QueryNode,
     RecommendQuery,
     SampleQuery,
+    SearchParams,
     SearchRequest,
     WithPayload,
     WithVectors,
@@ -62,14 +63,39 @@ class Found:
 def execute(segments: Sequence[Segment], config: CollectionConfig, node: QueryNode) -> ScoredColumns:
     wp, wv = node.with_payload, node.with_vectors
     if not node.prefetch and isinstance(node.query, NearestQuery):  # the common case, without Found records
-        hits = nearest_hits(
-            segments, config, node.query, node.filter, node.limit, node.offset, node.score_threshold, node.params
+        return nearest(
+            segments,
+            config,
+            node.query,
+            node.filter,
+            node.limit,
+            node.offset,
+            node.score_threshold,
+            node.params,
+            wp,
+            wv,
         )
-        return scored_columns(hits, wp, wv)
     found = run(segments, config, node, None)
     orders = [f.order_value for f in found]
     hits = Hits([f.seg for f in found], [f.off for f in found], [f.score for f in found])
     return scored_columns(hits, wp, wv, orders if any(v is not None for v in orders) else None)
+
+
+def nearest(
+    segments: Sequence[Segment],
+    config: CollectionConfig,
+    query: NearestQuery,
+    flt: Filter | None,
+    limit: int,
+    offset: int,
+    score_threshold: float | None,
+    params: SearchParams,
+    wp: WithPayload,
+    wv: WithVectors,
+) -> ScoredColumns:
+    """A node with a nearest query and no prefetches, from its fields: the most common query,
+    which callers may run without building the node."""
+    return scored_columns(nearest_hits(segments, config, query, flt, limit, offset, score_threshold, params), wp, wv)
 
 
 def to_scored(f: Found, wp: WithPayload, wv: WithVectors) -> ScoredPoint:

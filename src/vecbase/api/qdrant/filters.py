@@ -29,6 +29,14 @@ def convert_filter(flt: m.Filter | None) -> f.Filter | None:
             raise ValidationError(f"min_count value {flt.min_should.min_count} is invalid. Must be 1 or larger.")
         min_should = f.MinShould(tuple(_condition(c) for c in flt.min_should.conditions), flt.min_should.min_count)
     must, should, must_not = flt.must, flt.should, flt.must_not
+    if should is None and must_not is None and min_should is None and type(must) is list and len(must) == 1:
+        cond = _condition(must[0])
+        if type(cond) is f.FieldMatch and type(cond.match) is f.MatchValue:
+            try:
+                return _shared_match_filter(cond)
+            except TypeError:  # an unhashable value: see _field_match
+                pass
+        return f.Filter((cond,))
     return f.Filter(
         () if must is None else _conditions(must),
         () if should is None else _conditions(should),
@@ -82,6 +90,13 @@ def _shared_value_match(key: str, kind: str, value: f.MatchScalar) -> f.FieldMat
     tenant, a category), and a shared condition is hashed once and compares by identity in
     the per-segment plan memos."""
     return f.FieldMatch(key, f.MatchValue(value))
+
+
+@lru_cache(maxsize=4096)
+def _shared_match_filter(cond: f.FieldMatch) -> f.Filter:
+    """The filter of one (shared) field-equals-value condition, shared in turn: the most
+    common filter (a tenant, a category), whose plan memos then hit by identity."""
+    return f.Filter((cond,))
 
 
 def _field_match(key: str, match: Any) -> f.FieldMatch:

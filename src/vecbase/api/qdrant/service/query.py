@@ -344,8 +344,20 @@ class QueryService:
         return scored_to_wire(col.config, ScoredColumns.of(points))
 
     def query(self, name: str, req: m.QueryRequest) -> m.QueryResponse:
-        col = self.col(name)
-        return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(self._top_node(col, req)))})
+        return self.query_values(
+            name,
+            req.query,
+            req.using,
+            req.lookup_from,
+            req.prefetch,
+            req.filter,
+            req.score_threshold,
+            req.params,
+            req.limit,
+            req.offset,
+            req.with_payload,
+            req.with_vector,
+        )
 
     def query_values(
         self,
@@ -365,10 +377,36 @@ class QueryService:
         """``query`` with a QueryRequest's field values as arguments: the embedded client's
         call, which builds no request model (values typed as the model's fields)."""
         col = self.col(name)
-        node = self._top(
-            col, query, using, lookup, prefetch, flt, score_threshold, params, limit, offset, with_payload, with_vector
+        if prefetch or lookup is not None or not isinstance(query, (np.ndarray, list)):
+            node = self._top(
+                col,
+                query,
+                using,
+                lookup,
+                prefetch,
+                flt,
+                score_threshold,
+                params,
+                limit,
+                offset,
+                with_payload,
+                with_vector,
+            )
+            return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(node))})
+        # a plain vector and no prefetch, the most common query: run without a query node
+        if offset is not None and offset < 0:
+            raise BadRequestError("Validation error: offset must be non-negative")
+        found = col.nearest(
+            NearestQuery(using if using is not None else DEFAULT_VECTOR, _array_query(query)),
+            convert_filter(flt),
+            limit_of(limit),
+            offset or 0,
+            score_threshold,
+            _search_params(params),
+            with_payload_from_wire(False if with_payload is None else with_payload),
+            with_vectors_from_wire(with_vector),
         )
-        return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(node))})
+        return construct(m.QueryResponse, {"points": scored_to_wire(col.config, found)})
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
         self.col(name)
