@@ -105,14 +105,18 @@ set_private = _slot_setter("__pydantic_private__")
 
 def construct(cls: type[M], values: dict[str, Any]) -> M:
     """A model from values that are valid by construction (engine results): no validation
-    and no per-call default lookup, for the result hot path. ``values`` uses field names."""
+    and no per-call default lookup, for the result hot path. ``values`` uses field names and
+    is taken over by the model when it names every field (pass a fresh dict)."""
     defaults = _DEFAULTS.get(cls)
     if defaults is None:
         defaults = {name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items()}
         _DEFAULTS[cls] = defaults
     obj = cls.__new__(cls)
-    fields = defaults.copy()
-    fields.update(values)
+    if len(values) == len(defaults):
+        fields = values
+    else:
+        fields = defaults.copy()
+        fields.update(values)
     set_fields(obj, fields)
     set_fields_set(obj, set(values))
     set_extra(obj, None)
