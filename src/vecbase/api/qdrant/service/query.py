@@ -240,103 +240,36 @@ class QueryService:
         wp: WithPayload = NO_PAYLOAD,
         wv: WithVectors = NO_VECTORS,
     ) -> QueryNode:
-        return self._node(
-            col,
-            req.query,
-            req.using,
-            req.lookup_from,
-            req.prefetch,
-            req.filter,
-            req.score_threshold,
-            req.params,
-            limit,
-            offset,
-            wp,
-            wv,
-        )
-
-    def _node(
-        self,
-        col: Collection,
-        query: Any,
-        using: str | None,
-        lookup: m.LookupLocation | None,
-        raw_prefetch: m.Prefetch | list[m.Prefetch] | None,
-        flt: m.Filter | None,
-        score_threshold: float | None,
-        params: m.SearchParams | None,
-        limit: int,
-        offset: int,
-        wp: WithPayload,
-        wv: WithVectors,
-    ) -> QueryNode:
-        """A query node from a request's fields (a QueryRequest's, a Prefetch's, or the
-        embedded client's arguments, which skip the request model)."""
-        using = using if using is not None else DEFAULT_VECTOR
+        using = req.using if req.using is not None else DEFAULT_VECTOR
         kind: QueryKind | None
-        if lookup is None and isinstance(query, (np.ndarray, list)):  # a plain vector: no ids to resolve
-            kind, exclude = NearestQuery(using, _array_query(query)), None
+        if req.lookup_from is None and isinstance(req.query, (np.ndarray, list)):  # a plain vector
+            kind, exclude = NearestQuery(using, _array_query(req.query)), None
         else:
-            kind, exclude = self._query(col, query, using, lookup)
+            kind, exclude = self._query(col, req.query, using, req.lookup_from)
+        raw_prefetch = req.prefetch
         prefetches = raw_prefetch if isinstance(raw_prefetch, list) else ([raw_prefetch] if raw_prefetch else ())
         return QueryNode(
-            kind,
-            tuple([self.node(col, p, limit_of(p.limit)) for p in prefetches]) if prefetches else (),
-            convert_filter(flt) if exclude is None else and_filters(convert_filter(flt), exclude),
-            limit,
-            offset,
-            score_threshold,
-            wp,
-            wv,
-            _search_params(params),
+            query=kind,
+            prefetch=tuple([self.node(col, p, limit_of(p.limit)) for p in prefetches]) if prefetches else (),
+            filter=and_filters(convert_filter(req.filter), exclude),
+            limit=limit,
+            offset=offset,
+            score_threshold=req.score_threshold,
+            with_payload=wp,
+            with_vectors=wv,
+            params=_search_params(req.params),
         )
 
     def _top_node(self, col: Collection, req: m.QueryRequest) -> QueryNode:
-        return self._top(
-            col,
-            req.query,
-            req.using,
-            req.lookup_from,
-            req.prefetch,
-            req.filter,
-            req.score_threshold,
-            req.params,
-            req.limit,
-            req.offset,
-            req.with_payload,
-            req.with_vector,
-        )
-
-    def _top(
-        self,
-        col: Collection,
-        query: Any,
-        using: str | None,
-        lookup: m.LookupLocation | None,
-        prefetch: m.Prefetch | list[m.Prefetch] | None,
-        flt: m.Filter | None,
-        score_threshold: float | None,
-        params: m.SearchParams | None,
-        limit: int | None,
-        offset: int | None,
-        with_payload: m.WithPayloadInterface | None,
-        with_vector: m.WithVector | None,
-    ) -> QueryNode:
-        if offset is not None and offset < 0:
+        if req.offset is not None and req.offset < 0:
             raise BadRequestError("Validation error: offset must be non-negative")
-        return self._node(
+        return self.node(
             col,
-            query,
-            using,
-            lookup,
-            prefetch,
-            flt,
-            score_threshold,
-            params,
-            limit_of(limit),
-            offset or 0,
-            with_payload_from_wire(False if with_payload is None else with_payload),
-            with_vectors_from_wire(with_vector),
+            req,
+            limit_of(req.limit),
+            req.offset or 0,
+            with_payload_from_wire(False if req.with_payload is None else req.with_payload),
+            with_vectors_from_wire(req.with_vector),
         )
 
     # -- operations ---------------------------------------------------------------------
@@ -378,20 +311,23 @@ class QueryService:
         call, which builds no request model (values typed as the model's fields)."""
         col = self.col(name)
         if prefetch or lookup is not None or not isinstance(query, (np.ndarray, list)):
-            node = self._top(
-                col,
-                query,
-                using,
-                lookup,
-                prefetch,
-                flt,
-                score_threshold,
-                params,
-                limit,
-                offset,
-                with_payload,
-                with_vector,
+            req = construct(
+                m.QueryRequest,
+                dict(
+                    query=query,
+                    using=using,
+                    prefetch=prefetch,
+                    filter=flt,
+                    params=params,
+                    limit=limit,
+                    offset=offset,
+                    with_payload=with_payload,
+                    with_vector=with_vector,
+                    score_threshold=score_threshold,
+                    lookup_from=lookup,
+                ),
             )
+            node = self._top_node(col, req)
             return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(node))})
         # a plain vector and no prefetch, the most common query: run without a query node
         if offset is not None and offset < 0:
