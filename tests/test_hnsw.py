@@ -78,3 +78,27 @@ def test_exact_top_orders_equal_scores_by_offset() -> None:
     best, scores = exact_top(np.ones(4, np.float32), rows, offsets, 5, Distance.DOT) or (None, None)
     assert best is not None and best.tolist() == [0, 3, 6, 9, 12] and scores.tolist() == [4.0] * 5
     assert exact_top(np.zeros(4, np.float32), rows, offsets, 5, Distance.MANHATTAN) is None
+
+
+def test_exact_top_breaks_ties_as_a_stable_sort() -> None:
+    """Many equal scores at random cut-offs. Distances: the kept points and their order are
+    those of a stable sort by score (lower offsets first). Inner products: the same scores,
+    equal scores in ascending offsets (which of the points tied at the cut-off is kept is
+    not defined, in Qdrant either)."""
+    rng = np.random.default_rng(7)
+    rows = rng.integers(0, 3, size=(400, 4)).astype(np.float32)  # few distinct rows: ties
+    for distance in (Distance.EUCLID, Distance.DOT):
+        for _ in range(50):
+            offsets = np.sort(rng.choice(400, size=int(rng.integers(1, 200)), replace=False)).astype(np.int64)
+            q = rng.integers(0, 3, size=4).astype(np.float32)
+            k = int(rng.integers(1, 30))
+            top = exact_top(q, rows, offsets, k, distance)
+            assert top is not None
+            scores = score_dense(q, rows[offsets], distance)
+            key = scores if distance is Distance.EUCLID else -scores
+            stable = np.argsort(key, kind="stable")[:k]
+            np.testing.assert_allclose(top[1], scores[stable], rtol=1e-6)
+            if distance is Distance.EUCLID:
+                assert top[0].tolist() == offsets[stable].tolist()
+            got = list(zip(top[1].tolist(), top[0].tolist()))
+            assert all(a[1] < b[1] for a, b in zip(got, got[1:]) if a[0] == b[0])

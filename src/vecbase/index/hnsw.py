@@ -296,7 +296,12 @@ def exact_scores(query: F32, rows: npt.NDArray[Any], offsets: I64 | None, distan
 def exact_top(query: F32, rows: npt.NDArray[Any], offsets: I64, k: int, distance: Distance) -> tuple[I64, F32] | None:
     """The ``k`` best of ``rows[offsets]``, best first, with exact scores: scoring and
     selection in one faiss call (a heap in C), for exact scans of listed candidates. None
-    where the kernels do not apply, as ``exact_scores``."""
+    where the kernels do not apply, as ``exact_scores``.
+
+    ``offsets`` ascend (as the planner lists them). Equal scores come lower offsets first, as
+    a stable sort gives them: faiss's heap keeps the first of equal candidates it meets and
+    orders its result by id within a score, ascending for distances (as wanted) and
+    descending for inner products (put right here)."""
     q = _kernel_query(query, rows, distance)
     if q is None:
         return None
@@ -310,8 +315,8 @@ def exact_top(query: F32, rows: npt.NDArray[Any], offsets: I64, k: int, distance
     knn = _native.knn_L2sqr_by_idx if euclid else _native.knn_inner_products_by_idx
     size, d = rows.shape
     knn(_ptr(q), _ptr(rows), _ptr(ids), d, 1, size, n, k, _ptr(values), _ptr(labels), -1)
-    if len(set(values.tolist())) < k:  # equal scores: lower offsets first, as a stable sort
-        order = np.lexsort((labels, values if euclid else -values))
+    if not euclid and len(set(values.tolist())) < k:
+        order = np.lexsort((labels, -values))
         labels, values = labels[order], values[order]
     if euclid:  # squared distances summed term by term are never negative
         np.sqrt(values, out=values)
