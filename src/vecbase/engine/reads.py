@@ -1,0 +1,110 @@
+"""The read side of a collection: lookups, scroll, count, facet and queries under the
+collection's shared lock (a mixin of ``Collection``, which owns the state it reads)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, TypeVar
+
+from vecbase.core.config import CollectionConfig, PayloadIndexSpec
+from vecbase.core.filter import Filter
+from vecbase.core.ids import PointId
+from vecbase.core.points import Record, ScoredColumns, ScoredPoint
+from vecbase.engine import optimizer
+from vecbase.engine.rwlock import RWLock
+from vecbase.query import groups, matrix, read, universal
+from vecbase.query.model import (
+    FacetHit,
+    GroupRequest,
+    NearestQuery,
+    QueryNode,
+    ScrollRequest,
+    SearchParams,
+    WithPayload,
+    WithVectors,
+)
+from vecbase.segment.segment import Segment
+
+T = TypeVar("T")
+
+
+class CollectionReads:
+    """Reads share the collection lock; every query sees one consistent list of segments."""
+
+    config: CollectionConfig
+    lock: RWLock
+    segments: list[Segment]
+    payload_schema: dict[str, PayloadIndexSpec]
+    optimizing: bool
+
+    def _read(self, fn: Callable[[], T]) -> T:
+        with self.lock.shared():
+            return fn()
+
+    def retrieve(self, ids: Sequence[object], wp: WithPayload, wv: WithVectors) -> list[Record]:
+        return self._read(lambda: read.retrieve(self.segments, ids, wp, wv))
+
+    def scroll(self, req: ScrollRequest) -> tuple[list[Record], PointId | None]:
+        return self._read(lambda: read.scroll(self.segments, req))
+
+    def count(self, flt: Filter | None) -> int:
+        return self._read(lambda: read.count(self.segments, flt))
+
+    def facet(self, key: str, flt: Filter | None, limit: int) -> list[FacetHit]:
+        return self._read(lambda: read.facet(self.segments, key, flt, limit))
+
+    def query(self, node: QueryNode) -> ScoredColumns:
+        taken = self.lock.acquire_shared()  # spelled out: the per-query hot path
+        try:
+            return universal.execute(self.segments, self.config, node)
+        finally:
+            if taken:
+                self.lock.release_shared()
+
+    def nearest(
+        self,
+        query: NearestQuery,
+        flt: Filter | None,
+        limit: int,
+        offset: int,
+        score_threshold: float | None,
+        params: SearchParams,
+        wp: WithPayload,
+        wv: WithVectors,
+    ) -> ScoredColumns:
+        """``query`` of a node with a nearest query and no prefetches, given the node's fields."""
+        taken = self.lock.acquire_shared()
+        try:
+            return universal.nearest(
+                self.segments, self.config, query, flt, limit, offset, score_threshold, params, wp, wv
+            )
+        finally:
+            if taken:
+                self.lock.release_shared()
+
+    def query_groups(self, req: GroupRequest) -> list[tuple[int | str, list[ScoredPoint]]]:
+        return self._read(lambda: groups.query_groups(self.segments, self.config, req))
+
+    def distance_matrix(
+        self, flt: Filter | None, sample: int, limit: int, using: str
+    ) -> tuple[list[PointId], list[list[tuple[PointId, float]]]]:
+        return self._read(lambda: matrix.distance_matrix(self.segments, self.config, flt, sample, limit, using))
+
+    def info(self) -> dict[str, Any]:
+        with self.lock.shared():
+            return {
+                "points_count": sum(s.live_count() for s in self.segments),
+                "segments_count": len(self.segments),
+                "indexed_vectors_count": sum(
+                    int((s.live_mask() & s.has_vector_mask(name))[: index.size].sum())
+                    for s in self.segments
+                    for name, index in s.dense_indexes.items()
+                ),
+                "optimizing": self.optimizing
+                or bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
+                or bool(optimizer.merge_candidates(self.config, self.segments[:-1]))
+                or optimizer.should_seal(self.config, self.segments[-1]),
+                "payload_points": {
+                    k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)
+                    for k in self.payload_schema
+                },
+            }
