@@ -286,7 +286,7 @@ def nearest_hits(
         if threshold is not None:
             keep = scores < threshold if smaller else scores > threshold
             offsets, scores = offsets[keep], scores[keep]
-        if ranked:  # at most ``want`` already
+        if ranked:  # best first already (merge_parts keeps the first ``want``)
             parts.append((seg, offsets, scores))
         else:
             best = top_k(scores, want, smaller)
