@@ -249,22 +249,22 @@ class HnswIndex:
         return cls(index, distance, kind, max_norm_sq)
 
 
+# dtype identity checks: native arrays of a type share one dtype object (any other falls back)
+_F32 = np.dtype(np.float32)
+_I64 = np.dtype(np.int64)
+
+
 def _kernel_query(query: F32, rows: npt.NDArray[Any], distance: Distance) -> F32 | None:
     """``query`` as faiss's kernels take it, or None where they do not apply: Manhattan, rows
     that are not one contiguous float32 matrix, a query of another width."""
-    # dtype identity: native float32 arrays share one dtype object (any other falls back)
     if distance is Distance.MANHATTAN or rows.dtype is not _F32 or rows.ndim != 2 or not rows.flags.c_contiguous:
         return None
     q = query if query.dtype is _F32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
     return q if q.shape == (rows.shape[1],) else None
 
 
-_F32 = np.dtype(np.float32)
-_I64 = np.dtype(np.int64)
-
-
 def _int64(offsets: I64) -> I64:
-    if offsets.dtype == np.int64 and offsets.flags.c_contiguous:
+    if offsets.dtype is _I64 and offsets.flags.c_contiguous:
         return offsets
     return np.ascontiguousarray(offsets, np.int64)
 
@@ -305,7 +305,7 @@ def exact_top(query: F32, rows: npt.NDArray[Any], offsets: I64, k: int, distance
     q = _kernel_query(query, rows, distance)
     if q is None:
         return None
-    ids = offsets if offsets.dtype is _I64 and offsets.flags.c_contiguous else np.ascontiguousarray(offsets, np.int64)
+    ids = _int64(offsets)
     n = ids.shape[0]
     if k > n:
         k = n

@@ -9,7 +9,7 @@ from typing import Hashable, Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, Distance, Modifier, hnsw_of
+from vecbase.core.config import ITEMSIZE, CollectionConfig, Modifier, hnsw_of
 from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter
 from vecbase.core.points import SparseVector
@@ -186,13 +186,7 @@ def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[
 def prepared_query(segments: Sequence[Segment], config: CollectionConfig, q: NearestQuery) -> F32 | SparseVector:
     name, vector = q.using, q.vector
     vc = config.vectors.get(name)
-    if vc is not None and not vc.multivector and isinstance(vector, np.ndarray) and vector.ndim == 1:
-        if vector.shape[0] != vc.size:  # the common case first: one dense vector
-            raise BadRequestError(
-                f"Wrong input: Vector dimension error: expected dim: {vc.size}, got {vector.shape[0]}"
-            )
-        return prepare_query(vector, vc.distance)
-    if name in config.sparse_vectors:
+    if vc is None:  # a sparse vector (callers have checked that the name exists)
         if not isinstance(vector, SparseVector):
             raise BadRequestError(f"Vector `{name}` is sparse, a sparse query vector is expected")
         if config.sparse_vectors[name].modifier is Modifier.IDF:
@@ -201,7 +195,6 @@ def prepared_query(segments: Sequence[Segment], config: CollectionConfig, q: Nea
         return vector
     if isinstance(vector, SparseVector):
         raise BadRequestError(f"Vector `{name}` is dense, a sparse query vector was given")
-    assert vc is not None
     if vc.multivector:
         if vector.ndim == 1:
             vector = vector[np.newaxis, :]
@@ -240,13 +233,6 @@ class Hits:
         return Hits(self.segments[n:], self.offsets[n:], self.scores[n:]) if n else self
 
 
-_SMALLER_IS_BETTER = frozenset((Distance.EUCLID, Distance.MANHATTAN))
-
-
-def smaller_is_better(config: CollectionConfig, name: str) -> bool:
-    return name in config.vectors and config.vectors[name].distance in _SMALLER_IS_BETTER
-
-
 def check_vector_name(config: CollectionConfig, name: str) -> None:
     if name not in config.vectors and name not in config.sparse_vectors:
         raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
@@ -273,7 +259,7 @@ def nearest_hits(
     if vc is None:
         check_vector_name(config, name)
     query = prepared_query(segments, config, nearest)
-    smaller = vc is not None and vc.distance in _SMALLER_IS_BETTER
+    smaller = vc is not None and vc.distance.smaller_is_better
     want = offset + limit
     fkey = filter_key(flt)
     parts: list[tuple[Segment, npt.NDArray[np.int64], F32]] = []
