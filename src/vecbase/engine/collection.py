@@ -12,7 +12,7 @@ import numpy as np
 import orjson
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec, PayloadType
-from vecbase.core.errors import BadRequestError, PointNotFoundError, StorageError
+from vecbase.core.errors import BadRequestError, CollectionNotFoundError, PointNotFoundError, StorageError
 from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId, normalize_id
 from vecbase.core.operations import (
@@ -82,6 +82,10 @@ class Collection(CollectionReads):
         self.wal: Wal | None = None
         self._dirty = False
         self._op_num = 0
+        # set under the lock (and ``_writing``) by ``drop`` and ``close``: nothing touches the
+        # collection's directory afterwards, so a collection recreated under the same name
+        # cannot receive a late write from this one (a background flush, an optimizer pass)
+        self.closed = False
 
     # -- lifecycle ------------------------------------------------------------------
     @classmethod
@@ -138,6 +142,7 @@ class Collection(CollectionReads):
     def _save_config(self) -> None:
         if self.path is None:
             return
+        self.check_open()
         schema = {k: {"type": v.type.value, "params": dict(v.params)} for k, v in self.payload_schema.items()}
         data = {"format": CONFIG_FORMAT, "config": self.config.to_json(), "schema": schema}
         atomic_write(self.path / CONFIG_FILE, orjson.dumps(data))
@@ -150,29 +155,32 @@ class Collection(CollectionReads):
         their tombstones without holding it, so searches do not stall behind the disk. A
         caller that already holds the lock (close, schema changes) flushes entirely under it.
         """
-        if self.path is None:
+        if self.path is None or self.closed:
             return
-        seg_root = ensure_dir(self.path / "segments")
+        seg_root = self.path / "segments"
         if self.lock.owned():
             with self._writing:  # let a background flush finish writing sealed segments
                 self._flush_locked(seg_root)
             return
         with self._flush_lock:
             with self.lock:
-                if not self._dirty:
+                if self.closed or not self._dirty:
                     return
                 generation = self._flush_generation
                 op_num, layout, pending = self._flush_begin(seg_root)
             failed: BaseException | None = None
             written: list[tuple[Segment, SealedState, dict[str, str]]] = []
             with self._writing:
-                if self._flush_generation == generation:  # else a newer flush wrote them
+                # else a newer flush wrote them, or the collection was dropped meanwhile
+                if self._flush_generation == generation and not self.closed:
                     try:
                         for seg, state in pending:
                             written.append((seg, state, save_segment(seg, seg_root / seg.uid, state)))
                     except BaseException as e:  # re-raised below, after re-marking
                         failed = e
             with self.lock:
+                if self.closed:
+                    return
                 if failed is not None:
                     for seg, _ in pending:
                         seg.changed = True
@@ -183,7 +191,7 @@ class Collection(CollectionReads):
                     self._map_graphs(seg_root, written)
 
     def _flush_locked(self, seg_root: Path) -> None:
-        if not self._dirty:
+        if self.closed or not self._dirty:
             return
         op_num, layout, pending = self._flush_begin(seg_root)
         written: list[tuple[Segment, SealedState, dict[str, str]]] = []
@@ -207,6 +215,7 @@ class Collection(CollectionReads):
 
     def _flush_begin(self, seg_root: Path) -> tuple[int, list[Segment], list[tuple[Segment, SealedState]]]:
         """Under the lock: write the appendable segment, capture what the sealed ones need."""
+        ensure_dir(seg_root)
         op_num = self._op_num
         layout = list(self.segments)
         # appendable first: a crash between saves may then leave a moved point live in two
@@ -241,13 +250,35 @@ class Collection(CollectionReads):
     def close(self) -> None:
         with self.lock:
             self.flush()
-            if self.wal is not None:
-                self.wal.close()
-                self.wal = None
+            with self._writing:
+                self.closed = True
+                if self.wal is not None:
+                    self.wal.close()
+                    self.wal = None
+
+    def drop(self) -> None:
+        """Close without flushing and remove the collection's directory. Waits for a
+        background write in progress (``_writing``); an optimizer pass working on the
+        collection notices ``closed`` and abandons its result."""
+        with self.lock:
+            with self._writing:
+                self.closed = True
+                if self.wal is not None:
+                    self.wal.close()
+                    self.wal = None
+                if self.path is not None:
+                    remove_tree(self.path)
+
+    def check_open(self) -> None:
+        """Under the lock: a request that looked the collection up before it was dropped
+        gets "not found", not a write into a removed directory."""
+        if self.closed:
+            raise CollectionNotFoundError(self.name)
 
     # -- the write path ---------------------------------------------------------------
     def _write(self, op: PointOperation, wait: bool) -> int:
         """Log, apply, and (with ``wait``) fsync one resolved operation."""
+        self.check_open()
         if self.wal is not None:
             op_num = self.wal.append(encode(op))
         else:
@@ -396,11 +427,7 @@ class Collection(CollectionReads):
             self._save_config()
         self.on_change()
 
-    # -- optimization -----------------------------------------------------------------
-    def optimize(self, threads: int, stop: threading.Event) -> None:
-        """One optimizer pass (see ``vecbase.engine.optimizer.optimize_collection``)."""
-        optimizer.optimize_collection(self, threads, stop)
-
+    # -- optimization (the background optimizer drives it: ``engine.optimizer``) ---------
     def mark_dirty(self) -> None:
         self._dirty = True
 

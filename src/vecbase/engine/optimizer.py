@@ -14,19 +14,40 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of, quantization_of
+from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
+from vecbase.engine.rwlock import RWLock
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
 from vecbase.storage import memory
 
-if TYPE_CHECKING:
-    from vecbase.engine.collection import Collection
-
 log = logging.getLogger("vecbase.optimizer")
+
+
+class Optimizable(Protocol):
+    """What the optimizer needs of a collection (``engine.collection.Collection`` is one):
+    its segments under its lock, the settings that drive the work, and three operations."""
+
+    name: str
+    lock: RWLock
+    segments: list[Segment]
+    payload_schema: dict[str, PayloadIndexSpec]
+    optimizing: bool
+    last_write: float
+    deferred_since: float | None
+    closed: bool
+
+    @property
+    def config(self) -> CollectionConfig: ...
+
+    def seal(self, freeze: bool = True) -> Segment | None: ...
+
+    def flush(self) -> None: ...
+
+    def mark_dirty(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +103,7 @@ def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
 class Optimizer:
     """One background worker for every collection of a table of contents."""
 
-    def __init__(self, collections: Callable[[], list[Collection]], interval: float = 0.5) -> None:
+    def __init__(self, collections: Callable[[], list[Optimizable]], interval: float = 0.5) -> None:
         self._collections = collections
         self._interval = interval
         self._stop = threading.Event()
@@ -117,8 +138,10 @@ class Optimizer:
             for col in self._collections():
                 if self._stop.is_set():
                     return
+                if col.closed:
+                    continue
                 try:
-                    col.optimize(self.threads, self._stop)
+                    optimize_collection(col, self.threads, self._stop)
                 except Exception:  # an optimizer failure must not take the server down
                     log.exception("optimization of collection %s failed", col.name)
                 if col.deferred_since is not None:
@@ -155,8 +178,10 @@ QUIET_S = 0.3
 MAX_DEFER_S = 30.0
 
 
-def optimize_collection(col: Collection, threads: int, stop: threading.Event) -> None:
+def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -> None:
     """One pass: seal a full appendable segment, index sealed segments, merge or vacuum."""
+    if col.closed:
+        return
     seal, other = _work(col)
     if not (seal or other):
         return
@@ -183,6 +208,8 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
             return
         index = build(col.config, plan, threads)
         with col.lock:
+            if col.closed:
+                return  # dropped while the graph was built: nothing to attach it to
             if plan.segment in col.segments and plan.name in indexable(col.config):
                 plan.segment.attach_index(plan.name, index)
                 plan.segment.changed = True
@@ -200,7 +227,7 @@ def optimize_collection(col: Collection, threads: int, stop: threading.Event) ->
         col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
 
 
-def _freeze_sealed(col: Collection) -> None:
+def _freeze_sealed(col: Optimizable) -> None:
     """Compact sealed segments once writes are quiet, the costly part outside the lock. Not at
     seal time: this thread runs at low priority, and Python work in it during an ingest holds
     the GIL while the OS prefers the busy request threads, stalling them (priority inversion)."""
@@ -213,7 +240,7 @@ def _freeze_sealed(col: Collection) -> None:
                 seg.freeze(parts)
 
 
-def _work(col: Collection) -> tuple[bool, bool]:
+def _work(col: Optimizable) -> tuple[bool, bool]:
     """(a segment to seal, other work), checked under the shared lock: an idle or waiting pass
     must not take the exclusive lock, which would stall searches and writes each time."""
     with col.lock.shared():
@@ -227,7 +254,7 @@ def _work(col: Collection) -> tuple[bool, bool]:
         return should_seal(col.config, col.segments[-1]), other
 
 
-def _defer_builds(col: Collection) -> bool:
+def _defer_builds(col: Optimizable) -> bool:
     """Index builds wait for a pause in writes (they compete for the same cores as a bulk
     upload), but never longer than ``MAX_DEFER_S``; sealing goes on regardless."""
     now = time.monotonic()
@@ -239,7 +266,7 @@ def _defer_builds(col: Collection) -> bool:
     return now - col.deferred_since < MAX_DEFER_S
 
 
-def _merge(col: Collection, threads: int) -> bool:
+def _merge(col: Optimizable, threads: int) -> bool:
     """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write.
     Returns whether it built one."""
     with col.lock:
@@ -252,7 +279,7 @@ def _merge(col: Collection, threads: int) -> bool:
     merged = merge.merged_segment(config, schema, sources)
     build_all(config, merged, threads)
     with col.lock:
-        if config is not col.config or any(s not in col.segments for s in group):
+        if col.closed or config is not col.config or any(s not in col.segments for s in group):
             return True  # the collection changed shape meanwhile; a later pass retries
         for pos in merge.stale_positions(sources).tolist():
             merged.drop(pos)  # deleted, moved or rewritten since the snapshot

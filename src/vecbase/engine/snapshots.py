@@ -158,7 +158,7 @@ class Snapshots:
             src = Path(work) / "collection"
             if not (src / "collection.json").is_file():
                 raise BadRequestError("Bad request: the archive is not a vecbase collection snapshot")
-            self.toc.install(self.toc.resolve(name), src)
+            self.toc.install(name, src)  # by name: an alias never redirects a replacement
         return True
 
     # -- full snapshots -------------------------------------------------------------------

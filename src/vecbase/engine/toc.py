@@ -146,6 +146,7 @@ class TableOfContent:
         with self.lock:
             if name in self.collections:
                 raise ConflictError(f"Wrong input: Collection `{name}` already exists!")
+            self._check_collection_name(name)
             path = self._collection_path(name)
             if path is not None and path.exists():
                 remove_tree(path)
@@ -158,9 +159,7 @@ class TableOfContent:
             col = self.collections.pop(name, None)
             if col is None:
                 return False
-            col.close()
-            if col.path is not None:
-                remove_tree(col.path)
+            col.drop()
             stale = [a for a, c in self.aliases.items() if c == name]
             for a in stale:
                 del self.aliases[a]
@@ -178,6 +177,7 @@ class TableOfContent:
                     assert target is not None
                     if target not in self.collections:
                         raise CollectionNotFoundError(target)
+                    self._check_alias_name(alias)
                     aliases[alias] = target
                 elif action == "delete":
                     if alias not in aliases:
@@ -187,9 +187,21 @@ class TableOfContent:
                     assert target is not None
                     if alias not in aliases:
                         raise CollectionNotFoundError(alias)
+                    self._check_alias_name(target)
                     aliases[target] = aliases.pop(alias)
             self.aliases = aliases
             self._save_aliases()
+
+    def _check_collection_name(self, name: str) -> None:
+        if name in self.aliases:
+            # one namespace for both: an alias must never hide a collection
+            raise BadRequestError(
+                f"Wrong input: Can't create collection with name {name}. Alias with the same name already exists"
+            )
+
+    def _check_alias_name(self, alias: str) -> None:
+        if alias in self.collections:
+            raise ConflictError(f"Wrong input: Collection `{alias}` already exists!")
 
     # -- snapshots --------------------------------------------------------------------
     def aliases_json(self) -> bytes:
@@ -202,6 +214,7 @@ class TableOfContent:
         if self.path is None:
             raise BadRequestError("Bad request: snapshot recovery needs on-disk storage")
         with self.lock:
+            self._check_collection_name(name)
             old = self.collections.pop(name, None)
             if old is not None:
                 old.close()

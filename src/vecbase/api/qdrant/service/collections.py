@@ -74,7 +74,8 @@ class CollectionsService:
         return True
 
     def delete(self, name: str) -> bool:
-        return self.toc.delete(self.toc.resolve(name))
+        # by the collection's own name only: an alias never widens a destructive operation
+        return self.toc.delete(name)
 
     def update(self, name: str, req: m.UpdateCollection) -> bool:
         col = self.col(name)
