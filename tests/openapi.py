@@ -10,6 +10,8 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from vecbase.api.qdrant.wire_rules import ENVELOPE_SKIP, SKIP_ALL_NONE, SKIP_EMPTY, SKIP_NONE
+
 
 def _spec_dir() -> Path:
     """The vendored specs live beside the repository (``../shared/spec/qdrant``); a clone
@@ -83,3 +85,67 @@ def validate(operation_id: str, status: int, body: Any, legacy: bool = False) ->
     assert not errors, f"{operation_id} ({status}): " + "; ".join(
         f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in errors[:5]
     )
+
+
+def _may_be_absent(schema_name: str | None, prop: str) -> bool:
+    """Properties Qdrant leaves out when they have no value (its ``skip_serializing_if``)."""
+    if schema_name is None:
+        return False
+    if schema_name == "<envelope>":
+        return prop in ENVELOPE_SKIP
+    return (
+        schema_name in SKIP_ALL_NONE
+        or prop in SKIP_NONE.get(schema_name, ())
+        or prop in SKIP_EMPTY.get(schema_name, ())
+    )
+
+
+def missing_properties(operation_id: str, status: int, body: Any, legacy: bool = False) -> list[str]:
+    """Paths of properties the response schema lists that ``body`` leaves out, except where
+    Qdrant itself leaves them out when empty. Unions are checked in the alternative that the
+    body validates against."""
+    schema = response_schema(operation_id, status, legacy)
+    assert schema is not None
+    comps = components(legacy)
+    raw = load(legacy)["components"]["schemas"]
+    out: list[str] = []
+
+    def valid(node: Any, value: Any) -> bool:
+        return Draft7Validator({**to_jsonschema(node), "components": comps}).is_valid(value)
+
+    def walk(node: Any, value: Any, path: str, name: str | None) -> None:
+        if "$ref" in node:
+            ref = node["$ref"].rsplit("/", 1)[-1]
+            walk(raw[ref], value, path, ref)
+            return
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                for option in node[key]:
+                    if set(option) <= {"nullable", "description"}:
+                        continue
+                    if valid(option, value):
+                        walk(option, value, path, name)
+                        return
+                return
+        for part in node.get("allOf", []):
+            walk(part, value, path, name)
+        if isinstance(value, dict):
+            props = node.get("properties", {})
+            for prop, sub in props.items():
+                if prop not in value:
+                    if not _may_be_absent(name, prop):
+                        out.append(f"{path}/{prop} ({name})")
+                    continue
+                if value[prop] is not None:
+                    walk(sub, value[prop], f"{path}/{prop}", None)
+            extra = node.get("additionalProperties")
+            if isinstance(extra, dict):
+                for k, v in value.items():
+                    if k not in props and v is not None:
+                        walk(extra, v, f"{path}/{k}", None)
+        elif isinstance(value, list) and isinstance(node.get("items"), dict):
+            for i, item in enumerate(value):
+                walk(node["items"], item, f"{path}/{i}", None)
+
+    walk(schema, body, "", "<envelope>")
+    return out

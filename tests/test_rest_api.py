@@ -50,6 +50,10 @@ class Driver:
         if response.headers.get("content-type", "").startswith("application/json"):
             data = response.json()
             openapi.validate(op, response.status_code, data, legacy)
+            if response.status_code == 200:
+                # every property the schema lists is sent (null when empty), as Qdrant does
+                missing = openapi.missing_properties(op, response.status_code, data, legacy)
+                assert not missing, f"{op}: properties left out: {missing}"
             return data
         return response
 

@@ -18,7 +18,12 @@ Design choices, so the output is usable as a Python API and not only as a valida
   would get it wrong: a field whose type (aliases expanded) holds ``Any`` (numpy values
   would stay numpy) or two scalar types (``np.True_`` would become ``1`` in
   ``Union[str, int, bool]``); every other model validates numpy arrays and scalars natively
-  and skips the Python-level wrap validator (2.2 -> 0.9 us for a small model).
+  and skips the Python-level wrap validator (2.2 -> 0.9 us for a small model);
+- Qdrant's undocumented field aliases (``with_vectors``, ``top``, ``quantization``...) are
+  accepted as validation aliases (``EXTRA_ALIASES``);
+- a response property is serialized even when null, except where Qdrant skips it
+  (``SKIP_NONE``, ``SKIP_EMPTY``); f32 fields (scores, vectors) carry ``F32_OUT``, which the
+  REST layer uses to print them as f32 (``wire_base.F32_CONTEXT``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from vecbase.api.qdrant.wire_rules import (  # noqa: E402
+    EXTRA_ALIASES,
+    F32_FIELDS,
+    SKIP_ALL_NONE,
+    SKIP_EMPTY,
+    SKIP_NONE,
+)
+
 SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "openapi.json"
 LEGACY_SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "v1.18.x" / "openapi.json"
 
@@ -154,14 +169,26 @@ class Generator:
             annotation = self.type_of(prop, set())
             annotations.append(annotation)
             args = []
+            nullable = "None" in annotation or annotation.startswith("Optional[")
             if wire_name not in required:
-                if "None" not in annotation and not annotation.startswith("Optional["):
+                if not nullable:
                     annotation = f"Optional[{annotation}]"
                 args.append("default=None")
             else:
                 args.append("...")
             if py_name != wire_name:
                 args.append(f"alias={wire_name!r}")
+            extra = EXTRA_ALIASES.get((name, wire_name))
+            if extra:
+                choices = ", ".join(repr(a) for a in (wire_name, *extra))
+                args.append(f"validation_alias=AliasChoices({choices})")
+            # null is no value of a property the schema does not make nullable: left out
+            if wire_name in SKIP_EMPTY.get(name, ()):
+                args.append("exclude_if=is_empty")
+            elif wire_name in SKIP_NONE.get(name, ()) or name in SKIP_ALL_NONE or not nullable:
+                args.append("exclude_if=is_none")
+            if (name, wire_name) in F32_FIELDS:
+                annotation = f"Annotated[{annotation}, F32_OUT]"
             args.extend(constraints(prop))
             if prop.get("description"):
                 args.append(f"description={prop['description']!r}")
@@ -224,11 +251,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Dict, List, Literal, Optional, Union
+from typing import Annotated, Any, Dict, List, Literal, Optional, Union
 
-from pydantic import ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
-from vecbase.api.qdrant.wire_base import NumpyWireModel, WireModel
+from vecbase.api.qdrant.wire_base import F32_OUT, NumpyWireModel, WireModel, is_empty, is_none
 '''
 
 FOOTER = """for _model in list(globals().values()):

@@ -54,6 +54,8 @@ class HnswConfig:
     max_indexing_threads: int = 0
     on_disk: bool = False
     payload_m: int | None = None
+    memory: str | None = None
+    inline_storage: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

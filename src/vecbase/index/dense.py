@@ -14,12 +14,33 @@ from vecbase.core.config import Distance
 
 F32 = npt.NDArray[np.float32]
 EPSILON = np.float32(1.1920929e-7)
+# Qdrant's distance kernels use SIMD from 16 dimensions on; below, they add one product at a
+# time in f32, which ``_sequential`` reproduces bit for bit (so small vectors score alike)
+SIMD_MIN_DIM = 16
+
+
+def _sequential(terms: F32) -> F32:
+    """Sums along the last axis, one term at a time in f32 (Rust's ``iter().sum()``)."""
+    acc = np.zeros(terms.shape[:-1], dtype=np.float32)
+    for j in range(terms.shape[-1]):
+        acc += terms[..., j]
+    return acc
+
+
+def _squared_norms(vectors: F32) -> F32:
+    if vectors.shape[-1] < SIMD_MIN_DIM:
+        return _sequential(vectors * vectors)
+    return np.einsum("...i,...i->...", vectors, vectors, dtype=np.float32)  # type: ignore[no-any-return]
 
 
 def normalize(vectors: F32) -> F32:
-    """Unit-normalise rows (or a single vector); a zero vector stays zero."""
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True).astype(np.float32)
-    return (vectors / np.where(norms != 0.0, norms, EPSILON)).astype(np.float32)
+    """Unit-normalise rows (or a single vector) as Qdrant's Cosine preprocessing does: a row
+    whose squared length is zero or already within 1e-6 of one is kept as it is."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    lengths = _squared_norms(vectors)
+    keep = (lengths < EPSILON) | (np.abs(lengths - np.float32(1.0)) <= np.float32(1e-6))
+    divisor = np.where(keep, np.float32(1.0), np.sqrt(lengths)).astype(np.float32)
+    return (vectors / divisor[..., np.newaxis]).astype(np.float32)
 
 
 def prepare_query(query: F32, distance: Distance) -> F32:
@@ -30,12 +51,23 @@ def prepare_query(query: F32, distance: Distance) -> F32:
 def score_dense(query: F32, stored: npt.NDArray[np.generic], distance: Distance) -> F32:
     """Scores of ``stored`` vectors (n, dim) against one prepared query (dim,)."""
     vectors: F32 = stored.astype(np.float32, copy=False)
+    if vectors.shape[-1] < SIMD_MIN_DIM:
+        return _sequential_scores(query.astype(np.float32, copy=False), vectors, distance)
     if distance in (Distance.COSINE, Distance.DOT):
         return vectors @ query
     diff = vectors - query
     if distance is Distance.EUCLID:
         return np.sqrt(np.einsum("ij,ij->i", diff, diff))  # type: ignore[no-any-return]
     return np.abs(diff).sum(axis=1, dtype=np.float32)  # type: ignore[no-any-return]
+
+
+def _sequential_scores(query: F32, vectors: F32, distance: Distance) -> F32:
+    if distance in (Distance.COSINE, Distance.DOT):
+        return _sequential(vectors * query)
+    diff = vectors - query
+    if distance is Distance.EUCLID:
+        return np.sqrt(_sequential(diff * diff))
+    return _sequential(np.abs(diff))
 
 
 def max_sim(query: F32, doc: F32, distance: Distance) -> float:

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vecbase.core.config import Distance
+from vecbase.index.dense import SIMD_MIN_DIM
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
@@ -259,6 +260,8 @@ def _kernel_query(query: F32, rows: npt.NDArray[Any], distance: Distance) -> F32
     that are not one contiguous float32 matrix, a query of another width."""
     if distance is Distance.MANHATTAN or rows.dtype is not _F32 or rows.ndim != 2 or not rows.flags.c_contiguous:
         return None
+    if rows.shape[1] < SIMD_MIN_DIM:
+        return None  # Qdrant sums small vectors term by term: the numpy twin does the same
     q = query if query.dtype is _F32 and query.flags.c_contiguous else np.ascontiguousarray(query, np.float32)
     return q if q.shape == (rows.shape[1],) else None
 

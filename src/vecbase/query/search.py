@@ -13,7 +13,7 @@ from vecbase.core.config import ITEMSIZE, CollectionConfig, Modifier, hnsw_of
 from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter
 from vecbase.core.points import SparseVector
-from vecbase.index.dense import max_sim_score, prepare_query, top_k
+from vecbase.index.dense import SIMD_MIN_DIM, max_sim_score, prepare_query, top_k
 from vecbase.index.hnsw import Selector, exact_top
 from vecbase.index.sparse import apply_idf
 from vecbase.query.model import NearestQuery, SearchParams, SearchRequest
@@ -155,7 +155,7 @@ def _hnsw_candidates(
 
         selector = seg.memo(("selector", name, fkey, index), build)
     offsets, approx = index.search(query, want, ef, selector)
-    if index.exact_scores:
+    if index.exact_scores and query.shape[0] >= SIMD_MIN_DIM:
         return offsets, approx, True
     if index.quantized and not qp.rescore and index.kind != "binary":
         return offsets, approx, False

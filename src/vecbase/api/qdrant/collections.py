@@ -20,6 +20,8 @@ from vecbase.core.config import (
     SparseVectorConfig,
     WalConfig,
     apply_diff,
+    hnsw_of,
+    quantization_of,
 )
 from vecbase.core.errors import ValidationError
 
@@ -146,6 +148,27 @@ def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
         quantization_config=c.quantization,
         metadata=dict(c.metadata) if c.metadata else None,
     )
+
+
+def config_warnings(c: CollectionConfig) -> list[str]:
+    """What Qdrant reports in a collection's ``warnings``: settings that are accepted but
+    cannot take effect (inline HNSW storage needs quantized, single dense vectors)."""
+    out = []
+    for name, v in c.vectors.items():
+        if not hnsw_of(c, name).inline_storage:
+            continue
+        label = f"vector '{name}'" if name else "the default vector"
+        if quantization_of(c, name) is None:
+            out.append(
+                f"The `hnsw_config.inline_storage` option for {label} requires quantization to be enabled."
+                " This option will be ignored."
+            )
+        if v.multivector:
+            out.append(
+                f"The `hnsw_config.inline_storage` option for {label} is not supported for multivectors."
+                " This option will be ignored."
+            )
+    return out
 
 
 def index_spec_from_wire(field_schema: Any) -> PayloadIndexSpec:

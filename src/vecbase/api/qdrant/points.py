@@ -220,11 +220,15 @@ def _vector_out(value: Any) -> Any:
 
 
 def vectors_to_wire(config: CollectionConfig, vectors: Mapping[str, Any] | None) -> Any:
+    """A point's vectors in Qdrant's output shape, decided per point: a point whose only
+    vector is the unnamed dense (or multi-dense) one gets it plain, any other gets a map
+    (``{}`` when it has none)."""
     if vectors is None:
         return None
-    if config.unnamed and not config.sparse_vectors and len(config.vectors) == 1:
+    if len(vectors) == 1:
         v = vectors.get(DEFAULT_VECTOR)
-        return _vector_out(v) if v is not None else {}
+        if v is not None and not isinstance(v, SparseVector):
+            return _vector_out(v)
     return {k: _vector_out(v) for k, v in vectors.items()}
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ModelWrapValidatorHandler,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    WrapSerializer,
+    model_validator,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,3 +130,48 @@ def construct(cls: type[M], values: dict[str, Any]) -> M:
     set_extra(obj, None)
     set_private(obj, None)
     return obj
+
+
+# -- serialization ------------------------------------------------------------------------
+
+
+def is_none(value: Any) -> bool:
+    return value is None
+
+
+def is_empty(value: Any) -> bool:
+    return not value
+
+
+# the context a transport passes to ``model_dump`` to have f32 fields dumped as numpy f32
+# values, which orjson prints in their shortest f32 form (0.15, not 0.15000000596046448)
+F32_CONTEXT = {"f32": True}
+_F32 = np.float32
+
+
+def _f32_values(value: Any) -> Any:
+    if isinstance(value, float):
+        return _F32(value)
+    if isinstance(value, np.ndarray):
+        return value.astype(_F32, copy=False)
+    if isinstance(value, list):
+        if value and isinstance(value[0], list):
+            if len({len(row) for row in value}) == 1:
+                return np.asarray(value, dtype=_F32)
+            return [np.asarray(row, dtype=_F32) for row in value]
+        return np.asarray(value, dtype=_F32)
+    if isinstance(value, dict):
+        return {k: _f32_values(v) for k, v in value.items()}
+    if isinstance(value, BaseModel):  # a sparse vector: integer indices, f32 values
+        return {"indices": value.indices, "values": np.asarray(value.values, dtype=_F32)}  # type: ignore[attr-defined]
+    return value
+
+
+def _f32_out(value: Any, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+    context = info.context
+    if context is not None and context.get("f32") and value is not None:
+        return _f32_values(value)
+    return handler(value)
+
+
+F32_OUT = WrapSerializer(_f32_out)

@@ -10,6 +10,7 @@ import orjson
 import pydantic
 from starlette.responses import Response
 
+from vecbase.api.qdrant.wire_base import F32_CONTEXT
 from vecbase.core.errors import (
     BadRequestError,
     ConflictError,
@@ -32,8 +33,11 @@ class HttpError(Exception):
 
 
 def to_jsonable(result: Any) -> Any:
+    """A result as orjson takes it: every property of Qdrant's response schema present (null
+    when empty) unless Qdrant leaves it out (the models' ``exclude_if``); f32 fields as numpy
+    f32 values, which orjson prints as f32 (``0.15``, as Qdrant, not ``0.15000000596046448``)."""
     if isinstance(result, pydantic.BaseModel):
-        return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return result.model_dump(mode="python", by_alias=True, context=F32_CONTEXT, warnings=False)
     if isinstance(result, list):
         return [to_jsonable(r) for r in result]
     return result

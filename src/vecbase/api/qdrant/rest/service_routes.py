@@ -125,7 +125,10 @@ def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
         ),
         collections=m.CollectionsTelemetry(number_of_collections=len(c.svc.toc.names()), collections=collections),
         cluster=m.ClusterTelemetry(enabled=False),
-        requests=m.RequestsTelemetry(rest=m.WebApiTelemetry(responses=responses), grpc=m.GrpcTelemetry(responses={})),
+        requests=m.RequestsTelemetry(
+            rest=m.WebApiTelemetry(responses=responses, per_collection_responses={}),
+            grpc=m.GrpcTelemetry(responses={}, per_collection_responses={}),
+        ),
     )
 
 
@@ -150,7 +153,7 @@ class _Quotas:
     """Node-wide quota settings: kept and reported (vecbase does not enforce them yet)."""
 
     def __init__(self) -> None:
-        self.config = m.QuotaConfig()
+        self.config = m.QuotaConfig(enabled=False)
 
     def status(self) -> m.QuotaStatus:
         disk = None
@@ -162,6 +165,8 @@ class _Quotas:
         return m.QuotaStatus(config=self.config, usage=m.QuotaUsage(disk_usage_percent=disk))
 
     def update(self, config: m.QuotaConfig) -> bool:
+        if config.enabled is None:
+            config = config.model_copy(update={"enabled": False})
         self.config = config
         return True
 

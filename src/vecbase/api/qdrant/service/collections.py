@@ -9,6 +9,7 @@ from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.collections import (
     config_from_wire,
     config_to_wire,
+    config_warnings,
     dense_from_wire,
     dump_wire,
     index_info_to_wire,
@@ -52,6 +53,9 @@ class CollectionsService:
             segments_count=info["segments_count"],
             config=config_to_wire(col.config),
             payload_schema=schema,
+            warnings=[m.CollectionWarning(message=text) for text in config_warnings(col.config)],
+            # writes apply before they are acknowledged: nothing ever waits in a queue
+            update_queue=m.UpdateQueueInfo(length=0),
         )
 
     def create(self, name: str, req: m.CreateCollection) -> bool:
