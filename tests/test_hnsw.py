@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vecbase.core.config import Distance
-from vecbase.index.dense import normalize, prepare_query, score_dense, top_k
+from vecbase.index.dense import SIMD_MIN_DIM, normalize, prepare_query, score_dense, top_k
 from vecbase.index.hnsw import HnswIndex, exact_top
 
 
@@ -70,14 +70,17 @@ def test_exact_top_matches_the_exact_twin(distance: Distance) -> None:
 
 
 def test_exact_top_orders_equal_scores_by_offset() -> None:
-    rows = np.zeros((50, 4), dtype=np.float32)
+    dim = SIMD_MIN_DIM  # faiss's kernels serve 16 dimensions and more
+    rows = np.zeros((50, dim), dtype=np.float32)
     rows[::3] = 1.0  # offsets 0, 3, 6, ... tie at one score, the rest at another
     offsets = np.arange(50, dtype=np.int64)
-    near, _ = exact_top(np.zeros(4, np.float32), rows, offsets, 5, Distance.EUCLID) or (None, None)
+    near, _ = exact_top(np.zeros(dim, np.float32), rows, offsets, 5, Distance.EUCLID) or (None, None)
     assert near is not None and near.tolist() == [1, 2, 4, 5, 7]
-    best, scores = exact_top(np.ones(4, np.float32), rows, offsets, 5, Distance.DOT) or (None, None)
-    assert best is not None and best.tolist() == [0, 3, 6, 9, 12] and scores.tolist() == [4.0] * 5
-    assert exact_top(np.zeros(4, np.float32), rows, offsets, 5, Distance.MANHATTAN) is None
+    best, scores = exact_top(np.ones(dim, np.float32), rows, offsets, 5, Distance.DOT) or (None, None)
+    assert best is not None and best.tolist() == [0, 3, 6, 9, 12] and scores.tolist() == [float(dim)] * 5
+    assert exact_top(np.zeros(dim, np.float32), rows, offsets, 5, Distance.MANHATTAN) is None
+    # below 16 dimensions scores are summed term by term as Qdrant does: no faiss kernel
+    assert exact_top(np.zeros(4, np.float32), rows[:, :4].copy(), offsets, 5, Distance.EUCLID) is None
 
 
 def test_exact_top_breaks_ties_as_a_stable_sort() -> None:
@@ -86,11 +89,11 @@ def test_exact_top_breaks_ties_as_a_stable_sort() -> None:
     equal scores in ascending offsets (which of the points tied at the cut-off is kept is
     not defined, in Qdrant either)."""
     rng = np.random.default_rng(7)
-    rows = rng.integers(0, 3, size=(400, 4)).astype(np.float32)  # few distinct rows: ties
+    rows = rng.integers(0, 2, size=(400, SIMD_MIN_DIM)).astype(np.float32)  # few distinct rows: ties
     for distance in (Distance.EUCLID, Distance.DOT):
         for _ in range(50):
             offsets = np.sort(rng.choice(400, size=int(rng.integers(1, 200)), replace=False)).astype(np.int64)
-            q = rng.integers(0, 3, size=4).astype(np.float32)
+            q = rng.integers(0, 2, size=SIMD_MIN_DIM).astype(np.float32)
             k = int(rng.integers(1, 30))
             top = exact_top(q, rows, offsets, k, distance)
             assert top is not None

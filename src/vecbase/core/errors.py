@@ -15,6 +15,10 @@ class ValidationError(BadRequestError):
     """The request does not satisfy the data model's constraints."""
 
 
+class PayloadPathError(BadRequestError, ValueError):
+    """A malformed payload path (an empty key, ``a..b``, ``a[``)."""
+
+
 class NotFoundError(VecbaseError):
     """A named thing does not exist."""
 

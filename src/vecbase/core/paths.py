@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Union
 
+from vecbase.core.errors import PayloadPathError
+
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([^.\[\]"]+)|\[(\d*)\]|(\.)')
 
 
@@ -31,35 +33,42 @@ PathItem = Union[Key, Index, Every]
 
 @lru_cache(maxsize=4096)
 def parse_path(path: str) -> tuple[PathItem, ...]:
-    """Parse a payload path; ValueError on a malformed one."""
+    """Parse a payload path; ``PayloadPathError`` (a ValueError) on a malformed one."""
     if not path:
-        raise ValueError("Empty payload path")
+        raise PayloadPathError("Empty payload path")
     items: list[PathItem] = []
     pos = 0
     expect_key = True
     while pos < len(path):
         m = _TOKEN.match(path, pos)
         if m is None:
-            raise ValueError(f"Invalid payload path {path!r}")
+            raise PayloadPathError(f"Invalid payload path {path!r}")
         quoted, bare, idx, dot = m.groups()
         if dot is not None:
             if expect_key:
-                raise ValueError(f"Invalid payload path {path!r}")
+                raise PayloadPathError(f"Invalid payload path {path!r}")
             expect_key = True
         elif idx is not None:
             if not items:
-                raise ValueError(f"Invalid payload path {path!r}")
+                raise PayloadPathError(f"Invalid payload path {path!r}")
             items.append(Every() if idx == "" else Index(int(idx)))
         else:
             if not expect_key:
-                raise ValueError(f"Invalid payload path {path!r}")
+                raise PayloadPathError(f"Invalid payload path {path!r}")
             name = quoted.replace('\\"', '"') if quoted is not None else bare
             items.append(Key(name))
             expect_key = False
         pos = m.end()
     if expect_key:
-        raise ValueError(f"Invalid payload path {path!r}")
+        raise PayloadPathError(f"Invalid payload path {path!r}")
     return tuple(items)
+
+
+def check_path(path: str) -> str:
+    """``path`` when it is a well-formed payload path (checked before a request applies
+    anything), else ``PayloadPathError``."""
+    parse_path(path)
+    return path
 
 
 def path_head(path: str) -> str:

@@ -23,7 +23,7 @@ from vecbase.core.config import (
     hnsw_of,
     quantization_of,
 )
-from vecbase.core.errors import ValidationError
+from vecbase.core.errors import BadRequestError, ValidationError
 
 
 def dump_wire(model: Any) -> dict[str, Any] | None:
@@ -80,9 +80,11 @@ def config_from_wire(
 ) -> CollectionConfig:
     vectors = vectors_from_wire(vectors_config)
     sparse = sparse_from_wire(sparse_vectors_config)
-    clash = set(vectors) & set(sparse)
+    clash = sorted(set(vectors) & set(sparse))
     if clash:
-        raise ValidationError(f"Vector names {sorted(clash)} are used by both dense and sparse vectors")
+        raise BadRequestError(
+            f"Wrong input: Dense and sparse vector names must be unique - duplicate found with '{clash[0]}'"
+        )
     return CollectionConfig(
         vectors=vectors,
         sparse_vectors=sparse,

@@ -10,6 +10,7 @@ from vecbase.api.qdrant import models as m
 from vecbase.core import filter as f
 from vecbase.core.errors import ValidationError
 from vecbase.core.ids import try_normalize_id
+from vecbase.core.paths import check_path
 
 
 def _conditions(value: Any) -> tuple[f.Condition, ...]:
@@ -110,7 +111,7 @@ def _field_match(key: str, match: Any) -> f.FieldMatch:
 
 
 def _field(cond: m.FieldCondition) -> f.Condition:
-    key = cond.key
+    key = check_path(cond.key)
     checks: list[f.Condition] = []
     if cond.match is not None:
         checks.append(_field_match(key, cond.match))
@@ -146,9 +147,9 @@ def _condition(cond: Any) -> f.Condition:
     if isinstance(cond, m.FieldCondition):
         return _field(cond)
     if isinstance(cond, m.IsEmptyCondition):
-        return f.IsEmpty(cond.is_empty.key)
+        return f.IsEmpty(check_path(cond.is_empty.key))
     if isinstance(cond, m.IsNullCondition):
-        return f.IsNull(cond.is_null.key)
+        return f.IsNull(check_path(cond.is_null.key))
     if isinstance(cond, m.HasIdCondition):
         ids = (try_normalize_id(i) for i in cond.has_id)
         return f.HasId(frozenset(i for i in ids if i is not None))
@@ -157,7 +158,7 @@ def _condition(cond: Any) -> f.Condition:
     if isinstance(cond, m.NestedCondition):
         inner = convert_filter(cond.nested.filter)
         assert inner is not None
-        return f.Nested(cond.nested.key, inner)
+        return f.Nested(check_path(cond.nested.key), inner)
     if isinstance(cond, m.SliceCondition):
         total, index = cond.slice.total, cond.slice.index
         if total < 1:

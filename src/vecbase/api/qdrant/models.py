@@ -5,13 +5,12 @@
 # mypy: ignore-errors
 from __future__ import annotations
 
-from datetime import date, datetime
 from enum import Enum
 from typing import Annotated, Any, Dict, List, Literal, Optional, Union
 
 from pydantic import AliasChoices, ConfigDict, Field
 
-from vecbase.api.qdrant.wire_base import F32_OUT, NumpyWireModel, WireModel, is_empty, is_none
+from vecbase.api.qdrant.wire_base import F32_OUT, NumpyWireModel, WireDatetime, WireModel, is_empty, is_none
 
 
 class CollectionStatus(str, Enum):
@@ -433,9 +432,9 @@ class ScalarQuantization(WireModel):
 
 class ScalarQuantizationConfig(WireModel):
     type: ScalarType = Field(..., exclude_if=is_none)
-    quantile: Optional[float] = Field(default=None, ge=0.5, le=1, description='Quantile for quantization. Expected value range in [0.5, 1.0]. If not set - use the whole range of values')
-    always_ram: Optional[bool] = Field(default=None, description='Deprecated: use `memory` instead. If true - quantized vectors always will be stored in RAM, ignoring the config of main storage')
-    memory: Union[Memory, None] = Field(default=None, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
+    quantile: Optional[float] = Field(default=None, exclude_if=is_none, ge=0.5, le=1, description='Quantile for quantization. Expected value range in [0.5, 1.0]. If not set - use the whole range of values')
+    always_ram: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true - quantized vectors always will be stored in RAM, ignoring the config of main storage')
+    memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
 
 
 class ProductQuantization(WireModel):
@@ -444,8 +443,8 @@ class ProductQuantization(WireModel):
 
 class ProductQuantizationConfig(WireModel):
     compression: CompressionRatio = Field(..., exclude_if=is_none)
-    always_ram: Optional[bool] = Field(default=None, description='Deprecated: use `memory` instead.')
-    memory: Union[Memory, None] = Field(default=None, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
+    always_ram: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead.')
+    memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
 
 
 class BinaryQuantization(WireModel):
@@ -453,10 +452,10 @@ class BinaryQuantization(WireModel):
 
 
 class BinaryQuantizationConfig(WireModel):
-    always_ram: Optional[bool] = Field(default=None, description='Deprecated: use `memory` instead.')
-    memory: Union[Memory, None] = Field(default=None, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
-    encoding: Union[BinaryQuantizationEncoding, None] = Field(default=None)
-    query_encoding: Union[BinaryQuantizationQueryEncoding, None] = Field(default=None, description='Asymmetric quantization configuration allows a query to have different quantization than stored vectors. It can increase the accuracy of search at the cost of performance.')
+    always_ram: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead.')
+    memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
+    encoding: Union[BinaryQuantizationEncoding, None] = Field(default=None, exclude_if=is_none)
+    query_encoding: Union[BinaryQuantizationQueryEncoding, None] = Field(default=None, exclude_if=is_none, description='Asymmetric quantization configuration allows a query to have different quantization than stored vectors. It can increase the accuracy of search at the cost of performance.')
 
 
 class TurboQuantization(WireModel):
@@ -547,11 +546,11 @@ class StrictModeConfigOutput(WireModel):
 
 
 class StrictModeMultivectorOutput(WireModel):
-    max_vectors: Optional[int] = Field(default=None, ge=0, description='Max number of vectors in a multivector')
+    max_vectors: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max number of vectors in a multivector')
 
 
 class StrictModeSparseOutput(WireModel):
-    max_length: Optional[int] = Field(default=None, ge=0, description='Max length of sparse vector')
+    max_length: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max length of sparse vector')
 
 
 class PayloadIndexInfo(WireModel):
@@ -771,18 +770,18 @@ class MatchExcept(NumpyWireModel):
 
 class Range(WireModel):
     "Range filter request"
-    lt: Optional[float] = Field(default=None, description='point.key < range.lt')
-    gt: Optional[float] = Field(default=None, description='point.key > range.gt')
-    gte: Optional[float] = Field(default=None, description='point.key >= range.gte')
-    lte: Optional[float] = Field(default=None, description='point.key <= range.lte')
+    lt: Optional[float] = Field(default=None, strict=True, description='point.key < range.lt')
+    gt: Optional[float] = Field(default=None, strict=True, description='point.key > range.gt')
+    gte: Optional[float] = Field(default=None, strict=True, description='point.key >= range.gte')
+    lte: Optional[float] = Field(default=None, strict=True, description='point.key <= range.lte')
 
 
 class DatetimeRange(WireModel):
     "Range filter request"
-    lt: Optional[Union[datetime, date]] = Field(default=None, description='point.key < range.lt')
-    gt: Optional[Union[datetime, date]] = Field(default=None, description='point.key > range.gt')
-    gte: Optional[Union[datetime, date]] = Field(default=None, description='point.key >= range.gte')
-    lte: Optional[Union[datetime, date]] = Field(default=None, description='point.key <= range.lte')
+    lt: Optional[WireDatetime] = Field(default=None, description='point.key < range.lt')
+    gt: Optional[WireDatetime] = Field(default=None, description='point.key > range.gt')
+    gte: Optional[WireDatetime] = Field(default=None, description='point.key >= range.gte')
+    lte: Optional[WireDatetime] = Field(default=None, description='point.key <= range.lte')
 
 
 class GeoBoundingBox(WireModel):
@@ -1130,12 +1129,12 @@ class MessageSendErrors(WireModel):
     "Message send failures for a particular peer"
     count: int = Field(..., exclude_if=is_none, ge=0)
     latest_error: Optional[str] = Field(default=None)
-    latest_error_timestamp: Optional[Union[datetime, date]] = Field(default=None, description='Timestamp of the latest error')
+    latest_error_timestamp: Optional[WireDatetime] = Field(default=None, description='Timestamp of the latest error')
 
 
 class SnapshotDescription(WireModel):
     name: str = Field(..., exclude_if=is_none)
-    creation_time: Optional[Union[datetime, date]] = Field(default=None)
+    creation_time: Optional[WireDatetime] = Field(default=None)
     size: int = Field(..., exclude_if=is_none, ge=0)
     checksum: Optional[str] = Field(default=None)
 
@@ -1215,7 +1214,7 @@ class AppBuildTelemetry(WireModel):
     jwt_rbac: Optional[bool] = Field(default=None)
     hide_jwt_dashboard: Optional[bool] = Field(default=None)
     audit: Union[AuditTelemetry, None] = Field(default=None)
-    startup: Union[datetime, date] = Field(..., exclude_if=is_none)
+    startup: WireDatetime = Field(..., exclude_if=is_none)
 
 
 class AppFeaturesTelemetry(WireModel):
@@ -1409,7 +1408,7 @@ class OperationDurationStatistics(WireModel):
     min_duration_micros: Optional[float] = Field(default=None, description='The minimum duration of the operations across all the measurements.')
     max_duration_micros: Optional[float] = Field(default=None, description='The maximum duration of the operations across all the measurements.')
     total_duration_micros: Optional[int] = Field(default=None, ge=0, description='The total duration of all operations in microseconds.')
-    last_responded: Optional[Union[datetime, date]] = Field(default=None)
+    last_responded: Optional[WireDatetime] = Field(default=None)
 
 
 class PayloadIndexTelemetry(WireModel):
@@ -1433,8 +1432,8 @@ class TrackerTelemetry(NumpyWireModel):
     segment_ids: List[int] = Field(..., exclude_if=is_none, description='Internal segment IDs being optimized. These are local and in-memory, meaning that they can refer to different segments after a service restart.')
     segment_uuids: List[str] = Field(..., exclude_if=is_none, description='Segment UUIDs being optimized. Refers to same segments as in `segment_ids`, but trackable across restarts, and reflect their directory name.')
     status: TrackerStatus = Field(..., exclude_if=is_none)
-    start_at: Union[datetime, date] = Field(..., exclude_if=is_none, description='Start time of the optimizer')
-    end_at: Optional[Union[datetime, date]] = Field(default=None, description='End time of the optimizer')
+    start_at: WireDatetime = Field(..., exclude_if=is_none, description='Start time of the optimizer')
+    end_at: Optional[WireDatetime] = Field(default=None, description='End time of the optimizer')
 
 
 class ShardUpdateQueueInfo(WireModel):
@@ -2144,8 +2143,8 @@ class OptimizationSegmentInfo(WireModel):
 
 class ProgressTree(WireModel):
     name: str = Field(..., exclude_if=is_none, description='Name of the operation.')
-    started_at: Optional[Union[datetime, date]] = Field(default=None, description='When the operation started.')
-    finished_at: Optional[Union[datetime, date]] = Field(default=None, description='When the operation finished.')
+    started_at: Optional[WireDatetime] = Field(default=None, description='When the operation started.')
+    finished_at: Optional[WireDatetime] = Field(default=None, description='When the operation finished.')
     duration_sec: Optional[float] = Field(default=None, description='For finished operations, how long they took, in seconds.')
     done: Optional[int] = Field(default=None, ge=0, description='Number of completed units of work, if applicable.')
     total: Optional[int] = Field(default=None, ge=0, description='Total number of units of work, if applicable and known.')
@@ -2409,7 +2408,7 @@ RangeInterface = Union[Range, DatetimeRange]
 
 OrderByInterface = Union[str, OrderBy]
 
-StartFrom = Union[int, float, Union[datetime, date]]
+StartFrom = Union[int, float, WireDatetime]
 
 MaxOptimizationThreads = Union[MaxOptimizationThreadsSetting, int]
 

@@ -13,6 +13,7 @@ from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
 from vecbase.core.operations import UpdateVectors, UpsertPoints
+from vecbase.core.paths import check_path
 from vecbase.core.points import (
     EMPTY_PAYLOAD_DOC,
     DenseColumn,
@@ -195,20 +196,26 @@ def with_payload_from_wire(value: Any) -> WithPayload:
     if value is False:
         return _NO_PAYLOAD
     if isinstance(value, list):
-        return WithPayload(True, include=tuple(value))
+        return WithPayload(True, include=tuple(check_path(k) for k in value))
     if isinstance(value, m.PayloadSelectorInclude):
-        return WithPayload(True, include=tuple(value.include))
+        return WithPayload(True, include=tuple(check_path(k) for k in value.include))
     if isinstance(value, m.PayloadSelectorExclude):
-        return WithPayload(True, exclude=tuple(value.exclude))
+        return WithPayload(True, exclude=tuple(check_path(k) for k in value.exclude))
     raise BadRequestError(f"Validation error: invalid with_payload {value!r}")
 
 
-def with_vectors_from_wire(value: Any) -> WithVectors:
+def with_vectors_from_wire(value: Any, config: CollectionConfig | None = None) -> WithVectors:
+    """A ``with_vector`` selector; with the collection's ``config``, a name it does not have
+    is refused (400), as Qdrant refuses it."""
     if value is None or value is False:
         return _NO_VECTORS
     if value is True:
         return _ALL_VECTORS
     if isinstance(value, list):
+        if config is not None:
+            for name in value:
+                if name not in config.vectors and name not in config.sparse_vectors:
+                    raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
         return WithVectors(True, tuple(value))
     raise BadRequestError(f"Validation error: invalid with_vector {value!r}")
 

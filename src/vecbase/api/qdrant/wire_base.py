@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar, Union
 
 import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     ModelWrapValidatorHandler,
     SerializationInfo,
@@ -15,7 +17,24 @@ from pydantic import (
     model_validator,
 )
 
+from vecbase.core.datetimes import parse_datetime
+
 M = TypeVar("M", bound=BaseModel)
+
+
+def _wire_datetime(value: Any) -> Any:
+    """Datetimes as Qdrant parses them: RFC 3339 (a date alone, a space for the ``T``, no
+    offset meaning UTC), never a Unix timestamp or a digit-only string."""
+    if isinstance(value, (datetime, date)):
+        return value
+    if isinstance(value, str):
+        parsed = parse_datetime(value)
+        if parsed is not None:
+            return parsed
+    raise ValueError(f"invalid datetime {value!r}: expected an RFC 3339 string such as 2024-01-31T12:00:00Z")
+
+
+WireDatetime = Annotated[Union[datetime, date], BeforeValidator(_wire_datetime)]
 
 
 def _plain(value: Any) -> Any:

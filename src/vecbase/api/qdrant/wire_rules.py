@@ -96,11 +96,22 @@ SKIP_NONE: dict[str, tuple[str, ...]] = {
         *_INDEX_PARAMS,
     ),
     "StopwordsSet": ("languages", "custom"),
+    "ScalarQuantizationConfig": ("quantile", "always_ram", "memory"),
+    "ProductQuantizationConfig": ("always_ram", "memory"),
+    "BinaryQuantizationConfig": ("always_ram", "memory", "encoding", "query_encoding"),
 }
 # the response envelope: ``usage`` (hardware counters) only when the server reports them
 ENVELOPE_SKIP = ("usage",)
 SKIP_EMPTY: dict[str, tuple[str, ...]] = {"CollectionInfo": ("warnings",)}
-SKIP_ALL_NONE = {"StrictModeConfigOutput"}  # every field optional and skipped when unset
+SKIP_ALL_NONE = {
+    "StrictModeConfigOutput",
+    "StrictModeMultivectorOutput",
+    "StrictModeSparseOutput",
+}  # every field optional and skipped when unset
+
+# numbers Qdrant never takes as strings where a string means something else: a range bound
+# given as a string is a datetime (``DatetimeRange``), so ``Range`` must not coerce it
+STRICT_FIELDS = {("Range", bound) for bound in ("gt", "gte", "lt", "lte")}
 
 # f32 values (scores, vectors): the REST layer prints them as f32, as Qdrant does
 F32_FIELDS = {

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from vecbase.api.qdrant.rest.call import Call
+from vecbase.api.qdrant.rest.call import Call, check_path_params
 from vecbase.api.qdrant.rest.envelope import error_response, json_response, ok
 from vecbase.api.qdrant.rest.routes import Operation, check_flags, operations
 from vecbase.api.qdrant.rest.service_routes import metrics_text, service_operations, version_info
@@ -27,6 +27,7 @@ def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoin
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
         try:
+            check_path_params(request.path_params)
             call = Call(svc, dict(request.path_params), request.query_params, await request.body())
             check_flags(call)
             result = await run_in_threadpool(op.handler, call)
@@ -58,8 +59,11 @@ def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     async def root(request: Request) -> Response:
         return json_response(version_info())
 
-    async def probe(request: Request) -> Response:
-        return PlainTextResponse(f"{request.url.path.strip('/')} check passed")
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("healthz check passed")  # Qdrant's text, for /livez too
+
+    async def readyz(request: Request) -> Response:
+        return PlainTextResponse("all shards are ready")
 
     async def metrics(request: Request) -> Response:
         call = Call(svc, {}, request.query_params, b"")
@@ -70,8 +74,9 @@ def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         return json_response({"issues": []})
 
     routes.append(Route("/", _plain(stats, "GET /", root), methods=["GET"]))
-    for probe_path in ("/healthz", "/livez", "/readyz"):
-        routes.append(Route(probe_path, _plain(stats, f"GET {probe_path}", probe), methods=["GET"]))
+    for probe_path in ("/healthz", "/livez"):
+        routes.append(Route(probe_path, _plain(stats, f"GET {probe_path}", healthz), methods=["GET"]))
+    routes.append(Route("/readyz", _plain(stats, "GET /readyz", readyz), methods=["GET"]))
     routes.append(Route("/metrics", _plain(stats, "GET /metrics", metrics), methods=["GET"]))
     routes.append(Route("/issues", _plain(stats, "GET /issues", issues), methods=["GET"]))
     for route in snapshot_routes(svc, stats):

@@ -13,6 +13,7 @@ from starlette.datastructures import QueryParams
 from vecbase.api.qdrant.models import PointInsertOperations, PointsBatch
 from vecbase.api.qdrant.rest.envelope import HttpError
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.api.qdrant.validation import validate_request
 
 T = TypeVar("T")
 
@@ -20,6 +21,25 @@ T = TypeVar("T")
 @cache
 def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
+
+
+# characters Qdrant refuses in a collection name (they are not portable file names)
+_FORBIDDEN_NAME_CHARS = '<>:"/\\|?*\0'
+
+
+def check_path_params(params: dict[str, str]) -> None:
+    """Qdrant's path validation: 422 before the handler runs (an over-long name is not a 404)."""
+    name = params.get("collection_name")
+    if name is None:
+        return
+    problems = []
+    if not 1 <= len(name) <= 255:
+        problems.append("name: length must be between 1 and 255")
+    bad = next((ch for ch in name if ch in _FORBIDDEN_NAME_CHARS), None)
+    if bad is not None:
+        problems.append(f'name: collection name cannot contain "{bad}" char')
+    if problems:
+        raise HttpError(422, "Validation error in path parameters: [" + "; ".join(problems) + "]")
 
 
 def parse_bool(name: str, raw: str | None, default: bool) -> bool:
@@ -49,8 +69,8 @@ def _dense_batch(data: Any) -> tuple[dict[str, Any], list[Any]] | None:
         rows = data["batch"].get("vectors")
         if not (isinstance(rows, list) and rows and _is_dense_row(rows[0])):
             return None
-        if not all(isinstance(r, list) for r in rows):
-            return None
+        if not all(isinstance(r, list) and r for r in rows):
+            return None  # validated point by point: an empty vector is a 422
         return {**data, "batch": {**data["batch"], "vectors": rows[:1]}}, rows
     points = data.get("points")
     if not isinstance(points, list) or not points:
@@ -93,7 +113,9 @@ class Call:
                 data = {}
             else:
                 raise HttpError(400, "Format error in JSON body: EOF while parsing a value at line 1 column 0")
-        return _adapter(tp).validate_python(data)  # type: ignore[no-any-return,arg-type]
+        parsed = _adapter(tp).validate_python(data)  # type: ignore[arg-type]
+        validate_request(parsed)  # as Qdrant: 422 before the collection is even looked up
+        return parsed  # type: ignore[no-any-return]
 
     def upsert_body(self) -> Any:
         """The upsert body. Bulk uploads (a points list or a batch whose vectors are all plain
@@ -104,7 +126,9 @@ class Call:
             return self.body(PointInsertOperations)
         fast = _dense_batch(data)
         if fast is None:
-            return _adapter(PointInsertOperations).validate_python(data)
+            parsed = _adapter(PointInsertOperations).validate_python(data)
+            validate_request(parsed)
+            return parsed
         batch, rows = fast
         req = _adapter(PointsBatch).validate_python(batch)
         req.batch.vectors = rows

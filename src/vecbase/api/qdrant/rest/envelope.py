@@ -15,6 +15,7 @@ from vecbase.core.errors import (
     BadRequestError,
     ConflictError,
     NotFoundError,
+    PayloadPathError,
     StorageLockedError,
     ValidationError,
     VecbaseError,
@@ -68,6 +69,16 @@ _RANGE_ERRORS = {
 }
 
 
+def _type_bound(err: Any) -> bool:
+    """A bound that Qdrant's Rust types enforce while parsing (an unsigned integer, the
+    non-zero vector size), so Qdrant answers 400, not a 422 validation error."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "greater_than_equal" and ctx.get("ge") == 0:
+        return True
+    loc: tuple[Any, ...] = tuple(err.get("loc") or ())
+    return err["type"] == "greater_than_equal" and ctx.get("ge") == 1 and bool(loc) and loc[-1] == "size"
+
+
 def _pydantic_message(e: pydantic.ValidationError) -> tuple[int, str]:
     """422 when a value parsed but is out of the spec's bounds, 400 for a malformed body.
 
@@ -79,7 +90,7 @@ def _pydantic_message(e: pydantic.ValidationError) -> tuple[int, str]:
         return f"{loc}: {err['msg']}" if loc else str(err["msg"])
 
     errors = e.errors()
-    ranged = [describe(err) for err in errors if err["type"] in _RANGE_ERRORS]
+    ranged = [describe(err) for err in errors if err["type"] in _RANGE_ERRORS and not _type_bound(err)]
     if ranged:
         return 422, "Validation error in JSON body: [" + "; ".join(ranged[:5]) + "]"
     return 400, "Format error in JSON body: " + "; ".join(describe(err) for err in errors[:5])
@@ -91,6 +102,8 @@ def error_response(exc: BaseException, started: float) -> Response:
     if isinstance(exc, pydantic.ValidationError):
         status, message = _pydantic_message(exc)
         return error(status, message, started)
+    if isinstance(exc, PayloadPathError):
+        return error(400, "Format error in JSON body: Invalid json path", started)
     if isinstance(exc, NotFoundError):
         return error(404, f"Not found: {exc}", started)
     if isinstance(exc, ConflictError):

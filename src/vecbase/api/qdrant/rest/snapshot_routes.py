@@ -14,7 +14,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from vecbase.api.qdrant import models as m
-from vecbase.api.qdrant.rest.call import Call
+from vecbase.api.qdrant.rest.call import Call, check_path_params
 from vecbase.api.qdrant.rest.envelope import HttpError, error_response, ok
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
@@ -48,6 +48,7 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         async def handle(request: Request) -> Response:
             started = time.perf_counter()
             try:
+                check_path_params(request.path_params)
                 result = await fn(request)
                 response = result if isinstance(result, Response) else ok(result, started)
             except Exception as exc:

@@ -18,6 +18,7 @@ from vecbase.api.qdrant.collections import (
 )
 from vecbase.core.config import Modifier, SparseVectorConfig, apply_diff
 from vecbase.core.errors import BadRequestError
+from vecbase.core.paths import check_path
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
 
@@ -156,10 +157,10 @@ class CollectionsService:
     # -- payload indexes --------------------------------------------------------------
     def create_index(self, name: str, req: m.CreateFieldIndex) -> m.UpdateResult:
         spec = index_spec_from_wire(req.field_schema)
-        return done(self.col(name).create_field_index(req.field_name, spec))
+        return done(self.col(name).create_field_index(check_path(req.field_name), spec))
 
     def delete_index(self, name: str, field: str) -> m.UpdateResult:
-        return done(self.col(name).delete_field_index(field))
+        return done(self.col(name).delete_field_index(check_path(field)))
 
     # -- single-node cluster answers --------------------------------------------------
     def cluster_info(self, name: str) -> m.CollectionClusterInfo:

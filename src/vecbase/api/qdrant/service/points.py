@@ -19,6 +19,7 @@ from vecbase.api.qdrant.service.collections import done
 from vecbase.core.config import PayloadType
 from vecbase.core.errors import BadRequestError, PointNotFoundError
 from vecbase.core.ids import try_normalize_id
+from vecbase.core.paths import check_path
 from vecbase.engine.collection import Collection, PointSelector
 from vecbase.engine.toc import TableOfContent
 from vecbase.query.model import Direction, OrderBy, ScrollRequest
@@ -68,7 +69,7 @@ def json_payload(payload: Any) -> dict[str, Any]:
 def order_by_from_wire(order_by: Any) -> OrderBy:
     ob = m.OrderBy(key=order_by) if isinstance(order_by, str) else order_by
     direction = Direction((ob.direction or m.Direction.ASC).value)
-    return OrderBy(ob.key, direction, ob.start_from)  # type: ignore[arg-type]  # datetimes parse in the engine
+    return OrderBy(check_path(ob.key), direction, ob.start_from)  # type: ignore[arg-type]  # datetimes parse in the engine
 
 
 class PointsService:
@@ -92,7 +93,8 @@ class PointsService:
 
     def set_payload(self, name: str, req: m.SetPayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
-        return done(self.col(name).set_payload(sel, json_payload(req.payload), req.key, wait=wait))
+        key = check_path(req.key) if req.key is not None else None
+        return done(self.col(name).set_payload(sel, json_payload(req.payload), key, wait=wait))
 
     def overwrite_payload(self, name: str, req: m.SetPayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
@@ -100,7 +102,7 @@ class PointsService:
 
     def delete_payload(self, name: str, req: m.DeletePayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
-        return done(self.col(name).delete_payload(sel, list(req.keys), wait=wait))
+        return done(self.col(name).delete_payload(sel, [check_path(k) for k in req.keys], wait=wait))
 
     def clear_payload(self, name: str, req: Any, wait: bool = True) -> m.UpdateResult:
         return done(self.col(name).clear_payload(selector(req), wait=wait))
@@ -141,7 +143,7 @@ class PointsService:
     def retrieve(self, name: str, req: m.PointRequest) -> list[m.Record]:
         col = self.col(name)
         wp = with_payload_from_wire(True if req.with_payload is None else req.with_payload)
-        wv = with_vectors_from_wire(False if req.with_vector is None else req.with_vector)
+        wv = with_vectors_from_wire(False if req.with_vector is None else req.with_vector, col.config)
         return [record_to_wire(col.config, r) for r in col.retrieve(list(req.ids), wp, wv)]
 
     def get_point(self, name: str, raw_id: Any) -> m.Record:
@@ -170,7 +172,7 @@ class PointsService:
             offset=offset,
             order_by=order,
             with_payload=with_payload_from_wire(True if req.with_payload is None else req.with_payload),
-            with_vectors=with_vectors_from_wire(False if req.with_vector is None else req.with_vector),
+            with_vectors=with_vectors_from_wire(False if req.with_vector is None else req.with_vector, col.config),
         )
         records, next_id = col.scroll(sreq)
         return m.ScrollResult(points=[record_to_wire(col.config, r) for r in records], next_page_offset=next_id)
@@ -187,5 +189,5 @@ class PointsService:
                     f'Bad request: Index required but not found for "{req.key}" of one of the following types:'
                     " [keyword, integer, bool, uuid]. Help: Create an index for this key or use a different filter."
                 )
-        hits = col.facet(req.key, convert_filter(req.filter), limit_of(req.limit))
+        hits = col.facet(check_path(req.key), convert_filter(req.filter), limit_of(req.limit))
         return m.FacetResponse(hits=[m.FacetValueHit(value=h.value, count=h.count) for h in hits])

@@ -22,9 +22,10 @@ from vecbase.api.qdrant.points import (
 from vecbase.api.qdrant.service.points import limit_of, order_by_from_wire
 from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR
-from vecbase.core.errors import BadRequestError, PointNotFoundError
+from vecbase.core.errors import BadRequestError, CollectionNotFoundError, NotFoundError, PointNotFoundError
 from vecbase.core.filter import Filter, HasId, and_filters
 from vecbase.core.ids import PointId, normalize_id
+from vecbase.core.paths import check_path
 from vecbase.core.points import ScoredColumns, ScoredPoint, SparseVector
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
@@ -55,6 +56,15 @@ F32 = npt.NDArray[np.float32]
 _INFERENCE = (m.Document, m.Image, m.InferenceObject)
 
 
+def lookup_collection(toc: TableOfContent, name: str) -> Collection:
+    """The collection a ``lookup_from`` / ``with_lookup`` names, with Qdrant's wording when
+    it does not exist."""
+    try:
+        return toc.get(name)
+    except CollectionNotFoundError:
+        raise NotFoundError(f"Collection {name} not found") from None
+
+
 def _is_id(v: Any) -> bool:
     return (isinstance(v, int) and not isinstance(v, bool)) or isinstance(v, str)
 
@@ -64,7 +74,7 @@ class _Resolver:
 
     def __init__(self, toc: TableOfContent, col: Collection, using: str, lookup: m.LookupLocation | None) -> None:
         self.using = using
-        self.source = toc.get(lookup.collection) if lookup is not None else col
+        self.source = lookup_collection(toc, lookup.collection) if lookup is not None else col
         self.source_vector = (lookup.vector if lookup is not None and lookup.vector else None) or using
         self.mentioned: set[PointId] = set()
         self.from_own = lookup is None
@@ -170,6 +180,25 @@ def _pairs(context: Any) -> list[m.ContextPair]:
     return list(context) if isinstance(context, list) else [context]
 
 
+def _check_node(req: m.QueryRequest | m.Prefetch | m.QueryGroupsRequest, using: str) -> None:
+    """Qdrant's consistency rules of one query node (each prefetch is one too)."""
+    q = req.query
+    if req.prefetch and q is None:
+        raise BadRequestError(
+            "Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query."
+        )
+    if req.score_threshold is not None:
+        if q is None:
+            raise BadRequestError(
+                "Bad request: A query is needed to use the score_threshold."
+                " Can't have score_threshold without defining a query."
+            )
+        if isinstance(q, m.OrderByQuery):
+            raise BadRequestError("Bad request: Can't use score_threshold with an order_by query.")
+    if isinstance(q, (m.FusionQuery, m.RrfQuery)) and using != DEFAULT_VECTOR:
+        raise BadRequestError("Bad request: Fusion queries cannot be combined with the 'using' field.")
+
+
 class QueryService:
     def __init__(self, toc: TableOfContent) -> None:
         self.toc = toc
@@ -241,6 +270,7 @@ class QueryService:
         wv: WithVectors = NO_VECTORS,
     ) -> QueryNode:
         using = req.using if req.using is not None else DEFAULT_VECTOR
+        _check_node(req, using)
         kind: QueryKind | None
         if req.lookup_from is None and isinstance(req.query, (np.ndarray, list)):  # a plain vector
             kind, exclude = NearestQuery(using, _array_query(req.query)), None
@@ -269,7 +299,7 @@ class QueryService:
             limit_of(req.limit),
             req.offset or 0,
             with_payload_from_wire(False if req.with_payload is None else req.with_payload),
-            with_vectors_from_wire(req.with_vector),
+            with_vectors_from_wire(req.with_vector, col.config),
         )
 
     # -- operations ---------------------------------------------------------------------
@@ -340,7 +370,7 @@ class QueryService:
             score_threshold,
             _search_params(params),
             with_payload_from_wire(False if with_payload is None else with_payload),
-            with_vectors_from_wire(with_vector),
+            with_vectors_from_wire(with_vector, col.config),
         )
         return construct(m.QueryResponse, {"points": scored_to_wire(col.config, found)})
 
@@ -351,18 +381,20 @@ class QueryService:
     def query_groups(self, name: str, req: m.QueryGroupsRequest) -> m.GroupsResult:
         col = self.col(name)
         wp = with_payload_from_wire(False if req.with_payload is None else req.with_payload)
-        node = self.node(col, req, limit_of(req.limit), 0, wp, with_vectors_from_wire(req.with_vector))
+        node = self.node(col, req, limit_of(req.limit), 0, wp, with_vectors_from_wire(req.with_vector, col.config))
         group_size = limit_of(req.group_size, 3)
-        return self._groups(col, GroupRequest(node, req.group_by, group_size, limit_of(req.limit)), req.with_lookup)
+        return self._groups(
+            col, GroupRequest(node, check_path(req.group_by), group_size, limit_of(req.limit)), req.with_lookup
+        )
 
     def _groups(self, col: Collection, greq: GroupRequest, with_lookup: Any) -> m.GroupsResult:
         found = col.query_groups(greq)
         lookup_col, lwp, lwv = None, WithPayload(True), WithVectors(False)
         if with_lookup is not None:
             wl = m.WithLookup(collection=with_lookup) if isinstance(with_lookup, str) else with_lookup
-            lookup_col = self.col(wl.collection)
+            lookup_col = lookup_collection(self.toc, wl.collection)
             lwp = with_payload_from_wire(True if wl.with_payload is None else wl.with_payload)
-            lwv = with_vectors_from_wire(wl.with_vectors)
+            lwv = with_vectors_from_wire(wl.with_vectors, lookup_col.config)
         groups = []
         for gid, hits in found:
             lookup = None
@@ -462,4 +494,6 @@ class QueryService:
         q = self._legacy_search_query(req) if kind == "search" else self._legacy_recommend_query(req)
         col = self.col(name)
         node = replace(self._top_node(col, q), offset=0)
-        return self._groups(col, GroupRequest(node, req.group_by, req.group_size, req.limit), req.with_lookup)
+        return self._groups(
+            col, GroupRequest(node, check_path(req.group_by), req.group_size, req.limit), req.with_lookup
+        )
