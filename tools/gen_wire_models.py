@@ -45,6 +45,7 @@ from vecbase.api.qdrant.wire_rules import (  # noqa: E402
     SKIP_EMPTY,
     SKIP_NONE,
     STRICT_FIELDS,
+    UNCONSTRAINED,
 )
 
 SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "openapi.json"
@@ -192,7 +193,8 @@ class Generator:
                 args.append("strict=True")
             if (name, wire_name) in F32_FIELDS:
                 annotation = f"Annotated[{annotation}, F32_OUT]"
-            args.extend(constraints(prop))
+            if (name, wire_name) not in UNCONSTRAINED:
+                args.extend(constraints(prop))
             if prop.get("description"):
                 args.append(f"description={prop['description']!r}")
             lines.append(f"    {py_name}: {annotation} = Field({', '.join(args)})")

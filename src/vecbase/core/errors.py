@@ -20,7 +20,10 @@ class PayloadPathError(BadRequestError, ValueError):
 
 
 class NotFoundError(VecbaseError):
-    """A named thing does not exist."""
+    """A named thing does not exist. Dialects prefix the message ("Not found: ...") unless
+    ``verbatim``: the message is already the whole text the reference server sends."""
+
+    verbatim = False
 
 
 class CollectionNotFoundError(NotFoundError):

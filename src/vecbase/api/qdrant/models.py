@@ -1696,7 +1696,7 @@ class AliasDescription(WireModel):
 
 
 class UpdateVectors(NumpyWireModel):
-    points: List[PointVectors] = Field(..., exclude_if=is_none, min_length=1, description='Points with named vectors')
+    points: List[PointVectors] = Field(..., exclude_if=is_none, description='Points with named vectors')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None)
 
@@ -2035,7 +2035,7 @@ class QueryGroupsRequest(NumpyWireModel):
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into the response. Default is false.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Options for specifying which payload to include or not. Default is false.')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
-    group_by: str = Field(..., exclude_if=is_none, min_length=1, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
+    group_by: str = Field(..., exclude_if=is_none, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
     group_size: Optional[int] = Field(default=None, ge=1, description='Maximum amount of points to return per group. Default is 3.')
     limit: Optional[int] = Field(default=None, ge=1, description='Maximum amount of groups to return. Default is 10.')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
@@ -2312,7 +2312,7 @@ class SearchGroupsRequest(NumpyWireModel):
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
-    group_by: str = Field(..., exclude_if=is_none, min_length=1, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
+    group_by: str = Field(..., exclude_if=is_none, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
     group_size: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of points to return per group')
     limit: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of groups to return')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
@@ -2330,7 +2330,7 @@ class RecommendGroupsRequest(NumpyWireModel):
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
     using: Union[UsingVector, None] = Field(default=None, description='Define which vector to use for recommendation, if not specified - try to use default vector')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description='The location used to lookup vectors. If not specified - use current collection. Note: the other collection should have the same vector size as the current collection')
-    group_by: str = Field(..., exclude_if=is_none, min_length=1, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
+    group_by: str = Field(..., exclude_if=is_none, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
     group_size: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of points to return per group')
     limit: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of groups to return')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')

@@ -43,8 +43,11 @@ def sparse_from_wire(v: m.SparseVector) -> SparseVector:
 def _point_id(raw: Any) -> PointId:
     try:
         return normalize_id(raw)
-    except ValueError as e:
-        raise BadRequestError(f"Validation error: {e}") from None
+    except ValueError:
+        # Qdrant's ids parse as an unsigned integer or a UUID, or the body does not parse
+        raise BadRequestError(
+            "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId"
+        ) from None
 
 
 def _named(vector: Any) -> dict[str, Any]:

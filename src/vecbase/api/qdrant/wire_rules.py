@@ -113,6 +113,15 @@ SKIP_ALL_NONE = {
 # given as a string is a datetime (``DatetimeRange``), so ``Range`` must not coerce it
 STRICT_FIELDS = {("Range", bound) for bound in ("gt", "gte", "lt", "lte")}
 
+# bounds the spec states that Qdrant reports in its own words (``api.qdrant.validation``:
+# "must specify points to update") or while parsing (a payload path: "Invalid json path")
+UNCONSTRAINED = {
+    ("UpdateVectors", "points"),
+    ("QueryGroupsRequest", "group_by"),
+    ("SearchGroupsRequest", "group_by"),
+    ("RecommendGroupsRequest", "group_by"),
+}
+
 # f32 values (scores, vectors): the REST layer prints them as f32, as Qdrant does
 F32_FIELDS = {
     ("ScoredPoint", "score"),

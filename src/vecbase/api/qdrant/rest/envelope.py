@@ -73,8 +73,10 @@ def _type_bound(err: Any) -> bool:
     """A bound that Qdrant's Rust types enforce while parsing (an unsigned integer, the
     non-zero vector size), so Qdrant answers 400, not a 422 validation error."""
     ctx = err.get("ctx") or {}
-    if err["type"] == "greater_than_equal" and ctx.get("ge") == 0:
-        return True
+    value = err.get("input")
+    negative = isinstance(value, int) and not isinstance(value, bool) and value < 0
+    if err["type"] == "greater_than_equal" and (ctx.get("ge") == 0 or negative):
+        return True  # an unsigned integer
     loc: tuple[Any, ...] = tuple(err.get("loc") or ())
     return err["type"] == "greater_than_equal" and ctx.get("ge") == 1 and bool(loc) and loc[-1] == "size"
 
@@ -105,7 +107,7 @@ def error_response(exc: BaseException, started: float) -> Response:
     if isinstance(exc, PayloadPathError):
         return error(400, "Format error in JSON body: Invalid json path", started)
     if isinstance(exc, NotFoundError):
-        return error(404, f"Not found: {exc}", started)
+        return error(404, str(exc) if exc.verbatim else f"Not found: {exc}", started)
     if isinstance(exc, ConflictError):
         return error(409, str(exc), started)
     if isinstance(exc, ValidationError):

@@ -56,13 +56,17 @@ F32 = npt.NDArray[np.float32]
 _INFERENCE = (m.Document, m.Image, m.InferenceObject)
 
 
+class LookupCollectionNotFoundError(NotFoundError):
+    verbatim = True
+
+
 def lookup_collection(toc: TableOfContent, name: str) -> Collection:
     """The collection a ``lookup_from`` / ``with_lookup`` names, with Qdrant's wording when
     it does not exist."""
     try:
         return toc.get(name)
     except CollectionNotFoundError:
-        raise NotFoundError(f"Collection {name} not found") from None
+        raise LookupCollectionNotFoundError(f"Collection {name} not found") from None
 
 
 def _is_id(v: Any) -> bool:

@@ -1,0 +1,224 @@
+"""Bad input answers as Qdrant 1.19 answers it: the right status (422 validation, 400 format
+or bad request), in the right order (body validation before the collection lookup), and in
+Qdrant's wording where clients show it. No input produces a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.server import Server
+
+C = "/collections/valid"
+P = C + "/points"
+
+
+@pytest.fixture(scope="module")
+def http(server: Server) -> httpx.Client:  # type: ignore[misc]
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        body = {"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"s": {}}}
+        assert client.put(C, json=body).status_code == 200
+        points = [
+            {"id": i, "vector": [1.0, float(i)], "payload": {"n": i, "t": "Hello World", "d": f"2024-01-0{i}"}}
+            for i in range(1, 6)
+        ]
+        assert client.put(P + "?wait=true", json={"points": points}).status_code == 200
+        multi = {"vectors": {"size": 2, "distance": "Dot", "multivector_config": {"comparator": "max_sim"}}}
+        assert client.put("/collections/valid_multi", json=multi).status_code == 200
+        yield client
+
+
+def _error(r: httpx.Response, status: int) -> str:
+    assert r.status_code == status, r.text
+    return str(r.json()["status"]["error"])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "where"),
+    [
+        (P, {"points": [{"id": 1, "vector": []}]}, "points[0].vector: dense vector must not be empty"),
+        (P, {"points": [{"id": 1, "vector": {"": []}}]}, "points[0].vector.: dense vector must not be empty"),
+        (
+            P,
+            {"batch": {"ids": [1, 2], "vectors": [[1.0, 2.0], []]}},
+            "batch.vectors[1]: dense vector must not be empty",
+        ),
+        (
+            P,
+            {"points": [{"id": 1, "vector": {"s": {"indices": [1, 2], "values": [0.5]}}}]},
+            "points[0].vector.s.values: must be the same length as indices",
+        ),
+        (
+            P,
+            {"points": [{"id": 1, "vector": {"s": {"indices": [1, 1], "values": [0.5, 0.5]}}}]},
+            "points[0].vector.s.indices: must be unique",
+        ),
+        (
+            "/collections/valid_multi/points",
+            {"points": [{"id": 1, "vector": [[]]}]},
+            "multivector must not contain empty vectors",
+        ),
+        ("/collections/valid_multi/points", {"points": [{"id": 1, "vector": [[1.0, 2.0], [1.0]]}]}, "same dimension"),
+        (P + "/vectors", {"points": [{"id": 1, "vector": {}}]}, "must specify vectors to update for point"),
+        (P + "/vectors", {"points": []}, "points: must specify points to update"),
+    ],
+)
+def test_vector_shape_errors_are_validation_errors(
+    http: httpx.Client, path: str, body: dict[str, Any], where: str
+) -> None:
+    message = _error(http.put(path, json=body), 422)
+    assert message.startswith("Validation error in JSON body: [")
+    assert where in message
+    # detected before the collection is looked up, as Qdrant validates the body first
+    missing = path.replace("/collections/valid", "/collections/no_such_collection")
+    assert http.put(missing, json=body).status_code == 422
+
+
+def test_query_vector_shapes_and_examples(http: httpx.Client) -> None:
+    assert "query.nearest: dense vector must not be empty" in _error(
+        http.post(P + "/query", json={"query": {"nearest": []}}), 422
+    )
+    assert "query: dense vector must not be empty" in _error(http.post(P + "/query", json={"query": []}), 422)
+    sparse = {"query": {"indices": [1, 1], "values": [1.0, 2.0]}, "using": "s"}
+    assert "query.indices: must be unique" in _error(http.post(P + "/query", json=sparse), 422)
+    no_examples = {"query": {"recommend": {"positive": [], "negative": []}}}
+    message = _error(http.post(P + "/query", json=no_examples), 422)
+    assert "At least one positive or negative vector/id must be provided" in message
+    feedback = {
+        "query": {
+            "relevance_feedback": {"target": [1, 0], "feedback": [], "strategy": {"naive": {"a": 1, "b": 1, "c": 1}}}
+        }
+    }
+    assert "feedback" in _error(http.post(P + "/query", json=feedback), 422)
+    batch = {"searches": [{"query": [1, 0]}, {"prefetch": [{"query": []}], "query": {"fusion": "rrf"}}]}
+    assert "searches[1].prefetch[0].query: dense vector must not be empty" in _error(
+        http.post(P + "/query/batch", json=batch), 422
+    )
+
+
+def test_query_node_rules(http: httpx.Client) -> None:
+    prefetch_only = {"prefetch": [{"query": [1, 0], "limit": 3}]}
+    assert _error(http.post(P + "/query", json=prefetch_only), 400) == (
+        "Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query."
+    )
+    nested = {"prefetch": [{"prefetch": [{"query": [1, 0]}]}], "query": {"fusion": "rrf"}}
+    assert "A query is needed to merge the prefetches" in _error(http.post(P + "/query", json=nested), 400)
+    threshold = {"score_threshold": 0.5}
+    assert "A query is needed to use the score_threshold" in _error(http.post(P + "/query", json=threshold), 400)
+    ordered = {"query": {"order_by": "n"}, "score_threshold": 0.5}
+    assert (
+        _error(http.post(P + "/query", json=ordered), 400)
+        == "Bad request: Can't use score_threshold with an order_by query."
+    )
+    fused = {"prefetch": [{"query": [1, 0]}], "query": {"fusion": "rrf"}, "using": "s"}
+    assert (
+        _error(http.post(P + "/query", json=fused), 400)
+        == "Bad request: Fusion queries cannot be combined with the 'using' field."
+    )
+    fused["using"] = ""
+    assert http.post(P + "/query", json=fused).status_code == 200
+
+
+def test_integer_index_needs_a_capability(http: httpx.Client) -> None:
+    body = {"field_name": "n", "field_schema": {"type": "integer", "lookup": False, "range": False}}
+    message = _error(http.put(C + "/index", json=body), 422)
+    assert "the 'lookup' and 'range' capabilities can't be both disabled" in message
+    body["field_schema"]["range"] = True  # type: ignore[index]
+    assert http.put(C + "/index?wait=true", json=body).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (P + "/query", {"query": [1, 0], "limit": -1}),
+        (P + "/query", {"query": [1, 0], "offset": -3}),
+        (P + "/scroll", {"limit": -1}),
+        (P + "/query", {"query": [1, 0], "params": {"hnsw_ef": -1}}),
+        (P, {"points": [{"id": -5, "vector": [1, 2]}]}),
+        ("/collections/valid_new", {"vectors": {"size": 0, "distance": "Dot"}}),
+    ],
+)
+def test_values_the_types_rule_out_are_format_errors(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
+    method = http.put if path.endswith(("/points", "valid_new")) else http.post
+    assert _error(method(path, json=body), 400).startswith("Format error in JSON body")
+
+
+def test_validator_bounds_stay_validation_errors(http: httpx.Client) -> None:
+    assert _error(http.post(P + "/query", json={"query": [1, 0], "limit": 0}), 422).startswith(
+        "Validation error in JSON body: ["
+    )
+
+
+@pytest.mark.parametrize("selector", [["nope"], ["", "nope"]])
+def test_unknown_vector_names_in_with_vector(http: httpx.Client, selector: list[str]) -> None:
+    expected = "Wrong input: Not existing vector name error: nope"
+    for key in ("with_vector", "with_vectors"):
+        assert _error(http.post(P + "/query", json={"query": [1, 0], key: selector}), 400) == expected
+        assert _error(http.post(P + "/scroll", json={key: selector}), 400) == expected
+        assert _error(http.post(P, json={"ids": [1], key: selector}), 400) == expected
+
+
+@pytest.mark.parametrize("path", ["", "a..b", "a[", ".a", "a."])
+def test_malformed_payload_paths_are_format_errors(http: httpx.Client, path: str) -> None:
+    expected = "Format error in JSON body: Invalid json path"
+    flt = {"must": [{"key": path, "match": {"value": 1}}]}
+    assert _error(http.post(P + "/scroll", json={"filter": flt}), 400) == expected
+    assert _error(http.post(P + "/count", json={"filter": {"must": [{"is_empty": {"key": path}}]}}), 400) == expected
+    assert (
+        _error(http.post(P + "/payload?wait=true", json={"payload": {"x": 1}, "points": [1], "key": path}), 400)
+        == expected
+    )
+    assert _error(http.post(P + "/payload/delete?wait=true", json={"keys": [path], "points": [1]}), 400) == expected
+    assert _error(http.put(C + "/index", json={"field_name": path, "field_schema": "keyword"}), 400) == expected
+    assert _error(http.post(P + "/query/groups", json={"query": [1, 0], "group_by": path}), 400) == expected
+    # nothing was applied: the payload is as it was
+    assert http.get(P + "/1").json()["result"]["payload"] == {"n": 1, "t": "Hello World", "d": "2024-01-01"}
+
+
+@pytest.mark.parametrize("bound", ["20240101", "1700000000", "2024-13-01", "yesterday"])
+def test_datetime_bounds_must_be_rfc3339(http: httpx.Client, bound: str) -> None:
+    flt = {"must": [{"key": "d", "range": {"gte": bound}}]}
+    assert _error(http.post(P + "/count", json={"filter": flt}), 400).startswith("Format error in JSON body")
+
+
+def test_rfc3339_datetime_bounds_work(http: httpx.Client) -> None:
+    for bound in ("2024-01-03", "2024-01-03T00:00:00Z", "2024-01-03 00:00:00", "2024-01-03T01:00:00+01:00"):
+        flt = {"must": [{"key": "d", "range": {"gte": bound}}]}
+        r = http.post(P + "/count", json={"filter": flt, "exact": True})
+        assert r.status_code == 200, r.text
+        assert r.json()["result"]["count"] == 3, bound
+
+
+def test_vector_name_rules_at_create(http: httpx.Client) -> None:
+    clash = {"vectors": {"x": {"size": 2, "distance": "Dot"}}, "sparse_vectors": {"x": {}}}
+    assert _error(http.put("/collections/valid_clash", json=clash), 400) == (
+        "Wrong input: Dense and sparse vector names must be unique - duplicate found with 'x'"
+    )
+    empty = {"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"": {}}}
+    assert "sparse vector name must not be empty" in _error(http.put("/collections/valid_clash", json=empty), 422)
+    assert http.get("/collections/valid_clash").status_code == 404
+
+
+def test_collection_name_in_the_path_is_validated(http: httpx.Client) -> None:
+    long = "x" * 256
+    message = _error(http.get(f"/collections/{long}"), 422)
+    assert message.startswith("Validation error in path parameters: [")
+    assert _error(http.put(f"/collections/{long}", json={"vectors": {"size": 2, "distance": "Dot"}}), 422)
+    assert _error(http.post(f"/collections/{long}/points/scroll", json={}), 422)
+    assert "cannot contain" in _error(http.get("/collections/a:b"), 422)
+    assert http.get("/collections/" + "y" * 255).status_code == 404
+
+
+def test_missing_lookup_collection_is_named_as_qdrant_does(http: httpx.Client) -> None:
+    body = {"query": 1, "lookup_from": {"collection": "nowhere"}}
+    assert _error(http.post(P + "/query", json=body), 404) == "Collection nowhere not found"
+    groups = {"query": [1, 0], "group_by": "n", "with_lookup": "nowhere"}
+    assert _error(http.post(P + "/query/groups", json=groups), 404) == "Collection nowhere not found"
+
+
+def test_probe_texts(http: httpx.Client) -> None:
+    assert http.get("/livez").text == "healthz check passed"
+    assert http.get("/healthz").text == "healthz check passed"
+    assert http.get("/readyz").text == "all shards are ready"
