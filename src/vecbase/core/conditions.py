@@ -32,7 +32,6 @@ from vecbase.core.filter import (
 )
 from vecbase.core.geo import geo_mask
 from vecbase.core.paths import values_at
-from vecbase.core.text import word_tokens
 
 
 def same_value(value: Any, expected: Any) -> bool:
@@ -55,13 +54,14 @@ def check_match(match: Match, value: Any) -> bool:
         return False
     if isinstance(match, MatchPrefix):
         return value.startswith(match.prefix)
+    # without a text index the text conditions look at the raw string, as Qdrant's: a
+    # case-sensitive substring (text, phrase) or any whitespace-separated word of it (text_any)
     if isinstance(match, MatchText):
-        query = word_tokens(match.text)
-        return bool(query) and set(query) <= set(word_tokens(value))
+        return match.text in value
     if isinstance(match, MatchTextAny):
-        return not set(word_tokens(match.text)).isdisjoint(word_tokens(value))
+        return any(word in value for word in match.text.split())
     assert isinstance(match, MatchPhrase)
-    return phrase_in(word_tokens(match.phrase), word_tokens(value))
+    return match.phrase in value
 
 
 def phrase_in(phrase: list[str], tokens: list[str]) -> bool:
@@ -150,7 +150,8 @@ FieldCheck = FieldMatch | FieldRange | FieldGeo | FieldValuesCount | IsEmpty | I
 
 
 def check_field(cond: FieldCheck, payload: dict[str, Any]) -> bool:
-    """Whether one payload satisfies a field-level condition."""
+    """Whether one payload satisfies a field-level condition, read from the payload itself
+    (the field has no index that answers the condition)."""
     if isinstance(cond, IsEmpty):
         return is_empty(payload, cond.key) == cond.expected
     if isinstance(cond, IsNull):

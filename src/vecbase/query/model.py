@@ -51,12 +51,14 @@ class QuantizationParams:
 @dataclass(frozen=True, slots=True)
 class SearchParams:
     """How to search (Qdrant's search params): exact scan, HNSW beam width, skip unindexed
-    large segments, quantization handling."""
+    large segments, quantization handling, and the IDF corpus of a sparse vector with the
+    ``idf`` modifier (None: every point of the collection)."""
 
     exact: bool = False
     hnsw_ef: int | None = None
     indexed_only: bool = False
     quantization: QuantizationParams = QuantizationParams()
+    idf_corpus: Filter | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,7 +165,11 @@ def _hnsw_candidates(
     return offsets, dense_scores(query, store.data, offsets, vc.distance), False
 
 
-def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[int]) -> tuple[dict[int, int], int]:
+def _document_frequencies(
+    segments: Sequence[Segment], name: str, indices: list[int], corpus: Filter | None
+) -> tuple[dict[int, int], int]:
+    """Per-term document frequencies and the document count over the IDF corpus: every live
+    point with the vector, or those of them that match ``corpus``."""
     wanted = set(indices)
     freq = dict.fromkeys(wanted, 0)
     docs = 0
@@ -173,6 +177,8 @@ def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[
         store = seg.vectors[name]
         assert isinstance(store, ListStore)
         live = seg.live_mask()
+        if corpus is not None:
+            live = live & filter_mask(seg, corpus)
         for off, v in enumerate(store.items[: seg.n]):
             if v is None or not live[off]:
                 continue
@@ -183,14 +189,21 @@ def _document_frequencies(segments: Sequence[Segment], name: str, indices: list[
     return freq, docs
 
 
-def prepared_query(segments: Sequence[Segment], config: CollectionConfig, q: NearestQuery) -> F32 | SparseVector:
+def prepared_query(
+    segments: Sequence[Segment], config: CollectionConfig, q: NearestQuery, idf_corpus: Filter | None = None
+) -> F32 | SparseVector:
     name, vector = q.using, q.vector
     vc = config.vectors.get(name)
+    idf = vc is None and config.sparse_vectors[name].modifier is Modifier.IDF
+    if idf_corpus is not None and not idf:
+        raise BadRequestError(
+            f"Bad request: an IDF corpus applies to sparse vectors with the `idf` modifier only; `{name}` has none"
+        )
     if vc is None:  # a sparse vector (callers have checked that the name exists)
         if not isinstance(vector, SparseVector):
             raise BadRequestError(f"Vector `{name}` is sparse, a sparse query vector is expected")
-        if config.sparse_vectors[name].modifier is Modifier.IDF:
-            freq, docs = _document_frequencies(segments, name, vector.indices.tolist())
+        if idf:
+            freq, docs = _document_frequencies(segments, name, vector.indices.tolist(), idf_corpus)
             vector = apply_idf(vector, freq, docs)
         return vector
     if isinstance(vector, SparseVector):
@@ -258,7 +271,7 @@ def nearest_hits(
     vc = config.vectors.get(name)
     if vc is None:
         check_vector_name(config, name)
-    query = prepared_query(segments, config, nearest)
+    query = prepared_query(segments, config, nearest, params.idf_corpus)
     smaller = vc is not None and vc.distance.smaller_is_better
     want = offset + limit
     fkey = filter_key(flt)

@@ -141,7 +141,7 @@ def _base(
         return [Found(s, o, 1.0, v) for v, s, o in rows[off:]]
     if isinstance(q, SampleQuery):
         pool = [(s, o) for s in segments for o in np.nonzero(filter_mask(s, flt))[0].tolist()]
-        return [Found(s, o, 1.0) for s, o in random.sample(pool, min(lim, len(pool)))]
+        return [Found(s, o, 1.0) for s, o in random.sample(pool, min(lim + off, len(pool)))[off:]]
     if isinstance(q, (FusionQuery, FormulaQuery)):
         kind = "fusion" if isinstance(q, FusionQuery) else "formula"
         raise BadRequestError(f"Bad request: cannot apply {kind} without prefetches")

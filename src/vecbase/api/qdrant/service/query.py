@@ -163,14 +163,17 @@ def _search_params(params: m.SearchParams | None) -> SearchParams:
     if params is None:
         return _DEFAULT_PARAMS
     q = params.quantization
-    if q is None:
+    corpus = convert_filter(params.idf.corpus) if isinstance(params.idf, m.IdfCorpusParams) else None
+    if q is None and corpus is None:
         return _plain_params(bool(params.exact), params.hnsw_ef, bool(params.indexed_only))
-    quantization = QuantizationParams(
-        ignore=bool(q.ignore),
-        rescore=True if q.rescore is None else bool(q.rescore),
-        oversampling=1.0 if q.oversampling is None else float(q.oversampling),
-    )
-    return SearchParams(bool(params.exact), params.hnsw_ef, bool(params.indexed_only), quantization)
+    quantization = QuantizationParams()
+    if q is not None:
+        quantization = QuantizationParams(
+            ignore=bool(q.ignore),
+            rescore=True if q.rescore is None else bool(q.rescore),
+            oversampling=1.0 if q.oversampling is None else float(q.oversampling),
+        )
+    return SearchParams(bool(params.exact), params.hnsw_ef, bool(params.indexed_only), quantization, corpus)
 
 
 @lru_cache(maxsize=256)
