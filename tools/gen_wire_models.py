@@ -172,6 +172,7 @@ class Generator:
             annotations.append(annotation)
             args = []
             nullable = "None" in annotation or annotation.startswith("Optional[")
+            required_ = wire_name in required
             if wire_name not in required:
                 if not nullable:
                     annotation = f"Optional[{annotation}]"
@@ -187,7 +188,7 @@ class Generator:
             # null is no value of a property the schema does not make nullable: left out
             if wire_name in SKIP_EMPTY.get(name, ()):
                 args.append("exclude_if=is_empty")
-            elif wire_name in SKIP_NONE.get(name, ()) or name in SKIP_ALL_NONE or not nullable:
+            elif wire_name in SKIP_NONE.get(name, ()) or name in SKIP_ALL_NONE or (not nullable and not required_):
                 args.append("exclude_if=is_none")
             if (name, wire_name) in STRICT_FIELDS:
                 args.append("strict=True")

@@ -355,35 +355,35 @@ class ErrorResponse(NumpyWireModel):
 
 
 class CollectionsResponse(WireModel):
-    collections: List[CollectionDescription] = Field(..., exclude_if=is_none)
+    collections: List[CollectionDescription] = Field(...)
 
 
 class CollectionDescription(WireModel):
-    name: str = Field(..., exclude_if=is_none)
+    name: str = Field(...)
 
 
 class CollectionInfo(NumpyWireModel):
     "Current statistics and configuration of the collection"
-    status: CollectionStatus = Field(..., exclude_if=is_none)
-    optimizer_status: OptimizersStatus = Field(..., exclude_if=is_none)
+    status: CollectionStatus = Field(...)
+    optimizer_status: OptimizersStatus = Field(...)
     warnings: Optional[List[CollectionWarning]] = Field(default=None, exclude_if=is_empty, description='Warnings related to the collection')
     indexed_vectors_count: Optional[int] = Field(default=None, ge=0, description='Approximate number of indexed vectors in the collection. Indexed vectors in large segments are faster to query, as it is stored in a specialized vector index.')
     points_count: Optional[int] = Field(default=None, ge=0, description='Approximate number of points (vectors + payloads) in collection. Each point could be accessed by unique id.')
-    segments_count: int = Field(..., exclude_if=is_none, ge=0, description='Number of segments in collection. Each segment has independent vector as payload indexes')
-    config: CollectionConfig = Field(..., exclude_if=is_none)
-    payload_schema: Dict[str, PayloadIndexInfo] = Field(..., exclude_if=is_none, description='Types of stored payload')
+    segments_count: int = Field(..., ge=0, description='Number of segments in collection. Each segment has independent vector as payload indexes')
+    config: CollectionConfig = Field(...)
+    payload_schema: Dict[str, PayloadIndexInfo] = Field(..., description='Types of stored payload')
     update_queue: Union[UpdateQueueInfo, None] = Field(default=None, exclude_if=is_none, description='Update queue info')
 
 
 class CollectionWarning(WireModel):
-    message: str = Field(..., exclude_if=is_none, description='Warning message')
+    message: str = Field(..., description='Warning message')
 
 
 class CollectionConfig(NumpyWireModel):
     "Information about the collection configuration"
-    params: CollectionParams = Field(..., exclude_if=is_none)
-    hnsw_config: HnswConfig = Field(..., exclude_if=is_none)
-    optimizer_config: OptimizersConfig = Field(..., exclude_if=is_none)
+    params: CollectionParams = Field(...)
+    hnsw_config: HnswConfig = Field(...)
+    optimizer_config: OptimizersConfig = Field(...)
     wal_config: Union[WalConfig, None] = Field(default=None)
     quantization_config: Union[QuantizationConfig, None] = Field(default=None)
     strict_mode_config: Union[StrictModeConfigOutput, None] = Field(default=None, exclude_if=is_none)
@@ -405,8 +405,8 @@ class CollectionParams(WireModel):
 
 class VectorParams(WireModel):
     "Params of single vector data storage"
-    size: int = Field(..., exclude_if=is_none, ge=1, description='Size of a vectors used')
-    distance: Distance = Field(..., exclude_if=is_none)
+    size: int = Field(..., ge=1, description='Size of a vectors used')
+    distance: Distance = Field(...)
     hnsw_config: Union[HnswConfigDiff, None] = Field(default=None, exclude_if=is_none, description='Custom params for HNSW index. If none - values from collection configuration are used.')
     quantization_config: Union[QuantizationConfig, None] = Field(default=None, validation_alias=AliasChoices('quantization_config', 'quantization'), exclude_if=is_none, description='Custom params for quantization. If none - values from collection configuration are used.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, vectors are served from disk, improving RAM usage at the cost of latency Default: false')
@@ -427,28 +427,28 @@ class HnswConfigDiff(WireModel):
 
 
 class ScalarQuantization(WireModel):
-    scalar: ScalarQuantizationConfig = Field(..., exclude_if=is_none)
+    scalar: ScalarQuantizationConfig = Field(...)
 
 
 class ScalarQuantizationConfig(WireModel):
-    type: ScalarType = Field(..., exclude_if=is_none)
+    type: ScalarType = Field(...)
     quantile: Optional[float] = Field(default=None, exclude_if=is_none, ge=0.5, le=1, description='Quantile for quantization. Expected value range in [0.5, 1.0]. If not set - use the whole range of values')
     always_ram: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true - quantized vectors always will be stored in RAM, ignoring the config of main storage')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
 
 
 class ProductQuantization(WireModel):
-    product: ProductQuantizationConfig = Field(..., exclude_if=is_none)
+    product: ProductQuantizationConfig = Field(...)
 
 
 class ProductQuantizationConfig(WireModel):
-    compression: CompressionRatio = Field(..., exclude_if=is_none)
+    compression: CompressionRatio = Field(...)
     always_ram: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of quantized vectors. Overrides the deprecated `always_ram` flag if both are set. Default: follow the memory placement of the original vector storage.')
 
 
 class BinaryQuantization(WireModel):
-    binary: BinaryQuantizationConfig = Field(..., exclude_if=is_none)
+    binary: BinaryQuantizationConfig = Field(...)
 
 
 class BinaryQuantizationConfig(WireModel):
@@ -459,7 +459,7 @@ class BinaryQuantizationConfig(WireModel):
 
 
 class TurboQuantization(WireModel):
-    turbo: TurboQuantQuantizationConfig = Field(..., exclude_if=is_none)
+    turbo: TurboQuantQuantizationConfig = Field(...)
 
 
 class TurboQuantQuantizationConfig(WireModel):
@@ -469,7 +469,7 @@ class TurboQuantQuantizationConfig(WireModel):
 
 
 class MultiVectorConfig(WireModel):
-    comparator: MultiVectorComparator = Field(..., exclude_if=is_none)
+    comparator: MultiVectorComparator = Field(...)
 
 
 class PayloadStorageParams(WireModel):
@@ -493,9 +493,9 @@ class SparseIndexParams(WireModel):
 
 class HnswConfig(WireModel):
     "Config of HNSW index"
-    m: int = Field(..., exclude_if=is_none, ge=0, description='Number of edges per node in the index graph. Larger the value - more accurate the search, more space required.')
-    ef_construct: int = Field(..., exclude_if=is_none, ge=4, description='Number of neighbours to consider during the index building. Larger the value - more accurate the search, more time required to build index.')
-    full_scan_threshold: int = Field(..., exclude_if=is_none, ge=0, description='Minimal size threshold (in KiloBytes) below which full-scan is preferred over HNSW search. This measures the total size of vectors being queried against. When the maximum estimated amount of points that a condition satisfies is smaller than `full_scan_threshold_kb`, the query planner will use full-scan search instead of HNSW index traversal for better performance. Note: 1Kb = 1 vector of size 256')
+    m: int = Field(..., ge=0, description='Number of edges per node in the index graph. Larger the value - more accurate the search, more space required.')
+    ef_construct: int = Field(..., ge=4, description='Number of neighbours to consider during the index building. Larger the value - more accurate the search, more time required to build index.')
+    full_scan_threshold: int = Field(..., ge=0, description='Minimal size threshold (in KiloBytes) below which full-scan is preferred over HNSW search. This measures the total size of vectors being queried against. When the maximum estimated amount of points that a condition satisfies is smaller than `full_scan_threshold_kb`, the query planner will use full-scan search instead of HNSW index traversal for better performance. Note: 1Kb = 1 vector of size 256')
     max_indexing_threads: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Number of parallel threads used for background index building. If 0 - automatically select from 8 to 16. Best to keep between 8 and 16 to prevent likelihood of slow building or broken/inefficient HNSW graphs. On small CPUs, less threads are used.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. Store HNSW index on disk. If set to false, index will be stored in RAM. Default: false')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the HNSW graph. Overrides the deprecated `on_disk` flag if both are set. Default: `cached` (`cold` if `on_disk` is set to true).')
@@ -506,18 +506,18 @@ class HnswConfig(WireModel):
 class OptimizersConfig(WireModel):
     deleted_threshold: Optional[float] = Field(default=None, exclude_if=is_none, ge=0, le=1, description='The minimal fraction of deleted vectors in a segment, required to perform segment optimization')
     vacuum_min_vector_number: Optional[int] = Field(default=None, exclude_if=is_none, ge=100, description='The minimal number of vectors in a segment, required to perform segment optimization')
-    default_segment_number: int = Field(..., exclude_if=is_none, ge=0, description='Target amount of segments optimizer will try to keep. Real amount of segments may vary depending on multiple parameters: - Amount of stored points - Current write RPS\n\nIt is recommended to select default number of segments as a factor of the number of search threads, so that each segment would be handled evenly by one of the threads. If `default_segment_number = 0`, will be automatically selected by the number of available CPUs.')
+    default_segment_number: int = Field(..., ge=0, description='Target amount of segments optimizer will try to keep. Real amount of segments may vary depending on multiple parameters: - Amount of stored points - Current write RPS\n\nIt is recommended to select default number of segments as a factor of the number of search threads, so that each segment would be handled evenly by one of the threads. If `default_segment_number = 0`, will be automatically selected by the number of available CPUs.')
     max_segment_size: Optional[int] = Field(default=None, ge=1, description='Do not create segments larger this size (in kilobytes). Large segments might require disproportionately long indexation times, therefore it makes sense to limit the size of segments.\n\nIf indexing speed is more important - make this parameter lower. If search speed is more important - make this parameter higher. Note: 1Kb = 1 vector of size 256 If not set, will be automatically selected considering the number of available CPUs.')
     memmap_threshold: Optional[int] = Field(default=None, ge=0, description='Maximum size (in kilobytes) of vectors to store in-memory per segment. Segments larger than this threshold will be stored as read-only memmapped file.\n\nMemmap storage is disabled by default, to enable it, set this threshold to a reasonable value.\n\nTo disable memmap storage, set this to `0`. Internally it will use the largest threshold possible.\n\nNote: 1Kb = 1 vector of size 256')
     indexing_threshold: Optional[int] = Field(default=None, ge=0, description='Maximum size (in kilobytes) of vectors allowed for plain index, exceeding this threshold will enable vector indexing\n\nDefault value is 10,000, based on experiments and observations.\n\nTo disable vector indexing, set to `0`.\n\nNote: 1kB = 1 vector of size 256.')
-    flush_interval_sec: int = Field(..., exclude_if=is_none, ge=0, description='Minimum interval between forced flushes.')
+    flush_interval_sec: int = Field(..., ge=0, description='Minimum interval between forced flushes.')
     max_optimization_threads: Optional[int] = Field(default=None, ge=0, description='Max number of threads (jobs) for running optimizations per shard. Note: each optimization job will also use `max_indexing_threads` threads by itself for index building. If null - have no limit and choose dynamically to saturate CPU. If 0 - no optimization threads, optimizations will be disabled.')
     prevent_unoptimized: Optional[bool] = Field(default=None, exclude_if=is_none, description='If enabled, the service will try to prevent the creation of large unoptimized segments. When enabled, new points written to segments larger than the indexing threshold are stored as "deferred points": they are persisted in the WAL and segments, but excluded from read/search results until the corresponding segments are optimized (e.g. indexed, quantized, or moved to mmap storage). Update requests with `wait=true` will only return after the deferred points become visible, which may significantly increase the perceived latency between submitting an update and its completion. Update requests with `wait=false` are not affected. Default is disabled.')
 
 
 class WalConfig(WireModel):
-    wal_capacity_mb: int = Field(..., exclude_if=is_none, ge=1, description='Size of a single WAL segment in MB')
-    wal_segments_ahead: int = Field(..., exclude_if=is_none, ge=0, description='Number of WAL segments to create ahead of actually used ones')
+    wal_capacity_mb: int = Field(..., ge=1, description='Size of a single WAL segment in MB')
+    wal_segments_ahead: int = Field(..., ge=0, description='Number of WAL segments to create ahead of actually used ones')
     wal_retain_closed: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, description='Number of closed WAL segments to keep')
 
 
@@ -555,13 +555,13 @@ class StrictModeSparseOutput(WireModel):
 
 class PayloadIndexInfo(WireModel):
     "Display payload field type & index information"
-    data_type: PayloadSchemaType = Field(..., exclude_if=is_none)
+    data_type: PayloadSchemaType = Field(...)
     params: Union[PayloadSchemaParams, None] = Field(default=None, exclude_if=is_none)
-    points: int = Field(..., exclude_if=is_none, ge=0, description='Number of points indexed with this index')
+    points: int = Field(..., ge=0, description='Number of points indexed with this index')
 
 
 class KeywordIndexParams(WireModel):
-    type: KeywordIndexType = Field(..., exclude_if=is_none)
+    type: KeywordIndexType = Field(...)
     is_tenant: Optional[bool] = Field(default=None, exclude_if=is_none, description='If true - used for tenant optimization. Default: false.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, store the index on disk. Default: false.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
@@ -570,7 +570,7 @@ class KeywordIndexParams(WireModel):
 
 
 class IntegerIndexParams(WireModel):
-    type: IntegerIndexType = Field(..., exclude_if=is_none)
+    type: IntegerIndexType = Field(...)
     lookup: Optional[bool] = Field(default=None, description='If true - support direct lookups. Default is true.')
     range: Optional[bool] = Field(default=None, description='If true - support ranges filters. Default is true.')
     is_principal: Optional[bool] = Field(default=None, description='If true - use this key to organize storage of the collection data. This option assumes that this key will be used in majority of filtered requests. Default is false.')
@@ -580,7 +580,7 @@ class IntegerIndexParams(WireModel):
 
 
 class FloatIndexParams(WireModel):
-    type: FloatIndexType = Field(..., exclude_if=is_none)
+    type: FloatIndexType = Field(...)
     is_principal: Optional[bool] = Field(default=None, description='If true - use this key to organize storage of the collection data. This option assumes that this key will be used in majority of filtered requests.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, store the index on disk. Default: false.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
@@ -588,14 +588,14 @@ class FloatIndexParams(WireModel):
 
 
 class GeoIndexParams(WireModel):
-    type: GeoIndexType = Field(..., exclude_if=is_none)
+    type: GeoIndexType = Field(...)
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, store the index on disk. Default: false.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
     enable_hnsw: Optional[bool] = Field(default=None, exclude_if=is_none, description='Enable HNSW graph building for this payload field. If true, builds additional HNSW links (Need payload_m > 0). Default: true.')
 
 
 class TextIndexParams(WireModel):
-    type: TextIndexType = Field(..., exclude_if=is_none)
+    type: TextIndexType = Field(...)
     tokenizer: Optional[TokenizerType] = Field(default=None, exclude_if=is_none)
     min_token_len: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Minimum characters to be tokenized.')
     max_token_len: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Maximum characters to be tokenized.')
@@ -615,23 +615,23 @@ class StopwordsSet(WireModel):
 
 
 class SnowballParams(WireModel):
-    type: Snowball = Field(..., exclude_if=is_none)
-    language: SnowballLanguage = Field(..., exclude_if=is_none)
+    type: Snowball = Field(...)
+    language: SnowballLanguage = Field(...)
 
 
 class DisabledStemmerParams(WireModel):
-    type: NoStemmer = Field(..., exclude_if=is_none)
+    type: NoStemmer = Field(...)
 
 
 class BoolIndexParams(WireModel):
-    type: BoolIndexType = Field(..., exclude_if=is_none)
+    type: BoolIndexType = Field(...)
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, store the index on disk. Default: false.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
     enable_hnsw: Optional[bool] = Field(default=None, exclude_if=is_none, description='Enable HNSW graph building for this payload field. If true, builds additional HNSW links (Need payload_m > 0). Default: true.')
 
 
 class DatetimeIndexParams(WireModel):
-    type: DatetimeIndexType = Field(..., exclude_if=is_none)
+    type: DatetimeIndexType = Field(...)
     is_principal: Optional[bool] = Field(default=None, description='If true - use this key to organize storage of the collection data. This option assumes that this key will be used in majority of filtered requests.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, store the index on disk. Default: false.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
@@ -639,7 +639,7 @@ class DatetimeIndexParams(WireModel):
 
 
 class UuidIndexParams(WireModel):
-    type: UuidIndexType = Field(..., exclude_if=is_none)
+    type: UuidIndexType = Field(...)
     is_tenant: Optional[bool] = Field(default=None, exclude_if=is_none, description='If true - used for tenant optimization.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. If true, store the index on disk. Default: false.')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
@@ -647,33 +647,33 @@ class UuidIndexParams(WireModel):
 
 
 class UpdateQueueInfo(WireModel):
-    length: int = Field(..., exclude_if=is_none, ge=0, description='Number of elements in the queue')
+    length: int = Field(..., ge=0, description='Number of elements in the queue')
     deferred_points: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
 
 
 class PointRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
-    ids: List[ExtendedPointId] = Field(..., exclude_if=is_none, description='Look for points with ids')
+    ids: List[ExtendedPointId] = Field(..., description='Look for points with ids')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is true.')
     with_vector: Optional[WithVector] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), exclude_if=is_none)
 
 
 class ShardKeyWithFallback(NumpyWireModel):
-    target: ShardKey = Field(..., exclude_if=is_none)
-    fallback: ShardKey = Field(..., exclude_if=is_none)
+    target: ShardKey = Field(...)
+    fallback: ShardKey = Field(...)
 
 
 class PayloadSelectorInclude(WireModel, extra="forbid"):
-    include: List[str] = Field(..., exclude_if=is_none, description='Only include this payload keys')
+    include: List[str] = Field(..., description='Only include this payload keys')
 
 
 class PayloadSelectorExclude(WireModel, extra="forbid"):
-    exclude: List[str] = Field(..., exclude_if=is_none, description='Exclude this fields from returning payload')
+    exclude: List[str] = Field(..., description='Exclude this fields from returning payload')
 
 
 class Record(NumpyWireModel):
     "Point data"
-    id: ExtendedPointId = Field(..., exclude_if=is_none)
+    id: ExtendedPointId = Field(...)
     payload: Union[Payload, None] = Field(default=None, exclude_if=is_none, description='Payload - values assigned to the point')
     vector: Annotated[Union[VectorStructOutput, None], F32_OUT] = Field(default=None, exclude_if=is_none, description='Vector of the point')
     shard_key: Union[ShardKey, None] = Field(default=None, exclude_if=is_none, description='Shard Key')
@@ -682,15 +682,15 @@ class Record(NumpyWireModel):
 
 class SparseVector(WireModel):
     "Sparse vector structure"
-    indices: List[int] = Field(..., exclude_if=is_none, description='Indices must be unique')
-    values: List[float] = Field(..., exclude_if=is_none, description='Values and indices must be the same length')
+    indices: List[int] = Field(..., description='Indices must be unique')
+    values: List[float] = Field(..., description='Values and indices must be the same length')
 
 
 class ScoredPoint(NumpyWireModel):
     "Search result"
-    id: ExtendedPointId = Field(..., exclude_if=is_none)
-    version: int = Field(..., exclude_if=is_none, ge=0, description='Point version')
-    score: Annotated[float, F32_OUT] = Field(..., exclude_if=is_none, description='Points vector distance to the query vector')
+    id: ExtendedPointId = Field(...)
+    version: int = Field(..., ge=0, description='Point version')
+    score: Annotated[float, F32_OUT] = Field(..., description='Points vector distance to the query vector')
     payload: Union[Payload, None] = Field(default=None, exclude_if=is_none, description='Payload - values assigned to the point')
     vector: Annotated[Union[VectorStructOutput, None], F32_OUT] = Field(default=None, exclude_if=is_none, description='Vector of the point')
     shard_key: Union[ShardKey, None] = Field(default=None, exclude_if=is_none, description='Shard Key')
@@ -699,7 +699,7 @@ class ScoredPoint(NumpyWireModel):
 
 class UpdateResult(WireModel):
     operation_id: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Sequential number of the operation')
-    status: UpdateStatus = Field(..., exclude_if=is_none)
+    status: UpdateStatus = Field(...)
 
 
 class ScrollRequest(NumpyWireModel):
@@ -722,7 +722,7 @@ class Filter(WireModel, extra="forbid"):
 
 class FieldCondition(WireModel):
     "All possible payload filtering conditions"
-    key: str = Field(..., exclude_if=is_none, description='Payload key')
+    key: str = Field(..., description='Payload key')
     match: Union[Match, None] = Field(default=None, description='Check if point has field with a given value')
     range: Union[RangeInterface, None] = Field(default=None, description='Check if points value lies in a given range')
     geo_bounding_box: Union[GeoBoundingBox, None] = Field(default=None, description='Check if points geolocation lies in a given area')
@@ -735,37 +735,37 @@ class FieldCondition(WireModel):
 
 class MatchValue(NumpyWireModel):
     "Exact match of the given value"
-    value: ValueVariants = Field(..., exclude_if=is_none)
+    value: ValueVariants = Field(...)
 
 
 class MatchText(WireModel):
     "Full-text match of the strings."
-    text: str = Field(..., exclude_if=is_none)
+    text: str = Field(...)
 
 
 class MatchTextAny(WireModel):
     "Full-text match of at least one token of the string."
-    text_any: str = Field(..., exclude_if=is_none)
+    text_any: str = Field(...)
 
 
 class MatchPhrase(WireModel):
     "Full-text phrase match of the string."
-    phrase: str = Field(..., exclude_if=is_none)
+    phrase: str = Field(...)
 
 
 class MatchPrefix(WireModel):
     "Match keyword values that start with the given string.\n\nByte-wise (hence, for valid UTF-8, character-wise) and case-sensitive, consistent with exact keyword matching. Served efficiently by a keyword index created with the `prefix` option."
-    prefix: str = Field(..., exclude_if=is_none)
+    prefix: str = Field(...)
 
 
 class MatchAny(NumpyWireModel):
     "Exact match on any of the given values"
-    any: AnyVariants = Field(..., exclude_if=is_none)
+    any: AnyVariants = Field(...)
 
 
 class MatchExcept(NumpyWireModel):
     "Should have at least one value not matching the any given values"
-    except_: AnyVariants = Field(..., alias='except', exclude_if=is_none)
+    except_: AnyVariants = Field(..., alias='except')
 
 
 class Range(WireModel):
@@ -786,31 +786,31 @@ class DatetimeRange(WireModel):
 
 class GeoBoundingBox(WireModel):
     "Geo filter request\n\nMatches coordinates inside the rectangle, described by coordinates of lop-left and bottom-right edges"
-    top_left: GeoPoint = Field(..., exclude_if=is_none)
-    bottom_right: GeoPoint = Field(..., exclude_if=is_none)
+    top_left: GeoPoint = Field(...)
+    bottom_right: GeoPoint = Field(...)
 
 
 class GeoPoint(WireModel):
     "Geo point payload schema"
-    lon: float = Field(..., exclude_if=is_none)
-    lat: float = Field(..., exclude_if=is_none)
+    lon: float = Field(...)
+    lat: float = Field(...)
 
 
 class GeoRadius(WireModel):
     "Geo filter request\n\nMatches coordinates inside the circle of `radius` and center with coordinates `center`"
-    center: GeoPoint = Field(..., exclude_if=is_none)
-    radius: float = Field(..., exclude_if=is_none, description='Radius of the area in meters')
+    center: GeoPoint = Field(...)
+    radius: float = Field(..., description='Radius of the area in meters')
 
 
 class GeoPolygon(WireModel):
     "Geo filter request\n\nMatches coordinates inside the polygon, defined by `exterior` and `interiors`"
-    exterior: GeoLineString = Field(..., exclude_if=is_none)
+    exterior: GeoLineString = Field(...)
     interiors: Optional[List[GeoLineString]] = Field(default=None, description='Interior lines (if present) bound holes within the surface each GeoLineString must consist of a minimum of 4 points, and the first and last points must be the same.')
 
 
 class GeoLineString(WireModel):
     "Ordered sequence of GeoPoints representing the line"
-    points: List[GeoPoint] = Field(..., exclude_if=is_none)
+    points: List[GeoPoint] = Field(...)
 
 
 class ValuesCount(WireModel):
@@ -823,64 +823,64 @@ class ValuesCount(WireModel):
 
 class IsEmptyCondition(WireModel):
     "Select points with empty payload for a specified field"
-    is_empty: PayloadField = Field(..., exclude_if=is_none)
+    is_empty: PayloadField = Field(...)
 
 
 class PayloadField(WireModel):
     "Payload field"
-    key: str = Field(..., exclude_if=is_none, description='Payload field name')
+    key: str = Field(..., description='Payload field name')
 
 
 class IsNullCondition(WireModel):
     "Select points with null payload for a specified field"
-    is_null: PayloadField = Field(..., exclude_if=is_none)
+    is_null: PayloadField = Field(...)
 
 
 class HasIdCondition(NumpyWireModel):
     "ID-based filtering condition"
-    has_id: List[ExtendedPointId] = Field(..., exclude_if=is_none)
+    has_id: List[ExtendedPointId] = Field(...)
 
 
 class HasVectorCondition(WireModel):
     "Filter points which have specific vector assigned"
-    has_vector: str = Field(..., exclude_if=is_none)
+    has_vector: str = Field(...)
 
 
 class SliceCondition(WireModel):
     "Select points that fall into one of `total` disjoint deterministic slices of the id space, for parallel scans and reproducible sampling."
-    slice: Slice = Field(..., exclude_if=is_none)
+    slice: Slice = Field(...)
 
 
 class Slice(WireModel):
     "One of `total` disjoint deterministic slices of the id space.\n\nA point belongs to the slice iff `hash(id) % total == index`, where `hash` is SipHash-2-4 with a zero key over the canonical id bytes: 8 little-endian bytes for numeric ids, the 16 RFC 4122 bytes for UUIDs. For a fixed `total`, slices `0..total` are disjoint and together cover all points; membership is uniform regardless of the id scheme and stable across queries, segments, platforms and Qdrant versions.\n\nSlices with different `total` values are correlated (same hash, no salt): e.g. slice `0` of `total: 4` is a strict subset of slice `0` of `total: 2`. This keeps a smaller sample contained in a larger one."
-    total: int = Field(..., exclude_if=is_none, ge=1, description='Total number of disjoint slices the id space is split into')
-    index: int = Field(..., exclude_if=is_none, ge=0, description='Which slice to select, must be in `0..total`')
+    total: int = Field(..., ge=1, description='Total number of disjoint slices the id space is split into')
+    index: int = Field(..., ge=0, description='Which slice to select, must be in `0..total`')
 
 
 class NestedCondition(WireModel):
-    nested: Nested = Field(..., exclude_if=is_none)
+    nested: Nested = Field(...)
 
 
 class Nested(WireModel):
     "Select points with payload for a specified nested field"
-    key: str = Field(..., exclude_if=is_none)
-    filter: Filter = Field(..., exclude_if=is_none)
+    key: str = Field(...)
+    filter: Filter = Field(...)
 
 
 class MinShould(WireModel):
-    conditions: List[Condition] = Field(..., exclude_if=is_none)
-    min_count: int = Field(..., exclude_if=is_none, ge=1)
+    conditions: List[Condition] = Field(...)
+    min_count: int = Field(..., ge=1)
 
 
 class OrderBy(NumpyWireModel):
-    key: str = Field(..., exclude_if=is_none, description='Payload key to order by')
+    key: str = Field(..., description='Payload key to order by')
     direction: Union[Direction, None] = Field(default=None, description='Direction of ordering: `asc` or `desc`. Default is ascending.')
     start_from: Union[StartFrom, None] = Field(default=None, description='Which payload value to start scrolling from. Default is the lowest value for `asc` and the highest for `desc`')
 
 
 class ScrollResult(NumpyWireModel):
     "Result of the points read request"
-    points: List[Record] = Field(..., exclude_if=is_none, description='List of retrieved points')
+    points: List[Record] = Field(..., description='List of retrieved points')
     next_page_offset: Union[ExtendedPointId, None] = Field(default=None, description='Offset which should be used to retrieve a next page result')
 
 
@@ -982,72 +982,72 @@ class CollectionParamsDiff(WireModel):
 
 class ChangeAliasesOperation(WireModel):
     "Operation for performing changes of collection aliases. Alias changes are atomic, meaning that no collection modifications can happen between alias operations."
-    actions: List[AliasOperations] = Field(..., exclude_if=is_none)
+    actions: List[AliasOperations] = Field(...)
 
 
 class CreateAliasOperation(WireModel):
-    create_alias: CreateAlias = Field(..., exclude_if=is_none)
+    create_alias: CreateAlias = Field(...)
 
 
 class CreateAlias(WireModel):
     "Create alternative name for a collection. Collection will be available under both names for search, retrieve,"
-    collection_name: str = Field(..., exclude_if=is_none)
-    alias_name: str = Field(..., exclude_if=is_none)
+    collection_name: str = Field(...)
+    alias_name: str = Field(...)
 
 
 class DeleteAliasOperation(WireModel):
     "Delete alias if exists"
-    delete_alias: DeleteAlias = Field(..., exclude_if=is_none)
+    delete_alias: DeleteAlias = Field(...)
 
 
 class DeleteAlias(WireModel):
     "Delete alias if exists"
-    alias_name: str = Field(..., exclude_if=is_none)
+    alias_name: str = Field(...)
 
 
 class RenameAliasOperation(WireModel):
     "Change alias to a new one"
-    rename_alias: RenameAlias = Field(..., exclude_if=is_none)
+    rename_alias: RenameAlias = Field(...)
 
 
 class RenameAlias(WireModel):
     "Change alias to a new one"
-    old_alias_name: str = Field(..., exclude_if=is_none)
-    new_alias_name: str = Field(..., exclude_if=is_none)
+    old_alias_name: str = Field(...)
+    new_alias_name: str = Field(...)
 
 
 class CreateFieldIndex(WireModel):
-    field_name: str = Field(..., exclude_if=is_none)
+    field_name: str = Field(...)
     field_schema: Union[PayloadFieldSchema, None] = Field(default=None, validation_alias=AliasChoices('field_schema', 'field_type'))
 
 
 class PointIdsList(NumpyWireModel):
-    points: List[ExtendedPointId] = Field(..., exclude_if=is_none)
+    points: List[ExtendedPointId] = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
 
 
 class FilterSelector(NumpyWireModel):
-    filter: Filter = Field(..., exclude_if=is_none)
+    filter: Filter = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
 
 
 class PointsBatch(NumpyWireModel):
-    batch: Batch = Field(..., exclude_if=is_none)
+    batch: Batch = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None, description="Filter to apply when updating existing points. Only points matching this filter will be updated. Points that don't match will keep their current state. New points will be inserted regardless of the filter.")
     update_mode: Union[UpdateMode, None] = Field(default=None, description='Mode of the upsert operation: insert_only, upsert (default), update_only')
 
 
 class Batch(NumpyWireModel):
-    ids: List[ExtendedPointId] = Field(..., exclude_if=is_none)
-    vectors: BatchVectorStruct = Field(..., exclude_if=is_none)
+    ids: List[ExtendedPointId] = Field(...)
+    vectors: BatchVectorStruct = Field(...)
     payloads: Optional[List[Union[Payload, None]]] = Field(default=None)
 
 
 class Document(NumpyWireModel):
     "WARN: Work-in-progress, unimplemented\n\nText document for embedding. Requires inference infrastructure, unimplemented."
-    text: str = Field(..., exclude_if=is_none, description='Text of the document. This field will be used as input for the embedding model.')
-    model: str = Field(..., exclude_if=is_none, min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
+    text: str = Field(..., description='Text of the document. This field will be used as input for the embedding model.')
+    model: str = Field(..., min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
     options: Union[DocumentOptions, None] = Field(default=None, description='Additional options for the model, will be passed to the inference service as-is. See model cards for available options.')
 
 
@@ -1068,34 +1068,34 @@ class Bm25Config(WireModel):
 
 class Image(NumpyWireModel):
     "WARN: Work-in-progress, unimplemented\n\nImage object for embedding. Requires inference infrastructure, unimplemented."
-    image: Any = Field(..., exclude_if=is_none, description='Image data: base64 encoded image or an URL')
-    model: str = Field(..., exclude_if=is_none, min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
+    image: Any = Field(..., description='Image data: base64 encoded image or an URL')
+    model: str = Field(..., min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
     options: Optional[Dict[str, Any]] = Field(default=None, description='Parameters for the model Values of the parameters are model-specific')
 
 
 class InferenceObject(NumpyWireModel):
     "WARN: Work-in-progress, unimplemented\n\nCustom object for embedding. Requires inference infrastructure, unimplemented."
-    object: Any = Field(..., exclude_if=is_none, description='Arbitrary data, used as input for the embedding model. Used if the model requires more than one input or a custom input.')
-    model: str = Field(..., exclude_if=is_none, min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
+    object: Any = Field(..., description='Arbitrary data, used as input for the embedding model. Used if the model requires more than one input or a custom input.')
+    model: str = Field(..., min_length=1, description='Name of the model used to generate the vector. List of available models depends on a provider.')
     options: Optional[Dict[str, Any]] = Field(default=None, description='Parameters for the model Values of the parameters are model-specific')
 
 
 class PointsList(NumpyWireModel):
-    points: List[PointStruct] = Field(..., exclude_if=is_none)
+    points: List[PointStruct] = Field(...)
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None, description="Filter to apply when updating existing points. Only points matching this filter will be updated. Points that don't match will keep their current state. New points will be inserted regardless of the filter.")
     update_mode: Union[UpdateMode, None] = Field(default=None, description='Mode of the upsert operation: insert_only, upsert (default), update_only')
 
 
 class PointStruct(NumpyWireModel):
-    id: ExtendedPointId = Field(..., exclude_if=is_none)
-    vector: VectorStruct = Field(..., validation_alias=AliasChoices('vector', 'vectors'), exclude_if=is_none)
+    id: ExtendedPointId = Field(...)
+    vector: VectorStruct = Field(..., validation_alias=AliasChoices('vector', 'vectors'))
     payload: Union[Payload, None] = Field(default=None, description='Payload values (optional)')
 
 
 class SetPayload(NumpyWireModel):
     "This data structure is used in API interface and applied across multiple shards"
-    payload: Payload = Field(..., exclude_if=is_none)
+    payload: Payload = Field(...)
     points: Optional[List[ExtendedPointId]] = Field(default=None, description='Assigns payload to each point in this list')
     filter: Union[Filter, None] = Field(default=None, description='Assigns payload to each point that satisfy this filter condition')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
@@ -1104,7 +1104,7 @@ class SetPayload(NumpyWireModel):
 
 class DeletePayload(NumpyWireModel):
     "This data structure is used in API interface and applied across multiple shards"
-    keys: List[str] = Field(..., exclude_if=is_none, description='List of payload keys to remove from payload')
+    keys: List[str] = Field(..., description='List of payload keys to remove from payload')
     points: Optional[List[ExtendedPointId]] = Field(default=None, description='Deletes values from each point in this list')
     filter: Union[Filter, None] = Field(default=None, description='Deletes values from points that satisfy this filter condition')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
@@ -1112,30 +1112,30 @@ class DeletePayload(NumpyWireModel):
 
 class PeerInfo(WireModel):
     "Information of a peer in the cluster"
-    uri: str = Field(..., exclude_if=is_none)
+    uri: str = Field(...)
 
 
 class RaftInfo(WireModel):
     "Summary information about the current raft state"
-    term: int = Field(..., exclude_if=is_none, ge=0, description='Raft divides time into terms of arbitrary length, each beginning with an election. If a candidate wins the election, it remains the leader for the rest of the term. The term number increases monotonically. Each server stores the current term number which is also exchanged in every communication.')
-    commit: int = Field(..., exclude_if=is_none, ge=0, description='The index of the latest committed (finalized) operation that this peer is aware of.')
-    pending_operations: int = Field(..., exclude_if=is_none, ge=0, description='Number of consensus operations pending to be applied on this peer')
+    term: int = Field(..., ge=0, description='Raft divides time into terms of arbitrary length, each beginning with an election. If a candidate wins the election, it remains the leader for the rest of the term. The term number increases monotonically. Each server stores the current term number which is also exchanged in every communication.')
+    commit: int = Field(..., ge=0, description='The index of the latest committed (finalized) operation that this peer is aware of.')
+    pending_operations: int = Field(..., ge=0, description='Number of consensus operations pending to be applied on this peer')
     leader: Optional[int] = Field(default=None, ge=0, description='Leader of the current term')
     role: Union[StateRole, None] = Field(default=None, description='Role of this peer in the current term')
-    is_voter: bool = Field(..., exclude_if=is_none, description='Is this peer a voter or a learner')
+    is_voter: bool = Field(..., description='Is this peer a voter or a learner')
 
 
 class MessageSendErrors(WireModel):
     "Message send failures for a particular peer"
-    count: int = Field(..., exclude_if=is_none, ge=0)
+    count: int = Field(..., ge=0)
     latest_error: Optional[str] = Field(default=None)
     latest_error_timestamp: Optional[WireDatetime] = Field(default=None, description='Timestamp of the latest error')
 
 
 class SnapshotDescription(WireModel):
-    name: str = Field(..., exclude_if=is_none)
+    name: str = Field(...)
     creation_time: Optional[WireDatetime] = Field(default=None)
-    size: int = Field(..., exclude_if=is_none, ge=0)
+    size: int = Field(..., ge=0)
     checksum: Optional[str] = Field(default=None)
 
 
@@ -1147,54 +1147,54 @@ class CountRequest(NumpyWireModel):
 
 
 class CountResult(WireModel):
-    count: int = Field(..., exclude_if=is_none, ge=0, description='Number of points which satisfy the conditions')
+    count: int = Field(..., ge=0, description='Number of points which satisfy the conditions')
 
 
 class CollectionClusterInfo(WireModel):
     "Current clustering distribution for the collection"
-    peer_id: int = Field(..., exclude_if=is_none, ge=0, description='ID of this peer')
-    shard_count: int = Field(..., exclude_if=is_none, ge=0, description='Total number of shards')
-    local_shards: List[LocalShardInfo] = Field(..., exclude_if=is_none, description='Local shards')
-    remote_shards: List[RemoteShardInfo] = Field(..., exclude_if=is_none, description='Remote shards')
-    shard_transfers: List[ShardTransferInfo] = Field(..., exclude_if=is_none, description='Shard transfers')
+    peer_id: int = Field(..., ge=0, description='ID of this peer')
+    shard_count: int = Field(..., ge=0, description='Total number of shards')
+    local_shards: List[LocalShardInfo] = Field(..., description='Local shards')
+    remote_shards: List[RemoteShardInfo] = Field(..., description='Remote shards')
+    shard_transfers: List[ShardTransferInfo] = Field(..., description='Shard transfers')
     resharding_operations: Optional[List[ReshardingInfo]] = Field(default=None, exclude_if=is_none, description='Resharding operations')
 
 
 class LocalShardInfo(NumpyWireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0, description='Local shard id')
+    shard_id: int = Field(..., ge=0, description='Local shard id')
     shard_key: Union[ShardKey, None] = Field(default=None, exclude_if=is_none, description='User-defined sharding key')
-    points_count: int = Field(..., exclude_if=is_none, ge=0, description='Number of points in the shard')
-    state: ReplicaState = Field(..., exclude_if=is_none)
+    points_count: int = Field(..., ge=0, description='Number of points in the shard')
+    state: ReplicaState = Field(...)
 
 
 class RemoteShardInfo(NumpyWireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0, description='Remote shard id')
+    shard_id: int = Field(..., ge=0, description='Remote shard id')
     shard_key: Union[ShardKey, None] = Field(default=None, exclude_if=is_none, description='User-defined sharding key')
-    peer_id: int = Field(..., exclude_if=is_none, ge=0, description='Remote peer id')
-    state: ReplicaState = Field(..., exclude_if=is_none)
+    peer_id: int = Field(..., ge=0, description='Remote peer id')
+    state: ReplicaState = Field(...)
 
 
 class ShardTransferInfo(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
+    shard_id: int = Field(..., ge=0)
     to_shard_id: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Target shard ID if different than source shard ID\n\nUsed exclusively with `ReshardingStreamRecords` transfer method.')
-    from_: int = Field(..., alias='from', exclude_if=is_none, ge=0, description='Source peer id')
-    to: int = Field(..., exclude_if=is_none, ge=0, description='Destination peer id')
-    sync: bool = Field(..., exclude_if=is_none, description='If `true` transfer is a synchronization of a replicas If `false` transfer is a moving of a shard from one peer to another')
+    from_: int = Field(..., alias='from', ge=0, description='Source peer id')
+    to: int = Field(..., ge=0, description='Destination peer id')
+    sync: bool = Field(..., description='If `true` transfer is a synchronization of a replicas If `false` transfer is a moving of a shard from one peer to another')
     method: Union[ShardTransferMethod, None] = Field(default=None, exclude_if=is_none)
     comment: Optional[str] = Field(default=None, exclude_if=is_none, description='A human-readable report of the transfer progress. Available only on the source peer.')
 
 
 class ReshardingInfo(NumpyWireModel):
-    direction: ReshardingDirection = Field(..., exclude_if=is_none)
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    peer_id: int = Field(..., exclude_if=is_none, ge=0)
+    direction: ReshardingDirection = Field(...)
+    shard_id: int = Field(..., ge=0)
+    peer_id: int = Field(..., ge=0)
     shard_key: Union[ShardKey, None] = Field(default=None)
 
 
 class TelemetryData(WireModel):
-    id: str = Field(..., exclude_if=is_none)
+    id: str = Field(...)
     app: Union[AppBuildTelemetry, None] = Field(default=None)
-    collections: CollectionsTelemetry = Field(..., exclude_if=is_none)
+    collections: CollectionsTelemetry = Field(...)
     cluster: Union[ClusterTelemetry, None] = Field(default=None)
     requests: Union[RequestsTelemetry, None] = Field(default=None)
     memory: Union[MemoryTelemetry, None] = Field(default=None)
@@ -1204,8 +1204,8 @@ class TelemetryData(WireModel):
 
 
 class AppBuildTelemetry(WireModel):
-    name: str = Field(..., exclude_if=is_none)
-    version: str = Field(..., exclude_if=is_none)
+    name: str = Field(...)
+    version: str = Field(...)
     features: Union[AppFeaturesTelemetry, None] = Field(default=None)
     runtime_features: Union[FeatureFlags, None] = Field(default=None)
     low_memory_mode: Union[LowMemoryMode, None] = Field(default=None)
@@ -1214,16 +1214,16 @@ class AppBuildTelemetry(WireModel):
     jwt_rbac: Optional[bool] = Field(default=None)
     hide_jwt_dashboard: Optional[bool] = Field(default=None)
     audit: Union[AuditTelemetry, None] = Field(default=None)
-    startup: WireDatetime = Field(..., exclude_if=is_none)
+    startup: WireDatetime = Field(...)
 
 
 class AppFeaturesTelemetry(WireModel):
-    debug: bool = Field(..., exclude_if=is_none)
-    service_debug_feature: bool = Field(..., exclude_if=is_none)
-    recovery_mode: bool = Field(..., exclude_if=is_none)
-    gpu: bool = Field(..., exclude_if=is_none)
-    rocksdb: bool = Field(..., exclude_if=is_none)
-    staging: bool = Field(..., exclude_if=is_none)
+    debug: bool = Field(...)
+    service_debug_feature: bool = Field(...)
+    recovery_mode: bool = Field(...)
+    gpu: bool = Field(...)
+    rocksdb: bool = Field(...)
+    staging: bool = Field(...)
 
 
 class FeatureFlags(WireModel):
@@ -1245,38 +1245,38 @@ class HnswGlobalConfig(WireModel):
 class RunningEnvironmentTelemetry(WireModel):
     distribution: Optional[str] = Field(default=None)
     distribution_version: Optional[str] = Field(default=None)
-    is_docker: bool = Field(..., exclude_if=is_none)
+    is_docker: bool = Field(...)
     cores: Optional[int] = Field(default=None, ge=0)
     cpu_cores_used: Optional[float] = Field(default=None, description='Average number of CPU cores used by this process over roughly the last two seconds. `None` on unsupported platforms, before two samples are collected, or on transient failures reading process CPU time.')
     ram_size: Optional[int] = Field(default=None, ge=0, description='Effective total memory for this process in KiB (cgroup limit or host RAM).')
     disk_size: Optional[int] = Field(default=None, ge=0, description="Size in KiB of the filesystem hosting Qdrant's /storage path (if not available, fallback to host disk size)")
-    cpu_flags: str = Field(..., exclude_if=is_none)
+    cpu_flags: str = Field(...)
     cpu_endian: Union[CpuEndian, None] = Field(default=None)
     gpu_devices: Optional[List[GpuDeviceTelemetry]] = Field(default=None)
 
 
 class GpuDeviceTelemetry(WireModel):
-    name: str = Field(..., exclude_if=is_none)
+    name: str = Field(...)
 
 
 class AuditTelemetry(WireModel):
-    dir: str = Field(..., exclude_if=is_none)
-    rotation: str = Field(..., exclude_if=is_none)
-    max_log_files: int = Field(..., exclude_if=is_none, ge=0)
-    trust_forwarded_headers: bool = Field(..., exclude_if=is_none)
-    log_api: bool = Field(..., exclude_if=is_none)
+    dir: str = Field(...)
+    rotation: str = Field(...)
+    max_log_files: int = Field(..., ge=0)
+    trust_forwarded_headers: bool = Field(...)
+    log_api: bool = Field(...)
     dir_size_bytes: Optional[int] = Field(default=None, ge=0)
 
 
 class CollectionsTelemetry(WireModel):
-    number_of_collections: int = Field(..., exclude_if=is_none, ge=0)
+    number_of_collections: int = Field(..., ge=0)
     max_collections: Optional[int] = Field(default=None, ge=0)
     collections: Optional[List[CollectionTelemetryEnum]] = Field(default=None)
     snapshots: Optional[List[CollectionSnapshotTelemetry]] = Field(default=None)
 
 
 class CollectionTelemetry(NumpyWireModel):
-    id: str = Field(..., exclude_if=is_none)
+    id: str = Field(...)
     init_time_ms: Optional[int] = Field(default=None, ge=0)
     config: Union[CollectionConfigTelemetry, None] = Field(default=None)
     shards: Optional[List[ReplicaSetTelemetry]] = Field(default=None)
@@ -1286,10 +1286,10 @@ class CollectionTelemetry(NumpyWireModel):
 
 
 class CollectionConfigTelemetry(NumpyWireModel):
-    params: CollectionParams = Field(..., exclude_if=is_none)
-    hnsw_config: HnswConfig = Field(..., exclude_if=is_none)
-    optimizer_config: OptimizersConfig = Field(..., exclude_if=is_none)
-    wal_config: WalConfig = Field(..., exclude_if=is_none)
+    params: CollectionParams = Field(...)
+    hnsw_config: HnswConfig = Field(...)
+    optimizer_config: OptimizersConfig = Field(...)
+    wal_config: WalConfig = Field(...)
     quantization_config: Union[QuantizationConfig, None] = Field(default=None)
     strict_mode_config: Union[StrictModeConfigOutput, None] = Field(default=None)
     uuid: Optional[str] = Field(default=None)
@@ -1297,18 +1297,18 @@ class CollectionConfigTelemetry(NumpyWireModel):
 
 
 class ReplicaSetTelemetry(NumpyWireModel):
-    id: int = Field(..., exclude_if=is_none, ge=0)
+    id: int = Field(..., ge=0)
     key: Union[ShardKey, None] = Field(default=None)
     local: Union[LocalShardTelemetry, None] = Field(default=None)
-    remote: List[RemoteShardTelemetry] = Field(..., exclude_if=is_none)
-    replicate_states: Dict[str, ReplicaState] = Field(..., exclude_if=is_none)
+    remote: List[RemoteShardTelemetry] = Field(...)
+    replicate_states: Dict[str, ReplicaState] = Field(...)
     partial_snapshot: Union[PartialSnapshotTelemetry, None] = Field(default=None)
 
 
 class LocalShardTelemetry(NumpyWireModel):
     variant_name: Optional[str] = Field(default=None)
     status: Union[ShardStatus, None] = Field(default=None)
-    total_optimized_points: int = Field(..., exclude_if=is_none, ge=0, description='Total number of optimized points since the last start.')
+    total_optimized_points: int = Field(..., ge=0, description='Total number of optimized points since the last start.')
     vectors_size_bytes: Optional[int] = Field(default=None, ge=0, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
     payloads_size_bytes: Optional[int] = Field(default=None, ge=0, description='An estimation of the effective amount of bytes used for payloads Do NOT rely on this number unless you know what you are doing')
     num_points: Optional[int] = Field(default=None, ge=0, description='Sum of segment points This is an approximate number Do NOT rely on this number unless you know what you are doing')
@@ -1322,52 +1322,52 @@ class LocalShardTelemetry(NumpyWireModel):
 
 
 class SegmentTelemetry(WireModel):
-    info: SegmentInfo = Field(..., exclude_if=is_none)
-    config: SegmentConfig = Field(..., exclude_if=is_none)
-    vector_index_searches: List[VectorIndexSearchesTelemetry] = Field(..., exclude_if=is_none)
-    payload_field_indices: List[PayloadIndexTelemetry] = Field(..., exclude_if=is_none)
+    info: SegmentInfo = Field(...)
+    config: SegmentConfig = Field(...)
+    vector_index_searches: List[VectorIndexSearchesTelemetry] = Field(...)
+    payload_field_indices: List[PayloadIndexTelemetry] = Field(...)
 
 
 class SegmentInfo(WireModel):
     "Aggregated information about segment"
-    uuid: str = Field(..., exclude_if=is_none)
-    segment_type: SegmentType = Field(..., exclude_if=is_none)
-    num_vectors: int = Field(..., exclude_if=is_none, ge=0)
-    num_points: int = Field(..., exclude_if=is_none, ge=0)
+    uuid: str = Field(...)
+    segment_type: SegmentType = Field(...)
+    num_vectors: int = Field(..., ge=0)
+    num_points: int = Field(..., ge=0)
     num_deferred_points: Optional[int] = Field(default=None, ge=0)
     num_deleted_deferred_points: Optional[int] = Field(default=None, ge=0)
-    num_indexed_vectors: int = Field(..., exclude_if=is_none, ge=0)
-    num_deleted_vectors: int = Field(..., exclude_if=is_none, ge=0)
-    vectors_size_bytes: int = Field(..., exclude_if=is_none, ge=0, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
-    payloads_size_bytes: int = Field(..., exclude_if=is_none, ge=0, description='An estimation of the effective amount of bytes used for payloads')
-    ram_usage_bytes: int = Field(..., exclude_if=is_none, ge=0)
-    disk_usage_bytes: int = Field(..., exclude_if=is_none, ge=0)
-    is_appendable: bool = Field(..., exclude_if=is_none)
-    index_schema: Dict[str, PayloadIndexInfo] = Field(..., exclude_if=is_none)
-    vector_data: Dict[str, VectorDataInfo] = Field(..., exclude_if=is_none)
+    num_indexed_vectors: int = Field(..., ge=0)
+    num_deleted_vectors: int = Field(..., ge=0)
+    vectors_size_bytes: int = Field(..., ge=0, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
+    payloads_size_bytes: int = Field(..., ge=0, description='An estimation of the effective amount of bytes used for payloads')
+    ram_usage_bytes: int = Field(..., ge=0)
+    disk_usage_bytes: int = Field(..., ge=0)
+    is_appendable: bool = Field(...)
+    index_schema: Dict[str, PayloadIndexInfo] = Field(...)
+    vector_data: Dict[str, VectorDataInfo] = Field(...)
     payload_storage_io_backend: Union[IoBackend, None] = Field(default=None, description='Universal I/O backend that payload storage reads files with. Absent if payload storage does not support configurable backends or only supports a single backend type.')
     deferred_internal_id: Optional[int] = Field(default=None, ge=0, description='Internal ID from which points are deferred (hidden from reads). Only set for appendable segments.')
 
 
 class VectorDataInfo(WireModel):
-    num_vectors: int = Field(..., exclude_if=is_none, ge=0)
-    num_indexed_vectors: int = Field(..., exclude_if=is_none, ge=0)
-    num_deleted_vectors: int = Field(..., exclude_if=is_none, ge=0)
+    num_vectors: int = Field(..., ge=0)
+    num_indexed_vectors: int = Field(..., ge=0)
+    num_deleted_vectors: int = Field(..., ge=0)
     io_backend: Union[IoBackend, None] = Field(default=None, description='Universal I/O backend that this vector storage reads files with. Absent if vector storage does not support configurable backends or only supports a single backend type.')
 
 
 class SegmentConfig(NumpyWireModel):
     vector_data: Optional[Dict[str, VectorDataConfig]] = Field(default=None, exclude_if=is_none)
     sparse_vector_data: Optional[Dict[str, SparseVectorDataConfig]] = Field(default=None, exclude_if=is_none)
-    payload_storage_type: PayloadStorageType = Field(..., exclude_if=is_none)
+    payload_storage_type: PayloadStorageType = Field(...)
 
 
 class VectorDataConfig(NumpyWireModel):
     "Config of single vector data storage"
-    size: int = Field(..., exclude_if=is_none, ge=0, description='Size/dimensionality of the vectors used')
-    distance: Distance = Field(..., exclude_if=is_none)
-    storage_type: VectorStorageType = Field(..., exclude_if=is_none)
-    index: Indexes = Field(..., exclude_if=is_none)
+    size: int = Field(..., ge=0, description='Size/dimensionality of the vectors used')
+    distance: Distance = Field(...)
+    storage_type: VectorStorageType = Field(...)
+    index: Indexes = Field(...)
     quantization_config: Union[QuantizationConfig, None] = Field(default=None, description='Vector specific quantization config that overrides collection config')
     multivector_config: Union[MultiVectorConfig, None] = Field(default=None, description='Vector specific configuration to enable multiple vectors per point')
     datatype: Union[VectorStorageDatatype, None] = Field(default=None, description='Vector specific configuration to set specific storage element type')
@@ -1375,7 +1375,7 @@ class VectorDataConfig(NumpyWireModel):
 
 class SparseVectorDataConfig(WireModel):
     "Config of single sparse vector data storage"
-    index: SparseIndexConfig = Field(..., exclude_if=is_none)
+    index: SparseIndexConfig = Field(...)
     storage_type: Optional[SparseVectorStorageType] = Field(default=None, exclude_if=is_none)
     modifier: Union[Modifier, None] = Field(default=None, description='Configures addition value modifications for sparse vectors. Default: none')
 
@@ -1383,26 +1383,26 @@ class SparseVectorDataConfig(WireModel):
 class SparseIndexConfig(WireModel):
     "Configuration for sparse inverted index."
     full_scan_threshold: Optional[int] = Field(default=None, ge=0, description='We prefer a full scan search upto (excluding) this number of vectors.\n\nNote: this is number of vectors, not KiloBytes.')
-    index_type: SparseIndexType = Field(..., exclude_if=is_none)
+    index_type: SparseIndexType = Field(...)
     datatype: Union[VectorStorageDatatype, None] = Field(default=None, description='Datatype used to store weights in the index.')
     memory: Union[Memory, None] = Field(default=None, description='Requested memory placement of the index.\n\nThe structural decision is carried by `index_type`; this field additionally distinguishes `cold` from `cached` for the mmap index variant.')
 
 
 class VectorIndexSearchesTelemetry(WireModel):
     index_name: Optional[str] = Field(default=None)
-    unfiltered_plain: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    unfiltered_hnsw: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    unfiltered_sparse: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    filtered_plain: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    filtered_small_cardinality: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    filtered_large_cardinality: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    filtered_exact: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    filtered_sparse: OperationDurationStatistics = Field(..., exclude_if=is_none)
-    unfiltered_exact: OperationDurationStatistics = Field(..., exclude_if=is_none)
+    unfiltered_plain: OperationDurationStatistics = Field(...)
+    unfiltered_hnsw: OperationDurationStatistics = Field(...)
+    unfiltered_sparse: OperationDurationStatistics = Field(...)
+    filtered_plain: OperationDurationStatistics = Field(...)
+    filtered_small_cardinality: OperationDurationStatistics = Field(...)
+    filtered_large_cardinality: OperationDurationStatistics = Field(...)
+    filtered_exact: OperationDurationStatistics = Field(...)
+    filtered_sparse: OperationDurationStatistics = Field(...)
+    unfiltered_exact: OperationDurationStatistics = Field(...)
 
 
 class OperationDurationStatistics(WireModel):
-    count: int = Field(..., exclude_if=is_none, ge=0)
+    count: int = Field(..., ge=0)
     fail_count: Optional[int] = Field(default=None, ge=0)
     avg_duration_micros: Optional[float] = Field(default=None, description='The average time taken by 128 latest operations, calculated as a weighted mean.')
     min_duration_micros: Optional[float] = Field(default=None, description='The minimum duration of the operations across all the measurements.')
@@ -1413,71 +1413,71 @@ class OperationDurationStatistics(WireModel):
 
 class PayloadIndexTelemetry(WireModel):
     field_name: Optional[str] = Field(default=None)
-    index_type: str = Field(..., exclude_if=is_none)
-    points_values_count: int = Field(..., exclude_if=is_none, ge=0, description='The amount of values indexed for all points.')
-    points_count: int = Field(..., exclude_if=is_none, ge=0, description='The amount of points that have at least one value indexed.')
+    index_type: str = Field(...)
+    points_values_count: int = Field(..., ge=0, description='The amount of values indexed for all points.')
+    points_count: int = Field(..., ge=0, description='The amount of points that have at least one value indexed.')
     histogram_bucket_size: Optional[int] = Field(default=None, ge=0)
 
 
 class OptimizerTelemetry(NumpyWireModel):
-    status: OptimizersStatus = Field(..., exclude_if=is_none)
-    optimizations: OperationDurationStatistics = Field(..., exclude_if=is_none)
+    status: OptimizersStatus = Field(...)
+    optimizations: OperationDurationStatistics = Field(...)
     log: Optional[List[TrackerTelemetry]] = Field(default=None)
 
 
 class TrackerTelemetry(NumpyWireModel):
     "Tracker object used in telemetry"
-    name: str = Field(..., exclude_if=is_none, description='Name of the optimizer')
-    uuid: str = Field(..., exclude_if=is_none, description='UUID of the upcoming segment being created by the optimizer')
-    segment_ids: List[int] = Field(..., exclude_if=is_none, description='Internal segment IDs being optimized. These are local and in-memory, meaning that they can refer to different segments after a service restart.')
-    segment_uuids: List[str] = Field(..., exclude_if=is_none, description='Segment UUIDs being optimized. Refers to same segments as in `segment_ids`, but trackable across restarts, and reflect their directory name.')
-    status: TrackerStatus = Field(..., exclude_if=is_none)
-    start_at: WireDatetime = Field(..., exclude_if=is_none, description='Start time of the optimizer')
+    name: str = Field(..., description='Name of the optimizer')
+    uuid: str = Field(..., description='UUID of the upcoming segment being created by the optimizer')
+    segment_ids: List[int] = Field(..., description='Internal segment IDs being optimized. These are local and in-memory, meaning that they can refer to different segments after a service restart.')
+    segment_uuids: List[str] = Field(..., description='Segment UUIDs being optimized. Refers to same segments as in `segment_ids`, but trackable across restarts, and reflect their directory name.')
+    status: TrackerStatus = Field(...)
+    start_at: WireDatetime = Field(..., description='Start time of the optimizer')
     end_at: Optional[WireDatetime] = Field(default=None, description='End time of the optimizer')
 
 
 class ShardUpdateQueueInfo(WireModel):
-    length: int = Field(..., exclude_if=is_none, ge=0, description='Number of elements in the queue')
+    length: int = Field(..., ge=0, description='Number of elements in the queue')
     op_num: Optional[int] = Field(default=None, ge=0, description='last operation number processed')
     deferred_points: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
 
 
 class RemoteShardTelemetry(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    peer_id: int = Field(..., exclude_if=is_none, ge=0)
+    shard_id: int = Field(..., ge=0)
+    peer_id: int = Field(..., ge=0)
     searches: Union[OperationDurationStatistics, None] = Field(default=None)
     updates: Union[OperationDurationStatistics, None] = Field(default=None)
 
 
 class PartialSnapshotTelemetry(WireModel):
-    ongoing_create_snapshot_requests: int = Field(..., exclude_if=is_none, ge=0)
-    is_recovering: bool = Field(..., exclude_if=is_none)
-    recovery_timestamp: int = Field(..., exclude_if=is_none, ge=0)
+    ongoing_create_snapshot_requests: int = Field(..., ge=0)
+    is_recovering: bool = Field(...)
+    recovery_timestamp: int = Field(..., ge=0)
 
 
 class ShardCleanStatusProgressTelemetry(WireModel):
-    deleted_points: int = Field(..., exclude_if=is_none, ge=0)
+    deleted_points: int = Field(..., ge=0)
 
 
 class ShardCleanStatusFailedTelemetry(WireModel):
-    reason: str = Field(..., exclude_if=is_none)
+    reason: str = Field(...)
 
 
 class CollectionsAggregatedTelemetry(NumpyWireModel):
-    vectors: int = Field(..., exclude_if=is_none, ge=0)
-    optimizers_status: OptimizersStatus = Field(..., exclude_if=is_none)
-    params: CollectionParams = Field(..., exclude_if=is_none)
+    vectors: int = Field(..., ge=0)
+    optimizers_status: OptimizersStatus = Field(...)
+    params: CollectionParams = Field(...)
 
 
 class CollectionSnapshotTelemetry(WireModel):
-    id: str = Field(..., exclude_if=is_none)
+    id: str = Field(...)
     running_snapshots: Optional[int] = Field(default=None, ge=0)
     running_snapshot_recovery: Optional[int] = Field(default=None, ge=0)
     total_snapshot_creations: Optional[int] = Field(default=None, ge=0)
 
 
 class ClusterTelemetry(NumpyWireModel):
-    enabled: bool = Field(..., exclude_if=is_none)
+    enabled: bool = Field(...)
     status: Union[ClusterStatusTelemetry, None] = Field(default=None)
     config: Union[ClusterConfigTelemetry, None] = Field(default=None)
     peers: Optional[Dict[str, PeerInfo]] = Field(default=None)
@@ -1487,86 +1487,86 @@ class ClusterTelemetry(NumpyWireModel):
 
 
 class ClusterStatusTelemetry(NumpyWireModel):
-    number_of_peers: int = Field(..., exclude_if=is_none, ge=0)
-    term: int = Field(..., exclude_if=is_none, ge=0)
-    commit: int = Field(..., exclude_if=is_none, ge=0)
-    pending_operations: int = Field(..., exclude_if=is_none, ge=0)
+    number_of_peers: int = Field(..., ge=0)
+    term: int = Field(..., ge=0)
+    commit: int = Field(..., ge=0)
+    pending_operations: int = Field(..., ge=0)
     role: Union[StateRole, None] = Field(default=None)
-    is_voter: bool = Field(..., exclude_if=is_none)
+    is_voter: bool = Field(...)
     peer_id: Optional[int] = Field(default=None, ge=0)
-    consensus_thread_status: ConsensusThreadStatus = Field(..., exclude_if=is_none)
+    consensus_thread_status: ConsensusThreadStatus = Field(...)
 
 
 class ClusterConfigTelemetry(WireModel):
-    grpc_timeout_ms: int = Field(..., exclude_if=is_none, ge=0)
-    p2p: P2pConfigTelemetry = Field(..., exclude_if=is_none)
-    consensus: ConsensusConfigTelemetry = Field(..., exclude_if=is_none)
+    grpc_timeout_ms: int = Field(..., ge=0)
+    p2p: P2pConfigTelemetry = Field(...)
+    consensus: ConsensusConfigTelemetry = Field(...)
 
 
 class P2pConfigTelemetry(WireModel):
-    connection_pool_size: int = Field(..., exclude_if=is_none, ge=0)
+    connection_pool_size: int = Field(..., ge=0)
 
 
 class ConsensusConfigTelemetry(WireModel):
-    max_message_queue_size: int = Field(..., exclude_if=is_none, ge=0)
-    tick_period_ms: int = Field(..., exclude_if=is_none, ge=0)
-    bootstrap_timeout_sec: int = Field(..., exclude_if=is_none, ge=0)
+    max_message_queue_size: int = Field(..., ge=0)
+    tick_period_ms: int = Field(..., ge=0)
+    bootstrap_timeout_sec: int = Field(..., ge=0)
 
 
 class PeerMetadata(WireModel):
     "Metadata describing extra properties for each peer"
-    version: str = Field(..., exclude_if=is_none, description='Peer Qdrant version')
+    version: str = Field(..., description='Peer Qdrant version')
 
 
 class RequestsTelemetry(WireModel):
-    rest: WebApiTelemetry = Field(..., exclude_if=is_none)
-    grpc: GrpcTelemetry = Field(..., exclude_if=is_none)
+    rest: WebApiTelemetry = Field(...)
+    grpc: GrpcTelemetry = Field(...)
 
 
 class WebApiTelemetry(WireModel):
-    responses: Dict[str, Dict[str, OperationDurationStatistics]] = Field(..., exclude_if=is_none)
+    responses: Dict[str, Dict[str, OperationDurationStatistics]] = Field(...)
     per_collection_responses: Optional[Dict[str, Dict[str, Dict[str, OperationDurationStatistics]]]] = Field(default=None, exclude_if=is_none)
 
 
 class GrpcTelemetry(WireModel):
-    responses: Dict[str, Dict[str, OperationDurationStatistics]] = Field(..., exclude_if=is_none)
+    responses: Dict[str, Dict[str, OperationDurationStatistics]] = Field(...)
     per_collection_responses: Optional[Dict[str, Dict[str, Dict[str, OperationDurationStatistics]]]] = Field(default=None, exclude_if=is_none)
 
 
 class MemoryTelemetry(WireModel):
-    active_bytes: int = Field(..., exclude_if=is_none, ge=0, description='Total number of bytes in active pages allocated by the application')
-    allocated_bytes: int = Field(..., exclude_if=is_none, ge=0, description='Total number of bytes allocated by the application')
-    metadata_bytes: int = Field(..., exclude_if=is_none, ge=0, description='Total number of bytes dedicated to metadata')
-    resident_bytes: int = Field(..., exclude_if=is_none, ge=0, description='Maximum number of bytes in physically resident data pages mapped')
-    retained_bytes: int = Field(..., exclude_if=is_none, ge=0, description='Total number of bytes in virtual memory mappings')
+    active_bytes: int = Field(..., ge=0, description='Total number of bytes in active pages allocated by the application')
+    allocated_bytes: int = Field(..., ge=0, description='Total number of bytes allocated by the application')
+    metadata_bytes: int = Field(..., ge=0, description='Total number of bytes dedicated to metadata')
+    resident_bytes: int = Field(..., ge=0, description='Maximum number of bytes in physically resident data pages mapped')
+    retained_bytes: int = Field(..., ge=0, description='Total number of bytes in virtual memory mappings')
 
 
 class HardwareTelemetry(WireModel):
-    collection_data: Dict[str, HardwareUsage] = Field(..., exclude_if=is_none)
+    collection_data: Dict[str, HardwareUsage] = Field(...)
 
 
 class HardwareUsage(WireModel):
     "Usage of the hardware resources, spent to process the request"
-    cpu: int = Field(..., exclude_if=is_none, ge=0)
-    payload_io_read: int = Field(..., exclude_if=is_none, ge=0)
-    payload_io_write: int = Field(..., exclude_if=is_none, ge=0)
-    payload_index_io_read: int = Field(..., exclude_if=is_none, ge=0)
-    payload_index_io_write: int = Field(..., exclude_if=is_none, ge=0)
-    vector_io_read: int = Field(..., exclude_if=is_none, ge=0)
-    vector_io_write: int = Field(..., exclude_if=is_none, ge=0)
+    cpu: int = Field(..., ge=0)
+    payload_io_read: int = Field(..., ge=0)
+    payload_io_write: int = Field(..., ge=0)
+    payload_index_io_read: int = Field(..., ge=0)
+    payload_index_io_write: int = Field(..., ge=0)
+    vector_io_read: int = Field(..., ge=0)
+    vector_io_write: int = Field(..., ge=0)
 
 
 class SearchThreadPoolTelemetry(WireModel):
     "Live snapshot of the adaptive search routing.\n\n`mode` is the runtime currently selected by [`SearchMode`]; `high_cpu_threads` and `high_io_threads` are the blocking-thread budgets of the two underlying runtimes that the adaptive handle routes between."
-    mode: str = Field(..., exclude_if=is_none, description='Currently active mode (`high_cpu` or `high_io`).')
-    high_cpu_threads: int = Field(..., exclude_if=is_none, ge=0, description='Blocking-thread count of the high-CPU runtime.')
-    high_io_threads: int = Field(..., exclude_if=is_none, ge=0, description='Blocking-thread count of the high-IO runtime.')
+    mode: str = Field(..., description='Currently active mode (`high_cpu` or `high_io`).')
+    high_cpu_threads: int = Field(..., ge=0, description='Blocking-thread count of the high-CPU runtime.')
+    high_io_threads: int = Field(..., ge=0, description='Blocking-thread count of the high-IO runtime.')
 
 
 class QuotaTelemetry(WireModel):
     "What a node reports about the quota it is enforcing.\n\nCarries the verdict rather than the raw utilization, because the point of reporting it is to know whether this node is currently refusing writes \u2014 which depends on the limits as well as the readings."
-    config: QuotaConfig = Field(..., exclude_if=is_none)
-    exceeded: QuotaExceeded = Field(..., exclude_if=is_none)
+    config: QuotaConfig = Field(...)
+    exceeded: QuotaExceeded = Field(...)
 
 
 class QuotaConfig(WireModel):
@@ -1584,52 +1584,52 @@ class QuotaExceeded(WireModel):
 
 
 class MoveShardOperation(WireModel):
-    move_shard: MoveShard = Field(..., exclude_if=is_none)
+    move_shard: MoveShard = Field(...)
 
 
 class MoveShard(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    to_peer_id: int = Field(..., exclude_if=is_none, ge=0)
-    from_peer_id: int = Field(..., exclude_if=is_none, ge=0)
+    shard_id: int = Field(..., ge=0)
+    to_peer_id: int = Field(..., ge=0)
+    from_peer_id: int = Field(..., ge=0)
     method: Union[ShardTransferMethod, None] = Field(default=None, description='Method for transferring the shard from one node to another')
 
 
 class ReplicateShardOperation(WireModel):
-    replicate_shard: ReplicateShard = Field(..., exclude_if=is_none)
+    replicate_shard: ReplicateShard = Field(...)
 
 
 class ReplicateShard(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    to_peer_id: int = Field(..., exclude_if=is_none, ge=0)
-    from_peer_id: int = Field(..., exclude_if=is_none, ge=0)
+    shard_id: int = Field(..., ge=0)
+    to_peer_id: int = Field(..., ge=0)
+    from_peer_id: int = Field(..., ge=0)
     method: Union[ShardTransferMethod, None] = Field(default=None, description='Method for transferring the shard from one node to another')
 
 
 class AbortTransferOperation(WireModel):
-    abort_transfer: AbortShardTransfer = Field(..., exclude_if=is_none)
+    abort_transfer: AbortShardTransfer = Field(...)
 
 
 class AbortShardTransfer(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    to_peer_id: int = Field(..., exclude_if=is_none, ge=0)
-    from_peer_id: int = Field(..., exclude_if=is_none, ge=0)
+    shard_id: int = Field(..., ge=0)
+    to_peer_id: int = Field(..., ge=0)
+    from_peer_id: int = Field(..., ge=0)
 
 
 class DropReplicaOperation(WireModel):
-    drop_replica: Replica = Field(..., exclude_if=is_none)
+    drop_replica: Replica = Field(...)
 
 
 class Replica(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    peer_id: int = Field(..., exclude_if=is_none, ge=0)
+    shard_id: int = Field(..., ge=0)
+    peer_id: int = Field(..., ge=0)
 
 
 class CreateShardingKeyOperation(WireModel):
-    create_sharding_key: CreateShardingKey = Field(..., exclude_if=is_none)
+    create_sharding_key: CreateShardingKey = Field(...)
 
 
 class CreateShardingKey(NumpyWireModel):
-    shard_key: ShardKey = Field(..., exclude_if=is_none)
+    shard_key: ShardKey = Field(...)
     shards_number: Optional[int] = Field(default=None, ge=1, description='How many shards to create for this key If not specified, will use the default value from config')
     replication_factor: Optional[int] = Field(default=None, ge=1, description='How many replicas to create for each shard If not specified, will use the default value from config')
     placement: Optional[List[int]] = Field(default=None, description='Placement of shards for this key List of peer ids, that can be used to place shards for this key If not specified, will be randomly placed among all peers')
@@ -1637,144 +1637,144 @@ class CreateShardingKey(NumpyWireModel):
 
 
 class DropShardingKeyOperation(WireModel):
-    drop_sharding_key: DropShardingKey = Field(..., exclude_if=is_none)
+    drop_sharding_key: DropShardingKey = Field(...)
 
 
 class DropShardingKey(NumpyWireModel):
-    shard_key: ShardKey = Field(..., exclude_if=is_none)
+    shard_key: ShardKey = Field(...)
 
 
 class RestartTransferOperation(WireModel):
-    restart_transfer: RestartTransfer = Field(..., exclude_if=is_none)
+    restart_transfer: RestartTransfer = Field(...)
 
 
 class RestartTransfer(WireModel):
-    shard_id: int = Field(..., exclude_if=is_none, ge=0)
-    from_peer_id: int = Field(..., exclude_if=is_none, ge=0)
-    to_peer_id: int = Field(..., exclude_if=is_none, ge=0)
-    method: ShardTransferMethod = Field(..., exclude_if=is_none)
+    shard_id: int = Field(..., ge=0)
+    from_peer_id: int = Field(..., ge=0)
+    to_peer_id: int = Field(..., ge=0)
+    method: ShardTransferMethod = Field(...)
 
 
 class StartReshardingOperation(WireModel):
-    start_resharding: StartResharding = Field(..., exclude_if=is_none)
+    start_resharding: StartResharding = Field(...)
 
 
 class StartResharding(NumpyWireModel):
-    direction: ReshardingDirection = Field(..., exclude_if=is_none)
+    direction: ReshardingDirection = Field(...)
     peer_id: Optional[int] = Field(default=None, ge=0, description='Peer to create the new shard on, or to migrate points away from when scaling down. If not specified, the least loaded peer is picked when scaling up, a peer holding the removed shard when scaling down.')
     shard_key: Union[ShardKey, None] = Field(default=None, description='Custom shard key to reshard, must already exist. If not specified, shards without a shard key are resharded.')
 
 
 class AbortReshardingOperation(NumpyWireModel):
-    abort_resharding: AbortResharding = Field(..., exclude_if=is_none)
+    abort_resharding: AbortResharding = Field(...)
 
 
 class ReplicatePointsOperation(WireModel):
-    replicate_points: ReplicatePoints = Field(..., exclude_if=is_none)
+    replicate_points: ReplicatePoints = Field(...)
 
 
 class ReplicatePoints(NumpyWireModel):
     filter: Union[Filter, None] = Field(default=None)
-    from_shard_key: ShardKey = Field(..., exclude_if=is_none)
-    to_shard_key: ShardKey = Field(..., exclude_if=is_none)
+    from_shard_key: ShardKey = Field(...)
+    to_shard_key: ShardKey = Field(...)
 
 
 class SnapshotRecover(WireModel):
-    location: str = Field(..., exclude_if=is_none, description='Examples: - URL `http://localhost:8080/collections/my_collection/snapshots/my_snapshot` - Local path `file:///qdrant/snapshots/test_collection-2022-08-04-10-49-10.snapshot`')
+    location: str = Field(..., description='Examples: - URL `http://localhost:8080/collections/my_collection/snapshots/my_snapshot` - Local path `file:///qdrant/snapshots/test_collection-2022-08-04-10-49-10.snapshot`')
     priority: Union[SnapshotPriority, None] = Field(default=None, description='Defines which data should be used as a source of truth if there are other replicas in the cluster. If set to `Snapshot`, the snapshot will be used as a source of truth, and the current state will be overwritten. If set to `Replica`, the current state will be used as a source of truth, and after recovery if will be synchronized with the snapshot.')
     checksum: Optional[str] = Field(default=None, description='Optional SHA256 checksum to verify snapshot integrity before recovery.')
     api_key: Optional[str] = Field(default=None, description='Optional API key used when fetching the snapshot from a remote URL.')
 
 
 class CollectionsAliasesResponse(WireModel):
-    aliases: List[AliasDescription] = Field(..., exclude_if=is_none)
+    aliases: List[AliasDescription] = Field(...)
 
 
 class AliasDescription(WireModel):
-    alias_name: str = Field(..., exclude_if=is_none)
-    collection_name: str = Field(..., exclude_if=is_none)
+    alias_name: str = Field(...)
+    collection_name: str = Field(...)
 
 
 class UpdateVectors(NumpyWireModel):
-    points: List[PointVectors] = Field(..., exclude_if=is_none, description='Points with named vectors')
+    points: List[PointVectors] = Field(..., description='Points with named vectors')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     update_filter: Union[Filter, None] = Field(default=None)
 
 
 class PointVectors(NumpyWireModel):
-    id: ExtendedPointId = Field(..., exclude_if=is_none)
-    vector: VectorStruct = Field(..., validation_alias=AliasChoices('vector', 'vectors'), exclude_if=is_none)
+    id: ExtendedPointId = Field(...)
+    vector: VectorStruct = Field(..., validation_alias=AliasChoices('vector', 'vectors'))
 
 
 class DeleteVectors(NumpyWireModel):
     points: Optional[List[ExtendedPointId]] = Field(default=None, description='Deletes values from each point in this list')
     filter: Union[Filter, None] = Field(default=None, description='Deletes values from points that satisfy this filter condition')
-    vector: List[str] = Field(..., validation_alias=AliasChoices('vector', 'vectors'), exclude_if=is_none, min_length=1, description='Vector names')
+    vector: List[str] = Field(..., validation_alias=AliasChoices('vector', 'vectors'), min_length=1, description='Vector names')
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
 
 
 class PointGroup(NumpyWireModel):
-    hits: List[ScoredPoint] = Field(..., exclude_if=is_none, description='Scored points that have the same value of the group_by key')
-    id: GroupId = Field(..., exclude_if=is_none)
+    hits: List[ScoredPoint] = Field(..., description='Scored points that have the same value of the group_by key')
+    id: GroupId = Field(...)
     lookup: Union[Record, None] = Field(default=None, exclude_if=is_none, description='Record that has been looked up using the group id')
 
 
 class GroupsResult(WireModel):
-    groups: List[PointGroup] = Field(..., exclude_if=is_none)
+    groups: List[PointGroup] = Field(...)
 
 
 class UpdateOperations(WireModel):
-    operations: List[UpdateOperation] = Field(..., exclude_if=is_none)
+    operations: List[UpdateOperation] = Field(...)
 
 
 class UpsertOperation(WireModel):
-    upsert: PointInsertOperations = Field(..., exclude_if=is_none)
+    upsert: PointInsertOperations = Field(...)
 
 
 class DeleteOperation(WireModel):
-    delete: PointsSelector = Field(..., exclude_if=is_none)
+    delete: PointsSelector = Field(...)
 
 
 class SetPayloadOperation(WireModel):
-    set_payload: SetPayload = Field(..., exclude_if=is_none)
+    set_payload: SetPayload = Field(...)
 
 
 class OverwritePayloadOperation(WireModel):
-    overwrite_payload: SetPayload = Field(..., exclude_if=is_none)
+    overwrite_payload: SetPayload = Field(...)
 
 
 class DeletePayloadOperation(WireModel):
-    delete_payload: DeletePayload = Field(..., exclude_if=is_none)
+    delete_payload: DeletePayload = Field(...)
 
 
 class ClearPayloadOperation(WireModel):
-    clear_payload: PointsSelector = Field(..., exclude_if=is_none)
+    clear_payload: PointsSelector = Field(...)
 
 
 class UpdateVectorsOperation(WireModel):
-    update_vectors: UpdateVectors = Field(..., exclude_if=is_none)
+    update_vectors: UpdateVectors = Field(...)
 
 
 class DeleteVectorsOperation(WireModel):
-    delete_vectors: DeleteVectors = Field(..., exclude_if=is_none)
+    delete_vectors: DeleteVectors = Field(...)
 
 
 class ShardSnapshotRecover(WireModel):
-    location: ShardSnapshotLocation = Field(..., exclude_if=is_none)
+    location: ShardSnapshotLocation = Field(...)
     priority: Union[SnapshotPriority, None] = Field(default=None)
     checksum: Optional[str] = Field(default=None, description='Optional SHA256 checksum to verify snapshot integrity before recovery.')
     api_key: Optional[str] = Field(default=None, description='Optional API key used when fetching the snapshot from a remote URL.')
 
 
 class VersionInfo(WireModel):
-    title: str = Field(..., exclude_if=is_none)
-    version: str = Field(..., exclude_if=is_none)
+    title: str = Field(...)
+    version: str = Field(...)
     commit: Optional[str] = Field(default=None)
 
 
 class CollectionExistence(WireModel):
     "State of existence of a collection, true = exists, false = does not exist"
-    exists: bool = Field(..., exclude_if=is_none)
+    exists: bool = Field(...)
 
 
 class QueryRequest(NumpyWireModel):
@@ -1804,7 +1804,7 @@ class Prefetch(NumpyWireModel):
 
 
 class NearestQuery(NumpyWireModel):
-    nearest: VectorInput = Field(..., exclude_if=is_none)
+    nearest: VectorInput = Field(...)
     mmr: Union[Mmr, None] = Field(default=None, description='Perform MMR (Maximal Marginal Relevance) reranking after search, using the same vector in this query to calculate relevance.')
 
 
@@ -1815,7 +1815,7 @@ class Mmr(WireModel):
 
 
 class RecommendQuery(WireModel):
-    recommend: RecommendInput = Field(..., exclude_if=is_none)
+    recommend: RecommendInput = Field(...)
 
 
 class RecommendInput(NumpyWireModel):
@@ -1825,33 +1825,33 @@ class RecommendInput(NumpyWireModel):
 
 
 class DiscoverQuery(WireModel):
-    discover: DiscoverInput = Field(..., exclude_if=is_none)
+    discover: DiscoverInput = Field(...)
 
 
 class DiscoverInput(NumpyWireModel):
-    target: VectorInput = Field(..., exclude_if=is_none)
+    target: VectorInput = Field(...)
     context: Union[ContextPair, List[ContextPair], None] = Field(..., description='Search space will be constrained by these pairs of vectors')
 
 
 class ContextPair(NumpyWireModel):
-    positive: VectorInput = Field(..., exclude_if=is_none)
-    negative: VectorInput = Field(..., exclude_if=is_none)
+    positive: VectorInput = Field(...)
+    negative: VectorInput = Field(...)
 
 
 class ContextQuery(WireModel):
-    context: ContextInput = Field(..., exclude_if=is_none)
+    context: ContextInput = Field(...)
 
 
 class OrderByQuery(WireModel):
-    order_by: OrderByInterface = Field(..., exclude_if=is_none)
+    order_by: OrderByInterface = Field(...)
 
 
 class FusionQuery(WireModel):
-    fusion: Fusion = Field(..., exclude_if=is_none)
+    fusion: Fusion = Field(...)
 
 
 class RrfQuery(WireModel):
-    rrf: Rrf = Field(..., exclude_if=is_none)
+    rrf: Rrf = Field(...)
 
 
 class Rrf(WireModel):
@@ -1861,124 +1861,124 @@ class Rrf(WireModel):
 
 
 class FormulaQuery(NumpyWireModel):
-    formula: Expression = Field(..., exclude_if=is_none)
+    formula: Expression = Field(...)
     defaults: Optional[Dict[str, Any]] = Field(default=None, exclude_if=is_none)
 
 
 class GeoDistance(WireModel):
-    geo_distance: GeoDistanceParams = Field(..., exclude_if=is_none)
+    geo_distance: GeoDistanceParams = Field(...)
 
 
 class GeoDistanceParams(WireModel):
-    origin: GeoPoint = Field(..., exclude_if=is_none)
-    to: str = Field(..., exclude_if=is_none, description='Payload field with the destination geo point')
+    origin: GeoPoint = Field(...)
+    to: str = Field(..., description='Payload field with the destination geo point')
 
 
 class DatetimeExpression(WireModel):
-    datetime: str = Field(..., exclude_if=is_none)
+    datetime: str = Field(...)
 
 
 class DatetimeKeyExpression(WireModel):
-    datetime_key: str = Field(..., exclude_if=is_none)
+    datetime_key: str = Field(...)
 
 
 class MultExpression(NumpyWireModel):
-    mult: List[Expression] = Field(..., exclude_if=is_none)
+    mult: List[Expression] = Field(...)
 
 
 class SumExpression(NumpyWireModel):
-    sum: List[Expression] = Field(..., exclude_if=is_none)
+    sum: List[Expression] = Field(...)
 
 
 class NegExpression(NumpyWireModel):
-    neg: Expression = Field(..., exclude_if=is_none)
+    neg: Expression = Field(...)
 
 
 class AbsExpression(NumpyWireModel):
-    abs: Expression = Field(..., exclude_if=is_none)
+    abs: Expression = Field(...)
 
 
 class DivExpression(WireModel):
-    div: DivParams = Field(..., exclude_if=is_none)
+    div: DivParams = Field(...)
 
 
 class DivParams(NumpyWireModel):
-    left: Expression = Field(..., exclude_if=is_none)
-    right: Expression = Field(..., exclude_if=is_none)
+    left: Expression = Field(...)
+    right: Expression = Field(...)
     by_zero_default: Optional[float] = Field(default=None)
 
 
 class SqrtExpression(NumpyWireModel):
-    sqrt: Expression = Field(..., exclude_if=is_none)
+    sqrt: Expression = Field(...)
 
 
 class PowExpression(WireModel):
-    pow: PowParams = Field(..., exclude_if=is_none)
+    pow: PowParams = Field(...)
 
 
 class PowParams(NumpyWireModel):
-    base: Expression = Field(..., exclude_if=is_none)
-    exponent: Expression = Field(..., exclude_if=is_none)
+    base: Expression = Field(...)
+    exponent: Expression = Field(...)
 
 
 class ExpExpression(NumpyWireModel):
-    exp: Expression = Field(..., exclude_if=is_none)
+    exp: Expression = Field(...)
 
 
 class Log10Expression(NumpyWireModel):
-    log10: Expression = Field(..., exclude_if=is_none)
+    log10: Expression = Field(...)
 
 
 class LnExpression(NumpyWireModel):
-    ln: Expression = Field(..., exclude_if=is_none)
+    ln: Expression = Field(...)
 
 
 class LinDecayExpression(WireModel):
-    lin_decay: DecayParamsExpression = Field(..., exclude_if=is_none)
+    lin_decay: DecayParamsExpression = Field(...)
 
 
 class DecayParamsExpression(NumpyWireModel):
-    x: Expression = Field(..., exclude_if=is_none)
+    x: Expression = Field(...)
     target: Union[Expression, None] = Field(default=None, description='The target value to start decaying from. Defaults to 0.')
     scale: Optional[float] = Field(default=None, description='The scale factor of the decay, in terms of `x`. Defaults to 1.0. Must be a non-zero positive number.')
     midpoint: Optional[float] = Field(default=None, description='The midpoint of the decay. Should be between 0 and 1.Defaults to 0.5. Output will be this value when `|x - target| == scale`.')
 
 
 class ExpDecayExpression(WireModel):
-    exp_decay: DecayParamsExpression = Field(..., exclude_if=is_none)
+    exp_decay: DecayParamsExpression = Field(...)
 
 
 class GaussDecayExpression(WireModel):
-    gauss_decay: DecayParamsExpression = Field(..., exclude_if=is_none)
+    gauss_decay: DecayParamsExpression = Field(...)
 
 
 class SampleQuery(WireModel):
-    sample: Sample = Field(..., exclude_if=is_none)
+    sample: Sample = Field(...)
 
 
 class RelevanceFeedbackQuery(WireModel):
-    relevance_feedback: RelevanceFeedbackInput = Field(..., exclude_if=is_none)
+    relevance_feedback: RelevanceFeedbackInput = Field(...)
 
 
 class RelevanceFeedbackInput(NumpyWireModel):
-    target: VectorInput = Field(..., exclude_if=is_none)
-    feedback: List[FeedbackItem] = Field(..., exclude_if=is_none)
-    strategy: FeedbackStrategy = Field(..., exclude_if=is_none)
+    target: VectorInput = Field(...)
+    feedback: List[FeedbackItem] = Field(...)
+    strategy: FeedbackStrategy = Field(...)
 
 
 class FeedbackItem(NumpyWireModel):
-    example: VectorInput = Field(..., exclude_if=is_none)
-    score: float = Field(..., exclude_if=is_none)
+    example: VectorInput = Field(...)
+    score: float = Field(...)
 
 
 class NaiveFeedbackStrategy(WireModel):
-    naive: NaiveFeedbackStrategyParams = Field(..., exclude_if=is_none)
+    naive: NaiveFeedbackStrategyParams = Field(...)
 
 
 class NaiveFeedbackStrategyParams(WireModel):
-    a: float = Field(..., exclude_if=is_none)
-    b: float = Field(..., exclude_if=is_none, ge=0)
-    c: float = Field(..., exclude_if=is_none)
+    a: float = Field(...)
+    b: float = Field(..., ge=0)
+    c: float = Field(...)
 
 
 class SearchParams(WireModel):
@@ -2006,22 +2006,22 @@ class AcornSearchParams(WireModel):
 
 class IdfCorpusParams(WireModel):
     "IDF statistics computed over the points matching a corpus filter."
-    corpus: Filter = Field(..., exclude_if=is_none)
+    corpus: Filter = Field(...)
 
 
 class LookupLocation(NumpyWireModel):
     "Defines a location to use for looking up the vector. Specifies collection and vector field name."
-    collection: str = Field(..., exclude_if=is_none, description='Name of the collection used for lookup')
+    collection: str = Field(..., description='Name of the collection used for lookup')
     vector: Optional[str] = Field(default=None, description='Optional name of the vector field within the collection. If not provided, the default vector field will be used.')
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
 
 
 class QueryRequestBatch(WireModel):
-    searches: List[QueryRequest] = Field(..., exclude_if=is_none)
+    searches: List[QueryRequest] = Field(...)
 
 
 class QueryResponse(WireModel):
-    points: List[ScoredPoint] = Field(..., exclude_if=is_none)
+    points: List[ScoredPoint] = Field(...)
 
 
 class QueryGroupsRequest(NumpyWireModel):
@@ -2035,14 +2035,14 @@ class QueryGroupsRequest(NumpyWireModel):
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into the response. Default is false.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Options for specifying which payload to include or not. Default is false.')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
-    group_by: str = Field(..., exclude_if=is_none, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
+    group_by: str = Field(..., description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
     group_size: Optional[int] = Field(default=None, ge=1, description='Maximum amount of points to return per group. Default is 3.')
     limit: Optional[int] = Field(default=None, ge=1, description='Maximum amount of groups to return. Default is 10.')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
 class WithLookup(NumpyWireModel):
-    collection: str = Field(..., exclude_if=is_none, description='Name of the collection to use for points lookup')
+    collection: str = Field(..., description='Name of the collection to use for points lookup')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Options for specifying which payload to include (or not)')
     with_vectors: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vectors', 'with_vector'), description='Options for specifying which vectors to include (or not)')
 
@@ -2056,38 +2056,38 @@ class SearchMatrixRequest(NumpyWireModel):
 
 
 class SearchMatrixOffsetsResponse(NumpyWireModel):
-    offsets_row: List[int] = Field(..., exclude_if=is_none, description='Row indices of the matrix')
-    offsets_col: List[int] = Field(..., exclude_if=is_none, description='Column indices of the matrix')
-    scores: Annotated[List[float], F32_OUT] = Field(..., exclude_if=is_none, description='Scores associated with matrix coordinates')
-    ids: List[ExtendedPointId] = Field(..., exclude_if=is_none, description='Ids of the points in order')
+    offsets_row: List[int] = Field(..., description='Row indices of the matrix')
+    offsets_col: List[int] = Field(..., description='Column indices of the matrix')
+    scores: Annotated[List[float], F32_OUT] = Field(..., description='Scores associated with matrix coordinates')
+    ids: List[ExtendedPointId] = Field(..., description='Ids of the points in order')
 
 
 class SearchMatrixPairsResponse(WireModel):
-    pairs: List[SearchMatrixPair] = Field(..., exclude_if=is_none, description='List of pairs of points with scores')
+    pairs: List[SearchMatrixPair] = Field(..., description='List of pairs of points with scores')
 
 
 class SearchMatrixPair(NumpyWireModel):
     "Pair of points (a, b) with score"
-    a: ExtendedPointId = Field(..., exclude_if=is_none)
-    b: ExtendedPointId = Field(..., exclude_if=is_none)
-    score: Annotated[float, F32_OUT] = Field(..., exclude_if=is_none)
+    a: ExtendedPointId = Field(...)
+    b: ExtendedPointId = Field(...)
+    score: Annotated[float, F32_OUT] = Field(...)
 
 
 class FacetRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
-    key: str = Field(..., exclude_if=is_none, description='Payload key to use for faceting.')
+    key: str = Field(..., description='Payload key to use for faceting.')
     limit: Optional[int] = Field(default=None, ge=1, description='Max number of hits to return. Default is 10.')
     filter: Union[Filter, None] = Field(default=None, description='Filter conditions - only consider points that satisfy these conditions.')
     exact: Optional[bool] = Field(default=None, description='Whether to do a more expensive exact count for each of the values in the facet. Default is false.')
 
 
 class FacetResponse(WireModel):
-    hits: List[FacetValueHit] = Field(..., exclude_if=is_none)
+    hits: List[FacetValueHit] = Field(...)
 
 
 class FacetValueHit(NumpyWireModel):
-    value: FacetValue = Field(..., exclude_if=is_none)
-    count: int = Field(..., exclude_if=is_none, ge=0)
+    value: FacetValue = Field(...)
+    count: int = Field(..., ge=0)
 
 
 class Usage(WireModel):
@@ -2097,11 +2097,11 @@ class Usage(WireModel):
 
 
 class InferenceUsage(WireModel):
-    models: Dict[str, ModelUsage] = Field(..., exclude_if=is_none)
+    models: Dict[str, ModelUsage] = Field(...)
 
 
 class ModelUsage(WireModel):
-    tokens: int = Field(..., exclude_if=is_none, ge=0)
+    tokens: int = Field(..., ge=0)
 
 
 class ShardKeysResponse(WireModel):
@@ -2109,40 +2109,40 @@ class ShardKeysResponse(WireModel):
 
 
 class ShardKeyDescription(NumpyWireModel):
-    key: ShardKey = Field(..., exclude_if=is_none)
+    key: ShardKey = Field(...)
 
 
 class OptimizationsResponse(WireModel):
     "Optimizations progress for the collection"
-    summary: OptimizationsSummary = Field(..., exclude_if=is_none)
-    running: List[Optimization] = Field(..., exclude_if=is_none, description='Currently running optimizations.')
+    summary: OptimizationsSummary = Field(...)
+    running: List[Optimization] = Field(..., description='Currently running optimizations.')
     queued: Optional[List[PendingOptimization]] = Field(default=None, description='An estimated queue of pending optimizations. Requires `?with=queued`.')
     completed: Optional[List[Optimization]] = Field(default=None, description='Completed optimizations. Requires `?with=completed`. Limited by `?completed_limit=N`.')
     idle_segments: Optional[List[OptimizationSegmentInfo]] = Field(default=None, description="Segments that don't require optimization. Requires `?with=idle_segments`.")
 
 
 class OptimizationsSummary(WireModel):
-    queued_optimizations: int = Field(..., exclude_if=is_none, ge=0, description='Number of pending optimizations in the queue. Each optimization will take one or more unoptimized segments and produce one optimized segment.')
-    queued_segments: int = Field(..., exclude_if=is_none, ge=0, description='Number of unoptimized segments in the queue.')
-    queued_points: int = Field(..., exclude_if=is_none, ge=0, description='Number of points in unoptimized segments in the queue.')
-    idle_segments: int = Field(..., exclude_if=is_none, ge=0, description="Number of segments that don't require optimization.")
+    queued_optimizations: int = Field(..., ge=0, description='Number of pending optimizations in the queue. Each optimization will take one or more unoptimized segments and produce one optimized segment.')
+    queued_segments: int = Field(..., ge=0, description='Number of unoptimized segments in the queue.')
+    queued_points: int = Field(..., ge=0, description='Number of points in unoptimized segments in the queue.')
+    idle_segments: int = Field(..., ge=0, description="Number of segments that don't require optimization.")
 
 
 class Optimization(NumpyWireModel):
-    uuid: str = Field(..., exclude_if=is_none, description='Unique identifier of the optimization process.\n\nAfter the optimization is complete, a new segment will be created with this UUID.')
-    optimizer: str = Field(..., exclude_if=is_none, description='Name of the optimizer that performed this optimization.')
-    status: TrackerStatus = Field(..., exclude_if=is_none)
-    segments: List[OptimizationSegmentInfo] = Field(..., exclude_if=is_none, description='Segments being optimized.\n\nAfter the optimization is complete, these segments will be replaced by the new optimized segment.')
-    progress: ProgressTree = Field(..., exclude_if=is_none)
+    uuid: str = Field(..., description='Unique identifier of the optimization process.\n\nAfter the optimization is complete, a new segment will be created with this UUID.')
+    optimizer: str = Field(..., description='Name of the optimizer that performed this optimization.')
+    status: TrackerStatus = Field(...)
+    segments: List[OptimizationSegmentInfo] = Field(..., description='Segments being optimized.\n\nAfter the optimization is complete, these segments will be replaced by the new optimized segment.')
+    progress: ProgressTree = Field(...)
 
 
 class OptimizationSegmentInfo(WireModel):
-    uuid: str = Field(..., exclude_if=is_none, description='Unique identifier of the segment.')
-    points_count: int = Field(..., exclude_if=is_none, ge=0, description='Number of non-deleted points in the segment.')
+    uuid: str = Field(..., description='Unique identifier of the segment.')
+    points_count: int = Field(..., ge=0, description='Number of non-deleted points in the segment.')
 
 
 class ProgressTree(WireModel):
-    name: str = Field(..., exclude_if=is_none, description='Name of the operation.')
+    name: str = Field(..., description='Name of the operation.')
     started_at: Optional[WireDatetime] = Field(default=None, description='When the operation started.')
     finished_at: Optional[WireDatetime] = Field(default=None, description='When the operation finished.')
     duration_sec: Optional[float] = Field(default=None, description='For finished operations, how long they took, in seconds.')
@@ -2152,31 +2152,31 @@ class ProgressTree(WireModel):
 
 
 class PendingOptimization(WireModel):
-    optimizer: str = Field(..., exclude_if=is_none, description='Name of the optimizer that scheduled this optimization.')
-    segments: List[OptimizationSegmentInfo] = Field(..., exclude_if=is_none, description='Segments that will be optimized.')
+    optimizer: str = Field(..., description='Name of the optimizer that scheduled this optimization.')
+    segments: List[OptimizationSegmentInfo] = Field(..., description='Segments that will be optimized.')
 
 
 class DistributedTelemetryData(WireModel):
-    collections: Dict[str, DistributedCollectionTelemetry] = Field(..., exclude_if=is_none)
+    collections: Dict[str, DistributedCollectionTelemetry] = Field(...)
     cluster: Union[DistributedClusterTelemetry, None] = Field(default=None)
 
 
 class DistributedCollectionTelemetry(WireModel):
-    id: str = Field(..., exclude_if=is_none, description='Collection name')
+    id: str = Field(..., description='Collection name')
     shards: Optional[List[DistributedShardTelemetry]] = Field(default=None, description='Shards topology')
     reshardings: Optional[List[ReshardingInfo]] = Field(default=None, description='Ongoing resharding operations')
     shard_transfers: Optional[List[ShardTransferInfo]] = Field(default=None, description='Ongoing shard transfers')
 
 
 class DistributedShardTelemetry(NumpyWireModel):
-    id: int = Field(..., exclude_if=is_none, ge=0, description='Shard ID')
+    id: int = Field(..., ge=0, description='Shard ID')
     key: Union[ShardKey, None] = Field(default=None, description='Optional shard key')
-    replicas: List[DistributedReplicaTelemetry] = Field(..., exclude_if=is_none, description='Replica information')
+    replicas: List[DistributedReplicaTelemetry] = Field(..., description='Replica information')
 
 
 class DistributedReplicaTelemetry(NumpyWireModel):
-    peer_id: int = Field(..., exclude_if=is_none, ge=0, description='Peer ID hosting this replica')
-    state: ReplicaState = Field(..., exclude_if=is_none)
+    peer_id: int = Field(..., ge=0, description='Peer ID hosting this replica')
+    state: ReplicaState = Field(...)
     status: Union[ShardStatus, None] = Field(default=None, description='Shard status')
     total_optimized_points: Optional[int] = Field(default=None, ge=0, description='Total optimized points')
     vectors_size_bytes: Optional[int] = Field(default=None, ge=0, description='Estimated vectors size in bytes')
@@ -2189,43 +2189,43 @@ class DistributedReplicaTelemetry(NumpyWireModel):
 
 
 class DistributedClusterTelemetry(WireModel):
-    enabled: bool = Field(..., exclude_if=is_none)
+    enabled: bool = Field(...)
     number_of_peers: Optional[int] = Field(default=None, ge=0)
-    peers: Dict[str, DistributedPeerInfo] = Field(..., exclude_if=is_none)
+    peers: Dict[str, DistributedPeerInfo] = Field(...)
 
 
 class DistributedPeerInfo(WireModel):
-    uri: str = Field(..., exclude_if=is_none, description='URI of the peer')
-    responsive: bool = Field(..., exclude_if=is_none, description='Whether this peer responded for this request')
+    uri: str = Field(..., description='URI of the peer')
+    responsive: bool = Field(..., description='Whether this peer responded for this request')
     details: Union[DistributedPeerDetails, None] = Field(default=None, description='If responsive, these details should be available')
 
 
 class DistributedPeerDetails(NumpyWireModel):
-    version: str = Field(..., exclude_if=is_none, description='Qdrant version')
+    version: str = Field(..., description='Qdrant version')
     role: Union[StateRole, None] = Field(default=None, description='Consensus role for the peer')
-    is_voter: bool = Field(..., exclude_if=is_none, description='Whether it can participate in leader elections')
-    term: int = Field(..., exclude_if=is_none, ge=0, description='Election term')
-    commit: int = Field(..., exclude_if=is_none, ge=0, description='Latest accepted commit')
-    num_pending_operations: int = Field(..., exclude_if=is_none, ge=0, description='Number of operations pending for being applied')
-    consensus_thread_status: ConsensusThreadStatus = Field(..., exclude_if=is_none)
+    is_voter: bool = Field(..., description='Whether it can participate in leader elections')
+    term: int = Field(..., ge=0, description='Election term')
+    commit: int = Field(..., ge=0, description='Latest accepted commit')
+    num_pending_operations: int = Field(..., ge=0, description='Number of operations pending for being applied')
+    consensus_thread_status: ConsensusThreadStatus = Field(...)
 
 
 class DenseVectorNameConfig(WireModel):
     "Wrapper for dense vector creation config."
-    dense: DenseVectorConfig = Field(..., exclude_if=is_none)
+    dense: DenseVectorConfig = Field(...)
 
 
 class DenseVectorConfig(WireModel):
     "Configuration for creating a new dense named vector.\n\nOnly includes properties that define the vector space and cannot be changed after creation. Storage type, index type, and quantization are inferred."
-    size: int = Field(..., exclude_if=is_none, ge=1, le=65536, description='Dimensionality of the vectors')
-    distance: Distance = Field(..., exclude_if=is_none)
+    size: int = Field(..., ge=1, le=65536, description='Dimensionality of the vectors')
+    distance: Distance = Field(...)
     multivector_config: Union[MultiVectorConfig, None] = Field(default=None, description='Configuration for multi-vector points (e.g., ColBERT)')
     datatype: Union[VectorStorageDatatype, None] = Field(default=None, description='Element storage type (Float32, Float16, Uint8, Turbo4)')
 
 
 class SparseVectorNameConfig(WireModel):
     "Wrapper for sparse vector creation config."
-    sparse: SparseVectorConfig = Field(..., exclude_if=is_none)
+    sparse: SparseVectorConfig = Field(...)
 
 
 class SparseVectorConfig(WireModel):
@@ -2236,8 +2236,8 @@ class SparseVectorConfig(WireModel):
 
 class QuotaStatus(WireModel):
     "Quota configuration in effect, and how close each peer is to it.\n\nThe configuration is cluster-wide; the utilization is not. `usage` is the node that served the request, and `peers` is what every peer that answered reports about itself \u2014 memory and disk are node-local, so one peer being under its limit says nothing about the others."
-    config: QuotaConfig = Field(..., exclude_if=is_none)
-    usage: QuotaUsage = Field(..., exclude_if=is_none)
+    config: QuotaConfig = Field(...)
+    usage: QuotaUsage = Field(...)
     peers: Optional[Dict[str, PeerQuotaUsage]] = Field(default=None, description='Utilization reported by each peer, keyed by peer ID, including the one that served the request.\n\nOnly peers that answered are listed: a peer missing from the map could not be reached, which is itself worth seeing. Absent entirely outside distributed mode, where there are no peers to ask.')
 
 
@@ -2249,7 +2249,7 @@ class QuotaUsage(WireModel):
 
 class PeerQuotaUsage(WireModel):
     "What one peer reports about the quota it is enforcing."
-    exceeded: bool = Field(..., exclude_if=is_none, description='Whether this peer is at or over one of the enforced limits, and so is currently refusing updates. Always false while the quota is disabled.')
+    exceeded: bool = Field(..., description='Whether this peer is at or over one of the enforced limits, and so is currently refusing updates. Always false while the quota is disabled.')
     resident_memory_percent: Optional[int] = Field(default=None, ge=0, description="Resident memory of this node's process, as a percentage of the memory available to it (cgroup limit if one applies, else total system memory).")
     disk_usage_percent: Optional[int] = Field(default=None, ge=0, description="Used space of this node's storage filesystem, as a percentage of its capacity.")
 
@@ -2257,10 +2257,10 @@ class PeerQuotaUsage(WireModel):
 class SearchRequest(NumpyWireModel):
     "Search request. Holds all conditions and parameters for the search of most similar points by vector similarity given the filtering restrictions."
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
-    vector: NamedVectorStruct = Field(..., exclude_if=is_none)
+    vector: NamedVectorStruct = Field(...)
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
-    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), exclude_if=is_none, ge=1, description='Max number of result to return')
+    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, description='Max number of result to return')
     offset: Optional[int] = Field(default=None, ge=0, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
@@ -2269,14 +2269,14 @@ class SearchRequest(NumpyWireModel):
 
 class NamedVector(WireModel):
     "Dense vector data with name"
-    name: str = Field(..., exclude_if=is_none, description='Name of vector data')
-    vector: List[float] = Field(..., exclude_if=is_none, description='Vector data')
+    name: str = Field(..., description='Name of vector data')
+    vector: List[float] = Field(..., description='Vector data')
 
 
 class NamedSparseVector(WireModel):
     "Sparse vector data with name"
-    name: str = Field(..., exclude_if=is_none, description='Name of vector data')
-    vector: SparseVector = Field(..., exclude_if=is_none)
+    name: str = Field(..., description='Name of vector data')
+    vector: SparseVector = Field(...)
 
 
 class RecommendRequest(NumpyWireModel):
@@ -2287,7 +2287,7 @@ class RecommendRequest(NumpyWireModel):
     strategy: Union[RecommendStrategy, None] = Field(default=None, description='How to use positive and negative examples to find the results')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
-    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), exclude_if=is_none, ge=1, description='Max number of result to return')
+    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, description='Max number of result to return')
     offset: Optional[int] = Field(default=None, ge=0, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
@@ -2297,24 +2297,24 @@ class RecommendRequest(NumpyWireModel):
 
 
 class SearchRequestBatch(WireModel):
-    searches: List[SearchRequest] = Field(..., exclude_if=is_none)
+    searches: List[SearchRequest] = Field(...)
 
 
 class RecommendRequestBatch(WireModel):
-    searches: List[RecommendRequest] = Field(..., exclude_if=is_none)
+    searches: List[RecommendRequest] = Field(...)
 
 
 class SearchGroupsRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
-    vector: NamedVectorStruct = Field(..., exclude_if=is_none)
+    vector: NamedVectorStruct = Field(...)
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
-    group_by: str = Field(..., exclude_if=is_none, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
-    group_size: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of points to return per group')
-    limit: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of groups to return')
+    group_by: str = Field(..., description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
+    group_size: int = Field(..., ge=1, description='Maximum amount of points to return per group')
+    limit: int = Field(..., ge=1, description='Maximum amount of groups to return')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
@@ -2330,9 +2330,9 @@ class RecommendGroupsRequest(NumpyWireModel):
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
     using: Union[UsingVector, None] = Field(default=None, description='Define which vector to use for recommendation, if not specified - try to use default vector')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description='The location used to lookup vectors. If not specified - use current collection. Note: the other collection should have the same vector size as the current collection')
-    group_by: str = Field(..., exclude_if=is_none, description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
-    group_size: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of points to return per group')
-    limit: int = Field(..., exclude_if=is_none, ge=1, description='Maximum amount of groups to return')
+    group_by: str = Field(..., description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
+    group_size: int = Field(..., ge=1, description='Maximum amount of points to return per group')
+    limit: int = Field(..., ge=1, description='Maximum amount of groups to return')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
@@ -2343,7 +2343,7 @@ class DiscoverRequest(NumpyWireModel):
     context: Optional[List[ContextExamplePair]] = Field(default=None, description='Pairs of { positive, negative } examples to constrain the search.\n\nWhen using only the context (without a target), a special search - called context search - is performed where pairs of points are used to generate a loss that guides the search towards the zone where most positive examples overlap. This means that the score minimizes the scenario of finding a point closer to a negative than to a positive part of a pair.\n\nSince the score of a context relates to loss, the maximum score a point can get is 0.0, and it becomes normal that many points can have a score of 0.0.\n\nFor discovery search (when including a target), the context part of the score for each pair is calculated +1 if the point is closer to a positive than to a negative part of a pair, and -1 otherwise.')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
-    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), exclude_if=is_none, ge=1, description='Max number of result to return')
+    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, description='Max number of result to return')
     offset: Optional[int] = Field(default=None, ge=0, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
@@ -2352,12 +2352,12 @@ class DiscoverRequest(NumpyWireModel):
 
 
 class ContextExamplePair(NumpyWireModel):
-    positive: RecommendExample = Field(..., exclude_if=is_none)
-    negative: RecommendExample = Field(..., exclude_if=is_none)
+    positive: RecommendExample = Field(...)
+    negative: RecommendExample = Field(...)
 
 
 class DiscoverRequestBatch(WireModel):
-    searches: List[DiscoverRequest] = Field(..., exclude_if=is_none)
+    searches: List[DiscoverRequest] = Field(...)
 
 
 OptimizersStatus = Union[Literal['ok'], Dict[str, Any]]
