@@ -10,6 +10,7 @@ import orjson
 import pydantic
 from starlette.responses import Response
 
+from vecbase.api.qdrant.rest.body_errors import body_error
 from vecbase.api.qdrant.wire_base import F32_CONTEXT
 from vecbase.core.errors import (
     BadRequestError,
@@ -57,52 +58,11 @@ def error(status: int, message: str, started: float) -> Response:
     return json_response({"status": {"error": message}, "time": time.perf_counter() - started}, status)
 
 
-_RANGE_ERRORS = {
-    "greater_than",
-    "greater_than_equal",
-    "less_than",
-    "less_than_equal",
-    "too_short",
-    "too_long",
-    "multiple_of",
-    "finite_number",
-}
-
-
-def _type_bound(err: Any) -> bool:
-    """A bound that Qdrant's Rust types enforce while parsing (an unsigned integer, the
-    non-zero vector size), so Qdrant answers 400, not a 422 validation error."""
-    ctx = err.get("ctx") or {}
-    value = err.get("input")
-    negative = isinstance(value, int) and not isinstance(value, bool) and value < 0
-    if err["type"] == "greater_than_equal" and (ctx.get("ge") == 0 or negative):
-        return True  # an unsigned integer
-    loc: tuple[Any, ...] = tuple(err.get("loc") or ())
-    return err["type"] == "greater_than_equal" and ctx.get("ge") == 1 and bool(loc) and loc[-1] == "size"
-
-
-def _pydantic_message(e: pydantic.ValidationError) -> tuple[int, str]:
-    """422 when a value parsed but is out of the spec's bounds, 400 for a malformed body.
-
-    Unions report an error per alternative; a bound violation in any of them means the
-    body had the right shape, so it is what the message reports."""
-
-    def describe(err: Any) -> str:
-        loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("function-", "tagged-union")))
-        return f"{loc}: {err['msg']}" if loc else str(err["msg"])
-
-    errors = e.errors()
-    ranged = [describe(err) for err in errors if err["type"] in _RANGE_ERRORS and not _type_bound(err)]
-    if ranged:
-        return 422, "Validation error in JSON body: [" + "; ".join(ranged[:5]) + "]"
-    return 400, "Format error in JSON body: " + "; ".join(describe(err) for err in errors[:5])
-
-
 def error_response(exc: BaseException, started: float) -> Response:
     if isinstance(exc, HttpError):
         return error(exc.status, exc.message, started)
     if isinstance(exc, pydantic.ValidationError):
-        status, message = _pydantic_message(exc)
+        status, message = body_error(exc)
         return error(status, message, started)
     if isinstance(exc, PayloadPathError):
         return error(400, "Format error in JSON body: Invalid json path", started)
