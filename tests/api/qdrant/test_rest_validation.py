@@ -146,8 +146,12 @@ def test_values_the_types_rule_out_are_format_errors(http: httpx.Client, path: s
 
 
 def test_validator_bounds_stay_validation_errors(http: httpx.Client) -> None:
-    assert _error(http.post(P + "/query", json={"query": [1, 0], "limit": 0}), 422).startswith(
-        "Validation error in JSON body: ["
+    assert _error(http.post(P + "/query", json={"query": [1, 0], "limit": 0}), 422) == (
+        "Validation error in JSON body: [limit: value 0 invalid, must be 1 or larger]"
+    )
+    body = {"vectors": {"x": {"size": 2, "distance": "Dot", "hnsw_config": {"ef_construct": 2}}}}
+    assert _error(http.put("/collections/valid_bounds", json=body), 422) == (
+        "Validation error in JSON body: [vectors.x.hnsw_config.ef_construct: value 2 invalid, must be 4 or larger]"
     )
 
 
