@@ -13,9 +13,10 @@ _RE = re.compile(
 )
 
 
-def parse_datetime(text: str) -> datetime | None:
+def parse_datetime(text: str, keep_naive: bool = False) -> datetime | None:
     """Parse an RFC 3339-like string (date only, no seconds, space separator, +HH offsets
-    allowed; naive means UTC); None when it is not a datetime."""
+    allowed; naive means UTC, or stays naive with ``keep_naive``); None when it is not a
+    datetime."""
     m = _RE.fullmatch(text)
     if m is None:
         return None
@@ -23,7 +24,7 @@ def parse_datetime(text: str) -> datetime | None:
     if hh is None and tz is not None:
         return None
     micros = int((frac or "0")[:6].ljust(6, "0"))
-    offset = UTC
+    offset: timezone | None = None if keep_naive and tz is None else UTC
     if tz and tz not in ("Z", "z", "UTC"):
         sign = -1 if tz[0] == "-" else 1
         digits = tz[1:].replace(":", "")

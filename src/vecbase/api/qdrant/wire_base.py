@@ -28,7 +28,7 @@ def _wire_datetime(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value
     if isinstance(value, str):
-        parsed = parse_datetime(value)
+        parsed = parse_datetime(value, keep_naive=True)  # as written: naive stays naive
         if parsed is not None:
             return parsed
     raise ValueError(f"invalid datetime {value!r}: expected an RFC 3339 string such as 2024-01-31T12:00:00Z")

@@ -46,7 +46,8 @@ def to_jsonable(result: Any) -> Any:
 
 
 def json_response(content: Any, status: int = 200) -> Response:
-    body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    # aware UTC datetimes end in Z, as chrono writes them (naive ones stay naive)
+    body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z)
     return Response(body, status_code=status, media_type="application/json")
 
 
