@@ -8,15 +8,8 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.server import Server
-
-
-@pytest.fixture()
-def http(server: Server) -> httpx.Client:  # type: ignore[misc]
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
 
 
 def _create(http: httpx.Client, name: str, dim: int = 4, **extra: object) -> None:

@@ -10,18 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server import Server
-
-
-@pytest.fixture(scope="module")
-def http(server: Server) -> httpx.Client:  # type: ignore[misc]
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code == 200, r.text
-    return r.json()["result"]
+from tests.api.qdrant.rest import ok
 
 
 def _idf(n: int, df: int) -> float:
@@ -35,7 +24,7 @@ def sparse(http: httpx.Client) -> str:
         "vectors": {"d": {"size": 2, "distance": "Dot"}},
         "sparse_vectors": {"s": {"modifier": "idf"}, "plain": {}},
     }
-    _ok(http.put(f"/collections/{name}", json=body))
+    ok(http.put(f"/collections/{name}", json=body))
     rows = [({1: 1.0}, "a"), ({1: 1.0, 2: 1.0}, "a"), ({2: 1.0}, "b"), ({2: 1.0}, "b")]
     points = [
         {
@@ -49,7 +38,7 @@ def sparse(http: httpx.Client) -> str:
         }
         for i, (v, g) in enumerate(rows)
     ]
-    _ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
+    ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
     return name
 
 
@@ -57,7 +46,7 @@ def _scores(http: httpx.Client, name: str, params: dict[str, Any] | None) -> dic
     body: dict[str, Any] = {"query": {"indices": [1, 2], "values": [1.0, 1.0]}, "using": "s", "limit": 10}
     if params is not None:
         body["params"] = params
-    return {p["id"]: p["score"] for p in _ok(http.post(f"/collections/{name}/points/query", json=body))["points"]}
+    return {p["id"]: p["score"] for p in ok(http.post(f"/collections/{name}/points/query", json=body))["points"]}
 
 
 def test_idf_is_computed_over_the_corpus_filter(http: httpx.Client, sparse: str) -> None:
@@ -96,27 +85,27 @@ def test_random_sample_honours_offset(http: httpx.Client, sparse: str) -> None:
         {"query": {"sample": "random"}},
         {"prefetch": [{"query": [1.0, 0.0], "using": "d", "limit": 10}], "query": {"sample": "random"}},
     ):
-        assert len(_ok(http.post(url, json={**body, "limit": 10}))["points"]) == 4
-        assert len(_ok(http.post(url, json={**body, "limit": 2, "offset": 3}))["points"]) == 1
-        assert _ok(http.post(url, json={**body, "limit": 2, "offset": 4}))["points"] == []
-        seen = {p["id"] for p in _ok(http.post(url, json={**body, "limit": 3, "offset": 1}))["points"]}
+        assert len(ok(http.post(url, json={**body, "limit": 10}))["points"]) == 4
+        assert len(ok(http.post(url, json={**body, "limit": 2, "offset": 3}))["points"]) == 1
+        assert ok(http.post(url, json={**body, "limit": 2, "offset": 4}))["points"] == []
+        seen = {p["id"] for p in ok(http.post(url, json={**body, "limit": 3, "offset": 1}))["points"]}
         assert len(seen) == 3
 
 
 @pytest.fixture(scope="module")
 def texts(http: httpx.Client) -> str:
     name = "text_semantics"
-    _ok(http.put(f"/collections/{name}", json={"vectors": {"size": 2, "distance": "Dot"}}))
+    ok(http.put(f"/collections/{name}", json={"vectors": {"size": 2, "distance": "Dot"}}))
     docs = ["Hello World", "hello world", "say HELLO", "Worldwide news"]
     points = [{"id": i + 1, "vector": [1.0, 0.0], "payload": {"raw": d, "idx": d}} for i, d in enumerate(docs)]
-    _ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
-    _ok(http.put(f"/collections/{name}/index?wait=true", json={"field_name": "idx", "field_schema": "text"}))
+    ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
+    ok(http.put(f"/collections/{name}/index?wait=true", json={"field_name": "idx", "field_schema": "text"}))
     return name
 
 
 def _matching(http: httpx.Client, name: str, key: str, match: dict[str, Any]) -> set[int]:
     flt = {"must": [{"key": key, "match": match}]}
-    points = _ok(http.post(f"/collections/{name}/points/scroll", json={"filter": flt, "limit": 10}))["points"]
+    points = ok(http.post(f"/collections/{name}/points/scroll", json={"filter": flt, "limit": 10}))["points"]
     return {p["id"] for p in points}
 
 

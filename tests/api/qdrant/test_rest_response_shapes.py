@@ -5,54 +5,42 @@ with ``update_queue`` and ``warnings``."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 
-from tests.server import Server
-
-
-@pytest.fixture(scope="module")
-def http(server: Server) -> httpx.Client:  # type: ignore[misc]
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        yield client
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code == 200, r.text
-    return r.json()["result"]
+from tests.api.qdrant.rest import ok
 
 
 @pytest.fixture(scope="module")
 def mixed(http: httpx.Client) -> str:
     """An unnamed dense vector beside a sparse one; point 1 has only the dense one."""
     name = "shapes_mixed"
-    _ok(http.put(f"/collections/{name}", json={"vectors": {"size": 4, "distance": "Dot"}, "sparse_vectors": {"s": {}}}))
+    ok(http.put(f"/collections/{name}", json={"vectors": {"size": 4, "distance": "Dot"}, "sparse_vectors": {"s": {}}}))
     points = [
         {"id": 1, "vector": [0.15, 0.2, 0.3, 0.4], "payload": {"k": "a"}},
         {"id": 2, "vector": {"": [0.1, 0.1, 0.1, 0.1], "s": {"indices": [3, 1], "values": [0.7, 0.15]}}},
         {"id": 3, "vector": {"s": {"indices": [1], "values": [0.3]}}},
     ]
-    _ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
+    ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
     return name
 
 
 def test_vector_shape_is_decided_per_point(http: httpx.Client, mixed: str) -> None:
     by_id = {
         p["id"]: p["vector"]
-        for p in _ok(http.post(f"/collections/{mixed}/points", json={"ids": [1, 2, 3], "with_vector": True}))
+        for p in ok(http.post(f"/collections/{mixed}/points", json={"ids": [1, 2, 3], "with_vector": True}))
     }
     assert by_id[1] == [0.15, 0.2, 0.3, 0.4]  # the unnamed dense vector alone: a plain list
     assert by_id[2] == {"": [0.1, 0.1, 0.1, 0.1], "s": {"indices": [1, 3], "values": [0.15, 0.7]}}
     assert by_id[3] == {"s": {"indices": [1], "values": [0.3]}}
 
-    scroll = _ok(http.post(f"/collections/{mixed}/points/scroll", json={"with_vector": True}))
+    scroll = ok(http.post(f"/collections/{mixed}/points/scroll", json={"with_vector": True}))
     assert {p["id"]: p["vector"] for p in scroll["points"]} == by_id
-    hits = _ok(http.post(f"/collections/{mixed}/points/query", json={"query": [1, 0, 0, 0], "with_vector": True}))
+    hits = ok(http.post(f"/collections/{mixed}/points/query", json={"query": [1, 0, 0, 0], "with_vector": True}))
     assert {p["id"]: p["vector"] for p in hits["points"]}[1] == [0.15, 0.2, 0.3, 0.4]
-    groups = _ok(
+    groups = ok(
         http.post(
             f"/collections/{mixed}/points/query/groups",
             json={"query": [1, 0, 0, 0], "group_by": "k", "with_vector": True},
@@ -60,7 +48,7 @@ def test_vector_shape_is_decided_per_point(http: httpx.Client, mixed: str) -> No
     )
     assert groups["groups"][0]["hits"][0]["vector"] == [0.15, 0.2, 0.3, 0.4]
     rec = http.post(f"/collections/{mixed}/points/recommend", json={"positive": [2], "with_vector": True, "limit": 5})
-    assert {p["id"]: p["vector"] for p in _ok(rec)}[1] == [0.15, 0.2, 0.3, 0.4]
+    assert {p["id"]: p["vector"] for p in ok(rec)}[1] == [0.15, 0.2, 0.3, 0.4]
 
 
 def test_f32_values_print_in_their_shortest_form(http: httpx.Client, mixed: str) -> None:
@@ -69,13 +57,13 @@ def test_f32_values_print_in_their_shortest_form(http: httpx.Client, mixed: str)
     assert '"values":[0.15,0.7]' in raw
 
     multi = "shapes_multi"
-    _ok(
+    ok(
         http.put(
             f"/collections/{multi}",
             json={"vectors": {"size": 2, "distance": "Dot", "multivector_config": {"comparator": "max_sim"}}},
         )
     )
-    _ok(
+    ok(
         http.put(
             f"/collections/{multi}/points?wait=true", json={"points": [{"id": 1, "vector": [[0.1, 0.2], [0.3, 0.7]]}]}
         )
@@ -88,7 +76,7 @@ def test_f32_values_print_in_their_shortest_form(http: httpx.Client, mixed: str)
     raw = http.post(f"/collections/{mixed}/points/search/matrix/pairs", json={"sample": 2, "limit": 1}).text
     for pair in json.loads(raw)["result"]["pairs"]:
         assert len(repr(pair["score"])) <= 12  # f32 precision, not a widened f64
-    offsets = _ok(http.post(f"/collections/{mixed}/points/search/matrix/offsets", json={"sample": 2, "limit": 1}))
+    offsets = ok(http.post(f"/collections/{mixed}/points/search/matrix/offsets", json={"sample": 2, "limit": 1}))
     assert all(len(repr(s)) <= 12 for s in offsets["scores"])
 
 
@@ -105,12 +93,12 @@ def test_small_vectors_score_bit_for_bit_as_qdrant(http: httpx.Client, distance:
     by their length unless already of length one."""
     rng = np.random.default_rng(11)
     name = f"bits_{distance.lower()}"
-    _ok(http.put(f"/collections/{name}", json={"vectors": {"size": 7, "distance": distance}}))
+    ok(http.put(f"/collections/{name}", json={"vectors": {"size": 7, "distance": distance}}))
     stored = rng.normal(size=(20, 7)).astype(np.float32)
     points = [{"id": i, "vector": v.tolist()} for i, v in enumerate(stored)]
-    _ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
+    ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
     query = rng.normal(size=7).astype(np.float32)
-    hits = _ok(http.post(f"/collections/{name}/points/query", json={"query": query.tolist(), "limit": 20}))["points"]
+    hits = ok(http.post(f"/collections/{name}/points/query", json={"query": query.tolist(), "limit": 20}))["points"]
 
     def prepared(v: np.ndarray) -> list[np.float32]:
         vals = [np.float32(x) for x in v]
@@ -136,14 +124,14 @@ def test_small_vectors_score_bit_for_bit_as_qdrant(http: httpx.Client, distance:
 
 
 def test_empty_fields_are_sent_as_null(http: httpx.Client, mixed: str) -> None:
-    scroll = _ok(http.post(f"/collections/{mixed}/points/scroll", json={"limit": 10}))
+    scroll = ok(http.post(f"/collections/{mixed}/points/scroll", json={"limit": 10}))
     assert "next_page_offset" in scroll and scroll["next_page_offset"] is None
     # a point without requested payload or vector: Qdrant leaves both keys out
     assert set(scroll["points"][0]) == {"id", "payload"}
-    hits = _ok(http.post(f"/collections/{mixed}/points/query", json={"query": [1, 0, 0, 0], "with_payload": False}))
+    hits = ok(http.post(f"/collections/{mixed}/points/query", json={"query": [1, 0, 0, 0], "with_payload": False}))
     assert set(hits["points"][0]) == {"id", "version", "score"}
 
-    info = _ok(http.get(f"/collections/{mixed}"))
+    info = ok(http.get(f"/collections/{mixed}"))
     config = info["config"]
     assert "quantization_config" in config and config["quantization_config"] is None
     opt = config["optimizer_config"]
@@ -157,13 +145,13 @@ def test_empty_fields_are_sent_as_null(http: httpx.Client, mixed: str) -> None:
 def test_inline_storage_without_quantization_is_a_warning(http: httpx.Client) -> None:
     name = "shapes_warned"
     body = {"vectors": {"size": 4, "distance": "Dot"}, "hnsw_config": {"inline_storage": True}}
-    _ok(http.put(f"/collections/{name}", json=body))
-    info = _ok(http.get(f"/collections/{name}"))
+    ok(http.put(f"/collections/{name}", json=body))
+    info = ok(http.get(f"/collections/{name}"))
     assert len(info["warnings"]) == 1
     assert "inline_storage" in info["warnings"][0]["message"]
     assert "quantization" in info["warnings"][0]["message"]
     assert info["config"]["hnsw_config"]["inline_storage"] is True
 
     quantized = {**body, "quantization_config": {"scalar": {"type": "int8"}}}
-    _ok(http.put("/collections/shapes_quiet", json=quantized))
-    assert "warnings" not in _ok(http.get("/collections/shapes_quiet"))
+    ok(http.put("/collections/shapes_quiet", json=quantized))
+    assert "warnings" not in ok(http.get("/collections/shapes_quiet"))

@@ -9,30 +9,22 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server import Server
+from tests.api.qdrant.rest import error, ok
 
 C = "/collections/valid"
 P = C + "/points"
 
 
-@pytest.fixture(scope="module")
-def http(server: Server) -> httpx.Client:  # type: ignore[misc]
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        body = {"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"s": {}}}
-        assert client.put(C, json=body).status_code == 200
-        points = [
-            {"id": i, "vector": [1.0, float(i)], "payload": {"n": i, "t": "Hello World", "d": f"2024-01-0{i}"}}
-            for i in range(1, 6)
-        ]
-        assert client.put(P + "?wait=true", json={"points": points}).status_code == 200
-        multi = {"vectors": {"size": 2, "distance": "Dot", "multivector_config": {"comparator": "max_sim"}}}
-        assert client.put("/collections/valid_multi", json=multi).status_code == 200
-        yield client
-
-
-def _error(r: httpx.Response, status: int) -> str:
-    assert r.status_code == status, r.text
-    return str(r.json()["status"]["error"])
+@pytest.fixture(scope="module", autouse=True)
+def _collections(http: httpx.Client) -> None:
+    ok(http.put(C, json={"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"s": {}}}))
+    points = [
+        {"id": i, "vector": [1.0, float(i)], "payload": {"n": i, "t": "Hello World", "d": f"2024-01-0{i}"}}
+        for i in range(1, 6)
+    ]
+    ok(http.put(P + "?wait=true", json={"points": points}))
+    multi = {"vectors": {"size": 2, "distance": "Dot", "multivector_config": {"comparator": "max_sim"}}}
+    ok(http.put("/collections/valid_multi", json=multi))
 
 
 @pytest.mark.parametrize(
@@ -68,7 +60,7 @@ def _error(r: httpx.Response, status: int) -> str:
 def test_vector_shape_errors_are_validation_errors(
     http: httpx.Client, path: str, body: dict[str, Any], where: str
 ) -> None:
-    message = _error(http.put(path, json=body), 422)
+    message = error(http.put(path, json=body), 422)
     assert message.startswith("Validation error in JSON body: [")
     assert where in message
     # detected before the collection is looked up, as Qdrant validates the body first
@@ -77,44 +69,44 @@ def test_vector_shape_errors_are_validation_errors(
 
 
 def test_query_vector_shapes_and_examples(http: httpx.Client) -> None:
-    assert "query.nearest: dense vector must not be empty" in _error(
+    assert "query.nearest: dense vector must not be empty" in error(
         http.post(P + "/query", json={"query": {"nearest": []}}), 422
     )
-    assert "query: dense vector must not be empty" in _error(http.post(P + "/query", json={"query": []}), 422)
+    assert "query: dense vector must not be empty" in error(http.post(P + "/query", json={"query": []}), 422)
     sparse = {"query": {"indices": [1, 1], "values": [1.0, 2.0]}, "using": "s"}
-    assert "query.indices: must be unique" in _error(http.post(P + "/query", json=sparse), 422)
+    assert "query.indices: must be unique" in error(http.post(P + "/query", json=sparse), 422)
     no_examples = {"query": {"recommend": {"positive": [], "negative": []}}}
-    message = _error(http.post(P + "/query", json=no_examples), 422)
+    message = error(http.post(P + "/query", json=no_examples), 422)
     assert "At least one positive or negative vector/id must be provided" in message
     feedback = {
         "query": {
             "relevance_feedback": {"target": [1, 0], "feedback": [], "strategy": {"naive": {"a": 1, "b": 1, "c": 1}}}
         }
     }
-    assert "feedback" in _error(http.post(P + "/query", json=feedback), 422)
+    assert "feedback" in error(http.post(P + "/query", json=feedback), 422)
     batch = {"searches": [{"query": [1, 0]}, {"prefetch": [{"query": []}], "query": {"fusion": "rrf"}}]}
-    assert "searches[1].prefetch[0].query: dense vector must not be empty" in _error(
+    assert "searches[1].prefetch[0].query: dense vector must not be empty" in error(
         http.post(P + "/query/batch", json=batch), 422
     )
 
 
 def test_query_node_rules(http: httpx.Client) -> None:
     prefetch_only = {"prefetch": [{"query": [1, 0], "limit": 3}]}
-    assert _error(http.post(P + "/query", json=prefetch_only), 400) == (
+    assert error(http.post(P + "/query", json=prefetch_only), 400) == (
         "Bad request: A query is needed to merge the prefetches. Can't have prefetches without defining a query."
     )
     nested = {"prefetch": [{"prefetch": [{"query": [1, 0]}]}], "query": {"fusion": "rrf"}}
-    assert "A query is needed to merge the prefetches" in _error(http.post(P + "/query", json=nested), 400)
+    assert "A query is needed to merge the prefetches" in error(http.post(P + "/query", json=nested), 400)
     threshold = {"score_threshold": 0.5}
-    assert "A query is needed to use the score_threshold" in _error(http.post(P + "/query", json=threshold), 400)
+    assert "A query is needed to use the score_threshold" in error(http.post(P + "/query", json=threshold), 400)
     ordered = {"query": {"order_by": "n"}, "score_threshold": 0.5}
     assert (
-        _error(http.post(P + "/query", json=ordered), 400)
+        error(http.post(P + "/query", json=ordered), 400)
         == "Bad request: Can't use score_threshold with an order_by query."
     )
     fused = {"prefetch": [{"query": [1, 0]}], "query": {"fusion": "rrf"}, "using": "s"}
     assert (
-        _error(http.post(P + "/query", json=fused), 400)
+        error(http.post(P + "/query", json=fused), 400)
         == "Bad request: Fusion queries cannot be combined with the 'using' field."
     )
     fused["using"] = ""
@@ -123,7 +115,7 @@ def test_query_node_rules(http: httpx.Client) -> None:
 
 def test_integer_index_needs_a_capability(http: httpx.Client) -> None:
     body = {"field_name": "n", "field_schema": {"type": "integer", "lookup": False, "range": False}}
-    message = _error(http.put(C + "/index", json=body), 422)
+    message = error(http.put(C + "/index", json=body), 422)
     assert "the 'lookup' and 'range' capabilities can't be both disabled" in message
     body["field_schema"]["range"] = True  # type: ignore[index]
     assert http.put(C + "/index?wait=true", json=body).status_code == 200
@@ -142,15 +134,15 @@ def test_integer_index_needs_a_capability(http: httpx.Client) -> None:
 )
 def test_values_the_types_rule_out_are_format_errors(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
     method = http.put if path.endswith(("/points", "valid_new")) else http.post
-    assert _error(method(path, json=body), 400).startswith("Format error in JSON body")
+    assert error(method(path, json=body), 400).startswith("Format error in JSON body")
 
 
 def test_validator_bounds_stay_validation_errors(http: httpx.Client) -> None:
-    assert _error(http.post(P + "/query", json={"query": [1, 0], "limit": 0}), 422) == (
+    assert error(http.post(P + "/query", json={"query": [1, 0], "limit": 0}), 422) == (
         "Validation error in JSON body: [limit: value 0 invalid, must be 1 or larger]"
     )
     body = {"vectors": {"x": {"size": 2, "distance": "Dot", "hnsw_config": {"ef_construct": 2}}}}
-    assert _error(http.put("/collections/valid_bounds", json=body), 422) == (
+    assert error(http.put("/collections/valid_bounds", json=body), 422) == (
         "Validation error in JSON body: [vectors.x.hnsw_config.ef_construct: value 2 invalid, must be 4 or larger]"
     )
 
@@ -159,24 +151,24 @@ def test_validator_bounds_stay_validation_errors(http: httpx.Client) -> None:
 def test_unknown_vector_names_in_with_vector(http: httpx.Client, selector: list[str]) -> None:
     expected = "Wrong input: Not existing vector name error: nope"
     for key in ("with_vector", "with_vectors"):
-        assert _error(http.post(P + "/query", json={"query": [1, 0], key: selector}), 400) == expected
-        assert _error(http.post(P + "/scroll", json={key: selector}), 400) == expected
-        assert _error(http.post(P, json={"ids": [1], key: selector}), 400) == expected
+        assert error(http.post(P + "/query", json={"query": [1, 0], key: selector}), 400) == expected
+        assert error(http.post(P + "/scroll", json={key: selector}), 400) == expected
+        assert error(http.post(P, json={"ids": [1], key: selector}), 400) == expected
 
 
 @pytest.mark.parametrize("path", ["", "a..b", "a[", ".a", "a."])
 def test_malformed_payload_paths_are_format_errors(http: httpx.Client, path: str) -> None:
     expected = "Format error in JSON body: Invalid json path"
     flt = {"must": [{"key": path, "match": {"value": 1}}]}
-    assert _error(http.post(P + "/scroll", json={"filter": flt}), 400) == expected
-    assert _error(http.post(P + "/count", json={"filter": {"must": [{"is_empty": {"key": path}}]}}), 400) == expected
+    assert error(http.post(P + "/scroll", json={"filter": flt}), 400) == expected
+    assert error(http.post(P + "/count", json={"filter": {"must": [{"is_empty": {"key": path}}]}}), 400) == expected
     assert (
-        _error(http.post(P + "/payload?wait=true", json={"payload": {"x": 1}, "points": [1], "key": path}), 400)
+        error(http.post(P + "/payload?wait=true", json={"payload": {"x": 1}, "points": [1], "key": path}), 400)
         == expected
     )
-    assert _error(http.post(P + "/payload/delete?wait=true", json={"keys": [path], "points": [1]}), 400) == expected
-    assert _error(http.put(C + "/index", json={"field_name": path, "field_schema": "keyword"}), 400) == expected
-    assert _error(http.post(P + "/query/groups", json={"query": [1, 0], "group_by": path}), 400) == expected
+    assert error(http.post(P + "/payload/delete?wait=true", json={"keys": [path], "points": [1]}), 400) == expected
+    assert error(http.put(C + "/index", json={"field_name": path, "field_schema": "keyword"}), 400) == expected
+    assert error(http.post(P + "/query/groups", json={"query": [1, 0], "group_by": path}), 400) == expected
     # nothing was applied: the payload is as it was
     assert http.get(P + "/1").json()["result"]["payload"] == {"n": 1, "t": "Hello World", "d": "2024-01-01"}
 
@@ -184,7 +176,7 @@ def test_malformed_payload_paths_are_format_errors(http: httpx.Client, path: str
 @pytest.mark.parametrize("bound", ["20240101", "1700000000", "2024-13-01", "yesterday"])
 def test_datetime_bounds_must_be_rfc3339(http: httpx.Client, bound: str) -> None:
     flt = {"must": [{"key": "d", "range": {"gte": bound}}]}
-    assert _error(http.post(P + "/count", json={"filter": flt}), 400).startswith("Format error in JSON body")
+    assert error(http.post(P + "/count", json={"filter": flt}), 400).startswith("Format error in JSON body")
 
 
 def test_rfc3339_datetime_bounds_work(http: httpx.Client) -> None:
@@ -197,29 +189,29 @@ def test_rfc3339_datetime_bounds_work(http: httpx.Client) -> None:
 
 def test_vector_name_rules_at_create(http: httpx.Client) -> None:
     clash = {"vectors": {"x": {"size": 2, "distance": "Dot"}}, "sparse_vectors": {"x": {}}}
-    assert _error(http.put("/collections/valid_clash", json=clash), 400) == (
+    assert error(http.put("/collections/valid_clash", json=clash), 400) == (
         "Wrong input: Dense and sparse vector names must be unique - duplicate found with 'x'"
     )
     empty = {"vectors": {"size": 2, "distance": "Dot"}, "sparse_vectors": {"": {}}}
-    assert "sparse vector name must not be empty" in _error(http.put("/collections/valid_clash", json=empty), 422)
+    assert "sparse vector name must not be empty" in error(http.put("/collections/valid_clash", json=empty), 422)
     assert http.get("/collections/valid_clash").status_code == 404
 
 
 def test_collection_name_in_the_path_is_validated(http: httpx.Client) -> None:
     long = "x" * 256
-    message = _error(http.get(f"/collections/{long}"), 422)
+    message = error(http.get(f"/collections/{long}"), 422)
     assert message.startswith("Validation error in path parameters: [")
-    assert _error(http.put(f"/collections/{long}", json={"vectors": {"size": 2, "distance": "Dot"}}), 422)
-    assert _error(http.post(f"/collections/{long}/points/scroll", json={}), 422)
-    assert "cannot contain" in _error(http.get("/collections/a:b"), 422)
+    assert error(http.put(f"/collections/{long}", json={"vectors": {"size": 2, "distance": "Dot"}}), 422)
+    assert error(http.post(f"/collections/{long}/points/scroll", json={}), 422)
+    assert "cannot contain" in error(http.get("/collections/a:b"), 422)
     assert http.get("/collections/" + "y" * 255).status_code == 404
 
 
 def test_missing_lookup_collection_is_named_as_qdrant_does(http: httpx.Client) -> None:
     body = {"query": 1, "lookup_from": {"collection": "nowhere"}}
-    assert _error(http.post(P + "/query", json=body), 404) == "Collection nowhere not found"
+    assert error(http.post(P + "/query", json=body), 404) == "Collection nowhere not found"
     groups = {"query": [1, 0], "group_by": "n", "with_lookup": "nowhere"}
-    assert _error(http.post(P + "/query/groups", json=groups), 404) == "Collection nowhere not found"
+    assert error(http.post(P + "/query/groups", json=groups), 404) == "Collection nowhere not found"
 
 
 def test_probe_texts(http: httpx.Client) -> None:
