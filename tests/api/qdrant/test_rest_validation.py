@@ -187,6 +187,16 @@ def test_rfc3339_datetime_bounds_work(http: httpx.Client) -> None:
         assert r.json()["result"]["count"] == 3, bound
 
 
+def test_vector_params_rules_at_create(http: httpx.Client) -> None:
+    big = {"vectors": {"size": 70000, "distance": "Dot"}}
+    assert error(http.put("/collections/valid_big", json=big), 422) == (
+        "Validation error in JSON body: [vectors.size: value 70000 invalid, must be from 1 to 65536]"
+    )
+    pinned = {"vectors": {"v": {"size": 2, "distance": "Dot", "memory": "pinned"}}}
+    message = error(http.put("/collections/valid_big", json=pinned), 422)
+    assert "vectors.v.memory: `pinned` memory placement is not supported for dense vector storage" in message
+
+
 def test_vector_name_rules_at_create(http: httpx.Client) -> None:
     clash = {"vectors": {"x": {"size": 2, "distance": "Dot"}}, "sparse_vectors": {"x": {}}}
     assert error(http.put("/collections/valid_clash", json=clash), 400) == (

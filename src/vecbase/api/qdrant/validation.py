@@ -215,7 +215,23 @@ def _field_index(body: m.CreateFieldIndex, path: str, errors: Errors) -> None:
         )
 
 
+MAX_VECTOR_SIZE = 65536
+
+
+def _vector_params(p: m.VectorParams, path: str, errors: Errors) -> None:
+    if p.size > MAX_VECTOR_SIZE:
+        errors.append((_join(path, "size"), f"value {p.size} invalid, must be from 1 to {MAX_VECTOR_SIZE}"))
+    if p.memory == m.Memory.PINNED:
+        errors.append((_join(path, "memory"), "`pinned` memory placement is not supported for dense vector storage"))
+
+
 def _create_collection(body: m.CreateCollection, path: str, errors: Errors) -> None:
+    vectors = body.vectors
+    if isinstance(vectors, m.VectorParams):
+        _vector_params(vectors, _join(path, "vectors"), errors)
+    elif isinstance(vectors, dict):
+        for name, params in vectors.items():
+            _vector_params(params, _join(path, f"vectors.{name}"), errors)
     for name in body.sparse_vectors or {}:
         if not name:
             errors.append((_join(path, "sparse_vectors"), "sparse vector name must not be empty"))
