@@ -155,3 +155,26 @@ def test_inline_storage_without_quantization_is_a_warning(http: httpx.Client) ->
     quantized = {**body, "quantization_config": {"scalar": {"type": "int8"}}}
     ok(http.put("/collections/shapes_quiet", json=quantized))
     assert "warnings" not in ok(http.get("/collections/shapes_quiet"))
+
+
+def test_sparse_scores_add_up_in_f32_as_qdrant(http: httpx.Client) -> None:
+    """Products of the shared dimensions, added in f32 in ascending index order."""
+    rng = np.random.default_rng(5)
+    name = "bits_sparse"
+    ok(http.put(f"/collections/{name}", json={"sparse_vectors": {"s": {}}}))
+    stored = []
+    for i in range(30):
+        idx = sorted(rng.choice(40, size=12, replace=False).tolist())
+        stored.append((idx, rng.random(12).astype(np.float32)))
+    points = [{"id": i, "vector": {"s": {"indices": idx, "values": v.tolist()}}} for i, (idx, v) in enumerate(stored)]
+    ok(http.put(f"/collections/{name}/points?wait=true", json={"points": points}))
+    q_idx = sorted(rng.choice(40, size=20, replace=False).tolist())
+    q_val = rng.random(20).astype(np.float32)
+    body = {"query": {"indices": q_idx, "values": q_val.tolist()}, "using": "s", "limit": 30}
+    for hit in ok(http.post(f"/collections/{name}/points/query", json=body))["points"]:
+        idx, vals = stored[hit["id"]]
+        acc = np.float32(0.0)
+        for d in sorted(set(idx) & set(q_idx)):
+            acc = np.float32(acc + np.float32(vals[idx.index(d)] * q_val[q_idx.index(d)]))
+        assert np.float32(hit["score"]) == acc
+        assert repr(hit["score"]) == repr(float(str(acc)))
