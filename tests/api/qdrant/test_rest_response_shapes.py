@@ -163,7 +163,7 @@ def test_sparse_scores_add_up_in_f32_as_qdrant(http: httpx.Client) -> None:
     name = "bits_sparse"
     ok(http.put(f"/collections/{name}", json={"sparse_vectors": {"s": {}}}))
     stored = []
-    for i in range(30):
+    for _ in range(30):
         idx = sorted(rng.choice(40, size=12, replace=False).tolist())
         stored.append((idx, rng.random(12).astype(np.float32)))
     points = [{"id": i, "vector": {"s": {"indices": idx, "values": v.tolist()}}} for i, (idx, v) in enumerate(stored)]
