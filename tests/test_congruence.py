@@ -98,6 +98,9 @@ def create(client: QdrantClient, name: str) -> None:
         "flt": qm.PayloadSchemaType.FLOAT,
         "flag": qm.PayloadSchemaType.BOOL,
         "dt": qm.PayloadSchemaType.DATETIME,
+        # Qdrant 1.19 (vecbase) matches raw substrings in text conditions on a field without
+        # a text index; the 1.20 local mode tokenizes as a default text index does
+        "txt": qm.PayloadSchemaType.TEXT,
     }.items():
         client.create_payload_index(name, field, schema)
 
@@ -140,7 +143,7 @@ def test_every_point_was_loaded(pair: tuple[QdrantClient, QdrantClient]) -> None
     assert ours.count == theirs.count == N
     info = pair[0].get_collection(COL)
     assert info.points_count == N
-    assert set(info.payload_schema) == {"kw", "tags", "num", "flt", "flag", "dt"}
+    assert set(info.payload_schema) == {"kw", "tags", "num", "flt", "flag", "dt", "txt"}
 
 
 @EXAMPLES

@@ -90,6 +90,10 @@ class Differential(RuleBasedStateMachine):
             if client is self.vb:
                 self.subject_setup()
             client.create_collection("c", **(self.convert(args) if client is self.vb else args))
+        # text conditions: Qdrant 1.19 (vecbase) matches raw substrings on a field without a
+        # text index, the 1.20 local mode tokenizes as a default text index does; compare them
+        # where both tokenize
+        self.vb.create_payload_index("c", "txt", self.convert(INDEXES["txt"]))
         self.after_create()
         self.ops = 0
 
