@@ -1,0 +1,160 @@
+"""The analyzer: Qdrant's tokenizers and token processing, for documents and queries.
+
+Token processing, per token and in Qdrant's order: ASCII folding, lowercasing, stop word
+removal, stemming, then the length bounds (``min_token_len``, ``max_token_len``). The
+``prefix`` tokenizer indexes every prefix of a processed word, from ``min_token_len`` to
+``max_token_len`` characters, and turns a query word into one prefix of at most
+``max_token_len`` characters, stop words kept (a partial word may look like one). The
+``multilingual`` tokenizer segments Japanese and Chinese into words, lowercases, and skips
+tokens without a letter; Japanese words skip the stemmer and the length bounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+from vecbase.analysis import segmentation
+from vecbase.analysis.folding import fold_to_ascii
+from vecbase.analysis.stemming import stemmer
+from vecbase.analysis.stopwords import stopword_set
+
+
+class TokenizerType(str, Enum):
+    WORD = "word"
+    WHITESPACE = "whitespace"
+    PREFIX = "prefix"
+    MULTILINGUAL = "multilingual"
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerConfig:
+    """Qdrant's ``TextIndexParams`` (and the text part of ``Bm25Config``) with defaults
+    applied: ``stemmer`` is a Snowball language or None, stop words are languages plus
+    custom words."""
+
+    tokenizer: TokenizerType = TokenizerType.WORD
+    lowercase: bool = True
+    ascii_folding: bool = False
+    stopword_languages: tuple[str, ...] = ()
+    custom_stopwords: tuple[str, ...] = ()
+    stemmer: str | None = None
+    min_token_len: int | None = None
+    max_token_len: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Analyzer:
+    config: AnalyzerConfig
+    _stopwords: frozenset[str] = field(init=False)
+    _stem: Callable[[str], str] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        c = self.config
+        object.__setattr__(self, "_stopwords", stopword_set(c.stopword_languages, c.custom_stopwords, c.lowercase))
+        object.__setattr__(self, "_stem", stemmer(c.stemmer) if c.stemmer else None)
+
+    # -- token processing ---------------------------------------------------------------
+    def _normalize(self, token: str) -> str:
+        if self.config.ascii_folding:
+            token = fold_to_ascii(token)
+        return token.lower() if self.config.lowercase else token
+
+    def process(self, token: str, check_max_len: bool = True) -> str | None:
+        """One token through folding, lowercasing, stop words, stemming and the length
+        bounds; None when it is dropped."""
+        if not token:
+            return None
+        token = self._normalize(token)
+        if token in self._stopwords:
+            return None
+        if self._stem is not None:
+            token = self._stem(token)
+        c = self.config
+        n = len(token)
+        if c.min_token_len is not None and n < c.min_token_len:
+            return None
+        if check_max_len and c.max_token_len is not None and n > c.max_token_len:
+            return None
+        return token
+
+    # -- tokenizers ---------------------------------------------------------------------
+    def tokenize_doc(self, text: str) -> list[str]:
+        """The tokens a document is indexed under, in order (repeats kept)."""
+        kind = self.config.tokenizer
+        if kind is TokenizerType.PREFIX:
+            return self._prefixes(text)
+        if kind is TokenizerType.MULTILINGUAL:
+            return self._multilingual(text)
+        words = text.split() if kind is TokenizerType.WHITESPACE else segmentation.unicode_words(text)
+        out = []
+        for word in words:
+            token = self.process(word)
+            if token is not None:
+                out.append(token)
+        return out
+
+    def tokenize_query(self, text: str) -> list[str]:
+        """The tokens a query looks up: a document's, except for the prefix tokenizer."""
+        if self.config.tokenizer is not TokenizerType.PREFIX:
+            return self.tokenize_doc(text)
+        c = self.config
+        out = []
+        for word in segmentation.unicode_words(text):
+            token = self._normalize(word)
+            if self._stem is not None:
+                token = self._stem(token)
+            if c.min_token_len is not None and len(token) < c.min_token_len:
+                continue  # shorter tokens are not in the index
+            out.append(token[: c.max_token_len] if c.max_token_len is not None else token)
+        return out
+
+    def _prefixes(self, text: str) -> list[str]:
+        c = self.config
+        n_min = c.min_token_len if c.min_token_len is not None else 1
+        out = []
+        for word in segmentation.unicode_words(text):
+            token = self.process(word, check_max_len=False)
+            if token is None:
+                continue
+            n = n_min
+            while c.max_token_len is None or n <= c.max_token_len:
+                if n >= len(token):
+                    out.append(token)  # the whole word ends the prefixes
+                    break
+                out.append(token[:n])
+                n += 1
+        return out
+
+    def _multilingual(self, text: str) -> list[str]:
+        script = segmentation.script_of(text)
+        out = []
+        if script == "japanese":
+            for word in segmentation.japanese_words(text):
+                if word in self._stopwords or not any(ch.isalpha() for ch in word):
+                    continue
+                out.append(word.lower() if self.config.lowercase else word)
+            return out
+        words = segmentation.chinese_words(text) if script == "chinese" else segmentation.unicode_words(text)
+        for word in words:
+            if not any(ch.isalpha() for ch in word):
+                continue  # numbers and punctuation are not words here
+            token = self.process(word.lower())
+            if token is not None:
+                out.append(token)
+        return out
+
+
+def analyzer(config: AnalyzerConfig) -> Analyzer:
+    return _cached(config)
+
+
+_CACHE: dict[AnalyzerConfig, Analyzer] = {}
+
+
+def _cached(config: AnalyzerConfig) -> Analyzer:
+    found = _CACHE.get(config)
+    if found is None:
+        found = _CACHE[config] = Analyzer(config)
+    return found
