@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 from vecbase.analysis import segmentation
 from vecbase.analysis.folding import fold_to_ascii
@@ -42,6 +42,33 @@ class AnalyzerConfig:
     stemmer: str | None = None
     min_token_len: int | None = None
     max_token_len: int | None = None
+
+
+def config_from_params(params: Mapping[str, Any]) -> AnalyzerConfig:
+    """An analyzer from Qdrant's ``TextIndexParams`` as a mapping (unset keys: defaults);
+    ValueError for an unknown tokenizer, language or stemmer."""
+    stopwords = params.get("stopwords")
+    languages: tuple[str, ...] = ()
+    custom: tuple[str, ...] = ()
+    if isinstance(stopwords, str):
+        languages = (stopwords,)
+    elif isinstance(stopwords, Mapping):
+        languages = tuple(stopwords.get("languages") or ())
+        custom = tuple(stopwords.get("custom") or ())
+    stem = params.get("stemmer")
+    language = None
+    if isinstance(stem, Mapping) and stem.get("type") == "snowball":
+        language = str(stem.get("language"))
+    return AnalyzerConfig(
+        tokenizer=TokenizerType(params.get("tokenizer") or "word"),
+        lowercase=params.get("lowercase") is not False,
+        ascii_folding=bool(params.get("ascii_folding")),
+        stopword_languages=languages,
+        custom_stopwords=custom,
+        stemmer=language,
+        min_token_len=params.get("min_token_len"),
+        max_token_len=params.get("max_token_len"),
+    )
 
 
 @dataclass(frozen=True, eq=False)

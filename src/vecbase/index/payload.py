@@ -21,6 +21,7 @@ from typing import Any, Hashable
 import numpy as np
 import numpy.typing as npt
 
+from vecbase.analysis.analyzer import analyzer, config_from_params
 from vecbase.core.conditions import Mask, as_geo_point, empty_mask, micros_bounds, phrase_in
 from vecbase.core.config import PayloadIndexSpec, PayloadType
 from vecbase.core.datetimes import parse_micros
@@ -40,7 +41,6 @@ from vecbase.core.filter import (
 )
 from vecbase.core.geo import geo_mask
 from vecbase.core.paths import values_at
-from vecbase.core.text import word_tokens
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -414,15 +414,14 @@ class TextIndex(FieldIndex):
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self._postings: dict[str, set[int]] = {}
-        self._lower = bool(spec.params.get("lowercase", True))
+        self.analyzer = analyzer(config_from_params(spec.params))
 
     def tokens(self, text: str) -> list[str]:
-        if self.spec.params.get("tokenizer") == "whitespace":
-            return [t.lower() for t in text.split()] if self._lower else text.split()
-        return word_tokens(text, self._lower)
+        """A query's tokens, analysed as the field's documents are."""
+        return self.analyzer.tokenize_query(text)
 
     def extract(self, raw: Any) -> Any | None:
-        return tuple(self.tokens(raw)) if isinstance(raw, str) else None
+        return tuple(self.analyzer.tokenize_doc(raw)) if isinstance(raw, str) else None
 
     def _added(self, offset: int, values: tuple[Any, ...]) -> None:
         for tokens in values:
