@@ -8,6 +8,7 @@ import numpy as np
 import orjson
 
 from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.inference import INFERENCE_INPUTS, embed_values, has_inference
 from vecbase.api.qdrant.wire_base import set_extra, set_fields, set_fields_set, set_private
 from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
@@ -64,16 +65,18 @@ def _columns(config: CollectionConfig, per_point: Sequence[Mapping[str, Any]]) -
         names.update(vs)
     out: dict[str, VectorColumn] = {}
     for name in names:
-        if name in config.sparse_vectors:
-            out[name] = ListColumn(tuple(_sparse_value(name, vs.get(name)) for vs in per_point))
-            continue
-        vc = config.vectors.get(name)
-        if vc is None:
+        if name not in config.sparse_vectors and name not in config.vectors:
             raise BadRequestError(f"Wrong input: Not existing vector name error: {name}")
-        if vc.multivector:
-            out[name] = ListColumn(tuple(_multi_value(vs.get(name)) for vs in per_point))
-            continue
         values = [vs.get(name) for vs in per_point]
+        if has_inference(values):
+            values = embed_values(values, query=False)  # documents of one name: one batch
+        if name in config.sparse_vectors:
+            out[name] = ListColumn(tuple(_sparse_value(name, v) for v in values))
+            continue
+        vc = config.vectors[name]
+        if vc.multivector:
+            out[name] = ListColumn(tuple(_multi_value(v) for v in values))
+            continue
         present = np.array([v is not None for v in values], dtype=bool)
         rows = [v for v in values if v is not None]
         if any(isinstance(r, m.SparseVector) for r in rows):
@@ -104,8 +107,8 @@ def _columns_dense_matrix(size: int, rows: Any) -> dict[str, VectorColumn]:
 
 
 def _sparse_value(name: str, v: Any) -> SparseVector | None:
-    if v is None:
-        return None
+    if v is None or isinstance(v, SparseVector):  # absent, or embedded from a document
+        return v
     if isinstance(v, m.SparseVector):
         return sparse_from_wire(v)
     if isinstance(v, dict):
@@ -158,7 +161,8 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
             if len(vecs) != n:
                 raise BadRequestError("Validation error: batch vectors and ids differ in length")
             vc = config.vectors.get(DEFAULT_VECTOR)
-            if vc is not None and not vc.multivector and len(set(ids)) == n:
+            plain = not (n and isinstance(vecs[0], INFERENCE_INPUTS))
+            if vc is not None and not vc.multivector and plain and len(set(ids)) == n:
                 # the common bulk shape: one dense matrix, converted in one go
                 return UpsertPoints(ids, _columns_dense_matrix(vc.size, vecs), payloads)
             per_point = [{DEFAULT_VECTOR: v} for v in vecs]

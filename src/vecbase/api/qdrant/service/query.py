@@ -12,6 +12,7 @@ import numpy.typing as npt
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.expressions import expression_from_wire
 from vecbase.api.qdrant.filters import convert_filter
+from vecbase.api.qdrant.inference import INFERENCE_INPUTS, embed_query
 from vecbase.api.qdrant.points import (
     record_to_wire,
     scored_to_wire,
@@ -53,7 +54,6 @@ from vecbase.query.model import (
 NO_PAYLOAD = WithPayload(False)
 NO_VECTORS = WithVectors(False)
 F32 = npt.NDArray[np.float32]
-_INFERENCE = (m.Document, m.Image, m.InferenceObject)
 
 
 class LookupCollectionNotFoundError(NotFoundError):
@@ -84,10 +84,9 @@ class _Resolver:
         self.from_own = lookup is None
 
     def vector(self, v: Any) -> QueryVector:
-        if isinstance(v, _INFERENCE):
-            raise BadRequestError(
-                "Bad request: inference (Document, Image, InferenceObject) is not supported by vecbase"
-            )
+        if isinstance(v, INFERENCE_INPUTS):
+            embedded = embed_query(v)
+            return embedded if isinstance(embedded, SparseVector) else _array_query(embedded)
         if _is_id(v):
             try:
                 pid = normalize_id(v)
