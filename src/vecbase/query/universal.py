@@ -21,6 +21,7 @@ from vecbase.core.ids import PointId, id_sort_key
 from vecbase.core.points import ScoredColumns, ScoredPoint, SparseVector
 from vecbase.index.dense import top_k
 from vecbase.query import formula as fx
+from vecbase.query import fusion
 from vecbase.query.model import (
     DiscoverQuery,
     FeedbackQuery,
@@ -233,15 +234,11 @@ def _rrf(sources: Sequence[Sequence[Found]], q: FusionQuery) -> list[Found]:
             f"Bad request: the number of RRF weights ({len(q.weights)}) must match the number of prefetches"
             f" ({len(sources)})"
         )
-    scores: dict[PointId, float] = {}
     first: dict[PointId, Found] = {}
-    for i, src in enumerate(sources):
-        w = q.weights[i] if q.weights is not None else 1.0
-        for rank, f in enumerate(src):
-            s = 0.0 if w <= 0 else 1.0 / ((rank + 1.0) / w + q.k - 1.0)
-            scores[f.id] = scores.get(f.id, 0.0) + s
+    for src in sources:
+        for f in src:
             first.setdefault(f.id, f)
-    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    ranked = fusion.rrf([[(f.id, f.score) for f in src] for src in sources], q.k, q.weights)
     return [Found(first[pid].seg, first[pid].off, s) for pid, s in ranked]
 
 
