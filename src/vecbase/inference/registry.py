@@ -50,9 +50,11 @@ class Registry:
 
 def _default() -> Registry:
     from vecbase.inference.bm25 import Bm25Model
+    from vecbase.inference.dense import register_packaged
 
     registry = Registry({}, threading.Lock())
     registry.register(Bm25Model(), "bm25")
+    register_packaged(registry)
     return registry
 
 

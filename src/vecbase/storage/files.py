@@ -122,3 +122,12 @@ class DirectoryLock:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()
             self._file = None
+
+
+def read_zip_members(path: Path, names: list[str]) -> dict[str, bytes]:
+    """The named members of a zip archive (a model packaged as one file), those present."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        present = set(archive.namelist())
+        return {name: archive.read(name) for name in names if name in present}
