@@ -16,7 +16,7 @@ from vecbase.analysis.stemming import SNOWBALL_LANGUAGES
 from vecbase.analysis.stopwords import LANGUAGES
 from vecbase.core.errors import BadRequestError
 from vecbase.core.points import SparseVector
-from vecbase.inference.registry import Embedding
+from vecbase.inference.base import Embedding
 
 _PARAMS = {"k", "b", "avg_len"}
 _TEXT = {

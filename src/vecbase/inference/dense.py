@@ -13,8 +13,8 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from vecbase.inference.base import Embedding, Registry
 from vecbase.inference.bert import MODEL_FILES, BertEncoder
-from vecbase.inference.registry import Embedding, Registry
 from vecbase.storage.files import list_dirs, read_bytes_if_exists, read_zip_members
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"

@@ -20,6 +20,8 @@ from vecbase.api.qdrant.rest.envelope import error
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.engine.toc import TableOfContent
+from vecbase.inference.dense import register_directory
+from vecbase.inference.registry import REGISTRY
 from vecbase.server.settings import Settings
 
 log = logging.getLogger("vecbase.server")
@@ -92,6 +94,9 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     if toc is None:
         toc = TableOfContent(settings.storage_path, flush_interval=settings.flush_interval_sec)
     snapshots = Path(settings.snapshots_path) if settings.snapshots_path else None
+    if settings.models_path:
+        added = register_directory(REGISTRY, Path(settings.models_path))
+        log.info("models from %s: %s", settings.models_path, ", ".join(added) or "none found")
     svc = QdrantService(toc, snapshots_path=snapshots)
     stats = RequestStats()
 

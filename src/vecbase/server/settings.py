@@ -21,6 +21,7 @@ KEYS = {
     ("storage", "snapshots_path"): "snapshots_path",
     ("storage", "flush_interval_sec"): "flush_interval_sec",
     ("log", "level"): "log_level",
+    ("inference", "models_path"): "models_path",
 }
 
 
@@ -34,6 +35,8 @@ class Settings:
     read_only_api_key: str | None = None
     flush_interval_sec: float = 5.0
     log_level: str = "INFO"
+    # a directory of sentence-transformers models (one per sub-directory) to serve as well
+    models_path: str | None = None
 
     def with_values(self, values: Mapping[str, Any]) -> Settings:
         types = {f.name: f.type for f in fields(self)}
