@@ -69,6 +69,18 @@ class SparseInvertedIndex:
         self.dims, first = np.unique(dims, return_index=True)
         self.starts = np.append(first, dims.size).astype(np.int64)
 
+    def document_frequencies(self, dims: Sequence[int], allowed: npt.NDArray[np.bool_]) -> list[int]:
+        """For each dimension, how many allowed points hold it (a posting-length count)."""
+        pos = np.searchsorted(self.dims, np.asarray(dims, dtype=np.int64))
+        out = []
+        for p, d in zip(pos.tolist(), dims):
+            if p >= self.dims.size or self.dims[p] != d:
+                out.append(0)
+                continue
+            offs = self.offsets[int(self.starts[p]) : int(self.starts[p + 1])]
+            out.append(int(np.count_nonzero(allowed[offs])))
+        return out
+
     def score(
         self, query: SparseVector, allowed: npt.NDArray[np.bool_]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:

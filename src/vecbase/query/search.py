@@ -20,7 +20,7 @@ from vecbase.query.model import NearestQuery, SearchParams, SearchRequest
 from vecbase.query.scoring import dense_scores
 from vecbase.segment.filtering import filter_mask, filter_offsets
 from vecbase.segment.segment import Segment
-from vecbase.segment.vectors import DenseStore, ListStore
+from vecbase.segment.vectors import DenseStore
 
 F32 = npt.NDArray[np.float32]
 
@@ -170,22 +170,19 @@ def _document_frequencies(
 ) -> tuple[dict[int, int], int]:
     """Per-term document frequencies and the document count over the IDF corpus: every live
     point with the vector, or those of them that match ``corpus``."""
-    wanted = set(indices)
+    wanted = sorted(set(indices))
     freq = dict.fromkeys(wanted, 0)
     docs = 0
     for seg in segments:
-        store = seg.vectors[name]
-        assert isinstance(store, ListStore)
+        if not seg.n:
+            continue
         live = seg.live_mask()
         if corpus is not None:
             live = live & filter_mask(seg, corpus)
-        for off, v in enumerate(store.items[: seg.n]):
-            if v is None or not live[off]:
-                continue
-            docs += 1
-            assert isinstance(v, SparseVector)
-            for i in wanted.intersection(v.indices.tolist()):
-                freq[i] += 1
+        docs += int(np.count_nonzero(live & seg.has_vector_mask(name)))
+        # posting lengths of the inverted index: no pass over the segment's vectors
+        for dim, count in zip(wanted, seg.sparse_index(name).document_frequencies(wanted, live)):
+            freq[dim] += count
     return freq, docs
 
 
