@@ -29,17 +29,34 @@ MODEL_FILES = [
 ]
 
 
-def _erf(x: F32) -> F32:
-    # Abramowitz & Stegun 7.1.26
-    sign = np.sign(x)
-    a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return (sign * (1.0 - poly * np.exp(-a * a))).astype(np.float32)  # type: ignore[no-any-return]
+_SQRT_HALF = np.float32(1.0 / np.sqrt(2.0))
+# Abramowitz & Stegun 7.1.26: erf(a) ~ 1 - (a1 t + ... + a5 t^5) exp(-a^2), t = 1 / (1 + p a)
+_P = np.float32(0.3275911)
+_A = [np.float32(c) for c in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)]
 
 
 def _gelu(x: F32) -> F32:
-    return (0.5 * x * (1.0 + _erf(x * np.float32(1.0 / np.sqrt(2.0))))).astype(np.float32)
+    """``0.5 x (1 + erf(x / sqrt(2)))``, computed in place over few temporaries (this is
+    the widest activation of the network)."""
+    a = np.abs(x)
+    a *= _SQRT_HALF
+    t = a * _P
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * _A[0]
+    for c in _A[1:]:
+        poly += c
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # 1 - erf(|x| / sqrt(2))
+    erf: F32 = np.subtract(1.0, poly, out=poly)
+    erf *= np.sign(x)
+    erf += 1.0
+    erf *= x
+    erf *= np.float32(0.5)
+    return erf
 
 
 def _layer_norm(x: F32, weight: F32, bias: F32, eps: float) -> F32:
@@ -139,7 +156,8 @@ class BertEncoder:
             types[row, : len(e.ids)] = e.type_ids
             mask[row, : len(e.ids)] = 1.0
         x = self.word[ids] + self.position[:length][np.newaxis] + self.token_type[types]
-        x = _layer_norm(x, *self.emb_ln, self.eps)
+        # token states as one (n * length, dim) matrix: each linear layer is one GEMM
+        x = _layer_norm(x, *self.emb_ln, self.eps).reshape(n * length, self.dim)
         # masked keys get the most negative float, as BERT's extended attention mask does
         bias = ((1.0 - mask) * np.finfo(np.float32).min)[:, np.newaxis, np.newaxis, :]
         h, d = self.heads, self.dim // self.heads
@@ -147,19 +165,21 @@ class BertEncoder:
         for layer in self.layers:
 
             def split(y: F32) -> F32:
-                return y.reshape(n, length, h, d).transpose(0, 2, 1, 3)
+                # contiguous heads: numpy's batched matmul uses BLAS only on contiguous blocks
+                return np.ascontiguousarray(y.reshape(n, length, h, d).transpose(0, 2, 1, 3))
 
             q = split(x @ layer.q + layer.q_b)
             k = split(x @ layer.k + layer.k_b)
             v = split(x @ layer.v + layer.v_b)
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            scores = (q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))) * scale + bias
             scores = scores - scores.max(axis=-1, keepdims=True)
             probs = np.exp(scores)
             probs /= probs.sum(axis=-1, keepdims=True)
-            ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(n, length, self.dim)
+            ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
             x = _layer_norm(ctx @ layer.out + layer.out_b + x, layer.ln1_w, layer.ln1_b, self.eps)
             inner = _gelu(x @ layer.inter + layer.inter_b)
             x = _layer_norm(inner @ layer.down + layer.down_b + x, layer.ln2_w, layer.ln2_b, self.eps)
+        x = x.reshape(n, length, self.dim)
         if self.cls_pooling:
             pooled = x[:, 0, :]
         else:
