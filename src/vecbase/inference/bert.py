@@ -138,13 +138,17 @@ class BertEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> F32:
         """One embedding per text, in order; batches group texts of similar length."""
+        return self.encode_counted(texts, batch_size)[0]
+
+    def encode_counted(self, texts: Sequence[str], batch_size: int = 32) -> tuple[F32, int]:
+        """``encode``, and how many tokens the texts took (special tokens included)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             out[chunk] = self._forward([encodings[i] for i in chunk])
-        return out
+        return out, sum(len(e.ids) for e in encodings)
 
     def _forward(self, encodings: list[Any]) -> F32:
         n, length = len(encodings), max(len(e.ids) for e in encodings)

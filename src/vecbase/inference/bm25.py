@@ -16,6 +16,7 @@ from vecbase.analysis.stemming import SNOWBALL_LANGUAGES
 from vecbase.analysis.stopwords import LANGUAGES
 from vecbase.core.errors import BadRequestError
 from vecbase.core.points import SparseVector
+from vecbase.inference import usage
 from vecbase.inference.base import Embedding
 
 _PARAMS = {"k", "b", "avg_len"}
@@ -61,10 +62,11 @@ class Bm25Model:
     def embed(self, texts: Sequence[str], options: Mapping[str, Any] | None, query: bool) -> list[Embedding]:
         a, params = bm25_setup(options)
         out: list[Embedding] = []
+        spent = 0
         for text in texts:
-            if query:
-                dims, values = embed_query(a.tokenize_query(text))
-            else:
-                dims, values = embed_document(a.tokenize_doc(text), params)
+            tokens = a.tokenize_query(text) if query else a.tokenize_doc(text)
+            spent += len(tokens)
+            dims, values = embed_query(tokens) if query else embed_document(tokens, params)
             out.append(SparseVector(dims, values))
+        usage.record(self.name, spent)
         return out

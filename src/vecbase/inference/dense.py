@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
+from vecbase.inference import usage
 from vecbase.inference.base import Embedding, Registry
 from vecbase.inference.bert import MODEL_FILES, BertEncoder
 from vecbase.storage.files import list_dirs, read_bytes_if_exists, read_zip_members
@@ -37,7 +38,9 @@ class DenseTextModel:
             return self._encoder
 
     def embed(self, texts: Sequence[str], options: Mapping[str, Any] | None, query: bool) -> list[Embedding]:
-        return list(self.encoder().encode(texts))
+        vectors, tokens = self.encoder().encode_counted(texts)
+        usage.record(self.name, tokens)
+        return list(vectors)
 
 
 def _packaged_minilm() -> Path | None:

@@ -94,3 +94,12 @@ def test_other_inference_inputs_and_unknown_models_are_400(http: httpx.Client) -
     assert "qdrant/bm25" in error(http.post(C + "/points/query", json=unknown), 400)
     bad = {"points": [{"id": 20, "vector": {"text": doc("x", b=3.0)}}]}
     assert "Invalid BM25 config" in error(http.put(C + "/points?wait=true", json=bad), 400)
+
+
+def test_responses_report_inference_usage(http: httpx.Client) -> None:
+    r = http.post(C + "/points/query", json={"query": doc("running dogs in parks"), "using": "text"})
+    assert r.json()["usage"] == {"hardware": None, "inference": {"models": {"qdrant/bm25": {"tokens": 3}}}}
+    up = http.put(C + "/points?wait=true", json={"points": [{"id": 30, "vector": {"text": doc("one two three four")}}]})
+    assert up.json()["usage"]["inference"]["models"]["qdrant/bm25"]["tokens"] == 4
+    plain = http.post(C + "/points/query", json={"query": {"indices": [1], "values": [1.0]}, "using": "text"})
+    assert "usage" not in plain.json()  # nothing embedded: no usage, as Qdrant leaves it out

@@ -17,6 +17,7 @@ from vecbase.api.qdrant.rest.service_routes import metrics_text, service_operati
 from vecbase.api.qdrant.rest.snapshot_routes import snapshot_routes
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.inference import usage
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -30,8 +31,9 @@ def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoin
             check_path_params(request.path_params)
             call = Call(svc, dict(request.path_params), request.query_params, await request.body())
             check_flags(call)
-            result = await run_in_threadpool(op.handler, call)
-            response = ok(result, started)
+            with usage.scope() as tokens:  # the worker thread runs in a copy of this context
+                result = await run_in_threadpool(op.handler, call)
+            response = ok(result, started, inference=tokens)
         except Exception as exc:  # mapped to the dialect's envelope, never a bare 500 page
             response = error_response(exc, started)
         stats.observe(label, response.status_code, time.perf_counter() - started)

@@ -51,8 +51,13 @@ def json_response(content: Any, status: int = 200) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def ok(result: Any, started: float, status: str = "ok") -> Response:
-    return json_response({"result": to_jsonable(result), "status": status, "time": time.perf_counter() - started})
+def ok(result: Any, started: float, status: str = "ok", inference: dict[str, int] | None = None) -> Response:
+    body: dict[str, Any] = {"result": to_jsonable(result), "status": status, "time": time.perf_counter() - started}
+    if inference:
+        # Qdrant's usage report: tokens per model of the documents this request embedded
+        models = {name: {"tokens": tokens} for name, tokens in inference.items()}
+        body["usage"] = {"hardware": None, "inference": {"models": models}}
+    return json_response(body)
 
 
 def error(status: int, message: str, started: float) -> Response:
