@@ -53,6 +53,8 @@ class SparseInvertedIndex:
     cost follows the query's dimensions' posting lengths, not the number of points."""
 
     def __init__(self, items: Sequence[SparseVector | None], n: int) -> None:
+        # points holding the vector (an empty one included): the IDF's document count
+        self.holders = np.fromiter((v is not None for v in items[:n]), dtype=bool, count=min(n, len(items)))
         present = [(off, v) for off, v in enumerate(items[:n]) if v is not None and v.indices.size]
         self.n = n
         if not present:

@@ -8,6 +8,8 @@ otherwise; a language without either disables them), ``lowercase``, ``ascii_fold
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 from vecbase.analysis.analyzer import Analyzer, AnalyzerConfig, analyzer, config_from_params
@@ -33,7 +35,15 @@ _TEXT = {
 
 
 def bm25_setup(options: Mapping[str, Any] | None) -> tuple[Analyzer, Bm25Params]:
-    options = dict(options or {})
+    """The analyzer and BM25 parameters of a request's options (cached per distinct options)."""
+    return _setup(json.dumps(options or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _setup(key: str) -> tuple[Analyzer, Bm25Params]:
+    options = json.loads(key)
+    if not isinstance(options, dict):
+        raise BadRequestError("Bad request: Invalid BM25 config: options must be an object")
     unknown = set(options) - _PARAMS - _TEXT
     if unknown:
         raise BadRequestError(f"Bad request: Invalid BM25 config: unknown field(s) {sorted(unknown)}")

@@ -179,9 +179,10 @@ def _document_frequencies(
         live = seg.live_mask()
         if corpus is not None:
             live = live & filter_mask(seg, corpus)
-        docs += int(np.count_nonzero(live & seg.has_vector_mask(name)))
+        index = seg.sparse_index(name)
+        docs += int(np.count_nonzero(live[: index.holders.shape[0]] & index.holders))
         # posting lengths of the inverted index: no pass over the segment's vectors
-        for dim, count in zip(wanted, seg.sparse_index(name).document_frequencies(wanted, live)):
+        for dim, count in zip(wanted, index.document_frequencies(wanted, live)):
             freq[dim] += count
     return freq, docs
 
