@@ -20,6 +20,7 @@ from vecbase.api.qdrant.points import (
     with_payload_from_wire,
     with_vectors_from_wire,
 )
+from vecbase.api.qdrant.service import legacy
 from vecbase.api.qdrant.service.points import limit_of, order_by_from_wire
 from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR
@@ -432,72 +433,17 @@ class QueryService:
         return m.SearchMatrixOffsetsResponse(offsets_row=offsets_row, offsets_col=offsets_col, scores=scores, ids=ids)
 
     # -- legacy (1.18) endpoints --------------------------------------------------------
-    def _legacy_search_query(self, req: m.SearchRequest | m.SearchGroupsRequest) -> m.QueryRequest:
-        v = req.vector
-        using: str | None = None
-        vec: Any = v
-        if isinstance(v, m.NamedVector):
-            using, vec = v.name, v.vector
-        elif isinstance(v, m.NamedSparseVector):
-            using, vec = v.name, v.vector
-        return m.QueryRequest(
-            query=m.NearestQuery(nearest=vec),
-            using=using,
-            filter=req.filter,
-            params=req.params,
-            score_threshold=req.score_threshold,
-            limit=getattr(req, "limit", None),
-            offset=getattr(req, "offset", None),
-            with_payload=req.with_payload,
-            with_vector=req.with_vector,
-        )
-
-    def _legacy_recommend_query(self, req: m.RecommendRequest | m.RecommendGroupsRequest) -> m.QueryRequest:
-        strategy = req.strategy or m.RecommendStrategy.AVERAGE_VECTOR
-        rec = m.RecommendInput(positive=req.positive, negative=req.negative, strategy=strategy)
-        return m.QueryRequest(
-            query=m.RecommendQuery(recommend=rec),
-            using=req.using,
-            filter=req.filter,
-            params=req.params,
-            score_threshold=req.score_threshold,
-            limit=req.limit,
-            offset=getattr(req, "offset", None),
-            with_payload=req.with_payload,
-            with_vector=req.with_vector,
-            lookup_from=req.lookup_from,
-        )
-
-    def _legacy_discover_query(self, req: m.DiscoverRequest) -> m.QueryRequest:
-        pairs = [m.ContextPair(positive=p.positive, negative=p.negative) for p in req.context or []]
-        query: Any = (
-            m.DiscoverQuery(discover=m.DiscoverInput(target=req.target, context=pairs))
-            if req.target is not None
-            else m.ContextQuery(context=pairs)
-        )
-        return m.QueryRequest(
-            query=query,
-            using=req.using,
-            filter=req.filter,
-            params=req.params,
-            limit=req.limit,
-            offset=req.offset,
-            with_payload=req.with_payload,
-            with_vector=req.with_vector,
-            lookup_from=req.lookup_from,
-        )
-
     def legacy(self, name: str, kind: str, req: Any) -> list[m.ScoredPoint]:
         if kind == "search":
-            q = self._legacy_search_query(req)
+            q = legacy.search_query(req)
         elif kind == "recommend":
-            q = self._legacy_recommend_query(req)
+            q = legacy.recommend_query(req)
         else:
-            q = self._legacy_discover_query(req)
+            q = legacy.discover_query(req)
         return self.query(name, q).points
 
     def legacy_groups(self, name: str, kind: str, req: Any) -> m.GroupsResult:
-        q = self._legacy_search_query(req) if kind == "search" else self._legacy_recommend_query(req)
+        q = legacy.search_query(req) if kind == "search" else legacy.recommend_query(req)
         col = self.col(name)
         node = replace(self._top_node(col, q), offset=0)
         return self._groups(
