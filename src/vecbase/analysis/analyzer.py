@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cache
 from typing import Any, Callable, Mapping
 
 from vecbase.analysis import segmentation
@@ -173,15 +174,7 @@ class Analyzer:
         return out
 
 
+@cache
 def analyzer(config: AnalyzerConfig) -> Analyzer:
-    return _cached(config)
-
-
-_CACHE: dict[AnalyzerConfig, Analyzer] = {}
-
-
-def _cached(config: AnalyzerConfig) -> Analyzer:
-    found = _CACHE.get(config)
-    if found is None:
-        found = _CACHE[config] = Analyzer(config)
-    return found
+    """The analyzer of a configuration, built once (its stop word set and stemmer with it)."""
+    return Analyzer(config)

@@ -37,20 +37,20 @@ def _refuse(value: Any) -> None:
 def embed_values(values: Sequence[Any], query: bool) -> list[Any]:
     """``values`` with every ``Document`` replaced by its embedding (other values as they
     are); documents of the same model and options are embedded together."""
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple[str, str], tuple[dict[str, Any] | None, list[int]]] = {}
     for i, v in enumerate(values):
         if isinstance(v, m.Document):
-            key = (v.model.lower(), repr(sorted((_options(v) or {}).items())))
-            groups.setdefault(key, []).append(i)
+            options = _options(v)
+            key = (v.model.lower(), repr(sorted((options or {}).items())))
+            groups.setdefault(key, (options, []))[1].append(i)
         elif isinstance(v, (m.Image, m.InferenceObject)):
             _refuse(v)
     if not groups:
         return list(values)
     out = list(values)
-    for positions in groups.values():
-        first: m.Document = values[positions[0]]
-        model = REGISTRY.get(first.model)
-        embedded = model.embed([values[i].text for i in positions], _options(first), query)
+    for options, positions in groups.values():
+        model = REGISTRY.get(values[positions[0]].model)
+        embedded = model.embed([values[i].text for i in positions], options, query)
         for i, e in zip(positions, embedded):
             out[i] = e
     return out
