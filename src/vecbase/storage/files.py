@@ -94,6 +94,15 @@ def remove_tree(path: Path) -> None:
         fsync_dir(path.parent)
 
 
+def remove_file(path: Path) -> None:
+    """Remove one file, durably; nothing when it is already gone."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return
+    fsync_dir(path.parent)
+
+
 def list_dirs(path: Path) -> list[Path]:
     if not path.is_dir():
         return []

@@ -1,0 +1,114 @@
+"""The base of payload field indexes: one payload path's values per segment offset.
+
+An index extracts the values it holds from a payload (``extract``), keeps them per offset
+while the segment is appendable, and answers conditions with ``mask`` (a boolean array
+over offsets) or ``offsets`` (sorted offsets), None when it cannot. ``freeze`` compacts it
+for a sealed segment, which only deletes from then on; a frozen index may still list
+removed offsets, which every caller masks with the segment's live rows anyway.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from vecbase.core.conditions import Mask
+from vecbase.core.config import PayloadIndexSpec
+from vecbase.core.filter import Condition
+from vecbase.core.paths import values_at
+
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+_SHARED_TUPLES = 256
+
+
+class FieldIndex(ABC):
+    def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
+        self.key = key
+        self.spec = spec
+        self._values: dict[int, tuple[Any, ...]] = {}
+        self._tuples: dict[tuple[tuple[Any, ...], tuple[type, ...]], tuple[Any, ...]] = {}
+        # frozen: which offsets hold a value (removals clear bits); None while mutable
+        self._holding: npt.NDArray[np.bool_] | None = None
+
+    @abstractmethod
+    def extract(self, raw: Any) -> Any | None:
+        """The indexed form of one payload value, or None when this index does not hold it."""
+
+    def set(self, offset: int, payload: dict[str, Any]) -> None:
+        if self._holding is not None:
+            raise RuntimeError("a frozen payload index takes no new values")
+        if offset in self._values:
+            self.remove(offset)
+        found: list[Any] = []
+        for raw in values_at(payload, self.key):
+            value = self.extract(raw)
+            if value is not None and value not in found:
+                found.append(value)
+        if found:
+            values = self._shared(tuple(found))
+            self._values[offset] = values
+            self._added(offset, values)
+
+    def _shared(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """One tuple object per distinct set of values of a low-cardinality field (a bool, a
+        category), instead of one per point: a mutable index of a large segment then holds
+        no per-point tuples, which would leave allocator arenas resident once freed."""
+        key = (values, tuple(type(v) for v in values))  # True and 1 are different values
+        shared = self._tuples.get(key)
+        if shared is not None:
+            return shared
+        if len(self._tuples) < _SHARED_TUPLES:
+            self._tuples[key] = values
+        return values
+
+    def remove(self, offset: int) -> None:
+        if self._holding is not None:
+            if offset < self._holding.shape[0]:
+                self._holding[offset] = False
+            return
+        values = self._values.pop(offset, None)
+        if values is not None:
+            self._removed(offset, values)
+
+    def _added(self, offset: int, values: tuple[Any, ...]) -> None:  # noqa: B027
+        pass
+
+    def _removed(self, offset: int, values: tuple[Any, ...]) -> None:  # noqa: B027
+        pass
+
+    def points(self) -> int:
+        return len(self._values) if self._holding is None else int(np.count_nonzero(self._holding))
+
+    @property
+    def frozen(self) -> bool:
+        return self._holding is not None
+
+    def freeze(self, n: int) -> None:
+        """Compact for a segment of ``n`` offsets that only deletes from now on."""
+        if self._holding is not None or not self._freeze():
+            return
+        holding = np.zeros(n, dtype=bool)
+        if self._values:
+            holding[np.fromiter(self._values.keys(), dtype=np.int64, count=len(self._values))] = True
+        self._holding = holding
+        self._values = {}
+        self._tuples = {}
+
+    def _freeze(self) -> bool:
+        """Build the frozen structures from ``_values``; False when this kind needs its values."""
+        return False
+
+    @abstractmethod
+    def mask(self, cond: Condition, n: int) -> Mask | None: ...
+
+    def offsets(self, cond: Condition) -> I64 | None:
+        """Sorted distinct offsets (deleted ones included) whose values satisfy ``cond``, in
+        time proportional to their number; None when this index cannot list them so."""
+        return None
+
+    def facet(self, allowed: Mask) -> dict[Any, int] | None:
+        return None
