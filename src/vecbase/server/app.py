@@ -1,4 +1,5 @@
-"""The ASGI application: the Qdrant dialect's routes on one shared engine, API keys, JSON 404s."""
+"""The ASGI application: the Qdrant dialect's routes and the OpenAI vector-stores dialect's
+(``/v1``) on one shared engine, API keys, JSON 404s in each dialect's envelope."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vecbase.api.openai.errors import error_response as openai_error
+from vecbase.api.openai.routes import openai_routes
 from vecbase.api.qdrant.rest.app import qdrant_routes
 from vecbase.api.qdrant.rest.envelope import error
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.documents.stores import DocumentService
 from vecbase.engine.toc import TableOfContent
 from vecbase.inference.dense import register_directory
 from vecbase.inference.registry import REGISTRY
@@ -69,6 +73,8 @@ class ApiKeyMiddleware:
         auth = request.headers.get("authorization", "")
         if key is None and auth.lower().startswith("bearer "):
             key = auth[7:]
+        elif key is None and auth.lower().startswith("api-key "):  # Yandex AI Studio
+            key = auth[8:]
         started = time.perf_counter()
         if key is not None and self.api_key is not None and hmac.compare_digest(key, self.api_key):
             await self.app(scope, receive, send)
@@ -81,9 +87,16 @@ class ApiKeyMiddleware:
             if is_read:
                 await self.app(scope, receive, send)
                 return
+            if path.startswith("/v1/"):
+                await openai_error(403, "The read-only API key cannot perform this operation.")(scope, receive, send)
+                return
             await error(403, "Forbidden: the read-only API key cannot perform this operation", started)(
                 scope, receive, send
             )
+            return
+        if request.url.path.startswith("/v1/"):
+            message = "Incorrect API key provided." if key else "You didn't provide an API key."
+            await openai_error(401, message, code="invalid_api_key")(scope, receive, send)
             return
         await error(401, "Must provide an API key or an Authorization bearer token", started)(scope, receive, send)
 
@@ -98,11 +111,15 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         added = register_directory(REGISTRY, Path(settings.models_path))
         log.info("models from %s: %s", settings.models_path, ", ".join(added) or "none found")
     svc = QdrantService(toc, snapshots_path=snapshots)
+    documents = DocumentService(toc, toc.path / "documents" if toc.path is not None else None, REGISTRY)
     stats = RequestStats()
 
     async def not_found(request: Request, exc: Exception) -> Response:
         started = time.perf_counter()
         status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if request.url.path.startswith("/v1/"):
+            text = "Method not allowed" if status == 405 else "Invalid URL"
+            return openai_error(status, f"{text} ({request.method} {request.url.path})")
         if status == 405:
             return error(405, f"Method {request.method} not allowed for {request.url.path}", started)
         return error(status, f"Not found: no such endpoint {request.method} {request.url.path}", started)
@@ -110,18 +127,20 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        documents.close()
         if owned:
             log.info("shutting down: flushing collections")
             toc.close()
             log.info("storage flushed and released")
 
     app = Starlette(
-        routes=qdrant_routes(svc, stats),
+        routes=qdrant_routes(svc, stats) + openai_routes(documents),
         exception_handlers={404: not_found, 405: not_found},
         lifespan=lifespan,
     )
     app.state.toc = toc
     app.state.service = svc
+    app.state.documents = documents
     if settings.api_key or settings.read_only_api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_only_key=settings.read_only_api_key)
     return app
