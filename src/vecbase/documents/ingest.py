@@ -26,9 +26,17 @@ from typing import Any, Callable
 import numpy as np
 
 from vecbase.analysis.scripts import guess_language
-from vecbase.core.config import CollectionConfig, DenseVectorConfig, Distance, Modifier, SparseVectorConfig
+from vecbase.core.config import (
+    CollectionConfig,
+    DenseVectorConfig,
+    Distance,
+    Modifier,
+    PayloadIndexSpec,
+    PayloadType,
+    SparseVectorConfig,
+)
 from vecbase.core.errors import VecbaseError
-from vecbase.core.filter import FieldMatch, Filter, MatchValue
+from vecbase.core.filter import FieldMatch, Filter, MatchAny, MatchValue
 from vecbase.core.operations import UpsertPoints
 from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, SparseVector
 from vecbase.documents.chunking import chunk_text, word_spans
@@ -76,6 +84,11 @@ class Models:
         vectors = {DENSE: DenseVectorConfig(384, Distance.COSINE)} if self.dense_name else {}
         return CollectionConfig(vectors=vectors, sparse_vectors={SPARSE: SparseVectorConfig(Modifier.IDF)})
 
+    @staticmethod
+    def indexes() -> dict[str, PayloadIndexSpec]:
+        """Payload indexes of a store's collection: chunks are selected by file."""
+        return {"file_id": PayloadIndexSpec(PayloadType.KEYWORD)}
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         if self.dense_name is None:
             return word_spans(text)
@@ -110,15 +123,16 @@ class _Job:
 
 
 class Ingestor:
-    """The worker. ``load`` reads the current attachment (None once detached), ``finish``
-    records the outcome unless the attachment changed meanwhile; both come from the service."""
+    """The worker. ``load`` reads the current attachment (None once detached); ``finish``
+    records outcomes, each unless its attachment changed meanwhile (one durable write for
+    all), and says which it recorded; both come from the service."""
 
     def __init__(
         self,
         models: Models,
         collection: Callable[[str], Collection],
         load: Callable[[str], tuple[StoreFile, FileRecord, bytes] | None],
-        finish: Callable[[StoreFile, StoreFile], bool],
+        finish: Callable[[list[tuple[StoreFile, StoreFile]]], list[bool]],
     ) -> None:
         self.models = models
         self._collection = collection
@@ -149,15 +163,17 @@ class Ingestor:
             try:
                 if _STOP in keys:
                     return
-                self._round([k for k in dict.fromkeys(keys)])
-            except Exception:  # a bug must not kill the worker; the jobs were marked failed
+                self._round(list(dict.fromkeys(keys)))
+            except Exception as exc:  # a bug must not kill the worker, nor leave jobs in progress
                 log.exception("ingestion round failed")
+                self._fail_keys(keys, f"Ingestion failed: {exc}")
             finally:
                 for _ in keys:
                     self._queue.task_done()
 
     def _round(self, keys: list[str]) -> None:
-        jobs = []
+        jobs: list[_Job] = []
+        failures: list[tuple[StoreFile, StoreFile]] = []
         for key in keys:
             loaded = self._load(key)
             if loaded is None or loaded[0].status != IN_PROGRESS:
@@ -166,28 +182,36 @@ class Ingestor:
             try:
                 jobs.append(_Job(attachment, file, self._chunks(attachment, file, data)))
             except DocumentError as exc:
-                self._fail(attachment, exc.code, exc.message)
-        texts = [c for job in jobs for c in job.chunks]
-        try:
-            dense = self.models.dense(texts)
-            sparse = self.models.sparse(texts, query=False)
-        except Exception as exc:
-            log.exception("embedding failed")
-            for job in jobs:
-                self._fail(job.attachment, "server_error", f"Embedding failed: {exc}")
+                failures.append((attachment, _failed(attachment, exc.code, exc.message)))
+        if failures:
+            self._finish(failures)
+        if not jobs:
             return
+        texts = [c for job in jobs for c in job.chunks]
+        dense = self.models.dense(texts)
+        sparse = self.models.sparse(texts, query=False)
+        by_store: dict[str, list[tuple[_Job, int]]] = {}
         at = 0
         for job in jobs:
-            n = len(job.chunks)
+            by_store.setdefault(job.attachment.store_id, []).append((job, at))
+            at += len(job.chunks)
+        outcomes: list[tuple[StoreFile, StoreFile]] = []
+        for store_id, store_jobs in by_store.items():
             try:
-                usage = self._write(job, None if dense is None else dense[at : at + n], sparse[at : at + n])
+                usages = self._write(store_id, store_jobs, dense, sparse)
             except VecbaseError as exc:
-                self._fail(job.attachment, "server_error", str(exc))
+                outcomes += [
+                    (job.attachment, _failed(job.attachment, "server_error", str(exc))) for job, _ in store_jobs
+                ]
             else:
-                done = replace(job.attachment, status=COMPLETED, usage_bytes=usage)
-                if not self._finish(job.attachment, done):
-                    self._remove_points(job.attachment)
-            at += n
+                outcomes += [
+                    (job.attachment, replace(job.attachment, status=COMPLETED, usage_bytes=usage))
+                    for (job, _), usage in zip(store_jobs, usages)
+                ]
+        recorded = self._finish(outcomes)
+        for (before, after), kept in zip(outcomes, recorded):
+            if not kept or after.status != COMPLETED:
+                self._remove_points([before])
 
     def _chunks(self, attachment: StoreFile, file: FileRecord, data: bytes) -> list[str]:
         if file.format == "chunks":
@@ -197,43 +221,72 @@ class Ingestor:
 
     def _write(
         self,
-        job: _Job,
+        store_id: str,
+        jobs: list[tuple[_Job, int]],
         dense: np.ndarray[Any, np.dtype[np.float32]] | None,
         sparse: list[SparseVector],
-    ) -> int:
-        attachment, file = job.attachment, job.file
-        col = self._collection(attachment.store_id)
-        col.delete(file_filter(file.id), wait=True)
-        if not job.chunks:
-            return 0
-        payloads = [
-            {
-                "file_id": file.id,
-                "filename": file.filename,
-                "chunk": i,
-                "text": text,
-                "attributes": dict(attachment.attributes or {}),
-            }
-            for i, text in enumerate(job.chunks)
-        ]
-        vectors: dict[str, Any] = {SPARSE: ListColumn(tuple(sparse))}
-        if dense is not None:
-            vectors[DENSE] = DenseColumn(dense)
-        ids = tuple(point_id(file.id, i) for i in range(len(job.chunks)))
-        col.upsert(UpsertPoints(ids, vectors, PayloadDocs.of(payloads)), wait=True)
-        # what the store holds for the file: chunk texts and their vectors
-        vector_bytes = (dense.shape[1] * 4 if dense is not None else 0) + 8 * int(
-            np.mean([s.indices.shape[0] for s in sparse])
-        )
-        return sum(len(t.encode("utf-8")) + vector_bytes for t in job.chunks)
+    ) -> list[int]:
+        """Every chunk of the store's jobs in one upsert (one fsync); each file's bytes."""
+        col = self._collection(store_id)
+        files = tuple(job.file.id for job, _ in jobs)
+        stale = Filter(must=(FieldMatch("file_id", MatchAny(files)),))
+        if col.count(stale):  # a resumed or re-attached file: its earlier chunks go
+            col.delete(stale, wait=True)
+        ids: list[str] = []
+        payloads: list[dict[str, Any]] = []
+        rows: list[int] = []
+        usages = []
+        for job, at in jobs:
+            attributes = dict(job.attachment.attributes or {})
+            for i, text in enumerate(job.chunks):
+                ids.append(point_id(job.file.id, i))
+                payloads.append(
+                    {
+                        "file_id": job.file.id,
+                        "filename": job.file.filename,
+                        "chunk": i,
+                        "text": text,
+                        "attributes": attributes,
+                    }
+                )
+                rows.append(at + i)
+            # what the store holds for the file: chunk texts and their vectors
+            usages.append(
+                sum(
+                    len(t.encode("utf-8"))
+                    + (dense.shape[1] * 4 if dense is not None else 0)
+                    + 8 * sparse[at + i].indices.shape[0]
+                    for i, t in enumerate(job.chunks)
+                )
+            )
+        if ids:
+            vectors: dict[str, Any] = {SPARSE: ListColumn(tuple(sparse[r] for r in rows))}
+            if dense is not None:
+                vectors[DENSE] = DenseColumn(dense[rows])
+            col.upsert(UpsertPoints(tuple(ids), vectors, PayloadDocs.of(payloads)), wait=True)
+        return usages
 
-    def _fail(self, attachment: StoreFile, code: str, message: str) -> None:
-        failed = replace(attachment, status=FAILED, error_code=code, error_message=message)
-        if self._finish(attachment, failed):
-            self._remove_points(attachment)
-
-    def _remove_points(self, attachment: StoreFile) -> None:
+    def _fail_keys(self, keys: list[str], message: str) -> None:
+        outcomes = []
+        for key in keys:
+            try:
+                loaded = self._load(key)
+            except Exception:
+                continue
+            if loaded is not None and loaded[0].status == IN_PROGRESS:
+                outcomes.append((loaded[0], _failed(loaded[0], "server_error", message)))
         try:
-            self._collection(attachment.store_id).delete(file_filter(attachment.file_id), wait=True)
-        except VecbaseError:
-            pass  # the store is gone, and its points with it
+            self._finish(outcomes)
+        except Exception:
+            log.exception("recording failed ingestion jobs")
+
+    def _remove_points(self, attachments: list[StoreFile]) -> None:
+        for attachment in attachments:
+            try:
+                self._collection(attachment.store_id).delete(file_filter(attachment.file_id), wait=True)
+            except VecbaseError:
+                pass  # the store is gone, and its points with it
+
+
+def _failed(attachment: StoreFile, code: str, message: str) -> StoreFile:
+    return replace(attachment, status=FAILED, error_code=code, error_message=message)

@@ -91,7 +91,7 @@ class DocumentService:
         self.catalog = Catalog(root / "catalog" if root is not None else None)
         self.files = FileStore(self.catalog, root)
         self.models = Models.default(registry)
-        self.ingestor = Ingestor(self.models, self._collection, self._load_job, self._finish_job)
+        self.ingestor = Ingestor(self.models, self._collection, self._load_job, self._finish_jobs)
         for raw in self.catalog.values(ATTACHMENTS):
             if raw["status"] == IN_PROGRESS:
                 self.ingestor.submit(from_json(StoreFile, raw).key)
@@ -115,13 +115,19 @@ class DocumentService:
         file = from_json(FileRecord, file_raw)
         return attachment, file, self.files.content(file)
 
-    def _finish_job(self, before: StoreFile, after: StoreFile) -> bool:
+    def _finish_jobs(self, outcomes: list[tuple[StoreFile, StoreFile]]) -> list[bool]:
         with self.catalog.lock:
-            raw = self.catalog.get(ATTACHMENTS, before.key)
-            if raw is None or raw["status"] != IN_PROGRESS or raw["generation"] != before.generation:
-                return False
-            self.catalog.put(ATTACHMENTS, after.key, to_json(after))
-            return True
+            kept = []
+            changes = {}
+            for before, after in outcomes:
+                raw = self.catalog.get(ATTACHMENTS, before.key)
+                current = raw is not None and raw["status"] == IN_PROGRESS and raw["generation"] == before.generation
+                kept.append(current)
+                if current:
+                    changes[after.key] = to_json(after)
+            if changes:
+                self.catalog.put_many(ATTACHMENTS, changes)
+            return kept
 
     # -- stores -------------------------------------------------------------------------
     def store(self, project: str, store_id: str) -> StoreRecord:
@@ -153,7 +159,9 @@ class DocumentService:
             expires_anchor=expires[0] if expires else None,
             expires_days=expires[1] if expires else None,
         )
-        self.toc.create(record.id, self.models.collection_config())
+        col = self.toc.create(record.id, self.models.collection_config())
+        for key, spec in self.models.indexes().items():
+            col.create_field_index(key, spec)
         self.catalog.put(STORES, record.id, to_json(record))
         for file in files:
             self._attach(record, file, None, chunking, None)
