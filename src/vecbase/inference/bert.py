@@ -160,8 +160,11 @@ class BertEncoder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        chunks = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-        workers = min(threads or os.cpu_count() or 1, len(chunks))
+        threads = threads or os.cpu_count() or 1
+        # smaller batches when there are fewer than threads: every thread gets work
+        size = max(1, min(batch_size, -(-len(order) // threads)))
+        chunks = [order[start : start + size] for start in range(0, len(order), size)]
+        workers = min(threads, len(chunks))
 
         def forward(chunk: list[int]) -> F32:
             return self._forward([encodings[i] for i in chunk])
