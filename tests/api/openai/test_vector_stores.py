@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import openai
 import pytest
@@ -217,3 +219,23 @@ def test_errors_in_openai_envelope(client: openai.OpenAI, http: httpx.Client) ->
     assert r.status_code == 400
     r = http.get("/no/such/endpoint")
     assert r.status_code == 404 and "error" in r.json()
+
+
+def test_upload_and_poll_and_cancel(client: openai.OpenAI) -> None:
+    store = client.vector_stores.create(name="cancel")
+    one = client.vector_stores.files.upload_and_poll(vector_store_id=store.id, file=("single.txt", b"a single file"))
+    assert one.status == "completed"
+    text = " ".join(["long document text with many words"] * 120)
+    ids = [upload(client, f"long{i}.txt", f"{i} {text}".encode()) for i in range(30)]
+    batch = client.vector_stores.file_batches.create(vector_store_id=store.id, file_ids=ids)
+    cancelled = client.vector_stores.file_batches.cancel(batch.id, vector_store_id=store.id)
+    assert cancelled.status == "cancelled"
+    assert cancelled.file_counts.in_progress == 0
+    assert cancelled.file_counts.cancelled + cancelled.file_counts.completed == 30
+    assert cancelled.file_counts.cancelled > 0
+    states = {f.id: f.status for f in client.vector_stores.file_batches.list_files(batch.id, vector_store_id=store.id)}
+    assert set(states.values()) <= {"completed", "cancelled"}
+    # a cancelled file leaves no chunks behind, even one cancelled while being written
+    time.sleep(2)
+    hits = client.vector_stores.search(vector_store_id=store.id, query="long document text", max_num_results=50)
+    assert {h.file_id for h in hits.data} <= {f for f, s in states.items() if s == "completed"} | {one.id}
