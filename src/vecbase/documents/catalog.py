@@ -53,6 +53,8 @@ class Catalog:
             table[change["k"]] = change["v"]
 
     def _log(self, changes: list[dict[str, Any]]) -> None:
+        if not changes:
+            return
         for change in changes:
             self._apply(change)
         if self._wal is None:
@@ -84,6 +86,12 @@ class Catalog:
         with self.lock:
             if key in self._tables.get(table, {}):
                 self._log([{"t": table, "k": key, "v": None}])
+
+    def remove_many(self, table: str, keys: list[str]) -> None:
+        """Several removals from one table in one fsync."""
+        with self.lock:
+            present = self._tables.get(table, {})
+            self._log([{"t": table, "k": k, "v": None} for k in keys if k in present])
 
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         with self.lock:

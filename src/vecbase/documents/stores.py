@@ -163,8 +163,8 @@ class DocumentService:
         for key, spec in self.models.indexes().items():
             col.create_field_index(key, spec)
         self.catalog.put(STORES, record.id, to_json(record))
-        for file in files:
-            self._attach(record, file, None, chunking, None)
+        if files:
+            self._attach_all(record, [(file, None, chunking) for file in files], None)
         return record
 
     def list_stores(self, project: str) -> list[StoreRecord]:
@@ -190,11 +190,10 @@ class DocumentService:
     def delete_store(self, project: str, store_id: str) -> None:
         with self.catalog.lock:
             record = self.store(project, store_id)
-            for attachment in self.attachments(record.id):
-                self.catalog.remove(ATTACHMENTS, attachment.key)
-            for raw in self.catalog.values(BATCHES):
-                if raw["store_id"] == record.id:
-                    self.catalog.remove(BATCHES, raw["id"])
+            self.catalog.remove_many(ATTACHMENTS, [a.key for a in self.attachments(record.id)])
+            self.catalog.remove_many(
+                BATCHES, [b["id"] for b in self.catalog.values(BATCHES) if b["store_id"] == record.id]
+            )
             self.catalog.remove(STORES, record.id)
         self.toc.delete(record.id)
 
@@ -213,30 +212,34 @@ class DocumentService:
             if r["store_id"] == store_id and (batch_id is None or r["batch_id"] == batch_id)
         ]
 
-    def _attach(
+    def _attach_all(
         self,
         store: StoreRecord,
-        file: FileRecord,
-        attributes: Mapping[str, Any] | None,
-        chunking: Chunking,
+        files: Sequence[tuple[FileRecord, Mapping[str, Any] | None, Chunking]],
         batch_id: str | None,
-    ) -> StoreFile:
+    ) -> list[StoreFile]:
+        """Attach files in one durable catalog write, then queue their ingestion."""
         with self.catalog.lock:
-            previous = self.catalog.get(ATTACHMENTS, f"{store.id}/{file.id}")
-            attachment = StoreFile(
-                store_id=store.id,
-                file_id=file.id,
-                created_at=now(),
-                attributes=dict(attributes) if attributes is not None else None,
-                max_tokens=chunking.max_tokens,
-                overlap=chunking.overlap,
-                auto=chunking.auto,
-                batch_id=batch_id,
-                generation=(previous["generation"] + 1) if previous else 0,
-            )
-            self.catalog.put(ATTACHMENTS, attachment.key, to_json(attachment))
-        self.ingestor.submit(attachment.key)
-        return attachment
+            attachments = []
+            for file, attributes, chunking in files:
+                previous = self.catalog.get(ATTACHMENTS, f"{store.id}/{file.id}")
+                attachments.append(
+                    StoreFile(
+                        store_id=store.id,
+                        file_id=file.id,
+                        created_at=now(),
+                        attributes=dict(attributes) if attributes is not None else None,
+                        max_tokens=chunking.max_tokens,
+                        overlap=chunking.overlap,
+                        auto=chunking.auto,
+                        batch_id=batch_id,
+                        generation=(previous["generation"] + 1) if previous else 0,
+                    )
+                )
+            self.catalog.put_many(ATTACHMENTS, {a.key: to_json(a) for a in attachments})
+        for attachment in attachments:
+            self.ingestor.submit(attachment.key)
+        return attachments
 
     def attach(
         self,
@@ -247,7 +250,7 @@ class DocumentService:
         chunking: Chunking,
     ) -> StoreFile:
         store = self.store(project, store_id)
-        return self._attach(store, self.files.get(project, file_id), attributes, chunking, None)
+        return self._attach_all(store, [(self.files.get(project, file_id), attributes, chunking)], None)[0]
 
     def attachment(self, project: str, store_id: str, file_id: str) -> StoreFile:
         self.store(project, store_id)
@@ -313,8 +316,7 @@ class DocumentService:
             id=new_id("vsfb_"), store_id=store.id, created_at=now(), file_ids=tuple(f for f, _, _ in files)
         )
         self.catalog.put(BATCHES, batch.id, to_json(batch))
-        for record, (_, attributes, chunking) in zip(records, files):
-            self._attach(store, record, attributes, chunking, batch.id)
+        self._attach_all(store, [(r, a, c) for r, (_, a, c) in zip(records, files)], batch.id)
         return batch
 
     def batch(self, project: str, store_id: str, batch_id: str) -> BatchRecord:
