@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 import numpy as np
@@ -22,6 +24,7 @@ from vecbase.core.filter import (
     Match,
     MatchAny,
     MatchExcept,
+    MatchPattern,
     MatchPhrase,
     MatchPrefix,
     MatchText,
@@ -54,6 +57,8 @@ def check_match(match: Match, value: Any) -> bool:
         return False
     if isinstance(match, MatchPrefix):
         return value.startswith(match.prefix)
+    if isinstance(match, MatchPattern):
+        return like_regex(match.pattern, match.case_insensitive).fullmatch(value) is not None
     # without a text index the text conditions look at the raw string, as Qdrant's: a
     # case-sensitive substring (text, phrase) or any whitespace-separated word of it (text_any)
     if isinstance(match, MatchText):
@@ -62,6 +67,23 @@ def check_match(match: Match, value: Any) -> bool:
         return any(word in value for word in match.text.split())
     assert isinstance(match, MatchPhrase)
     return match.phrase in value
+
+
+@functools.lru_cache(maxsize=256)
+def like_regex(pattern: str, case_insensitive: bool) -> re.Pattern[str]:
+    """The regular expression of a SQL LIKE pattern."""
+    out = []
+    chars = iter(pattern)
+    for c in chars:
+        if c == "\\":
+            out.append(re.escape(next(chars, "\\")))
+        elif c == "%":
+            out.append(".*")
+        elif c == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(c))
+    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
 
 
 def phrase_in(phrase: list[str], tokens: list[str]) -> bool:

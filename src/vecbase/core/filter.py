@@ -84,7 +84,16 @@ class MatchPrefix:
     prefix: str
 
 
-Match = Union[MatchValue, MatchAny, MatchExcept, MatchText, MatchTextAny, MatchPhrase, MatchPrefix]
+@dataclass(frozen=True, slots=True)
+class MatchPattern:
+    """SQL ``LIKE``: ``%`` any run of characters, ``_`` one character, ``\\`` escapes the
+    next one; the whole string must match. ``case_insensitive``: ``ILIKE``."""
+
+    pattern: str
+    case_insensitive: bool = False
+
+
+Match = Union[MatchValue, MatchAny, MatchExcept, MatchText, MatchTextAny, MatchPhrase, MatchPrefix, MatchPattern]
 
 
 @dataclass(frozen=True, slots=True)
