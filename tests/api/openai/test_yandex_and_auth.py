@@ -18,9 +18,12 @@ KEY = "secret-key"
 
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    storage = tmp_path_factory.mktemp("keyed") / "storage"
-    with Server(storage).start(env={"VECBASE__SERVICE__API_KEY": KEY}) as s:
-        yield s
+    server = Server(tmp_path_factory.mktemp("keyed") / "storage")
+    server.start(env={"VECBASE__SERVICE__API_KEY": KEY})
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def yandex(server: Server, project: str) -> openai.OpenAI:
