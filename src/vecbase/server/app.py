@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vecbase.api.analyticdb.routes import analyticdb_routes
+from vecbase.api.analyticdb.service import AnalyticDBService
 from vecbase.api.openai.errors import error_response as openai_error
 from vecbase.api.openai.routes import openai_routes
 from vecbase.api.qdrant.rest.app import qdrant_routes
@@ -112,6 +114,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         log.info("models from %s: %s", settings.models_path, ", ".join(added) or "none found")
     svc = QdrantService(toc, snapshots_path=snapshots)
     documents = DocumentService(toc, toc.path / "documents" if toc.path is not None else None, REGISTRY)
+    analyticdb = AnalyticDBService(toc, toc.path / "analyticdb" if toc.path is not None else None, REGISTRY)
     stats = RequestStats()
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -128,13 +131,14 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         documents.close()
+        analyticdb.close()
         if owned:
             log.info("shutting down: flushing collections")
             toc.close()
             log.info("storage flushed and released")
 
     app = Starlette(
-        routes=qdrant_routes(svc, stats) + openai_routes(documents),
+        routes=qdrant_routes(svc, stats) + openai_routes(documents) + analyticdb_routes(analyticdb),
         exception_handlers={404: not_found, 405: not_found},
         lifespan=lifespan,
     )

@@ -1,0 +1,38 @@
+"""The AnalyticDB dialect's one route: ``POST /`` dispatched by action."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from vecbase.api.analyticdb.service import AnalyticDBService, run_action
+from vecbase.api.analyticdb.wire import AdbError, Params, failure, ok
+
+log = logging.getLogger("vecbase.api.analyticdb")
+
+
+def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
+    async def endpoint(request: Request) -> Response:
+        try:
+            values = dict(request.query_params)
+            if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/")):
+                form = await request.form()
+                values.update({k: v for k, v in form.items() if isinstance(v, str)})
+            action = request.headers.get("x-acs-action") or values.get("Action")
+            if not action:
+                raise AdbError("MissingParameter", "The action is missing: send x-acs-action or Action.")
+            body = await run_in_threadpool(run_action, svc, action, Params(values))
+            return ok(body)
+        except AdbError as exc:
+            return failure(exc)
+        except Exception:
+            log.exception("AnalyticDB action failed")
+            return failure(
+                AdbError("InternalError", "The request processing has failed due to some unknown error.", 500)
+            )
+
+    return [Route("/", endpoint, methods=["POST"])]

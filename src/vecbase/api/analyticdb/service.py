@@ -1,0 +1,372 @@
+"""The AnalyticDB actions: each reads its parameters, checks the namespace, and calls the
+engine; the result is the response body without ``RequestId`` / ``Status``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from vecbase.api.analyticdb import collections as cols
+from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
+from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
+from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy, check_name
+from vecbase.api.analyticdb.wire import AdbError, Params
+from vecbase.core.errors import BadRequestError, CollectionNotFoundError
+from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, and_filters
+from vecbase.documents.catalog import Catalog
+from vecbase.engine.collection import Collection
+from vecbase.engine.toc import TableOfContent
+from vecbase.inference.base import Registry
+from vecbase.query.model import WithVectors
+
+Action = Callable[[Params], dict[str, Any]]
+
+
+class AnalyticDBService:
+    def __init__(self, toc: TableOfContent, root: Path | None, registry: Registry) -> None:
+        self.toc = toc
+        self.registry = registry
+        self.catalog = Catalog(root)
+        self.tenancy = Tenancy(self.catalog)
+        self.actions: dict[str, Action] = {
+            "InitVectorDatabase": self.init_vector_database,
+            "CreateNamespace": self.create_namespace,
+            "DescribeNamespace": self.describe_namespace,
+            "ListNamespaces": self.list_namespaces,
+            "DeleteNamespace": self.delete_namespace,
+            "CreateCollection": self.create_collection,
+            "DescribeCollection": self.describe_collection,
+            "ListCollections": self.list_collections,
+            "DeleteCollection": self.delete_collection,
+            "UpsertCollectionData": self.upsert,
+            "DeleteCollectionData": self.delete_data,
+            "UpdateCollectionDataMetadata": self.update_metadata,
+            "QueryCollectionData": self.query,
+        }
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- helpers ------------------------------------------------------------------------
+    def _namespace(self, p: Params, password: bool = True) -> str:
+        name = p.text("Namespace", DEFAULT_NAMESPACE) or DEFAULT_NAMESPACE
+        if password:
+            self.tenancy.check_password(name, p.text("NamespacePassword"))
+        else:
+            self.tenancy.namespace(name)
+        return name
+
+    def _collection(self, p: Params) -> tuple[Schema, Collection]:
+        ns = self._namespace(p)
+        schema = self.tenancy.schema(ns, p.required("Collection"))
+        try:
+            return schema, self.toc.get(schema.engine_name)
+        except CollectionNotFoundError:
+            raise AdbError("Collection.NotFound", f"Collection {schema.name} does not exist.", 404) from None
+
+    def _filter(self, schema: Schema, sql: str | None) -> Filter | None:
+        if not sql:
+            return None
+        try:
+            return parse_where(sql, schema.kinds())
+        except SqlFilterError as exc:
+            raise AdbError("InvalidParameter.Filter", f"Invalid filter: {exc}") from None
+
+    # -- namespaces ---------------------------------------------------------------------
+    def init_vector_database(self, p: Params) -> dict[str, Any]:
+        self.tenancy.init_public(p.text("ManagerAccountPassword") or "")
+        return {"Message": "success"}
+
+    def create_namespace(self, p: Params) -> dict[str, Any]:
+        self.tenancy.create_namespace(p.required("Namespace"), p.required("NamespacePassword"))
+        return {"Message": "success"}
+
+    def describe_namespace(self, p: Params) -> dict[str, Any]:
+        name = p.text("Namespace", DEFAULT_NAMESPACE) or DEFAULT_NAMESPACE
+        self.tenancy.namespace(name)
+        return {
+            "Namespace": name,
+            "NamespaceInfo": {"Namespace": name, "Owner": name},
+            "DBInstanceId": p.text("DBInstanceId"),
+            "RegionId": p.text("RegionId"),
+        }
+
+    def list_namespaces(self, p: Params) -> dict[str, Any]:
+        names = self.tenancy.namespaces()
+        return {"Count": len(names), "Namespaces": {"Namespace": names}}
+
+    def delete_namespace(self, p: Params) -> dict[str, Any]:
+        for schema in self.tenancy.delete_namespace(p.required("Namespace")):
+            self.toc.delete(schema.engine_name)
+        return {"Message": "success"}
+
+    # -- collections --------------------------------------------------------------------
+    def create_collection(self, p: Params) -> dict[str, Any]:
+        ns = self._namespace(p, password=False)
+        name = p.required("Collection")
+        check_name("collection", name)
+        metadata = cols.check_metadata_schema(p.json("Metadata") or {})
+        metrics = (p.text("Metrics", "cosine") or "cosine").lower()
+        if metrics not in cols.METRICS:
+            raise AdbError("InvalidParameter", f"Metrics must be one of l2, ip, cosine, got {metrics!r}.")
+        parser = (p.text("Parser", "zh_cn") or "zh_cn").lower()
+        if parser not in cols.PARSERS:
+            raise AdbError("InvalidParameter", f"Unsupported Parser {parser!r}: one of {', '.join(cols.PARSERS)}.")
+        full_text = tuple(p.names("FullTextRetrievalFields"))
+        indices = tuple(p.names("MetadataIndices"))
+        for field in full_text + indices:
+            if field not in metadata:
+                raise AdbError("InvalidParameter", f"Field {field} is not defined in Metadata.")
+        hnsw_m = p.integer("HnswM", 16, 1, 1000) or 16
+        ef = p.integer("HnswEfConstruction", 64, 4, 4000) or 64
+        schema = Schema(
+            namespace=ns,
+            name=name,
+            dimension=p.integer("Dimension", None, 1, 65536),
+            metrics=metrics,
+            metadata=metadata,
+            full_text_fields=full_text,
+            parser=parser,
+            support_sparse=p.boolean("SupportSparse"),
+            indices=indices,
+            extra={"HnswM": hnsw_m, "HnswEfConstruction": ef},
+        )
+        self.tenancy.add_schema(schema)
+        try:
+            col = self.toc.create(
+                schema.engine_name, cols.engine_config(schema, hnsw_m, ef, p.integer("PqEnable", 0) == 1)
+            )
+            for key, spec in cols.payload_indexes(schema).items():
+                col.create_field_index(key, spec)
+        except Exception:
+            self.tenancy.remove_schema(schema)
+            raise
+        return {"Message": "success"}
+
+    def describe_collection(self, p: Params) -> dict[str, Any]:
+        schema, _ = self._collection(p)
+        return {
+            "Dimension": schema.dimension,
+            "FullTextRetrievalFields": ",".join(schema.full_text_fields),
+            "Metadata": dict(schema.metadata),
+            "Metrics": schema.metrics,
+            "Namespace": schema.namespace,
+            "Parser": schema.parser,
+            "SupportSparse": schema.support_sparse,
+            "SparseVectorMetrics": "ip" if schema.support_sparse else None,
+        }
+
+    def list_collections(self, p: Params) -> dict[str, Any]:
+        ns = self._namespace(p)
+        names = [s.name for s in self.tenancy.schemas(ns)]
+        return {"Namespace": ns, "Count": len(names), "Collections": {"Collection": names}}
+
+    def delete_collection(self, p: Params) -> dict[str, Any]:
+        schema, _ = self._collection(p)
+        self.tenancy.remove_schema(schema)
+        self.toc.delete(schema.engine_name)
+        return {"Message": "success"}
+
+    # -- data ---------------------------------------------------------------------------
+    def upsert(self, p: Params) -> dict[str, Any]:
+        schema, col = self._collection(p)
+        op = cols.rows_to_points(schema, p.json("Rows"), self.registry)
+        col.upsert(op, wait=True)
+        return {"Message": "success"}
+
+    def _selection(self, schema: Schema, ids: Any, sql: str | None) -> Filter:
+        parts: list[Filter] = []
+        if ids:
+            if isinstance(ids, str):
+                ids = [i.strip() for i in ids.split(",") if i.strip()]
+            if not isinstance(ids, list):
+                raise AdbError("InvalidParameter", "Ids must be an array of row ids.")
+            parts.append(Filter(must=(FieldMatch("id", MatchAny(tuple(str(i) for i in ids))),)))
+        flt = self._filter(schema, sql)
+        if flt is not None:
+            parts.append(flt)
+        if not parts:
+            raise AdbError("MissingParameter", "Specify the rows by ids, by a filter, or both.")
+        out = parts[0]
+        for extra in parts[1:]:
+            out = and_filters(out, extra) or out
+        return out
+
+    def delete_data(self, p: Params) -> dict[str, Any]:
+        schema, col = self._collection(p)
+        raw = p.text("CollectionData")
+        ids: Any = None
+        if raw:
+            try:
+                ids = p.json("CollectionData")
+            except AdbError:
+                ids = raw
+        selection = self._selection(schema, ids, p.text("CollectionDataFilter"))
+        applied = col.count(selection)
+        if applied:
+            col.delete(selection, wait=True)
+        return {"AppliedRows": applied}
+
+    def update_metadata(self, p: Params) -> dict[str, Any]:
+        schema, col = self._collection(p)
+        metadata = cols.check_metadata(schema, p.json("Metadata"))
+        if not metadata:
+            raise AdbError("MissingParameter", "Metadata must name at least one field to update.")
+        selection = self._selection(schema, p.json("Ids"), p.text("Filter"))
+        applied = col.count(selection)
+        if applied:
+            changes = {k: v for k, v in metadata.items() if v is not None}
+            cleared = [k for k, v in metadata.items() if v is None]
+            if changes:
+                col.set_payload(selection, changes, None, wait=True)
+            if cleared:
+                col.delete_payload(selection, cleared, wait=True)
+            if schema.full_text_fields and set(metadata) & set(schema.full_text_fields):
+                self._reindex_text(schema, col, selection)
+        return {"AppliedRows": applied}
+
+    def _reindex_text(self, schema: Schema, col: Collection, selection: Filter) -> None:
+        from vecbase.core.operations import UpdateVectors
+        from vecbase.core.points import ListColumn
+        from vecbase.query.model import ScrollRequest, WithPayload
+
+        records, _ = col.scroll(ScrollRequest(filter=selection, limit=1_000_000, with_payload=WithPayload(True)))
+        texts = [cols.full_text(schema, r.payload or {}) for r in records]
+        embedded = self.registry.get("qdrant/bm25").embed(texts, cols.PARSERS[schema.parser], query=False)
+        col.update_vectors(
+            UpdateVectors(tuple(r.id for r in records), {cols.TEXT_VECTOR: ListColumn(tuple(embedded))}), wait=True
+        )
+
+    # -- query --------------------------------------------------------------------------
+    def query(self, p: Params) -> dict[str, Any]:
+        schema, col = self._collection(p)
+        top_k = p.integer("TopK", None, 1, 10000)
+        if top_k is None:
+            raise AdbError(
+                "MissingParameter",
+                "The input parameter TopK that is mandatory for processing this request is not supplied.",
+            )
+        raw_vector, content = p.json("Vector"), p.text("Content")
+        raw_sparse = p.json("SparseVector")
+        if raw_vector is None and content is None and raw_sparse is None:
+            raise AdbError("MissingParameter", "Specify Vector, SparseVector or Content (at least one).")
+        metrics = (p.text("Metrics") or schema.metrics).lower()
+        if metrics != schema.metrics:
+            raise AdbError(
+                "InvalidParameter",
+                f"Metrics {metrics!r} differs from the collection's index metric {schema.metrics!r}; vecbase searches"
+                " with the index metric only.",
+            )
+        flt = self._filter(schema, p.text("Filter"))
+        if p.json("RelationalTableFilter") is not None:
+            raise AdbError("InvalidParameter.RelationalTableFilter", "RelationalTableFilter is not supported yet.")
+        mode = p.text("HybridSearch") or ""
+        if mode not in HYBRID_MODES:
+            raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")
+        args = p.json("HybridSearchArgs") or {}
+        offset = p.integer("Offset", None, 0)
+        order_by = p.text("OrderBy")
+        with_vectors = (
+            WithVectors(True, ("vector",) + (("sparse",) if schema.support_sparse else ()))
+            if (p.boolean("IncludeValues") or p.boolean("IncludeSparseValues"))
+            else WithVectors()
+        )
+        ascending = schema.metrics == "l2"
+        dense = cols.dense_vector(schema, raw_vector) if raw_vector is not None else None
+        sparse = cols.sparse_vector(raw_sparse) if raw_sparse is not None else None
+        if sparse is not None and not schema.support_sparse:
+            raise AdbError("InvalidParameter", f"Collection {schema.name} does not support sparse vectors.")
+        hybrid = content is not None and (dense is not None or sparse is not None)
+        if hybrid and (offset is not None or order_by):
+            raise AdbError("InvalidParameter", "Offset and OrderBy are not supported in hybrid search.")
+        window = top_k + (offset or 0)
+        vector_hits: list[Hit] = []
+        text_hits: list[Hit] = []
+        if content is not None:
+            if not schema.full_text_fields:
+                raise AdbError("InvalidParameter", f"Collection {schema.name} has no full-text retrieval fields.")
+            query = self.registry.get("qdrant/bm25").embed([content], cols.PARSERS[schema.parser], query=True)[0]
+            text_hits = search_path(
+                col, cols.TEXT_VECTOR, query, flt, window if not hybrid else max(window, 100), with_vectors
+            )
+        if dense is not None or sparse is not None:
+            restrict = flt
+            if mode == "Cascaded" and hybrid:
+                restrict = and_filters(flt, Filter(must=(HasId(frozenset(h.id for h in text_hits)),)))
+            size = window if not hybrid else max(window, 100)
+            vector_hits = vector_path(col, dense, sparse, restrict, size, with_vectors, ascending)
+        if hybrid:
+            hits = fuse(mode, args, vector_hits, text_hits, ascending and mode in ("", "Cascaded"), top_k)
+            total = None
+        else:
+            hits = text_hits if content is not None else vector_hits
+            if order_by:
+                hits = self._ordered(schema, hits, order_by)
+            hits = hits[offset or 0 : (offset or 0) + top_k]
+            total = self._total(col, flt, text_hits if content is not None else None) if offset else None
+        body: dict[str, Any] = {"Matches": {"match": [self._match(schema, h, p) for h in hits]}}
+        if total is not None:
+            body["Total"] = total
+        return body
+
+    def _total(self, col: Collection, flt: Filter | None, text_hits: list[Hit] | None) -> int:
+        if text_hits is None:
+            return col.count(flt)
+        return len(text_hits)
+
+    def _ordered(self, schema: Schema, hits: list[Hit], order_by: str) -> list[Hit]:
+        keys: list[tuple[str, bool]] = []
+        kinds = schema.kinds()
+        for part in order_by.split(","):
+            words = part.split()
+            if not words or len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+                raise AdbError("InvalidParameter", f"Invalid OrderBy {order_by!r}.")
+            if words[0] != "id" and words[0] not in kinds:
+                raise AdbError("InvalidParameter", f'OrderBy: column "{words[0]}" does not exist.')
+            keys.append((words[0], len(words) == 2 and words[1].upper() == "DESC"))
+        out = list(hits)
+        for name, desc in reversed(keys):  # stable sorts, last key first; NULLs last as PostgreSQL's ASC
+            present = [h for h in out if h.payload.get(name) is not None]
+            missing = [h for h in out if h.payload.get(name) is None]
+            present.sort(key=lambda h: h.payload[name], reverse=desc)
+            out = (missing + present) if desc else (present + missing)
+        return out
+
+    def _match(self, schema: Schema, hit: Hit, p: Params) -> dict[str, Any]:
+        metadata = cols.metadata_out(schema, hit.payload, p.names("IncludeMetadataFields"))
+        kinds = schema.kinds()
+        match: dict[str, Any] = {
+            "Id": hit.payload.get("id"),
+            "Score": hit.score,
+            "Metadata": {k: _as_text(v) for k, v in metadata.items()},
+            "MetadataV2": {k: (int(v) if kinds.get(k) == INT and v is not None else v) for k, v in metadata.items()},
+        }
+        if p.boolean("IncludeValues") and "vector" in hit.vectors:
+            match["Values"] = {"value": [float(x) for x in hit.vectors["vector"]]}
+        if p.boolean("IncludeSparseValues") and "sparse" in hit.vectors:
+            sv = hit.vectors["sparse"]
+            match["SparseValues"] = {
+                "Indices": {"Indice": [int(i) for i in sv.indices]},
+                "Values": {"Value": [float(v) for v in sv.values]},
+            }
+        return match
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        import orjson
+
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def run_action(svc: AnalyticDBService, action: str, params: Params) -> dict[str, Any]:
+    handler = svc.actions.get(action)
+    if handler is None:
+        raise AdbError("InvalidAction.NotFound", f"The action {action!r} is not supported.", 404)
+    try:
+        return handler(params)
+    except BadRequestError as exc:
+        raise AdbError("InvalidParameter", str(exc)) from None
