@@ -237,3 +237,28 @@ def test_namespaces_and_collections(client: Client) -> None:
     assert "listed" not in client.list_collections(m.ListCollectionsRequest(**data())).body.collections.collection
     client.delete_namespace(m.DeleteNamespaceRequest(**BASE, **MANAGER, namespace="other"))
     assert "other" not in client.list_namespaces(m.ListNamespacesRequest(**BASE, **MANAGER)).body.namespaces.namespace
+
+
+def test_restart_gives_identical_answers(tmp_path: Any) -> None:
+    from tests.api.analyticdb.conftest import PASSWORD, sdk
+    from tests.server import Server
+
+    server = Server(tmp_path / "storage").start()
+    try:
+        c = sdk(server)
+        c.init_vector_database(m.InitVectorDatabaseRequest(**BASE, **MANAGER))
+        c.create_namespace(m.CreateNamespaceRequest(**BASE, **MANAGER, namespace=NS, namespace_password=PASSWORD))
+        create(c, "kept", "cosine", full_text_retrieval_fields="title")
+        c.upsert_collection_data(m.UpsertCollectionDataRequest(**data(collection="kept", rows=rows())))
+        q = VECTORS[5].tolist()
+        before = query(c, "kept", vector=q, content="向量", top_k=10, hybrid_search="RRF", filter="year > 2001")
+    finally:
+        server.stop()
+    server.start()
+    try:
+        c = sdk(server)
+        assert query(c, "kept", vector=q, content="向量", top_k=10, hybrid_search="RRF", filter="year > 2001") == before
+        with pytest.raises(TeaException):
+            query(c, "kept", vector=q, top_k=3, namespace_password="wrong")
+    finally:
+        server.stop()
