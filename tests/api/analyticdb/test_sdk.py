@@ -262,3 +262,42 @@ def test_restart_gives_identical_answers(tmp_path: Any) -> None:
             query(c, "kept", vector=q, top_k=3, namespace_password="wrong")
     finally:
         server.stop()
+
+
+def test_async_upsert_from_a_file(client: Client, tmp_path: Any) -> None:
+    import time
+
+    create(client, "async_rows", "cosine")
+    many = np.random.default_rng(2).normal(size=(1200, DIM)).astype(np.float32)
+    lines = [
+        json.dumps({"Id": f"a{i}", "Vector": many[i].tolist(), "Metadata": {"year": 2010 + i % 3, "title": f"t{i}"}})
+        for i in range(1200)
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(lines))
+    job_id = client.upsert_collection_data_async(
+        m.UpsertCollectionDataAsyncRequest(**data(collection="async_rows", file_url=path.as_uri()))
+    ).body.job_id
+    deadline = time.monotonic() + 120
+    while True:
+        job = client.get_upsert_collection_data_job(
+            m.GetUpsertCollectionDataJobRequest(**data(collection="async_rows", job_id=job_id))
+        ).body.job
+        if job.completed or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert job.completed and job.error is None and job.progress == 1200
+    got = query(client, "async_rows", vector=many[7].tolist(), top_k=1)
+    assert got[0]["Id"] == "a7" and got[0]["MetadataV2"]["year"] == 2011
+    missing = client.upsert_collection_data_async(
+        m.UpsertCollectionDataAsyncRequest(**data(collection="async_rows", file_url=(tmp_path / "nope.jsonl").as_uri()))
+    ).body.job_id
+    time.sleep(0.5)
+    failed = client.get_upsert_collection_data_job(
+        m.GetUpsertCollectionDataJobRequest(**data(collection="async_rows", job_id=missing))
+    ).body.job
+    assert failed.completed and failed.error
+    with pytest.raises(TeaException):
+        client.cancel_upsert_collection_data_job(
+            m.CancelUpsertCollectionDataJobRequest(**data(collection="async_rows", job_id=job_id))
+        )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vecbase.api.analyticdb import collections as cols
+from vecbase.api.analyticdb.jobs import UpsertJobs
 from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
 from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
 from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy, check_name
@@ -28,6 +29,7 @@ class AnalyticDBService:
         self.registry = registry
         self.catalog = Catalog(root)
         self.tenancy = Tenancy(self.catalog)
+        self.jobs = UpsertJobs(self.catalog)
         self.actions: dict[str, Action] = {
             "InitVectorDatabase": self.init_vector_database,
             "CreateNamespace": self.create_namespace,
@@ -39,6 +41,9 @@ class AnalyticDBService:
             "ListCollections": self.list_collections,
             "DeleteCollection": self.delete_collection,
             "UpsertCollectionData": self.upsert,
+            "UpsertCollectionDataAsync": self.upsert_async,
+            "GetUpsertCollectionDataJob": self.get_job,
+            "CancelUpsertCollectionDataJob": self.cancel_job,
             "DeleteCollectionData": self.delete_data,
             "UpdateCollectionDataMetadata": self.update_metadata,
             "QueryCollectionData": self.query,
@@ -172,6 +177,26 @@ class AnalyticDBService:
         schema, col = self._collection(p)
         op = cols.rows_to_points(schema, p.json("Rows"), self.registry)
         col.upsert(op, wait=True)
+        return {"Message": "success"}
+
+    def upsert_async(self, p: Params) -> dict[str, Any]:
+        schema, col = self._collection(p)
+        url = p.required("FileUrl")
+
+        def write(rows: list[Any]) -> None:
+            col.upsert(cols.rows_to_points(self.tenancy.schema(schema.namespace, schema.name), rows, self.registry))
+
+        return {"JobId": self.jobs.start(schema.engine_name, url, write)}
+
+    def get_job(self, p: Params) -> dict[str, Any]:
+        schema, _ = self._collection(p)
+        raw = self.jobs.get(schema.engine_name, p.required("JobId"))
+        job = {k: raw[k] for k in ("Id", "Completed", "Progress", "Error", "Status", "CreateTime", "UpdateTime")}
+        return {"Job": job}
+
+    def cancel_job(self, p: Params) -> dict[str, Any]:
+        schema, _ = self._collection(p)
+        self.jobs.cancel(schema.engine_name, p.required("JobId"))
         return {"Message": "success"}
 
     def _selection(self, schema: Schema, ids: Any, sql: str | None) -> Filter:

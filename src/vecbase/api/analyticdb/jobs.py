@@ -1,0 +1,110 @@
+"""UpsertCollectionDataAsync: rows from a JSONL file at a URL (``file://`` or http(s)), upserted
+by a background thread in batches, with a job record (durable) that GetUpsertCollectionDataJob
+reads and CancelUpsertCollectionDataJob stops. A job found unfinished when the server starts
+is marked failed with the reason (its rows up to the last batch are written)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import orjson
+
+from vecbase.api.analyticdb.wire import AdbError
+from vecbase.documents.catalog import Catalog
+from vecbase.storage.files import read_bytes_if_exists
+
+log = logging.getLogger("vecbase.api.analyticdb")
+JOBS = "jobs"
+BATCH = 500
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fetch(url: str) -> bytes:
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme == "file":
+        data = read_bytes_if_exists(Path(urllib.parse.unquote(parsed.path)))
+        if data is None:
+            raise AdbError("InvalidParameter.FileUrl", f"The file {url} does not exist.")
+        return data
+    if parsed.scheme in ("http", "https"):
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (the scheme is checked)
+            body: bytes = response.read()
+            return body
+    raise AdbError("InvalidParameter.FileUrl", f"FileUrl must be an http(s) or file URL, got {url!r}.")
+
+
+class UpsertJobs:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._cancel: set[str] = set()
+        self._lock = threading.Lock()
+        for stored in self.catalog.values(JOBS):
+            if not stored["Completed"]:
+                raw = dict(stored)
+                raw.update(Completed=True, Error="The server restarted before the job finished.", UpdateTime=_now())
+                self.catalog.put(JOBS, raw["Id"], raw)
+
+    def start(self, collection_key: str, url: str, upsert: Callable[[list[Any]], None]) -> str:
+        job_id = str(uuid.uuid4())
+        record = {
+            "Id": job_id,
+            "Collection": collection_key,
+            "Completed": False,
+            "Progress": 0,
+            "Error": None,
+            "Status": "Running",
+            "CreateTime": _now(),
+            "UpdateTime": _now(),
+        }
+        self.catalog.put(JOBS, job_id, record)
+        threading.Thread(target=self._run, args=(job_id, url, upsert), name="vecbase-adb-job", daemon=True).start()
+        return job_id
+
+    def _update(self, job_id: str, **changes: Any) -> None:
+        with self.catalog.lock:
+            raw = dict(self.catalog.get(JOBS, job_id) or {})
+            raw.update(changes, UpdateTime=_now())
+            self.catalog.put(JOBS, job_id, raw)
+
+    def _run(self, job_id: str, url: str, upsert: Callable[[list[Any]], None]) -> None:
+        try:
+            lines = [line for line in fetch(url).decode("utf-8").splitlines() if line.strip()]
+            rows = [orjson.loads(line) for line in lines]
+            done = 0
+            for start in range(0, len(rows), BATCH):
+                with self._lock:
+                    if job_id in self._cancel:
+                        self._update(job_id, Completed=True, Status="Cancelled", Progress=done)
+                        return
+                upsert(rows[start : start + BATCH])
+                done += len(rows[start : start + BATCH])
+                self._update(job_id, Progress=done)
+            self._update(job_id, Completed=True, Status="Success", Progress=done)
+        except AdbError as exc:
+            self._update(job_id, Completed=True, Status="Failed", Error=exc.message)
+        except Exception as exc:  # a bad file or URL ends the job with the reason
+            log.info("upsert job %s failed: %s", job_id, exc)
+            self._update(job_id, Completed=True, Status="Failed", Error=str(exc))
+
+    def get(self, collection_key: str, job_id: str) -> dict[str, Any]:
+        raw = self.catalog.get(JOBS, job_id)
+        if raw is None or raw["Collection"] != collection_key:
+            raise AdbError("Job.NotFound", f"Job {job_id} does not exist.", 404)
+        return raw
+
+    def cancel(self, collection_key: str, job_id: str) -> None:
+        raw = self.get(collection_key, job_id)
+        if raw["Completed"]:
+            raise AdbError("Job.Completed", f"Job {job_id} has already finished.", 409)
+        with self._lock:
+            self._cancel.add(job_id)
