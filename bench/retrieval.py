@@ -257,9 +257,20 @@ def main() -> None:
     parser.add_argument("--datasets", default="scifact,xquad-ru,xquad-zh")
     parser.add_argument("--no-dense", action="store_true")
     parser.add_argument("--reference-python", help="an interpreter with sentence-transformers (dense speed)")
+    parser.add_argument("--dense-speed-only", action="store_true", help="only the embedding throughput")
     parser.add_argument("--out", default="bench/results/retrieval.json")
     args = parser.parse_args()
-    results = {}
+    results: dict[str, Any] = {}
+    if args.dense_speed_only:
+        from vecbase.inference.registry import REGISTRY
+
+        _, texts, _, _ = load("scifact")
+        s = results["dense_sentences_per_s"] = dense_speed(REGISTRY.get(MINILM), texts[:256], args.reference_python)
+        ref = s.get("reference")
+        versus = f" (sentence-transformers {ref['1']:.1f}, {ref['2']:.1f})" if ref else ""
+        print(f"dense embedding, 256 SciFact abstracts: {s['1']:.1f} sentences/s (1 thread), {s['2']:.1f} (2){versus}")
+        write_report(args.out, "retrieval_dense_speed", results)
+        return
     for name in args.datasets.split(","):
         r = run(name, not args.no_dense, args.reference_python)
         results[name] = r

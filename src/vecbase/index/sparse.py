@@ -74,6 +74,12 @@ class SparseInvertedIndex:
     def document_frequencies(self, dims: Sequence[int], allowed: npt.NDArray[np.bool_]) -> list[int]:
         """For each dimension, how many allowed points hold it (a posting-length count)."""
         pos = np.searchsorted(self.dims, np.asarray(dims, dtype=np.int64))
+        if allowed[: self.n].all():  # no filter, no deletion: the posting lengths
+            found = pos < self.dims.size
+            safe = np.where(found, pos, 0)
+            found &= self.dims[safe] == np.asarray(dims, dtype=np.int64) if self.dims.size else False
+            lengths = self.starts[safe + 1] - self.starts[safe] if self.dims.size else np.zeros(len(dims), np.int64)
+            return [int(x) for x in np.where(found, lengths, 0).tolist()]
         out = []
         for p, d in zip(pos.tolist(), dims):
             if p >= self.dims.size or self.dims[p] != d:
