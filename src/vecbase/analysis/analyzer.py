@@ -72,13 +72,20 @@ def config_from_params(params: Mapping[str, Any]) -> AnalyzerConfig:
     )
 
 
+_MEMO_SIZE = 1 << 17
+
+
 @dataclass(frozen=True, eq=False)
 class Analyzer:
     config: AnalyzerConfig
     _stopwords: frozenset[str] = field(init=False)
     _stem: Callable[[str], str] | None = field(init=False)
+    # word -> its token (None: dropped); words repeat, and the pipeline (folding, stop
+    # words, Snowball) is the bulk of indexing time. Bounded; cleared when full.
+    _memo: dict[str, str | None] = field(init=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_memo", {})
         c = self.config
         object.__setattr__(self, "_stopwords", stopword_set(c.stopword_languages, c.custom_stopwords, c.lowercase))
         object.__setattr__(self, "_stem", stemmer(c.stemmer) if c.stemmer else None)
@@ -107,6 +114,17 @@ class Analyzer:
             return None
         return token
 
+    def _cached(self, word: str) -> str | None:
+        memo = self._memo
+        try:
+            return memo[word]
+        except KeyError:
+            token = self.process(word)
+            if len(memo) >= _MEMO_SIZE:
+                memo.clear()
+            memo[word] = token
+            return token
+
     # -- tokenizers ---------------------------------------------------------------------
     def tokenize_doc(self, text: str) -> list[str]:
         """The tokens a document is indexed under, in order (repeats kept)."""
@@ -117,8 +135,9 @@ class Analyzer:
             return self._multilingual(text)
         words = text.split() if kind is TokenizerType.WHITESPACE else segmentation.unicode_words(text)
         out = []
+        cached = self._cached
         for word in words:
-            token = self.process(word)
+            token = cached(word)
             if token is not None:
                 out.append(token)
         return out
