@@ -14,7 +14,8 @@ is embedded as ``title + " " + text`` by vecbase's own models, through ``models.
 Printed per retriever: nDCG@10 and Recall@100 (pytrec_eval's ndcg_cut.10 and recall.100,
 binary judgments) next to the reference figures of the dataset's README, and speed: BM25
 indexing (docs/s, until the first query can run) and queries/s against bm25s on the same
-corpus (the fastest of five interleaved passes on each side), dense embedding throughput (sentences/s,
+corpus (the fastest of five interleaved passes on each side; ids only, no payloads, as bm25s
+returns document ids), dense embedding throughput (sentences/s,
 1 and 2 threads) against sentence-transformers when ``--reference-python`` names an
 interpreter that has it (``bench/dense_reference.py``).
 Goals (issue 13): BM25 and dense each within 0.01 of the reference; hybrid above the better
@@ -211,7 +212,7 @@ def run(name: str, dense: bool, reference_python: str | None) -> dict[str, Any]:
         return models.Document(text=text, model="qdrant/bm25", options=options)
 
     def bm25_query(t: str) -> Any:
-        return client.query_points("ir", query=bm25_doc(t), using="bm25", limit=100)
+        return client.query_points("ir", query=bm25_doc(t), using="bm25", limit=100, with_payload=False)
 
     runs, _ = query_runs(bm25_query)
     out["bm25"] = evaluate(runs, qrels)
