@@ -58,8 +58,10 @@ READ_POST_SUFFIXES = (
 class ApiKeyMiddleware:
     """Qdrant's `api-key` header (or `Authorization: Bearer`); a read-only key may only read."""
 
-    def __init__(self, app: ASGIApp, api_key: str | None, read_only_key: str | None) -> None:
+    def __init__(self, app: ASGIApp, api_key: str | None, read_only_key: str | None, signed_adb: bool) -> None:
         self.app = app
+        # AnalyticDB requests carry the SDK's signature instead, checked by that dialect
+        self.signed_adb = signed_adb
         self.api_key = api_key
         self.read_only_key = read_only_key
 
@@ -68,7 +70,8 @@ class ApiKeyMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        if request.url.path in OPEN_PATHS:
+        is_adb = request.method == "POST" and request.url.path == "/"
+        if (request.url.path in OPEN_PATHS and not is_adb) or (is_adb and self.signed_adb):
             await self.app(scope, receive, send)
             return
         key = request.headers.get("api-key")
@@ -103,6 +106,10 @@ class ApiKeyMiddleware:
         await error(401, "Must provide an API key or an Authorization bearer token", started)(scope, receive, send)
 
 
+def _pair(first: str | None, second: str | None) -> tuple[str, str] | None:
+    return (first, second) if first is not None and second is not None else None
+
+
 def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlette:
     """The application; it opens the storage at ``settings.storage_path`` unless given ``toc``."""
     owned = toc is None
@@ -114,7 +121,13 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         log.info("models from %s: %s", settings.models_path, ", ".join(added) or "none found")
     svc = QdrantService(toc, snapshots_path=snapshots)
     documents = DocumentService(toc, toc.path / "documents" if toc.path is not None else None, REGISTRY)
-    analyticdb = AnalyticDBService(toc, toc.path / "analyticdb" if toc.path is not None else None, REGISTRY)
+    analyticdb = AnalyticDBService(
+        toc,
+        toc.path / "analyticdb" if toc.path is not None else None,
+        REGISTRY,
+        access=_pair(settings.adb_access_key_id, settings.adb_access_key_secret),
+        manager=_pair(settings.adb_manager_account, settings.adb_manager_password),
+    )
     stats = RequestStats()
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -146,5 +159,10 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     app.state.service = svc
     app.state.documents = documents
     if settings.api_key or settings.read_only_api_key:
-        app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_only_key=settings.read_only_api_key)
+        app.add_middleware(
+            ApiKeyMiddleware,
+            api_key=settings.api_key,
+            read_only_key=settings.read_only_api_key,
+            signed_adb=settings.adb_access_key_id is not None and settings.adb_access_key_secret is not None,
+        )
     return app

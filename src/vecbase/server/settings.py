@@ -22,6 +22,10 @@ KEYS = {
     ("storage", "flush_interval_sec"): "flush_interval_sec",
     ("log", "level"): "log_level",
     ("inference", "models_path"): "models_path",
+    ("analyticdb", "access_key_id"): "adb_access_key_id",
+    ("analyticdb", "access_key_secret"): "adb_access_key_secret",
+    ("analyticdb", "manager_account"): "adb_manager_account",
+    ("analyticdb", "manager_account_password"): "adb_manager_password",
 }
 
 
@@ -37,6 +41,12 @@ class Settings:
     log_level: str = "INFO"
     # a directory of sentence-transformers models (one per sub-directory) to serve as well
     models_path: str | None = None
+    # AnalyticDB: the SDK's signature is verified when a key pair is set; namespace and
+    # collection management checks the manager account when one is set
+    adb_access_key_id: str | None = None
+    adb_access_key_secret: str | None = None
+    adb_manager_account: str | None = None
+    adb_manager_password: str | None = None
 
     def with_values(self, values: Mapping[str, Any]) -> Settings:
         types = {f.name: f.type for f in fields(self)}

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from vecbase.api.analyticdb.service import AnalyticDBService, run_action
+from vecbase.api.analyticdb.signature import verify
 from vecbase.api.analyticdb.wire import AdbError, Params, failure, ok
 
 log = logging.getLogger("vecbase.api.analyticdb")
@@ -18,6 +19,9 @@ log = logging.getLogger("vecbase.api.analyticdb")
 def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
     async def endpoint(request: Request) -> Response:
         try:
+            if svc.access is not None:
+                raw = await request.body()
+                verify(request.method, request.url.path, request.url.query, request.headers, raw, *svc.access)
             values = dict(request.query_params)
             if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/")):
                 form = await request.form()

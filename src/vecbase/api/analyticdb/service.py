@@ -3,6 +3,7 @@ engine; the result is the response body without ``RequestId`` / ``Status``."""
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,8 +25,17 @@ Action = Callable[[Params], dict[str, Any]]
 
 
 class AnalyticDBService:
-    def __init__(self, toc: TableOfContent, root: Path | None, registry: Registry) -> None:
+    def __init__(
+        self,
+        toc: TableOfContent,
+        root: Path | None,
+        registry: Registry,
+        access: tuple[str, str] | None = None,
+        manager: tuple[str, str] | None = None,
+    ) -> None:
         self.toc = toc
+        self.access = access  # (key id, secret): the SDK's signature is verified
+        self.manager = manager  # (account, password): management calls must name it
         self.registry = registry
         self.catalog = Catalog(root)
         self.tenancy = Tenancy(self.catalog)
@@ -387,10 +397,24 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+MANAGEMENT = (
+    "InitVectorDatabase",
+    "CreateNamespace",
+    "DescribeNamespace",
+    "ListNamespaces",
+    "DeleteNamespace",
+    "CreateCollection",
+)
+
+
 def run_action(svc: AnalyticDBService, action: str, params: Params) -> dict[str, Any]:
     handler = svc.actions.get(action)
     if handler is None:
         raise AdbError("InvalidAction.NotFound", f"The action {action!r} is not supported.", 404)
+    if action in MANAGEMENT and svc.manager is not None:
+        account, password = params.text("ManagerAccount"), params.text("ManagerAccountPassword")
+        if account != svc.manager[0] or not hmac.compare_digest(password or "", svc.manager[1]):
+            raise AdbError("InvalidManagerAccount", "The manager account or its password is incorrect.", 403)
     try:
         return handler(params)
     except BadRequestError as exc:
