@@ -301,3 +301,39 @@ def test_async_upsert_from_a_file(client: Client, tmp_path: Any) -> None:
         client.cancel_upsert_collection_data_job(
             m.CancelUpsertCollectionDataJobRequest(**data(collection="async_rows", job_id=job_id))
         )
+
+
+def test_modify_collection_and_create_index(client: Client) -> None:
+    create(client, "modify", "cosine")
+    client.upsert_collection_data(m.UpsertCollectionDataRequest(**data(collection="modify", rows=rows(12))))
+    operations = {
+        "operations": [
+            {"operator": "add", "newMetaName": "tag", "newMetaType": "text"},
+            {"operator": "replace", "oldMetaName": "year", "newMetaName": "yr", "newMetaType": "bigint"},
+        ]
+    }
+    body = client.modify_collection(
+        m.ModifyCollectionRequest(**data(collection="modify", metadata=json.dumps(operations)))
+    ).body
+    assert json.loads(body.metadata) == {
+        "title": "text",
+        "rating": "float",
+        "published": "boolean",
+        "tag": "text",
+        "yr": "bigint",
+    }
+    q = VECTORS[0].tolist()
+    assert {g["Id"] for g in query(client, "modify", vector=q, top_k=100, filter="yr = 2003")} == {"row3", "row10"}
+    with pytest.raises(TeaException):
+        query(client, "modify", vector=q, top_k=100, filter="year = 2003")
+    job = client.create_index(
+        m.CreateIndexRequest(**data(collection="modify", index_field="yr", index_name="yr_idx"))
+    ).body
+    assert job.job_id
+    assert {g["Id"] for g in query(client, "modify", vector=q, top_k=100, filter="yr >= 2005")} == {
+        f"row{i}" for i in range(12) if 2000 + i % 7 >= 2005
+    }
+    bad = {"operations": [{"operator": "replace", "oldMetaName": "title", "newMetaType": "int"}]}
+    with pytest.raises(TeaException):
+        client.modify_collection(m.ModifyCollectionRequest(**data(collection="modify", metadata=json.dumps(bad))))
+    assert "title" in client.describe_collection(m.DescribeCollectionRequest(**data(collection="modify"))).body.metadata

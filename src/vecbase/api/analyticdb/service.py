@@ -3,9 +3,13 @@ engine; the result is the response body without ``RequestId`` / ``Status``."""
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
+import uuid
 from pathlib import Path
 from typing import Any, Callable
+
+import orjson
 
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.jobs import UpsertJobs
@@ -50,6 +54,8 @@ class AnalyticDBService:
             "DescribeCollection": self.describe_collection,
             "ListCollections": self.list_collections,
             "DeleteCollection": self.delete_collection,
+            "ModifyCollection": self.modify_collection,
+            "CreateIndex": self.create_index,
             "UpsertCollectionData": self.upsert,
             "UpsertCollectionDataAsync": self.upsert_async,
             "GetUpsertCollectionDataJob": self.get_job,
@@ -181,6 +187,83 @@ class AnalyticDBService:
         self.tenancy.remove_schema(schema)
         self.toc.delete(schema.engine_name)
         return {"Message": "success"}
+
+    def modify_collection(self, p: Params) -> dict[str, Any]:
+        """``Metadata = {"operations": [...]}``: ``add`` a field (``newMetaName``,
+        ``newMetaType``, ``fullTextRetrieval``), or ``replace`` one (``oldMetaName`` renamed to
+        ``newMetaName`` and / or converted to ``newMetaType``; every row's value is converted
+        first, and a value that does not convert refuses the whole call)."""
+        schema, col = self._collection(p)
+        spec = p.json("Metadata")
+        operations = spec.get("operations") if isinstance(spec, dict) else None
+        if not isinstance(operations, list) or not operations:
+            raise AdbError("InvalidParameter", 'Metadata must be {"operations": [...]}.')
+        metadata = dict(schema.metadata)
+        full_text = list(schema.full_text_fields)
+        renames: list[tuple[str, str, str]] = []
+        for op in operations:
+            if not isinstance(op, dict) or op.get("operator") not in ("add", "replace"):
+                raise AdbError("InvalidParameter", "Each operation needs operator add or replace.")
+            new_name = str(op.get("newMetaName") or op.get("oldMetaName") or "")
+            new_type = op.get("newMetaType")
+            if op["operator"] == "add":
+                if not new_name or not new_type or new_name in metadata:
+                    raise AdbError("InvalidParameter", f"Cannot add metadata field {new_name!r}.")
+                check_name("metadata field", new_name)
+                metadata.update(cols.check_metadata_schema({new_name: new_type}))
+                if op.get("fullTextRetrieval"):
+                    if not schema.full_text_fields:
+                        raise AdbError("InvalidParameter", "The collection was created without full-text retrieval.")
+                    full_text.append(new_name)
+                continue
+            old = str(op.get("oldMetaName") or "")
+            if old not in metadata:
+                raise AdbError("InvalidParameter", f"Metadata field {old!r} does not exist.")
+            check_name("metadata field", new_name)
+            pg_type = str(new_type or metadata[old])
+            cols.check_metadata_schema({new_name: pg_type})
+            del metadata[old]
+            metadata[new_name] = pg_type
+            full_text = [new_name if f == old else f for f in full_text]
+            renames.append((old, new_name, pg_type))
+        changed = dataclasses.replace(schema, metadata=metadata, full_text_fields=tuple(full_text))
+        self._convert(col, renames)
+        self.tenancy.put_schema(changed)
+        return {"Metadata": orjson.dumps(metadata).decode()}
+
+    def _convert(self, col: Collection, renames: list[tuple[str, str, str]]) -> None:
+        from vecbase.api.analyticdb.sql import column_kind
+        from vecbase.query.model import ScrollRequest, WithPayload
+
+        if not renames:
+            return
+        records, _ = col.scroll(ScrollRequest(limit=10_000_000, with_payload=WithPayload(True)))
+        updates = []
+        for r in records:
+            payload = r.payload or {}
+            changes = {}
+            for old, new, pg_type in renames:
+                if payload.get(old) is not None:
+                    changes[new] = cols.coerce(column_kind(pg_type), new, payload[old])
+            if changes:
+                updates.append((r.id, changes, [old for old, new, _ in renames if old in payload and old != new]))
+        for pid, changes, removed in updates:  # every value converted: now write
+            if removed:
+                col.delete_payload([pid], removed, wait=False)
+            col.set_payload([pid], changes, None, wait=False)
+        col.flush()
+
+    def create_index(self, p: Params) -> dict[str, Any]:
+        schema, col = self._collection(p)
+        field = p.required("IndexField")
+        if field not in schema.metadata:
+            raise AdbError("InvalidParameter", f"IndexField {field} is not a metadata field.")
+        spec = cols.payload_indexes(replace_indices(schema, (field,))).get(field)
+        if spec is None:
+            raise AdbError("InvalidParameter", f"Fields of type {schema.metadata[field]} cannot be indexed.")
+        col.create_field_index(field, spec)
+        self.tenancy.put_schema(replace_indices(schema, tuple(dict.fromkeys(schema.indices + (field,)))))
+        return {"JobId": str(uuid.uuid4())}
 
     # -- data ---------------------------------------------------------------------------
     def upsert(self, p: Params) -> dict[str, Any]:
@@ -395,6 +478,10 @@ def _as_text(value: Any) -> str:
 
         return orjson.dumps(value).decode()
     return str(value)
+
+
+def replace_indices(schema: Schema, indices: tuple[str, ...]) -> Schema:
+    return dataclasses.replace(schema, indices=indices)
 
 
 MANAGEMENT = (
