@@ -337,3 +337,22 @@ def test_modify_collection_and_create_index(client: Client) -> None:
     with pytest.raises(TeaException):
         client.modify_collection(m.ModifyCollectionRequest(**data(collection="modify", metadata=json.dumps(bad))))
     assert "title" in client.describe_collection(m.DescribeCollectionRequest(**data(collection="modify"))).body.metadata
+
+
+def test_text_embedding_and_rerank(client: Client) -> None:
+    from vecbase.inference.registry import REGISTRY
+
+    texts = ["vector databases", "向量数据库"]
+    body = client.text_embedding(
+        m.TextEmbeddingRequest(**BASE, input=texts, model="sentence-transformers/all-MiniLM-L6-v2")
+    ).body
+    local = REGISTRY.get("sentence-transformers/all-MiniLM-L6-v2").embed(texts, None, query=False)
+    got = [r.embedding.embedding for r in body.results.results]
+    assert [r.index for r in body.results.results] == [0, 1]
+    assert np.allclose(np.array(got), np.array(local), atol=1e-6) and body.text_tokens > 0
+    with pytest.raises(TeaException) as info:
+        client.text_embedding(m.TextEmbeddingRequest(**BASE, input=texts, model="text-embedding-v3"))
+    assert "all-MiniLM-L6-v2" in info.value.message
+    with pytest.raises(TeaException) as info:
+        client.rerank(m.RerankRequest(**BASE, query="q", documents=["a", "b"]))
+    assert "rerank" in info.value.message

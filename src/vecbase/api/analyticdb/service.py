@@ -22,7 +22,9 @@ from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, and_filters
 from vecbase.documents.catalog import Catalog
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
+from vecbase.inference import usage
 from vecbase.inference.base import Registry
+from vecbase.inference.dense import MINILM
 from vecbase.query.model import WithVectors
 
 Action = Callable[[Params], dict[str, Any]]
@@ -63,6 +65,8 @@ class AnalyticDBService:
             "DeleteCollectionData": self.delete_data,
             "UpdateCollectionDataMetadata": self.update_metadata,
             "QueryCollectionData": self.query,
+            "TextEmbedding": self.text_embedding,
+            "Rerank": self.rerank,
         }
 
     def close(self) -> None:
@@ -353,6 +357,43 @@ class AnalyticDBService:
         embedded = self.registry.get("qdrant/bm25").embed(texts, cols.PARSERS[schema.parser], query=False)
         col.update_vectors(
             UpdateVectors(tuple(r.id for r in records), {cols.TEXT_VECTOR: ListColumn(tuple(embedded))}), wait=True
+        )
+
+    # -- models -------------------------------------------------------------------------
+    def _model_name(self, name: str | None) -> str:
+        """AnalyticDB's model names map to the local registry; the hosted ones it names by
+        default (text-embedding-v3, ...) are not available offline."""
+        if name is None:
+            return MINILM
+        if name not in self.registry.names():
+            known = ", ".join(n for n in self.registry.names() if n != "qdrant/bm25")
+            raise AdbError("InvalidParameter.Model", f"Unknown embedding model {name!r}; local models: {known}.")
+        return name
+
+    def text_embedding(self, p: Params) -> dict[str, Any]:
+        texts = p.json("Input")
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise AdbError("InvalidParameter", "Input must be a non-empty array of strings.")
+        if len(texts) > 100:
+            raise AdbError("InvalidParameter", "Input may hold at most 100 texts.")
+        name = self._model_name(p.text("Model"))
+        dimension = p.integer("Dimension")
+        with usage.scope() as tokens:
+            vectors = self.registry.get(name).embed(texts, None, query=False)
+        results = []
+        for i, v in enumerate(vectors):
+            values = [float(x) for x in v]  # type: ignore[union-attr]
+            if dimension is not None and dimension != len(values):
+                raise AdbError("InvalidParameter", f"Model {name} makes {len(values)}-d vectors, not {dimension}.")
+            results.append({"Index": i, "Embedding": {"Embedding": values}})
+        return {"Results": {"Results": results}, "TextTokens": sum(tokens.values())}
+
+    def rerank(self, p: Params) -> dict[str, Any]:
+        model = p.text("Model") or "bge-reranker-v2-m3"
+        raise AdbError(
+            "Rerank.ModelNotFound",
+            f"No rerank model is available: {model!r} is not in the local model registry, which has no"
+            " cross-encoder (rerank) models yet.",
         )
 
     # -- query --------------------------------------------------------------------------
