@@ -13,10 +13,11 @@ a sparse vector ``text`` holding the BM25 vector (IDF modifier) of those fields,
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+import orjson
 
 from vecbase.api.analyticdb.sql import BOOL, FLOAT, INT, JSON, TEXT, TIMESTAMP, column_kind
 from vecbase.api.analyticdb.tenancy import RESERVED, Schema
@@ -244,3 +245,20 @@ def metadata_out(schema: Schema, payload: Mapping[str, Any], fields: Sequence[st
     """The metadata of a result: the requested fields, or every field of the schema."""
     names = fields or list(schema.metadata)
     return {name: payload.get(name) for name in names if name in payload}
+
+
+def as_text(value: Any) -> str:
+    """A metadata value as AnalyticDB's string-valued ``Metadata`` shows it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def orjson_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -43,6 +43,20 @@ def fetch(url: str) -> bytes:
     raise AdbError("InvalidParameter.FileUrl", f"FileUrl must be an http(s) or file URL, got {url!r}.")
 
 
+class Progress:
+    """What a running job sees of its record: progress updates and cancellation."""
+
+    def __init__(self, jobs: UpsertJobs, job_id: str) -> None:
+        self._jobs, self.job_id = jobs, job_id
+
+    def update(self, value: int) -> None:
+        self._jobs._update(self.job_id, Progress=value)
+
+    def cancelled(self) -> bool:
+        with self._jobs._lock:
+            return self.job_id in self._jobs._cancel
+
+
 class UpsertJobs:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -54,7 +68,9 @@ class UpsertJobs:
                 raw.update(Completed=True, Error="The server restarted before the job finished.", UpdateTime=_now())
                 self.catalog.put(JOBS, raw["Id"], raw)
 
-    def start(self, collection_key: str, url: str, upsert: Callable[[list[Any]], None]) -> str:
+    def start(self, collection_key: str, work: Callable[[Progress], dict[str, Any] | None]) -> str:
+        """Run ``work`` in a thread as a job; it reports progress through the ``Progress`` it
+        gets, stops when told the job was cancelled, and may return fields to record."""
         job_id = str(uuid.uuid4())
         record = {
             "Id": job_id,
@@ -67,8 +83,22 @@ class UpsertJobs:
             "UpdateTime": _now(),
         }
         self.catalog.put(JOBS, job_id, record)
-        threading.Thread(target=self._run, args=(job_id, url, upsert), name="vecbase-adb-job", daemon=True).start()
+        threading.Thread(target=self._run, args=(job_id, work), name="vecbase-adb-job", daemon=True).start()
         return job_id
+
+    def start_upsert(self, collection_key: str, url: str, upsert: Callable[[list[Any]], None]) -> str:
+        def work(progress: Progress) -> None:
+            lines = [line for line in fetch(url).decode("utf-8").splitlines() if line.strip()]
+            rows = [orjson.loads(line) for line in lines]
+            done = 0
+            for start in range(0, len(rows), BATCH):
+                if progress.cancelled():
+                    return
+                upsert(rows[start : start + BATCH])
+                done += len(rows[start : start + BATCH])
+                progress.update(done)
+
+        return self.start(collection_key, work)
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self.catalog.lock:
@@ -76,24 +106,18 @@ class UpsertJobs:
             raw.update(changes, UpdateTime=_now())
             self.catalog.put(JOBS, job_id, raw)
 
-    def _run(self, job_id: str, url: str, upsert: Callable[[list[Any]], None]) -> None:
+    def _run(self, job_id: str, work: Callable[[Progress], dict[str, Any] | None]) -> None:
+        progress = Progress(self, job_id)
         try:
-            lines = [line for line in fetch(url).decode("utf-8").splitlines() if line.strip()]
-            rows = [orjson.loads(line) for line in lines]
-            done = 0
-            for start in range(0, len(rows), BATCH):
-                with self._lock:
-                    if job_id in self._cancel:
-                        self._update(job_id, Completed=True, Status="Cancelled", Progress=done)
-                        return
-                upsert(rows[start : start + BATCH])
-                done += len(rows[start : start + BATCH])
-                self._update(job_id, Progress=done)
-            self._update(job_id, Completed=True, Status="Success", Progress=done)
+            extra = work(progress) or {}
+            if progress.cancelled():
+                self._update(job_id, Completed=True, Status="Cancelled")
+            else:
+                self._update(job_id, Completed=True, Status="Success", **extra)
         except AdbError as exc:
-            self._update(job_id, Completed=True, Status="Failed", Error=exc.message)
+            self._update(job_id, Completed=True, Status="Failed", Error=exc.message, ErrorCode=exc.code)
         except Exception as exc:  # a bad file or URL ends the job with the reason
-            log.info("upsert job %s failed: %s", job_id, exc)
+            log.info("job %s failed: %s", job_id, exc)
             self._update(job_id, Completed=True, Status="Failed", Error=str(exc))
 
     def get(self, collection_key: str, job_id: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import orjson
 
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.jobs import UpsertJobs
+from vecbase.api.analyticdb.knowledge import Knowledge
 from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
 from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
 from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy, check_name
@@ -68,6 +69,7 @@ class AnalyticDBService:
             "TextEmbedding": self.text_embedding,
             "Rerank": self.rerank,
         }
+        Knowledge(self)  # document collections add their actions
 
     def close(self) -> None:
         self.catalog.close()
@@ -283,7 +285,7 @@ class AnalyticDBService:
         def write(rows: list[Any]) -> None:
             col.upsert(cols.rows_to_points(self.tenancy.schema(schema.namespace, schema.name), rows, self.registry))
 
-        return {"JobId": self.jobs.start(schema.engine_name, url, write)}
+        return {"JobId": self.jobs.start_upsert(schema.engine_name, url, write)}
 
     def get_job(self, p: Params) -> dict[str, Any]:
         schema, _ = self._collection(p)
@@ -497,7 +499,7 @@ class AnalyticDBService:
         match: dict[str, Any] = {
             "Id": hit.payload.get("id"),
             "Score": hit.score,
-            "Metadata": {k: _as_text(v) for k, v in metadata.items()},
+            "Metadata": {k: cols.as_text(v) for k, v in metadata.items()},
             "MetadataV2": {k: (int(v) if kinds.get(k) == INT and v is not None else v) for k, v in metadata.items()},
         }
         if p.boolean("IncludeValues") and "vector" in hit.vectors:
@@ -509,16 +511,6 @@ class AnalyticDBService:
                 "Values": {"Value": [float(v) for v in sv.values]},
             }
         return match
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        import orjson
-
-        return orjson.dumps(value).decode()
-    return str(value)
 
 
 def replace_indices(schema: Schema, indices: tuple[str, ...]) -> Schema:
