@@ -356,3 +356,63 @@ def test_text_embedding_and_rerank(client: Client) -> None:
     with pytest.raises(TeaException) as info:
         client.rerank(m.RerankRequest(**BASE, query="q", documents=["a", "b"]))
     assert "rerank" in info.value.message
+
+
+def test_relational_table_filter(client: Client) -> None:
+    from tests.api.analyticdb.conftest import PASSWORD
+
+    def sql(statement: str) -> Any:
+        return client.execute_statement(
+            m.ExecuteStatementRequest(**BASE, database=NS, secret_arn=PASSWORD, sql=statement)
+        ).body
+
+    sql("CREATE TABLE years (year INTEGER, label TEXT, active BOOLEAN)")
+    inserted = sql(
+        "INSERT INTO years VALUES (2001, 'odd', TRUE), (2002, 'even', FALSE), (2003, 'odd', TRUE), (2004, NULL, TRUE)"
+    )
+    assert inserted.data.total_num_rows == 4
+    create(client, "joined", "cosine")
+    client.upsert_collection_data(m.UpsertCollectionDataRequest(**data(collection="joined", rows=rows())))
+    q = VECTORS[0].tolist()
+    relational = m.QueryCollectionDataRequestRelationalTableFilter(
+        table_name="years", table_field="year", collection_metadata_field="year", condition="label = 'odd' AND active"
+    )
+    got = query(
+        client,
+        "joined",
+        vector=q,
+        top_k=100,
+        relational_table_filter=relational,
+        include_metadata_fields="year,years.label",
+    )
+    assert {g["MetadataV2"]["year"] for g in got} == {2001, 2003}
+    assert {g["Id"] for g in got} == {f"row{i}" for i in range(60) if 2000 + i % 7 in (2001, 2003)}
+    assert all(g["Metadata"]["years.label"] == "odd" for g in got)
+    narrowed = query(client, "joined", vector=q, top_k=100, relational_table_filter=relational, filter="year > 2002")
+    assert {g["MetadataV2"]["year"] for g in narrowed} == {2003}
+    for bad in (
+        "DROP DATABASE x",
+        "SELECT * FROM years",
+        "ATTACH DATABASE 'x' AS y",
+        "CREATE TABLE a (b INT); DROP TABLE years",
+    ):
+        with pytest.raises(TeaException):
+            sql(bad)
+    with pytest.raises(TeaException):
+        query(
+            client,
+            "joined",
+            vector=q,
+            top_k=3,
+            relational_table_filter=m.QueryCollectionDataRequestRelationalTableFilter(
+                table_name="years",
+                table_field="year",
+                collection_metadata_field="year",
+                condition="1=1; DROP TABLE years",
+            ),
+        )
+    with pytest.raises(TeaException):
+        client.execute_statement(
+            m.ExecuteStatementRequest(**BASE, database=NS, secret_arn="wrong", sql="DROP TABLE years")
+        )
+    assert len(query(client, "joined", vector=q, top_k=100, relational_table_filter=relational)) == len(got)

@@ -15,6 +15,7 @@ from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.jobs import UpsertJobs
 from vecbase.api.analyticdb.knowledge import Knowledge
 from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
+from vecbase.api.analyticdb.relational import RelationalTables
 from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
 from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy, check_name
 from vecbase.api.analyticdb.wire import AdbError, Params
@@ -47,6 +48,7 @@ class AnalyticDBService:
         self.catalog = Catalog(root)
         self.tenancy = Tenancy(self.catalog)
         self.jobs = UpsertJobs(self.catalog)
+        self.tables = RelationalTables(root)
         self.actions: dict[str, Action] = {
             "InitVectorDatabase": self.init_vector_database,
             "CreateNamespace": self.create_namespace,
@@ -67,11 +69,13 @@ class AnalyticDBService:
             "UpdateCollectionDataMetadata": self.update_metadata,
             "QueryCollectionData": self.query,
             "TextEmbedding": self.text_embedding,
+            "ExecuteStatement": self.execute_statement,
             "Rerank": self.rerank,
         }
         Knowledge(self)  # document collections add their actions
 
     def close(self) -> None:
+        self.tables.close()
         self.catalog.close()
 
     # -- helpers ------------------------------------------------------------------------
@@ -361,6 +365,14 @@ class AnalyticDBService:
             UpdateVectors(tuple(r.id for r in records), {cols.TEXT_VECTOR: ListColumn(tuple(embedded))}), wait=True
         )
 
+    def execute_statement(self, p: Params) -> dict[str, Any]:
+        """DDL and DML on the namespace's relational tables: ``Database`` names the namespace,
+        ``SecretArn`` carries its password (see ``relational``)."""
+        namespace = p.text("Database") or DEFAULT_NAMESPACE
+        self.tenancy.check_password(namespace, p.text("SecretArn"))
+        rows = self.tables.execute(namespace, p.required("Sql"))
+        return {"Database": namespace, "Data": {"TotalNumRows": rows}}
+
     # -- models -------------------------------------------------------------------------
     def _model_name(self, name: str | None) -> str:
         """AnalyticDB's model names map to the local registry; the hosted ones it names by
@@ -419,8 +431,10 @@ class AnalyticDBService:
                 " with the index metric only.",
             )
         flt = self._filter(schema, p.text("Filter"))
-        if p.json("RelationalTableFilter") is not None:
-            raise AdbError("InvalidParameter.RelationalTableFilter", "RelationalTableFilter is not supported yet.")
+        relational = p.json("RelationalTableFilter")
+        if relational is not None:
+            joined = self.tables.condition(schema.namespace, relational, schema.kinds())
+            flt = and_filters(flt, Filter(must=(joined,)))
         mode = p.text("HybridSearch") or ""
         if mode not in HYBRID_MODES:
             raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")
@@ -465,7 +479,7 @@ class AnalyticDBService:
                 hits = self._ordered(schema, hits, order_by)
             hits = hits[offset or 0 : (offset or 0) + top_k]
             total = self._total(col, flt, text_hits if content is not None else None) if offset else None
-        body: dict[str, Any] = {"Matches": {"match": [self._match(schema, h, p) for h in hits]}}
+        body: dict[str, Any] = {"Matches": {"match": [self._match(schema, h, p, relational) for h in hits]}}
         if total is not None:
             body["Total"] = total
         return body
@@ -493,8 +507,12 @@ class AnalyticDBService:
             out = (missing + present) if desc else (present + missing)
         return out
 
-    def _match(self, schema: Schema, hit: Hit, p: Params) -> dict[str, Any]:
-        metadata = cols.metadata_out(schema, hit.payload, p.names("IncludeMetadataFields"))
+    def _match(self, schema: Schema, hit: Hit, p: Params, relational: Any = None) -> dict[str, Any]:
+        fields = p.names("IncludeMetadataFields")
+        metadata = cols.metadata_out(schema, hit.payload, [f for f in fields if "." not in f])
+        if relational is not None and any("." in f for f in fields):
+            key = hit.payload.get(str(relational.get("CollectionMetadataField")))
+            metadata.update(self.tables.joined(schema.namespace, relational, fields, key))
         kinds = schema.kinds()
         match: dict[str, Any] = {
             "Id": hit.payload.get("id"),
