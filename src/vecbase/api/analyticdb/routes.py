@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -14,6 +15,8 @@ from vecbase.api.analyticdb.signature import verify
 from vecbase.api.analyticdb.wire import AdbError, Params, failure, ok
 
 log = logging.getLogger("vecbase.api.analyticdb")
+# one form field (``Rows`` of a large upsert, say) may hold this much
+MAX_FIELD_BYTES = 256 * 1024 * 1024
 
 
 def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
@@ -24,7 +27,7 @@ def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
                 verify(request.method, request.url.path, request.url.query, request.headers, raw, *svc.access)
             values = dict(request.query_params)
             if request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded", "multipart/")):
-                form = await request.form()
+                form = await request.form(max_part_size=MAX_FIELD_BYTES)
                 values.update({k: v for k, v in form.items() if isinstance(v, str)})
             action = request.headers.get("x-acs-action") or values.get("Action")
             if not action:
@@ -33,6 +36,8 @@ def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
             return ok(body)
         except AdbError as exc:
             return failure(exc)
+        except HTTPException as exc:  # a body the form parser refuses
+            return failure(AdbError("InvalidParameter", str(exc.detail), exc.status_code))
         except Exception:
             log.exception("AnalyticDB action failed")
             return failure(
