@@ -4,6 +4,7 @@ engine; the result is the response body without ``RequestId`` / ``Status``."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hmac
 import uuid
 from pathlib import Path
@@ -30,6 +31,16 @@ from vecbase.inference.dense import MINILM
 from vecbase.query.model import WithVectors
 
 Action = Callable[[Params], dict[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Shape:
+    """What each match of a query carries, read once per request."""
+
+    fields: list[str]
+    values: bool
+    sparse_values: bool
+    kinds: dict[str, str]
 
 
 class AnalyticDBService:
@@ -99,7 +110,7 @@ class AnalyticDBService:
         if not sql:
             return None
         try:
-            return parse_where(sql, schema.kinds())
+            return _parsed(sql, tuple(schema.kinds().items()))
         except SqlFilterError as exc:
             raise AdbError("InvalidParameter.Filter", f"Invalid filter: {exc}") from None
 
@@ -479,7 +490,13 @@ class AnalyticDBService:
                 hits = self._ordered(schema, hits, order_by)
             hits = hits[offset or 0 : (offset or 0) + top_k]
             total = self._total(col, flt, text_hits if content is not None else None) if offset else None
-        body: dict[str, Any] = {"Matches": {"match": [self._match(schema, h, p, relational) for h in hits]}}
+        shape = _Shape(
+            p.names("IncludeMetadataFields"),
+            p.boolean("IncludeValues"),
+            p.boolean("IncludeSparseValues"),
+            schema.kinds(),
+        )
+        body: dict[str, Any] = {"Matches": {"match": [self._match(schema, h, shape, relational) for h in hits]}}
         if total is not None:
             body["Total"] = total
         return body
@@ -507,28 +524,35 @@ class AnalyticDBService:
             out = (missing + present) if desc else (present + missing)
         return out
 
-    def _match(self, schema: Schema, hit: Hit, p: Params, relational: Any = None) -> dict[str, Any]:
-        fields = p.names("IncludeMetadataFields")
+    def _match(self, schema: Schema, hit: Hit, shape: _Shape, relational: Any = None) -> dict[str, Any]:
+        fields = shape.fields
         metadata = cols.metadata_out(schema, hit.payload, [f for f in fields if "." not in f])
         if relational is not None and any("." in f for f in fields):
             key = hit.payload.get(str(relational.get("CollectionMetadataField")))
             metadata.update(self.tables.joined(schema.namespace, relational, fields, key))
-        kinds = schema.kinds()
+        kinds = shape.kinds
         match: dict[str, Any] = {
             "Id": hit.payload.get("id"),
             "Score": hit.score,
             "Metadata": {k: cols.as_text(v) for k, v in metadata.items()},
             "MetadataV2": {k: (int(v) if kinds.get(k) == INT and v is not None else v) for k, v in metadata.items()},
         }
-        if p.boolean("IncludeValues") and "vector" in hit.vectors:
+        if shape.values and "vector" in hit.vectors:
             match["Values"] = {"value": [float(x) for x in hit.vectors["vector"]]}
-        if p.boolean("IncludeSparseValues") and "sparse" in hit.vectors:
+        if shape.sparse_values and "sparse" in hit.vectors:
             sv = hit.vectors["sparse"]
             match["SparseValues"] = {
                 "Indices": {"Indice": [int(i) for i in sv.indices]},
                 "Values": {"Value": [float(v) for v in sv.values]},
             }
         return match
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(sql: str, kinds: tuple[tuple[str, str], ...]) -> Filter:
+    """Parsed filters, kept: applications send the same few filters again and again, and
+    parsing with sqlglot costs more than the search itself."""
+    return parse_where(sql, dict(kinds))
 
 
 def replace_indices(schema: Schema, indices: tuple[str, ...]) -> Schema:

@@ -9,6 +9,7 @@ wire needs beyond the engine collection, which is named ``adb__<namespace>__<col
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -63,7 +64,12 @@ class Schema:
         return engine_name(self.namespace, self.name)
 
     def kinds(self) -> dict[str, str]:
-        return {k: column_kind(t) for k, t in self.metadata.items()}
+        return dict(_kinds(tuple(self.metadata.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _kinds(metadata: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, column_kind(t)) for k, t in metadata)
 
 
 def engine_name(namespace: str, collection: str) -> str:
