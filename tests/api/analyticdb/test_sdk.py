@@ -416,3 +416,44 @@ def test_relational_table_filter(client: Client) -> None:
             m.ExecuteStatementRequest(**BASE, database=NS, secret_arn="wrong", sql="DROP TABLE years")
         )
     assert len(query(client, "joined", vector=q, top_k=100, relational_table_filter=relational)) == len(got)
+
+
+def test_vector_index_lifecycle(client: Client) -> None:
+    client.create_collection(
+        m.CreateCollectionRequest(
+            **BASE, **MANAGER, namespace=NS, collection="late_index", metadata=json.dumps({"title": "text"})
+        )
+    )
+    with pytest.raises(TeaException):  # no vectors yet
+        query(client, "late_index", vector=[1.0, 0.0, 0.0], top_k=1)
+    client.create_vector_index(
+        m.CreateVectorIndexRequest(**BASE, **MANAGER, namespace=NS, collection="late_index", dimension=3, metrics="l2")
+    )
+    vectors = {"a": [0.0, 0.0, 1.0], "b": [1.0, 0.0, 0.0], "c": [0.9, 0.1, 0.0]}
+    client.upsert_collection_data(
+        m.UpsertCollectionDataRequest(
+            **data(
+                collection="late_index",
+                rows=[m.UpsertCollectionDataRequestRows(id=k, vector=v) for k, v in vectors.items()],
+            )
+        )
+    )
+    assert [g["Id"] for g in query(client, "late_index", vector=[1.0, 0.0, 0.0], top_k=2)] == ["b", "c"]
+    client.delete_vector_index(m.DeleteVectorIndexRequest(**BASE, **MANAGER, namespace=NS, collection="late_index"))
+    assert [g["Id"] for g in query(client, "late_index", vector=[1.0, 0.0, 0.0], top_k=2)] == ["b", "c"]  # exact scan
+    with pytest.raises(TeaException):
+        client.delete_vector_index(m.DeleteVectorIndexRequest(**BASE, **MANAGER, namespace=NS, collection="late_index"))
+    client.create_vector_index(
+        m.CreateVectorIndexRequest(**BASE, **MANAGER, namespace=NS, collection="late_index", dimension=3, metrics="l2")
+    )
+    client.create_vector_index(
+        m.CreateVectorIndexRequest(**BASE, **MANAGER, namespace=NS, collection="late_index", type="Sparse")
+    )
+    described = client.describe_collection(m.DescribeCollectionRequest(**data(collection="late_index"))).body
+    assert described.dimension == 3 and described.metrics == "l2" and described.support_sparse
+    client.delete_vector_index(
+        m.DeleteVectorIndexRequest(**BASE, **MANAGER, namespace=NS, collection="late_index", type="Sparse")
+    )
+    assert not client.describe_collection(
+        m.DescribeCollectionRequest(**data(collection="late_index"))
+    ).body.support_sparse

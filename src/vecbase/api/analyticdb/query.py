@@ -28,7 +28,7 @@ from vecbase.core.ids import PointId
 from vecbase.core.points import ScoredColumns, SparseVector
 from vecbase.engine.collection import Collection
 from vecbase.query.fusion import cascade, rrf, score_fusion
-from vecbase.query.model import NearestQuery, QueryNode, WithPayload, WithVectors
+from vecbase.query.model import NearestQuery, QueryNode, SearchParams, WithPayload, WithVectors
 
 HYBRID_MODES = ("", "RRF", "Weight", "Cascaded")
 
@@ -55,9 +55,16 @@ def search_path(
     flt: Filter | None,
     limit: int,
     with_vectors: WithVectors,
+    exact: bool = False,
 ) -> list[Hit]:
+    """One path's top ``limit``; ``exact``: a full scan (the vector index was deleted)."""
     node = QueryNode(
-        NearestQuery(using, vector), filter=flt, limit=limit, with_payload=WithPayload(True), with_vectors=with_vectors
+        NearestQuery(using, vector),
+        filter=flt,
+        limit=limit,
+        with_payload=WithPayload(True),
+        with_vectors=with_vectors,
+        params=SearchParams(exact=exact),
     )
     return _run(col, node)
 
@@ -70,12 +77,13 @@ def vector_path(
     limit: int,
     with_vectors: WithVectors,
     ascending: bool,
+    exact: bool = False,
 ) -> list[Hit]:
     """Dense, sparse, or both added: the sparse score of each dense hit comes from a second
     search restricted to those hits."""
     if dense is None:
         return search_path(col, "sparse", sparse, flt, limit, with_vectors)
-    hits = search_path(col, "vector", dense, flt, limit, with_vectors)
+    hits = search_path(col, "vector", dense, flt, limit, with_vectors, exact)
     if sparse is None or not hits:
         return hits
     only = and_filters(flt, Filter(must=(HasId(frozenset(h.id for h in hits)),)))

@@ -20,6 +20,7 @@ from vecbase.api.analyticdb.relational import RelationalTables
 from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
 from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy, check_name
 from vecbase.api.analyticdb.wire import AdbError, Params
+from vecbase.core.config import DenseVectorConfig, SparseVectorConfig
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError
 from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, and_filters
 from vecbase.documents.catalog import Catalog
@@ -72,6 +73,8 @@ class AnalyticDBService:
             "DeleteCollection": self.delete_collection,
             "ModifyCollection": self.modify_collection,
             "CreateIndex": self.create_index,
+            "CreateVectorIndex": self.create_vector_index,
+            "DeleteVectorIndex": self.delete_vector_index,
             "UpsertCollectionData": self.upsert,
             "UpsertCollectionDataAsync": self.upsert_async,
             "GetUpsertCollectionDataJob": self.get_job,
@@ -286,6 +289,68 @@ class AnalyticDBService:
         self.tenancy.put_schema(replace_indices(schema, tuple(dict.fromkeys(schema.indices + (field,)))))
         return {"JobId": str(uuid.uuid4())}
 
+    def _manager_collection(self, p: Params) -> tuple[Schema, Collection]:
+        ns = self._namespace(p, password=False)
+        schema = self.tenancy.schema(ns, p.required("Collection"))
+        return schema, self.toc.get(schema.engine_name)
+
+    def create_vector_index(self, p: Params) -> dict[str, Any]:
+        """A dense index (``Type=Dense``: adds the vector to a collection created without
+        ``Dimension``, or rebuilds searching by index after DeleteVectorIndex) or a sparse one."""
+        schema, col = self._manager_collection(p)
+        kind = (p.text("Type") or "Dense").capitalize()
+        config = col.config
+        if kind == "Sparse":
+            if schema.support_sparse:
+                raise AdbError(
+                    "VectorIndex.AlreadyExists", f"Collection {schema.name} already has a sparse index.", 409
+                )
+            sparse = {**config.sparse_vectors, cols.SPARSE: SparseVectorConfig()}
+            col.change_vector_names(dataclasses.replace(config, sparse_vectors=sparse))
+            self.tenancy.put_schema(dataclasses.replace(schema, support_sparse=True))
+            return {"Message": "success"}
+        if kind != "Dense":
+            raise AdbError("InvalidParameter", f"Type must be Dense or Sparse, got {kind!r}.")
+        metrics = (p.text("Metrics") or schema.metrics).lower()
+        if metrics not in cols.METRICS:
+            raise AdbError("InvalidParameter", f"Metrics must be one of l2, ip, cosine, got {metrics!r}.")
+        dimension = p.integer("Dimension", schema.dimension, 1, 65536)
+        if schema.dimension is not None:
+            if schema.extra.get("dense_index") is not False:
+                raise AdbError(
+                    "VectorIndex.AlreadyExists", f"Collection {schema.name} already has a vector index.", 409
+                )
+            if dimension != schema.dimension or metrics != schema.metrics:
+                raise AdbError("InvalidParameter", "The dimension and metric must match the collection's vectors.")
+            self.tenancy.put_schema(dataclasses.replace(schema, extra={**schema.extra, "dense_index": True}))
+            return {"Message": "success"}
+        if dimension is None:
+            raise AdbError("MissingParameter", "Dimension is required for a dense vector index.")
+        vectors = {**config.vectors, cols.DENSE: DenseVectorConfig(dimension, cols.METRICS[metrics])}
+        col.change_vector_names(dataclasses.replace(config, vectors=vectors))
+        changed = dataclasses.replace(
+            schema, dimension=dimension, metrics=metrics, extra={**schema.extra, "dense_index": True}
+        )
+        self.tenancy.put_schema(changed)
+        return {"Message": "success"}
+
+    def delete_vector_index(self, p: Params) -> dict[str, Any]:
+        """The dense index stops serving (searches scan the vectors exactly; the vectors stay);
+        a sparse index is removed with its vectors."""
+        schema, col = self._manager_collection(p)
+        kind = (p.text("Type") or "Dense").capitalize()
+        if kind == "Sparse":
+            if not schema.support_sparse:
+                raise AdbError("VectorIndex.NotFound", f"Collection {schema.name} has no sparse index.", 404)
+            sparse = {k: v for k, v in col.config.sparse_vectors.items() if k != cols.SPARSE}
+            col.change_vector_names(dataclasses.replace(col.config, sparse_vectors=sparse))
+            self.tenancy.put_schema(dataclasses.replace(schema, support_sparse=False))
+            return {"Message": "success"}
+        if schema.dimension is None or schema.extra.get("dense_index") is False:
+            raise AdbError("VectorIndex.NotFound", f"Collection {schema.name} has no vector index.", 404)
+        self.tenancy.put_schema(dataclasses.replace(schema, extra={**schema.extra, "dense_index": False}))
+        return {"Message": "success"}
+
     # -- data ---------------------------------------------------------------------------
     def upsert(self, p: Params) -> dict[str, Any]:
         schema, col = self._collection(p)
@@ -480,7 +545,8 @@ class AnalyticDBService:
             if mode == "Cascaded" and hybrid:
                 restrict = and_filters(flt, Filter(must=(HasId(frozenset(h.id for h in text_hits)),)))
             size = window if not hybrid else max(window, 100)
-            vector_hits = vector_path(col, dense, sparse, restrict, size, with_vectors, ascending)
+            exact = schema.extra.get("dense_index") is False
+            vector_hits = vector_path(col, dense, sparse, restrict, size, with_vectors, ascending, exact)
         if hybrid:
             hits = fuse(mode, args, vector_hits, text_hits, ascending and mode in ("", "Cascaded"), top_k)
             total = None
@@ -561,6 +627,8 @@ def replace_indices(schema: Schema, indices: tuple[str, ...]) -> Schema:
 
 MANAGEMENT = (
     "InitVectorDatabase",
+    "CreateVectorIndex",
+    "DeleteVectorIndex",
     "CreateNamespace",
     "DescribeNamespace",
     "ListNamespaces",
