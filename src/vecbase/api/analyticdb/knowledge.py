@@ -66,17 +66,17 @@ class Knowledge:
         )
 
     # -- collections --------------------------------------------------------------------
-    def _collection(self, p: Params) -> tuple[Schema, Collection]:
-        schema, col = self.svc._collection(p)
+    def collection_of(self, p: Params) -> tuple[Schema, Collection]:
+        schema, col = self.svc.collection_of(p)
         if not schema.extra.get("document"):
             raise AdbError("Collection.NotDocumentCollection", f"{schema.name} is not a document collection.")
         return schema, col
 
     def create(self, p: Params) -> dict[str, Any]:
-        ns = self.svc._namespace(p, password=False)
+        ns = self.svc.namespace_of(p, password=False)
         name = p.required("Collection")
         check_name("collection", name)
-        model = self.svc._model_name(p.text("EmbeddingModel") or MINILM)
+        model = self.svc.model_name(p.text("EmbeddingModel") or MINILM)
         dimension = len(self.svc.registry.get(model).embed(["dimension probe"], None, query=True)[0])  # type: ignore[arg-type]
         if p.integer("Dimension") not in (None, dimension):
             raise AdbError("InvalidParameter", f"Model {model} makes {dimension}-d vectors.")
@@ -118,7 +118,7 @@ class Knowledge:
         return {"Message": "success"}
 
     def list_collections(self, p: Params) -> dict[str, Any]:
-        ns = self.svc._namespace(p)
+        ns = self.svc.namespace_of(p)
         items = []
         for schema in self.svc.tenancy.schemas(ns):
             if not schema.extra.get("document"):
@@ -140,7 +140,7 @@ class Knowledge:
         return {"Count": len(items), "Items": {"CollectionList": items}}
 
     def delete(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         for record in self._records(schema):
             self.svc.catalog.remove(DOCUMENTS, record["key"])
         self.svc.tenancy.remove_schema(schema)
@@ -189,7 +189,7 @@ class Knowledge:
         return sum(tokens.values())
 
     def upsert_chunks(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         raw = p.json("TextChunks")
         if not isinstance(raw, list) or not raw:
             raise AdbError("InvalidParameter", "TextChunks must be a non-empty array.")
@@ -207,7 +207,7 @@ class Knowledge:
         return {"EmbeddingTokens": str(used)}
 
     def upload(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         url = p.required("FileUrl")
         file_name = p.text("FileName") or PurePosixPath(urlparse(url).path).name
         if not file_name:
@@ -251,7 +251,7 @@ class Knowledge:
         return {"JobId": self.svc.jobs.start(schema.engine_name, work)}
 
     def get_job(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         raw = self.svc.jobs.get(schema.engine_name, p.required("JobId"))
         job = {k: raw.get(k) for k in ("Id", "Completed", "Progress", "Error", "ErrorCode", "CreateTime", "UpdateTime")}
         out: dict[str, Any] = {"Job": job}
@@ -260,7 +260,7 @@ class Knowledge:
         return out
 
     def cancel_job(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         self.svc.jobs.cancel(schema.engine_name, p.required("JobId"))
         return {"Message": "success"}
 
@@ -293,7 +293,7 @@ class Knowledge:
         return [r for r in self.svc.catalog.values(DOCUMENTS) if r["collection"] == schema.engine_name]
 
     def list_documents(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         records = sorted(self._records(schema), key=lambda r: r["FileName"])
         limit = p.integer("MaxResults", 100, 1, 100) or 100
         after = p.text("NextToken")
@@ -309,14 +309,14 @@ class Knowledge:
         return out
 
     def describe_document(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         record = self.svc.catalog.get(DOCUMENTS, f"{schema.engine_name}/{p.required('FileName')}")
         if record is None:
             raise AdbError("Document.NotFound", f"Document {p.text('FileName')} does not exist.", 404)
         return {k: v for k, v in record.items() if k not in ("key", "collection")}
 
     def delete_document(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         file_name = p.required("FileName")
         key = f"{schema.engine_name}/{file_name}"
         if self.svc.catalog.get(DOCUMENTS, key) is None:
@@ -327,7 +327,7 @@ class Knowledge:
 
     # -- query --------------------------------------------------------------------------
     def query(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         content = p.text("Content")
         if not content:
             raise AdbError("MissingParameter", "Content is required (image search is not supported).")
@@ -336,7 +336,7 @@ class Knowledge:
             raise AdbError(
                 "Rerank.ModelNotFound", "Reranking needs a rerank model, and the local model registry has none."
             )
-        flt = self.svc._filter(schema, p.text("Filter"))
+        flt = self.svc.filter_of(schema, p.text("Filter"))
         mode = p.text("HybridSearch") or ""
         if mode not in HYBRID_MODES:
             raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")

@@ -6,21 +6,18 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hmac
-import uuid
 from pathlib import Path
 from typing import Any, Callable
 
-import orjson
-
 from vecbase.api.analyticdb import collections as cols
+from vecbase.api.analyticdb.admin import CollectionAdmin
 from vecbase.api.analyticdb.jobs import UpsertJobs
 from vecbase.api.analyticdb.knowledge import Knowledge
 from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
 from vecbase.api.analyticdb.relational import RelationalTables
 from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
-from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy, check_name
+from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy
 from vecbase.api.analyticdb.wire import AdbError, Params
-from vecbase.core.config import DenseVectorConfig, SparseVectorConfig
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError
 from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, and_filters
 from vecbase.documents.catalog import Catalog
@@ -61,20 +58,21 @@ class AnalyticDBService:
         self.tenancy = Tenancy(self.catalog)
         self.jobs = UpsertJobs(self.catalog)
         self.tables = RelationalTables(root)
+        admin = CollectionAdmin(self)
         self.actions: dict[str, Action] = {
             "InitVectorDatabase": self.init_vector_database,
             "CreateNamespace": self.create_namespace,
             "DescribeNamespace": self.describe_namespace,
             "ListNamespaces": self.list_namespaces,
             "DeleteNamespace": self.delete_namespace,
-            "CreateCollection": self.create_collection,
-            "DescribeCollection": self.describe_collection,
-            "ListCollections": self.list_collections,
-            "DeleteCollection": self.delete_collection,
-            "ModifyCollection": self.modify_collection,
-            "CreateIndex": self.create_index,
-            "CreateVectorIndex": self.create_vector_index,
-            "DeleteVectorIndex": self.delete_vector_index,
+            "CreateCollection": admin.create_collection,
+            "DescribeCollection": admin.describe_collection,
+            "ListCollections": admin.list_collections,
+            "DeleteCollection": admin.delete_collection,
+            "ModifyCollection": admin.modify_collection,
+            "CreateIndex": admin.create_index,
+            "CreateVectorIndex": admin.create_vector_index,
+            "DeleteVectorIndex": admin.delete_vector_index,
             "UpsertCollectionData": self.upsert,
             "UpsertCollectionDataAsync": self.upsert_async,
             "GetUpsertCollectionDataJob": self.get_job,
@@ -93,7 +91,7 @@ class AnalyticDBService:
         self.catalog.close()
 
     # -- helpers ------------------------------------------------------------------------
-    def _namespace(self, p: Params, password: bool = True) -> str:
+    def namespace_of(self, p: Params, password: bool = True) -> str:
         name = p.text("Namespace", DEFAULT_NAMESPACE) or DEFAULT_NAMESPACE
         if password:
             self.tenancy.check_password(name, p.text("NamespacePassword"))
@@ -101,15 +99,15 @@ class AnalyticDBService:
             self.tenancy.namespace(name)
         return name
 
-    def _collection(self, p: Params) -> tuple[Schema, Collection]:
-        ns = self._namespace(p)
+    def collection_of(self, p: Params) -> tuple[Schema, Collection]:
+        ns = self.namespace_of(p)
         schema = self.tenancy.schema(ns, p.required("Collection"))
         try:
             return schema, self.toc.get(schema.engine_name)
         except CollectionNotFoundError:
             raise AdbError("Collection.NotFound", f"Collection {schema.name} does not exist.", 404) from None
 
-    def _filter(self, schema: Schema, sql: str | None) -> Filter | None:
+    def filter_of(self, schema: Schema, sql: str | None) -> Filter | None:
         if not sql:
             return None
         try:
@@ -145,221 +143,15 @@ class AnalyticDBService:
             self.toc.delete(schema.engine_name)
         return {"Message": "success"}
 
-    # -- collections --------------------------------------------------------------------
-    def create_collection(self, p: Params) -> dict[str, Any]:
-        ns = self._namespace(p, password=False)
-        name = p.required("Collection")
-        check_name("collection", name)
-        metadata = cols.check_metadata_schema(p.json("Metadata") or {})
-        metrics = (p.text("Metrics", "cosine") or "cosine").lower()
-        if metrics not in cols.METRICS:
-            raise AdbError("InvalidParameter", f"Metrics must be one of l2, ip, cosine, got {metrics!r}.")
-        parser = (p.text("Parser", "zh_cn") or "zh_cn").lower()
-        if parser not in cols.PARSERS:
-            raise AdbError("InvalidParameter", f"Unsupported Parser {parser!r}: one of {', '.join(cols.PARSERS)}.")
-        full_text = tuple(p.names("FullTextRetrievalFields"))
-        indices = tuple(p.names("MetadataIndices"))
-        for field in full_text + indices:
-            if field not in metadata:
-                raise AdbError("InvalidParameter", f"Field {field} is not defined in Metadata.")
-        hnsw_m = p.integer("HnswM", 16, 1, 1000) or 16
-        ef = p.integer("HnswEfConstruction", 64, 4, 4000) or 64
-        schema = Schema(
-            namespace=ns,
-            name=name,
-            dimension=p.integer("Dimension", None, 1, 65536),
-            metrics=metrics,
-            metadata=metadata,
-            full_text_fields=full_text,
-            parser=parser,
-            support_sparse=p.boolean("SupportSparse"),
-            indices=indices,
-            extra={"HnswM": hnsw_m, "HnswEfConstruction": ef},
-        )
-        self.tenancy.add_schema(schema)
-        try:
-            col = self.toc.create(
-                schema.engine_name, cols.engine_config(schema, hnsw_m, ef, p.integer("PqEnable", 0) == 1)
-            )
-            for key, spec in cols.payload_indexes(schema).items():
-                col.create_field_index(key, spec)
-        except Exception:
-            self.tenancy.remove_schema(schema)
-            raise
-        return {"Message": "success"}
-
-    def describe_collection(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
-        return {
-            "Dimension": schema.dimension,
-            "FullTextRetrievalFields": ",".join(schema.full_text_fields),
-            "Metadata": dict(schema.metadata),
-            "Metrics": schema.metrics,
-            "Namespace": schema.namespace,
-            "Parser": schema.parser,
-            "SupportSparse": schema.support_sparse,
-            "SparseVectorMetrics": "ip" if schema.support_sparse else None,
-        }
-
-    def list_collections(self, p: Params) -> dict[str, Any]:
-        ns = self._namespace(p)
-        names = [s.name for s in self.tenancy.schemas(ns)]
-        return {"Namespace": ns, "Count": len(names), "Collections": {"Collection": names}}
-
-    def delete_collection(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
-        self.tenancy.remove_schema(schema)
-        self.toc.delete(schema.engine_name)
-        return {"Message": "success"}
-
-    def modify_collection(self, p: Params) -> dict[str, Any]:
-        """``Metadata = {"operations": [...]}``: ``add`` a field (``newMetaName``,
-        ``newMetaType``, ``fullTextRetrieval``), or ``replace`` one (``oldMetaName`` renamed to
-        ``newMetaName`` and / or converted to ``newMetaType``; every row's value is converted
-        first, and a value that does not convert refuses the whole call)."""
-        schema, col = self._collection(p)
-        spec = p.json("Metadata")
-        operations = spec.get("operations") if isinstance(spec, dict) else None
-        if not isinstance(operations, list) or not operations:
-            raise AdbError("InvalidParameter", 'Metadata must be {"operations": [...]}.')
-        metadata = dict(schema.metadata)
-        full_text = list(schema.full_text_fields)
-        renames: list[tuple[str, str, str]] = []
-        for op in operations:
-            if not isinstance(op, dict) or op.get("operator") not in ("add", "replace"):
-                raise AdbError("InvalidParameter", "Each operation needs operator add or replace.")
-            new_name = str(op.get("newMetaName") or op.get("oldMetaName") or "")
-            new_type = op.get("newMetaType")
-            if op["operator"] == "add":
-                if not new_name or not new_type or new_name in metadata:
-                    raise AdbError("InvalidParameter", f"Cannot add metadata field {new_name!r}.")
-                check_name("metadata field", new_name)
-                metadata.update(cols.check_metadata_schema({new_name: new_type}))
-                if op.get("fullTextRetrieval"):
-                    if not schema.full_text_fields:
-                        raise AdbError("InvalidParameter", "The collection was created without full-text retrieval.")
-                    full_text.append(new_name)
-                continue
-            old = str(op.get("oldMetaName") or "")
-            if old not in metadata:
-                raise AdbError("InvalidParameter", f"Metadata field {old!r} does not exist.")
-            check_name("metadata field", new_name)
-            pg_type = str(new_type or metadata[old])
-            cols.check_metadata_schema({new_name: pg_type})
-            del metadata[old]
-            metadata[new_name] = pg_type
-            full_text = [new_name if f == old else f for f in full_text]
-            renames.append((old, new_name, pg_type))
-        changed = dataclasses.replace(schema, metadata=metadata, full_text_fields=tuple(full_text))
-        self._convert(col, renames)
-        self.tenancy.put_schema(changed)
-        return {"Metadata": orjson.dumps(metadata).decode()}
-
-    def _convert(self, col: Collection, renames: list[tuple[str, str, str]]) -> None:
-        from vecbase.api.analyticdb.sql import column_kind
-        from vecbase.query.model import ScrollRequest, WithPayload
-
-        if not renames:
-            return
-        records, _ = col.scroll(ScrollRequest(limit=10_000_000, with_payload=WithPayload(True)))
-        updates = []
-        for r in records:
-            payload = r.payload or {}
-            changes = {}
-            for old, new, pg_type in renames:
-                if payload.get(old) is not None:
-                    changes[new] = cols.coerce(column_kind(pg_type), new, payload[old])
-            if changes:
-                updates.append((r.id, changes, [old for old, new, _ in renames if old in payload and old != new]))
-        for pid, changes, removed in updates:  # every value converted: now write
-            if removed:
-                col.delete_payload([pid], removed, wait=False)
-            col.set_payload([pid], changes, None, wait=False)
-        col.flush()
-
-    def create_index(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
-        field = p.required("IndexField")
-        if field not in schema.metadata:
-            raise AdbError("InvalidParameter", f"IndexField {field} is not a metadata field.")
-        spec = cols.payload_indexes(replace_indices(schema, (field,))).get(field)
-        if spec is None:
-            raise AdbError("InvalidParameter", f"Fields of type {schema.metadata[field]} cannot be indexed.")
-        col.create_field_index(field, spec)
-        self.tenancy.put_schema(replace_indices(schema, tuple(dict.fromkeys(schema.indices + (field,)))))
-        return {"JobId": str(uuid.uuid4())}
-
-    def _manager_collection(self, p: Params) -> tuple[Schema, Collection]:
-        ns = self._namespace(p, password=False)
-        schema = self.tenancy.schema(ns, p.required("Collection"))
-        return schema, self.toc.get(schema.engine_name)
-
-    def create_vector_index(self, p: Params) -> dict[str, Any]:
-        """A dense index (``Type=Dense``: adds the vector to a collection created without
-        ``Dimension``, or rebuilds searching by index after DeleteVectorIndex) or a sparse one."""
-        schema, col = self._manager_collection(p)
-        kind = (p.text("Type") or "Dense").capitalize()
-        config = col.config
-        if kind == "Sparse":
-            if schema.support_sparse:
-                raise AdbError(
-                    "VectorIndex.AlreadyExists", f"Collection {schema.name} already has a sparse index.", 409
-                )
-            sparse = {**config.sparse_vectors, cols.SPARSE: SparseVectorConfig()}
-            col.change_vector_names(dataclasses.replace(config, sparse_vectors=sparse))
-            self.tenancy.put_schema(dataclasses.replace(schema, support_sparse=True))
-            return {"Message": "success"}
-        if kind != "Dense":
-            raise AdbError("InvalidParameter", f"Type must be Dense or Sparse, got {kind!r}.")
-        metrics = (p.text("Metrics") or schema.metrics).lower()
-        if metrics not in cols.METRICS:
-            raise AdbError("InvalidParameter", f"Metrics must be one of l2, ip, cosine, got {metrics!r}.")
-        dimension = p.integer("Dimension", schema.dimension, 1, 65536)
-        if schema.dimension is not None:
-            if schema.extra.get("dense_index") is not False:
-                raise AdbError(
-                    "VectorIndex.AlreadyExists", f"Collection {schema.name} already has a vector index.", 409
-                )
-            if dimension != schema.dimension or metrics != schema.metrics:
-                raise AdbError("InvalidParameter", "The dimension and metric must match the collection's vectors.")
-            self.tenancy.put_schema(dataclasses.replace(schema, extra={**schema.extra, "dense_index": True}))
-            return {"Message": "success"}
-        if dimension is None:
-            raise AdbError("MissingParameter", "Dimension is required for a dense vector index.")
-        vectors = {**config.vectors, cols.DENSE: DenseVectorConfig(dimension, cols.METRICS[metrics])}
-        col.change_vector_names(dataclasses.replace(config, vectors=vectors))
-        changed = dataclasses.replace(
-            schema, dimension=dimension, metrics=metrics, extra={**schema.extra, "dense_index": True}
-        )
-        self.tenancy.put_schema(changed)
-        return {"Message": "success"}
-
-    def delete_vector_index(self, p: Params) -> dict[str, Any]:
-        """The dense index stops serving (searches scan the vectors exactly; the vectors stay);
-        a sparse index is removed with its vectors."""
-        schema, col = self._manager_collection(p)
-        kind = (p.text("Type") or "Dense").capitalize()
-        if kind == "Sparse":
-            if not schema.support_sparse:
-                raise AdbError("VectorIndex.NotFound", f"Collection {schema.name} has no sparse index.", 404)
-            sparse = {k: v for k, v in col.config.sparse_vectors.items() if k != cols.SPARSE}
-            col.change_vector_names(dataclasses.replace(col.config, sparse_vectors=sparse))
-            self.tenancy.put_schema(dataclasses.replace(schema, support_sparse=False))
-            return {"Message": "success"}
-        if schema.dimension is None or schema.extra.get("dense_index") is False:
-            raise AdbError("VectorIndex.NotFound", f"Collection {schema.name} has no vector index.", 404)
-        self.tenancy.put_schema(dataclasses.replace(schema, extra={**schema.extra, "dense_index": False}))
-        return {"Message": "success"}
-
     # -- data ---------------------------------------------------------------------------
     def upsert(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         op = cols.rows_to_points(schema, p.json("Rows"), self.registry)
         col.upsert(op, wait=True)
         return {"Message": "success"}
 
     def upsert_async(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         url = p.required("FileUrl")
 
         def write(rows: list[Any]) -> None:
@@ -368,13 +160,13 @@ class AnalyticDBService:
         return {"JobId": self.jobs.start_upsert(schema.engine_name, url, write)}
 
     def get_job(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         raw = self.jobs.get(schema.engine_name, p.required("JobId"))
         job = {k: raw[k] for k in ("Id", "Completed", "Progress", "Error", "Status", "CreateTime", "UpdateTime")}
         return {"Job": job}
 
     def cancel_job(self, p: Params) -> dict[str, Any]:
-        schema, _ = self._collection(p)
+        schema, _ = self.collection_of(p)
         self.jobs.cancel(schema.engine_name, p.required("JobId"))
         return {"Message": "success"}
 
@@ -386,7 +178,7 @@ class AnalyticDBService:
             if not isinstance(ids, list):
                 raise AdbError("InvalidParameter", "Ids must be an array of row ids.")
             parts.append(Filter(must=(FieldMatch("id", MatchAny(tuple(str(i) for i in ids))),)))
-        flt = self._filter(schema, sql)
+        flt = self.filter_of(schema, sql)
         if flt is not None:
             parts.append(flt)
         if not parts:
@@ -397,7 +189,7 @@ class AnalyticDBService:
         return out
 
     def delete_data(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         raw = p.text("CollectionData")
         ids: Any = None
         if raw:
@@ -412,7 +204,7 @@ class AnalyticDBService:
         return {"AppliedRows": applied}
 
     def update_metadata(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         metadata = cols.check_metadata(schema, p.json("Metadata"))
         if not metadata:
             raise AdbError("MissingParameter", "Metadata must name at least one field to update.")
@@ -450,7 +242,7 @@ class AnalyticDBService:
         return {"Database": namespace, "Data": {"TotalNumRows": rows}}
 
     # -- models -------------------------------------------------------------------------
-    def _model_name(self, name: str | None) -> str:
+    def model_name(self, name: str | None) -> str:
         """AnalyticDB's model names map to the local registry; the hosted ones it names by
         default (text-embedding-v3, ...) are not available offline."""
         if name is None:
@@ -466,7 +258,7 @@ class AnalyticDBService:
             raise AdbError("InvalidParameter", "Input must be a non-empty array of strings.")
         if len(texts) > 100:
             raise AdbError("InvalidParameter", "Input may hold at most 100 texts.")
-        name = self._model_name(p.text("Model"))
+        name = self.model_name(p.text("Model"))
         dimension = p.integer("Dimension")
         with usage.scope() as tokens:
             vectors = self.registry.get(name).embed(texts, None, query=False)
@@ -488,7 +280,7 @@ class AnalyticDBService:
 
     # -- query --------------------------------------------------------------------------
     def query(self, p: Params) -> dict[str, Any]:
-        schema, col = self._collection(p)
+        schema, col = self.collection_of(p)
         top_k = p.integer("TopK", None, 1, 10000)
         if top_k is None:
             raise AdbError(
@@ -506,7 +298,7 @@ class AnalyticDBService:
                 f"Metrics {metrics!r} differs from the collection's index metric {schema.metrics!r}; vecbase searches"
                 " with the index metric only.",
             )
-        flt = self._filter(schema, p.text("Filter"))
+        flt = self.filter_of(schema, p.text("Filter"))
         relational = p.json("RelationalTableFilter")
         if relational is not None:
             joined = self.tables.condition(schema.namespace, relational, schema.kinds())
@@ -619,10 +411,6 @@ def _parsed(sql: str, kinds: tuple[tuple[str, str], ...]) -> Filter:
     """Parsed filters, kept: applications send the same few filters again and again, and
     parsing with sqlglot costs more than the search itself."""
     return parse_where(sql, dict(kinds))
-
-
-def replace_indices(schema: Schema, indices: tuple[str, ...]) -> Schema:
-    return dataclasses.replace(schema, indices=indices)
 
 
 MANAGEMENT = (
