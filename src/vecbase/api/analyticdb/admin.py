@@ -59,17 +59,20 @@ class CollectionAdmin:
             indices=indices,
             extra={"HnswM": hnsw_m, "HnswEfConstruction": ef},
         )
+        self.create_engine_collection(schema, hnsw_m, ef, p.integer("PqEnable", 0) == 1)
+        return {"Message": "success"}
+
+    def create_engine_collection(self, schema: Schema, hnsw_m: int, ef_construct: int, pq: bool) -> None:
+        """Record the schema and create its engine collection with its payload indexes; the
+        schema is taken back when the engine refuses."""
         self.svc.tenancy.add_schema(schema)
         try:
-            col = self.svc.toc.create(
-                schema.engine_name, cols.engine_config(schema, hnsw_m, ef, p.integer("PqEnable", 0) == 1)
-            )
+            col = self.svc.toc.create(schema.engine_name, cols.engine_config(schema, hnsw_m, ef_construct, pq))
             for key, spec in cols.payload_indexes(schema).items():
                 col.create_field_index(key, spec)
         except Exception:
             self.svc.tenancy.remove_schema(schema)
             raise
-        return {"Message": "success"}
 
     def describe_collection(self, p: Params) -> dict[str, Any]:
         schema, _ = self.svc.collection_of(p)

@@ -105,16 +105,9 @@ class Knowledge:
             indices=tuple(p.names("MetadataIndices")) + ("file_name",),
             extra={"document": True, "EmbeddingModel": model, "user_fields": list(metadata)},
         )
-        self.svc.tenancy.add_schema(schema)
-        try:
-            hnsw_m = p.integer("HnswM", 16, 1, 1000) or 16
-            ef = p.integer("HnswEfConstruction", 64, 4, 4000) or 64
-            col = self.svc.toc.create(schema.engine_name, cols.engine_config(schema, hnsw_m, ef, False))
-            for key, spec in cols.payload_indexes(schema).items():
-                col.create_field_index(key, spec)
-        except Exception:
-            self.svc.tenancy.remove_schema(schema)
-            raise
+        hnsw_m = p.integer("HnswM", 16, 1, 1000) or 16
+        ef = p.integer("HnswEfConstruction", 64, 4, 4000) or 64
+        self.svc.admin.create_engine_collection(schema, hnsw_m, ef, False)
         return {"Message": "success"}
 
     def list_collections(self, p: Params) -> dict[str, Any]:

@@ -58,7 +58,7 @@ class AnalyticDBService:
         self.tenancy = Tenancy(self.catalog)
         self.jobs = UpsertJobs(self.catalog)
         self.tables = RelationalTables(root)
-        admin = CollectionAdmin(self)
+        self.admin = admin = CollectionAdmin(self)
         self.actions: dict[str, Action] = {
             "InitVectorDatabase": self.init_vector_database,
             "CreateNamespace": self.create_namespace,

@@ -18,30 +18,27 @@ class Strict(BaseModel):
 AttributeValue = Union[StrictStr, StrictBool, StrictInt, StrictFloat]
 
 
-def check_attributes(value: dict[str, Any] | None) -> dict[str, Any] | None:
+def _check_map(value: dict[str, Any] | None, what: str) -> dict[str, Any] | None:
+    """OpenAI's bounds of ``attributes`` and ``metadata``: 16 keys of at most 64 characters,
+    string values of at most 512."""
     if value is None:
         return None
     if len(value) > 16:
-        raise ValueError(f"attributes may have at most 16 keys, got {len(value)}")
+        raise ValueError(f"{what} may have at most 16 keys, got {len(value)}")
     for key, v in value.items():
         if len(key) > 64:
-            raise ValueError(f"attribute keys may be at most 64 characters long: '{key[:70]}'")
+            raise ValueError(f"{what} keys may be at most 64 characters long: '{key[:70]}'")
         if isinstance(v, str) and len(v) > 512:
-            raise ValueError(f"attribute values may be at most 512 characters long (key '{key}')")
+            raise ValueError(f"{what} values may be at most 512 characters long (key '{key}')")
     return value
+
+
+def check_attributes(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return _check_map(value, "attributes")
 
 
 def check_metadata(value: dict[str, Any] | None) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if len(value) > 16:
-        raise ValueError(f"metadata may have at most 16 keys, got {len(value)}")
-    for key, v in value.items():
-        if len(key) > 64:
-            raise ValueError(f"metadata keys may be at most 64 characters long: '{key[:70]}'")
-        if len(v) > 512:
-            raise ValueError(f"metadata values may be at most 512 characters long (key '{key}')")
-    return value
+    return _check_map(value, "metadata")
 
 
 class StaticChunking(Strict):
