@@ -29,6 +29,7 @@ from vecbase.core.filter import (
     MatchPrefix,
     MatchText,
     MatchTextAny,
+    MatchTextRange,
     MatchValue,
     Range,
     ValuesCount,
@@ -57,6 +58,13 @@ def check_match(match: Match, value: Any) -> bool:
         return False
     if isinstance(match, MatchPrefix):
         return value.startswith(match.prefix)
+    if isinstance(match, MatchTextRange):
+        return (
+            (match.gt is None or value > match.gt)
+            and (match.gte is None or value >= match.gte)
+            and (match.lt is None or value < match.lt)
+            and (match.lte is None or value <= match.lte)
+        )
     if isinstance(match, MatchPattern):
         return like_regex(match.pattern, match.case_insensitive).fullmatch(value) is not None
     # without a text index the text conditions look at the raw string, as Qdrant's: a

@@ -93,7 +93,19 @@ class MatchPattern:
     case_insensitive: bool = False
 
 
-Match = Union[MatchValue, MatchAny, MatchExcept, MatchText, MatchTextAny, MatchPhrase, MatchPrefix, MatchPattern]
+@dataclass(frozen=True, slots=True)
+class MatchTextRange:
+    """A string value between bounds, compared by code point (SQL's ``C`` collation)."""
+
+    gt: str | None = None
+    gte: str | None = None
+    lt: str | None = None
+    lte: str | None = None
+
+
+Match = Union[
+    MatchValue, MatchAny, MatchExcept, MatchText, MatchTextAny, MatchPhrase, MatchPrefix, MatchPattern, MatchTextRange
+]
 
 
 @dataclass(frozen=True, slots=True)

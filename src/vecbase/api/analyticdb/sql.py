@@ -11,7 +11,8 @@ So ``NOT (x = 1)`` keeps no row whose ``x`` is NULL, as PostgreSQL.
 Supported: ``=``, ``<>``, ``!=``, ``<``, ``>``, ``<=``, ``>=``, ``AND``, ``OR``, ``NOT``,
 parentheses, ``IN`` / ``NOT IN``, ``BETWEEN``, ``LIKE`` / ``ILIKE`` (``NOT`` too), ``IS [NOT]
 NULL``, a boolean column alone; literals: numbers, strings, ``TRUE`` / ``FALSE``, ``NULL`` and
-timestamps (a string, or ``'...'::timestamp``). Columns are the collection's metadata fields
+timestamps (a string, or ``'...'::timestamp``); strings order by code point (the ``C``
+collation). Columns are the collection's metadata fields
 and ``id``. Anything else (functions, subqueries, several statements, unknown columns, a
 comparison between mismatched types) raises ``SqlFilterError`` before anything runs.
 """
@@ -37,6 +38,7 @@ from vecbase.core.filter import (
     IsEmpty,
     MatchAny,
     MatchPattern,
+    MatchTextRange,
     MatchValue,
     Range,
 )
@@ -175,6 +177,8 @@ class _Translator:
             return FieldRange(key, Range(**{op: float(value)}))
         if kind == TIMESTAMP:
             return FieldRange(key, DatetimeRange(**{op: value}))
+        if kind == TEXT:
+            return FieldMatch(key, MatchTextRange(**{op: value}))
         raise SqlFilterError(f"ordering comparisons on {kind} columns are not supported")
 
     def present(self, key: str) -> Condition:
