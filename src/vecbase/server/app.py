@@ -87,7 +87,11 @@ class ApiKeyMiddleware:
         if key is not None and self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key):
             path = request.url.path
             is_read = request.method in READ_METHODS or (
-                request.method == "POST" and path.startswith("/collections/") and path.endswith(READ_POST_SUFFIXES)
+                request.method == "POST"
+                and (
+                    (path.startswith("/collections/") and path.endswith(READ_POST_SUFFIXES))
+                    or (path.startswith("/v1/vector_stores/") and path.endswith("/search"))
+                )
             )
             if is_read:
                 await self.app(scope, receive, send)

@@ -19,7 +19,7 @@ KEY = "secret-key"
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("keyed") / "storage")
-    server.start(env={"VECBASE__SERVICE__API_KEY": KEY})
+    server.start(env={"VECBASE__SERVICE__API_KEY": KEY, "VECBASE__SERVICE__READ_ONLY_API_KEY": "reader"})
     try:
         yield server
     finally:
@@ -90,3 +90,19 @@ def test_prechunked_upload(keyed: Server, tmp_path: Path) -> None:
     assert [part.text for part in content.data] == [line["body"] for line in lines]
     hits = c.vector_stores.search(vector_store_id=store.id, query="mountains")
     assert hits.data[0].content[0].text == "Second chunk about mountains."
+
+
+def test_read_only_key_reads_and_searches(keyed: Server) -> None:
+    writer = yandex(keyed, "folder-ro")
+    store = writer.vector_stores.create(
+        name="ro", file_ids=[writer.files.create(file=("a.txt", b"alpha beta"), purpose="assistants").id]
+    )
+    reader = openai.OpenAI(
+        base_url=keyed.url + "/v1", api_key="reader", max_retries=0, default_headers={"OpenAI-Project": "folder-ro"}
+    )
+    assert reader.vector_stores.retrieve(store.id).id == store.id
+    reader.vector_stores.search(vector_store_id=store.id, query="alpha")
+    with pytest.raises(openai.PermissionDeniedError):
+        reader.vector_stores.create(name="nope")
+    with pytest.raises(openai.PermissionDeniedError):
+        reader.files.delete("file-x")
