@@ -41,7 +41,7 @@ from alibabacloud_gpdb20160503 import models as m  # noqa: E402
 from alibabacloud_gpdb20160503.client import Client  # noqa: E402
 from alibabacloud_tea_openapi import models as om  # noqa: E402
 
-from tests.server import Server  # noqa: E402
+from tests.live_server import Server  # noqa: E402
 
 DIM = 64
 BASE = {"dbinstance_id": "bench", "region_id": "local"}

@@ -35,7 +35,7 @@ from qdrant_client import models as qm
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.server import Server, free_port  # noqa: E402
+from tests.live_server import Server, free_port  # noqa: E402
 
 
 def wait_ready(url: str) -> None:

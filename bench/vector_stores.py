@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import openai  # noqa: E402
 
-from tests.server import Server  # noqa: E402
+from tests.live_server import Server  # noqa: E402
 from vecbase.documents.ingest import bm25_options  # noqa: E402
 from vecbase.inference.registry import REGISTRY  # noqa: E402
 

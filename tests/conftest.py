@@ -19,7 +19,7 @@ settings.load_profile(
 
 import pytest  # noqa: E402
 
-from tests.server import Server  # noqa: E402
+from tests.live_server import Server  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
+from tests.live_server import Server
 from tests.oracle import assert_records_equal, assert_scored_equal
-from tests.server import Server
 from tests.strategies import DT, GEO, KW, WORDS, filters
 
 N = 1200

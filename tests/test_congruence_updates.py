@@ -15,7 +15,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from tests.server import Server
+from tests.live_server import Server
 from tests.test_differential import Differential
 
 FACET_INDEXES = {

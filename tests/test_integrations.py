@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
-from tests.server import Server
+from tests.live_server import Server
 
 DIM = 512
 TEXTS = [

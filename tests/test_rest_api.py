@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests import openapi
-from tests.server import Server
+from tests.live_server import Server
 
 LEGACY = {
     "search_points",

@@ -11,7 +11,7 @@ import numpy as np
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from tests.server import Server
+from tests.live_server import Server
 
 
 def state(client: QdrantClient, name: str) -> list[tuple[object, object, object]]:

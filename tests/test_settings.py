@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.server import Server
+from tests.live_server import Server
 from vecbase.server.settings import Settings, SettingsError, load
 
 

@@ -28,6 +28,7 @@ from vecbase.documents.stores import DocumentService
 from vecbase.engine.toc import TableOfContent
 from vecbase.inference.dense import register_directory
 from vecbase.inference.registry import REGISTRY
+from vecbase.server.limits import BodyLimitMiddleware
 from vecbase.server.settings import Settings
 
 log = logging.getLogger("vecbase.server")
@@ -162,6 +163,11 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     app.state.toc = toc
     app.state.service = svc
     app.state.documents = documents
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_request_bytes=settings.max_request_size_mb * 1024 * 1024,
+        max_upload_bytes=settings.max_upload_size_mb * 1024 * 1024,
+    )
     if settings.api_key or settings.read_only_api_key:
         app.add_middleware(
             ApiKeyMiddleware,

@@ -22,6 +22,8 @@ KEYS = {
     ("storage", "flush_interval_sec"): "flush_interval_sec",
     ("log", "level"): "log_level",
     ("inference", "models_path"): "models_path",
+    ("service", "max_request_size_mb"): "max_request_size_mb",
+    ("openai", "max_upload_size_mb"): "max_upload_size_mb",
     ("analyticdb", "access_key_id"): "adb_access_key_id",
     ("analyticdb", "access_key_secret"): "adb_access_key_secret",
     ("analyticdb", "manager_account"): "adb_manager_account",
@@ -41,6 +43,9 @@ class Settings:
     log_level: str = "INFO"
     # a directory of sentence-transformers models (one per sub-directory) to serve as well
     models_path: str | None = None
+    # request bodies: Qdrant's limit, and the vector-stores dialect's per-file upload limit
+    max_request_size_mb: int = 32
+    max_upload_size_mb: int = 512
     # AnalyticDB: the SDK's signature is verified when a key pair is set; namespace and
     # collection management checks the manager account when one is set
     adb_access_key_id: str | None = None

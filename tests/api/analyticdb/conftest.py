@@ -10,7 +10,7 @@ from alibabacloud_gpdb20160503 import models as m
 from alibabacloud_gpdb20160503.client import Client
 from alibabacloud_tea_openapi import models as om
 
-from tests.server import Server
+from tests.live_server import Server
 
 BASE = {"dbinstance_id": "gp-local", "region_id": "cn-hangzhou"}
 MANAGER = {"manager_account": "admin", "manager_account_password": "admin-pw"}

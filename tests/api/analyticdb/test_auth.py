@@ -12,7 +12,7 @@ from alibabacloud_gpdb20160503.client import Client
 from alibabacloud_tea_openapi import models as om
 from Tea.exceptions import TeaException
 
-from tests.server import Server
+from tests.live_server import Server
 
 BASE = {"dbinstance_id": "gp", "region_id": "local"}
 ENV = {

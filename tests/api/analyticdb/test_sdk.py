@@ -241,7 +241,7 @@ def test_namespaces_and_collections(client: Client) -> None:
 
 def test_restart_gives_identical_answers(tmp_path: Any) -> None:
     from tests.api.analyticdb.conftest import PASSWORD, sdk
-    from tests.server import Server
+    from tests.live_server import Server
 
     server = Server(tmp_path / "storage").start()
     try:

@@ -9,7 +9,7 @@ import httpx
 import openai
 import pytest
 
-from tests.server import Server
+from tests.live_server import Server
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openai
 
-from tests.server import Server
+from tests.live_server import Server
 
 WORDS = "river mountain forest ocean desert valley island canyon glacier meadow".split()
 

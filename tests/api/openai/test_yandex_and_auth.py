@@ -11,7 +11,7 @@ import httpx
 import openai
 import pytest
 
-from tests.server import Server
+from tests.live_server import Server
 
 KEY = "secret-key"
 

@@ -8,7 +8,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from tests.server import Server
+from tests.live_server import Server
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.server import Server
+from tests.live_server import Server
 
 
 def _create(http: httpx.Client, name: str, dim: int = 4, **extra: object) -> None:

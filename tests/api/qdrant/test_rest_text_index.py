@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.api.qdrant.rest import ok
-from tests.server import Server
+from tests.live_server import Server
 
 DOCS = {
     1: {
