@@ -17,6 +17,8 @@ KEYS = {
     ("service", "http_port"): "port",
     ("service", "api_key"): "api_key",
     ("service", "read_only_api_key"): "read_only_api_key",
+    ("service", "alt_api_key"): "alt_api_key",
+    ("service", "read_only"): "read_only",
     ("storage", "storage_path"): "storage_path",
     ("storage", "snapshots_path"): "snapshots_path",
     ("storage", "flush_interval_sec"): "flush_interval_sec",
@@ -39,6 +41,10 @@ class Settings:
     snapshots_path: str | None = None
     api_key: str | None = None
     read_only_api_key: str | None = None
+    # a second full key (key rotation)
+    alt_api_key: str | None = None
+    # refuse every write of every dialect
+    read_only: bool = False
     flush_interval_sec: float = 5.0
     log_level: str = "INFO"
     # a directory of sentence-transformers models (one per sub-directory) to serve as well
@@ -60,7 +66,11 @@ class Settings:
             if v is None:
                 continue
             t = str(types[k])
-            if "int" in t and "str" not in t:
+            if t == "bool":
+                if isinstance(v, str) and v.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise SettingsError(f"`{k}` must be true or false, got {v!r}")
+                v = v if isinstance(v, bool) else str(v).strip().lower() in ("true", "1", "yes")
+            elif "int" in t and "str" not in t:
                 v = int(v)
             elif "float" in t:
                 v = float(v)
