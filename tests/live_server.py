@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -20,8 +21,13 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, storage: Path, port: int | None = None, extra: list[str] | None = None) -> None:
+    def __init__(
+        self, storage: Path, port: int | None = None, extra: list[str] | None = None, tls: ssl.SSLContext | None = None
+    ) -> None:
+        """``tls``: the server speaks TLS; the client context that trusts it (and, for
+        mutual TLS, presents a client certificate)."""
         self.storage = storage
+        self.tls = tls
         self.port = port or free_port()
         self.extra = extra or []
         self.proc: subprocess.Popen[bytes] | None = None
@@ -29,7 +35,7 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self, env: dict[str, str] | None = None) -> Server:
         cmd = [sys.executable, "-m", "vecbase", "serve", "--port", str(self.port), "--path", str(self.storage)]
@@ -40,7 +46,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log.read_text()}")
             try:
-                if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                verify: ssl.SSLContext | bool = self.tls if self.tls is not None else True
+                if httpx.get(self.url + "/readyz", timeout=1, verify=verify).status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.05)

@@ -10,6 +10,7 @@ import uvicorn
 
 from vecbase.server.app import create_app
 from vecbase.server.settings import Settings
+from vecbase.server.tls import start_reloader, tls_options
 
 log = logging.getLogger("vecbase")
 
@@ -20,7 +21,8 @@ def serve(settings: Settings) -> None:
     )
     app = create_app(settings)
     log.info(
-        "vecbase listening on http://%s:%d, storage %s (%d collections)",
+        "vecbase listening on %s://%s:%d, storage %s (%d collections)",
+        "https" if settings.enable_tls else "http",
         settings.host,
         settings.port,
         settings.storage_path,
@@ -35,8 +37,13 @@ def serve(settings: Settings) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=30,
+        **tls_options(settings),
     )
     server = _Server(config)
+    if settings.enable_tls:
+        config.load()  # builds the SSL context, which the reloader refreshes in place
+        assert config.ssl is not None
+        start_reloader(config.ssl, settings)
     server.run()
     log.info("vecbase stopped")
 

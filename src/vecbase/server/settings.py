@@ -25,6 +25,12 @@ KEYS = {
     ("log", "level"): "log_level",
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
+    ("service", "enable_tls"): "enable_tls",
+    ("service", "verify_https_client_certificate"): "verify_client_certificate",
+    ("tls", "cert"): "tls_cert",
+    ("tls", "key"): "tls_key",
+    ("tls", "ca_cert"): "tls_ca_cert",
+    ("tls", "cert_ttl"): "tls_cert_ttl",
     ("openai", "max_upload_size_mb"): "max_upload_size_mb",
     ("analyticdb", "access_key_id"): "adb_access_key_id",
     ("analyticdb", "access_key_secret"): "adb_access_key_secret",
@@ -51,6 +57,13 @@ class Settings:
     models_path: str | None = None
     # request bodies: Qdrant's limit, and the vector-stores dialect's per-file upload limit
     max_request_size_mb: int = 32
+    # TLS, as Qdrant's config: certificate files re-read every ``tls_cert_ttl`` seconds
+    enable_tls: bool = False
+    verify_client_certificate: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca_cert: str | None = None
+    tls_cert_ttl: int = 3600
     max_upload_size_mb: int = 512
     # AnalyticDB: the SDK's signature is verified when a key pair is set; namespace and
     # collection management checks the manager account when one is set
