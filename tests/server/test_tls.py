@@ -7,6 +7,8 @@ import datetime
 import ipaddress
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -102,6 +104,27 @@ def test_https_and_reload(tmp_path: Path) -> None:
         with httpx.Client(verify=trust) as http:
             client = openai.OpenAI(base_url=server.url + "/v1", api_key="x", http_client=http, max_retries=0)
             assert client.vector_stores.create(name="tls").name == "tls"
+        # the SDK pools its connection process-wide with no way to close it (uvicorn's graceful
+        # shutdown would wait for it): it runs in a child process
+        script = (
+            "import sys\n"
+            "from alibabacloud_gpdb20160503 import models as m\n"
+            "from alibabacloud_gpdb20160503.client import Client\n"
+            "from alibabacloud_tea_openapi import models as om\n"
+            "c = Client(om.Config(access_key_id='ak', access_key_secret='sk', endpoint=sys.argv[1],"
+            " protocol='https', ca=sys.argv[2]))\n"
+            "c.init_vector_database(m.InitVectorDatabaseRequest(dbinstance_id='d', region_id='r',"
+            " manager_account_password='p'))\n"
+            "r = c.list_namespaces(m.ListNamespacesRequest(dbinstance_id='d', region_id='r'))\n"
+            "print(','.join(r.body.namespaces.namespace))\n"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script, f"127.0.0.1:{server.port}", str(ca_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.stdout.strip() == "public", done.stderr
         with pytest.raises(httpx.ConnectError):  # an unknown CA is refused
             httpx.get(server.url + "/collections")
         assert served_serial(server.port, ca_path) == serial
