@@ -41,8 +41,11 @@ def test_api_keys(tmp_path: Path) -> None:
     try:
         base = server.url
         assert httpx.get(base + "/").status_code == 200  # version and probes stay open
-        assert httpx.get(base + "/collections").status_code == 401
-        assert httpx.get(base + "/collections", headers={"api-key": "wrong"}).status_code == 401
+        missing = httpx.get(base + "/collections")
+        assert missing.status_code == 401  # plain text, as Qdrant
+        assert missing.text == "Must provide an API key or an Authorization bearer token"
+        wrong = httpx.get(base + "/collections", headers={"api-key": "wrong"})
+        assert wrong.status_code == 401 and wrong.text == "Invalid API key or JWT"
         body = {"vectors": {"size": 2, "distance": "Dot"}}
         assert httpx.put(base + "/collections/k", json=body, headers={"api-key": "secret"}).status_code == 200
         bearer = {"authorization": "Bearer secret"}

@@ -7,7 +7,7 @@ import hmac
 import time
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vecbase.api.analyticdb.wire import AdbError, failure
@@ -106,7 +106,6 @@ class ApiKeyMiddleware:
             key = auth[7:]
         elif key is None and auth.lower().startswith("api-key "):  # Yandex AI Studio
             key = auth[8:]
-        started = time.perf_counter()
         # every key compared, in constant time, whichever matches
         if key is not None and any([hmac.compare_digest(key, k) for k in self.api_keys]):
             await self.app(scope, receive, send)
@@ -121,4 +120,9 @@ class ApiKeyMiddleware:
             message = "Incorrect API key provided." if key else "You didn't provide an API key."
             await openai_error(401, message, code="invalid_api_key")(scope, receive, send)
             return
-        await error(401, "Must provide an API key or an Authorization bearer token", started)(scope, receive, send)
+        if request.url.path == "/" and request.method == "POST":
+            await failure(AdbError("InvalidAccessKeyId", "A valid API key is required.", 401))(scope, receive, send)
+            return
+        # Qdrant answers 401 in plain text
+        message = "Invalid API key or JWT" if key else "Must provide an API key or an Authorization bearer token"
+        await PlainTextResponse(message, status_code=401)(scope, receive, send)
