@@ -16,7 +16,13 @@ MB = 1024 * 1024
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("limits") / "storage")
-    server.start(env={"VECBASE__SERVICE__MAX_REQUEST_SIZE_MB": "1", "VECBASE__OPENAI__MAX_UPLOAD_SIZE_MB": "2"})
+    server.start(
+        env={
+            "VECBASE__SERVICE__MAX_REQUEST_SIZE_MB": "1",
+            "VECBASE__OPENAI__MAX_UPLOAD_SIZE_MB": "2",
+            "VECBASE__SERVICE__MAX_FILTER_CONDITIONS": "50",
+        }
+    )
     try:
         yield server
     finally:
@@ -62,3 +68,44 @@ def test_analyticdb_body_over_the_limit(small: Server) -> None:
         content=b"Rows=" + b"a" * int(1.2 * MB),
     )
     assert r.status_code == 413 and r.json()["Code"] == "RequestTooLarge"
+
+
+def test_filter_condition_limit_in_every_dialect(small: Server) -> None:
+    with httpx.Client(base_url=small.url) as http:
+        http.put("/collections/f", json={"vectors": {"size": 2, "distance": "Dot"}}).raise_for_status()
+
+        def count(n: int) -> httpx.Response:
+            nested = {"should": [{"key": "a", "match": {"value": i}} for i in range(n - 1)]}
+            return http.post("/collections/f/points/count", json={"filter": {"must": [nested]}})
+
+        assert count(50).status_code == 200
+        r = count(51)
+        assert r.status_code == 400 and "Filter condition limit reached (51 > 50)" in r.json()["status"]["error"]
+        prefetched = {
+            "prefetch": [
+                {"query": [1, 0], "filter": {"must": [{"key": "a", "match": {"value": i}} for i in range(60)]}}
+            ],
+            "query": [1, 0],
+        }
+        assert http.post("/collections/f/points/query", json=prefetched).status_code == 400
+        adb = {"content-type": "application/x-www-form-urlencoded"}
+        http.post("/", headers={**adb, "x-acs-action": "InitVectorDatabase"}, content=b"ManagerAccountPassword=p")
+        http.post(
+            "/",
+            headers={**adb, "x-acs-action": "CreateCollection"},
+            content=b'Collection=c&Dimension=2&Metadata={"a": "int"}',
+        ).raise_for_status()
+        where = " OR ".join(f"a = {i}" for i in range(51)).encode()
+        r = http.post(
+            "/",
+            headers={**adb, "x-acs-action": "QueryCollectionData"},
+            content=b"Collection=c&NamespacePassword=p&TopK=3&Vector=[1,0]&Filter=" + where,
+        )
+        assert r.status_code == 400 and "limit" in r.json()["Message"]
+    client = openai.OpenAI(base_url=small.url + "/v1", api_key="x", max_retries=0)
+    store = client.vector_stores.create(name="limits")
+    many = {"type": "or", "filters": [{"type": "eq", "key": "k", "value": i} for i in range(51)]}
+    with pytest.raises(openai.BadRequestError):
+        client.vector_stores.search(vector_store_id=store.id, query="x", filters=many)  # type: ignore[arg-type]
+    few = {"type": "or", "filters": [{"type": "eq", "key": "k", "value": i} for i in range(50)]}
+    assert client.vector_stores.search(vector_store_id=store.id, query="x", filters=few).data == []  # type: ignore[arg-type]

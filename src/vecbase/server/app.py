@@ -22,6 +22,7 @@ from vecbase.api.qdrant.rest.app import qdrant_routes
 from vecbase.api.qdrant.rest.envelope import error
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.core import limits
 from vecbase.documents.stores import DocumentService
 from vecbase.engine.toc import TableOfContent
 from vecbase.inference.dense import register_directory
@@ -46,6 +47,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     if settings.models_path:
         added = register_directory(REGISTRY, Path(settings.models_path))
         log.info("models from %s: %s", settings.models_path, ", ".join(added) or "none found")
+    limits.configure(max_filter_conditions=settings.max_filter_conditions)
     svc = QdrantService(toc, snapshots_path=snapshots)
     documents = DocumentService(toc, toc.path / "documents" if toc.path is not None else None, REGISTRY)
     analyticdb = AnalyticDBService(

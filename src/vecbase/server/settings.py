@@ -25,6 +25,7 @@ KEYS = {
     ("log", "level"): "log_level",
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
+    ("service", "max_filter_conditions"): "max_filter_conditions",
     ("service", "enable_tls"): "enable_tls",
     ("service", "verify_https_client_certificate"): "verify_client_certificate",
     ("tls", "cert"): "tls_cert",
@@ -57,6 +58,8 @@ class Settings:
     models_path: str | None = None
     # request bodies: Qdrant's limit, and the vector-stores dialect's per-file upload limit
     max_request_size_mb: int = 32
+    # conditions in one request's filters, in every dialect
+    max_filter_conditions: int = 10_000
     # TLS, as Qdrant's config: certificate files re-read every ``tls_cert_ttl`` seconds
     enable_tls: bool = False
     verify_client_certificate: bool = False

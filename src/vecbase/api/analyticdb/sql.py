@@ -27,6 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from vecbase.core import limits
 from vecbase.core.datetimes import parse_micros
 from vecbase.core.filter import (
     Condition,
@@ -304,5 +305,10 @@ def parse_where(sql: str, columns: Mapping[str, str], key: Callable[[str], str] 
     where = select.args.get("where")
     if where is None:
         raise SqlFilterError("the filter must be a single WHERE expression")
+    predicates = sum(1 for node in where.walk() if isinstance(node, exp.Predicate))
+    if predicates > limits.current().max_filter_conditions:
+        raise SqlFilterError(
+            f"the filter has {predicates} conditions, more than the limit of {limits.current().max_filter_conditions}"
+        )
     truth = _Translator(columns, key).truth(where.this)
     return truth.true if isinstance(truth.true, Filter) else Filter(must=(truth.true,))

@@ -32,6 +32,7 @@ from vecbase.api.openai.wire import (
     UpdateAttributes,
     UpdateVectorStore,
 )
+from vecbase.core import limits
 from vecbase.documents.records import CANCELLED, COMPLETED, FAILED, IN_PROGRESS, Chunking
 from vecbase.documents.stores import UNSET, DocumentService, rewrite
 
@@ -302,7 +303,31 @@ async def list_batch_files(svc: DocumentService, request: Request, project: str)
 
 
 # -- search -----------------------------------------------------------------------------
+def _comparisons(raw: Any) -> int:
+    """How many comparisons a wire filter holds (compounds walked without recursion)."""
+    total, stack = 0, [raw]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict) and isinstance(node.get("filters"), list):
+            stack.extend(node["filters"])
+        else:
+            total += 1
+    return total
+
+
 async def search_store(svc: DocumentService, request: Request, project: str) -> Response:
+    raw = await request.body()
+    try:
+        peek = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        raise RequestError("We could not parse the JSON body of your request.") from None
+    if isinstance(peek, dict) and peek.get("filters") is not None:
+        count = _comparisons(peek["filters"])
+        if count > limits.current().max_filter_conditions:
+            raise RequestError(
+                f"The filter has {count} comparisons, more than the limit of {limits.current().max_filter_conditions}.",
+                param="filters",
+            )
     body: SearchRequest = await _body(request, SearchRequest)
     queries = [body.query] if isinstance(body.query, str) else list(body.query)
     if body.rewrite_query:

@@ -14,6 +14,7 @@ from vecbase.api.qdrant.models import PointInsertOperations, PointsBatch
 from vecbase.api.qdrant.rest.envelope import HttpError
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.api.qdrant.validation import validate_request
+from vecbase.core.limits import check_filter_conditions, count_filter_conditions
 
 T = TypeVar("T")
 
@@ -102,9 +103,13 @@ class Call:
         if not self.raw_body.strip():
             return None
         try:
-            return orjson.loads(self.raw_body)
+            data = orjson.loads(self.raw_body)
         except orjson.JSONDecodeError as e:
             raise HttpError(400, f"Format error in JSON body: {e}") from None
+        if isinstance(data, dict) and not ("points" in data or "batch" in data or "operations" in data):
+            # bounded before validation: a huge filter costs most in parsing it
+            check_filter_conditions(count_filter_conditions(data))
+        return data
 
     def body(self, tp: type[T] | Any, *, required: bool = True) -> T:
         data = self.json()
