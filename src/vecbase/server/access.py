@@ -55,6 +55,11 @@ def is_read(request: Request) -> bool:
     )
 
 
+def credential(scope: Scope, name: str) -> None:
+    """Record which credential a request used (its kind, never the key), for the audit log."""
+    scope.setdefault("state", {})["vecbase_credential"] = name
+
+
 def forbidden(request: Request, message: str) -> Response:
     """403 in the request's dialect's envelope."""
     if request.url.path.startswith("/v1/"):
@@ -98,6 +103,8 @@ class ApiKeyMiddleware:
         request = Request(scope)
         is_adb = request.method == "POST" and request.url.path == "/"
         if (request.url.path in OPEN_PATHS and not is_adb) or (is_adb and self.signed_adb):
+            if is_adb:
+                credential(scope, "analyticdb_signature")
             await self.app(scope, receive, send)
             return
         key = request.headers.get("api-key")
@@ -107,10 +114,13 @@ class ApiKeyMiddleware:
         elif key is None and auth.lower().startswith("api-key "):  # Yandex AI Studio
             key = auth[8:]
         # every key compared, in constant time, whichever matches
-        if key is not None and any([hmac.compare_digest(key, k) for k in self.api_keys]):
+        matches = [hmac.compare_digest(key, k) for k in self.api_keys] if key is not None else []
+        if any(matches):
+            credential(scope, ("api_key", "alt_api_key")[matches.index(True)])
             await self.app(scope, receive, send)
             return
         if key is not None and self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key):
+            credential(scope, "read_only_api_key")
             if is_read(request):
                 await self.app(scope, receive, send)
                 return

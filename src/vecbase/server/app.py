@@ -28,6 +28,7 @@ from vecbase.engine.toc import TableOfContent
 from vecbase.inference.dense import register_directory
 from vecbase.inference.registry import REGISTRY
 from vecbase.server.access import ApiKeyMiddleware, ReadOnlyModeMiddleware
+from vecbase.server.audit import AuditMiddleware
 from vecbase.server.limits import BodyLimitMiddleware
 from vecbase.server.settings import Settings
 
@@ -101,4 +102,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
             read_only_key=settings.read_only_api_key,
             signed_adb=settings.adb_access_key_id is not None and settings.adb_access_key_secret is not None,
         )
+    if settings.audit_enabled:
+        audit_path = Path(settings.audit_path) if settings.audit_path else Path(settings.storage_path) / "audit.log"
+        app.add_middleware(AuditMiddleware, path=audit_path)
     return app

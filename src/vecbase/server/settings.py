@@ -26,6 +26,8 @@ KEYS = {
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
     ("service", "max_filter_conditions"): "max_filter_conditions",
+    ("audit", "enabled"): "audit_enabled",
+    ("audit", "path"): "audit_path",
     ("service", "enable_tls"): "enable_tls",
     ("service", "verify_https_client_certificate"): "verify_client_certificate",
     ("tls", "cert"): "tls_cert",
@@ -58,6 +60,9 @@ class Settings:
     models_path: str | None = None
     # request bodies: Qdrant's limit, and the vector-stores dialect's per-file upload limit
     max_request_size_mb: int = 32
+    # the audit log: a JSON line per request (default file: <storage>/audit.log)
+    audit_enabled: bool = False
+    audit_path: str | None = None
     # conditions in one request's filters, in every dialect
     max_filter_conditions: int = 10_000
     # TLS, as Qdrant's config: certificate files re-read every ``tls_cert_ttl`` seconds
