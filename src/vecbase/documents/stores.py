@@ -197,10 +197,13 @@ class DocumentService:
             self.catalog.remove(STORES, record.id)
         self.toc.delete(record.id)
 
-    def store_status(self, record: StoreRecord) -> str:
+    def store_status(self, record: StoreRecord, attachments: Sequence[StoreFile] | None = None) -> str:
+        """``attachments``: the store's, when the caller has them already."""
         if record.expired():
             return EXPIRED
-        if any(a.status == IN_PROGRESS for a in self.attachments(record.id)):
+        if attachments is None:
+            attachments = self.attachments(record.id)
+        if any(a.status == IN_PROGRESS for a in attachments):
             return IN_PROGRESS
         return COMPLETED
 
@@ -326,10 +329,13 @@ class DocumentService:
             raise BatchNotFound(batch_id)
         return from_json(BatchRecord, raw)
 
-    def batch_status(self, batch: BatchRecord) -> str:
+    def batch_status(self, batch: BatchRecord, attachments: Sequence[StoreFile] | None = None) -> str:
+        """``attachments``: the batch's, when the caller has them already."""
         if batch.cancelled:
             return CANCELLED
-        states = {a.status for a in self.attachments(batch.store_id, batch.id)}
+        if attachments is None:
+            attachments = self.attachments(batch.store_id, batch.id)
+        states = {a.status for a in attachments}
         return IN_PROGRESS if IN_PROGRESS in states else COMPLETED
 
     def cancel_batch(self, project: str, store_id: str, batch_id: str) -> BatchRecord:

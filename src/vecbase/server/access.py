@@ -4,7 +4,6 @@ for every dialect, each answered in its own envelope."""
 from __future__ import annotations
 
 import hmac
-import time
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -12,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vecbase.api.analyticdb.wire import AdbError, failure
 from vecbase.api.openai.errors import error_response as openai_error
-from vecbase.api.qdrant.rest.envelope import error
+from vecbase.server.dialects import refusal
 
 OPEN_PATHS = {"/", "/healthz", "/livez", "/readyz"}
 READ_METHODS = {"GET", "HEAD"}
@@ -62,11 +61,7 @@ def credential(scope: Scope, name: str) -> None:
 
 def forbidden(request: Request, message: str) -> Response:
     """403 in the request's dialect's envelope."""
-    if request.url.path.startswith("/v1/"):
-        return openai_error(403, message + ".")
-    if request.url.path == "/" and request.method == "POST":
-        return failure(AdbError("Forbidden", message + ".", 403))
-    return error(403, f"Forbidden: {message}", time.perf_counter())
+    return refusal(request.method, request.url.path, 403, message, "Forbidden", qdrant_prefix="Forbidden: ")
 
 
 class ReadOnlyModeMiddleware:

@@ -11,15 +11,8 @@ from pathlib import Path
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vecbase.server.dialects import dialect_of
 from vecbase.storage.lines import LineLog
-
-
-def dialect_of(method: str, path: str) -> str:
-    if path.startswith("/v1/"):
-        return "openai"
-    if path == "/" and method == "POST":
-        return "analyticdb"
-    return "qdrant"
 
 
 class AuditMiddleware:

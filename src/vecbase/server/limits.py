@@ -9,24 +9,16 @@ too.
 
 from __future__ import annotations
 
-import time
-
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vecbase.api.analyticdb.wire import AdbError, failure
-from vecbase.api.openai.errors import error_response as openai_error
-from vecbase.api.qdrant.rest.envelope import error as qdrant_error
+from vecbase.server.dialects import refusal
 
 
 def too_large(path: str, method: str, size: int | None, limit: int) -> Response:
     seen = f"{size} bytes" if size is not None else "the body"
     message = f"Payload too large: {seen} is larger than allowed (limit: {limit} bytes)"
-    if path.startswith("/v1/"):
-        return openai_error(413, message + ".")
-    if path == "/" and method == "POST":
-        return failure(AdbError("RequestTooLarge", message + ".", 413))
-    return qdrant_error(413, message, time.perf_counter())
+    return refusal(method, path, 413, message, "RequestTooLarge")
 
 
 class _TooLarge(BaseException):

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from vecbase.api.analyticdb import collections as cols
+from vecbase.api.analyticdb.sql import column_kind
 from vecbase.api.analyticdb.tenancy import Schema, check_name
 from vecbase.api.analyticdb.wire import AdbError, Params
 from vecbase.core.config import DenseVectorConfig, SparseVectorConfig
 from vecbase.engine.collection import Collection
+from vecbase.query.model import ScrollRequest, WithPayload
 
 if TYPE_CHECKING:
     from vecbase.api.analyticdb.service import AnalyticDBService
@@ -142,9 +144,6 @@ class CollectionAdmin:
         return {"Metadata": orjson.dumps(metadata).decode()}
 
     def _convert(self, col: Collection, renames: list[tuple[str, str, str]]) -> None:
-        from vecbase.api.analyticdb.sql import column_kind
-        from vecbase.query.model import ScrollRequest, WithPayload
-
         if not renames:
             return
         records, _ = col.scroll(ScrollRequest(limit=10_000_000, with_payload=WithPayload(True)))

@@ -13,7 +13,7 @@ a sparse vector ``text`` holding the BM25 vector (IDF modifier) of those fields,
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -254,11 +254,3 @@ def as_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return orjson.dumps(value).decode()
     return str(value)
-
-
-def orjson_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,7 +1,7 @@
-"""UpsertCollectionDataAsync: rows from a JSONL file at a URL (``file://`` or http(s)), upserted
-by a background thread in batches, with a job record (durable) that GetUpsertCollectionDataJob
-reads and CancelUpsertCollectionDataJob stops. A job found unfinished when the server starts
-is marked failed with the reason (its rows up to the last batch are written)."""
+"""The dialect's background jobs (UpsertCollectionDataAsync, UploadDocumentAsync): work run by
+a thread with a durable job record that the Get*Job actions read and Cancel*Job stops. A job
+found unfinished when the server starts is marked failed with the reason (what it wrote up to
+its last batch stays). Their input comes from a URL (``file://`` or http(s))."""
 
 from __future__ import annotations
 
@@ -10,23 +10,18 @@ import threading
 import urllib.parse
 import urllib.request
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Callable
 
 import orjson
 
-from vecbase.api.analyticdb.wire import AdbError
+from vecbase.api.analyticdb.wire import AdbError, now_text
 from vecbase.documents.catalog import Catalog
 from vecbase.storage.files import read_bytes_if_exists
 
 log = logging.getLogger("vecbase.api.analyticdb")
 JOBS = "jobs"
 BATCH = 500
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def fetch(url: str) -> bytes:
@@ -46,18 +41,17 @@ def fetch(url: str) -> bytes:
 class Progress:
     """What a running job sees of its record: progress updates and cancellation."""
 
-    def __init__(self, jobs: UpsertJobs, job_id: str) -> None:
+    def __init__(self, jobs: Jobs, job_id: str) -> None:
         self._jobs, self.job_id = jobs, job_id
 
     def update(self, value: int) -> None:
-        self._jobs._update(self.job_id, Progress=value)
+        self._jobs.update(self.job_id, Progress=value)
 
     def cancelled(self) -> bool:
-        with self._jobs._lock:
-            return self.job_id in self._jobs._cancel
+        return self._jobs.cancelled(self.job_id)
 
 
-class UpsertJobs:
+class Jobs:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._cancel: set[str] = set()
@@ -65,7 +59,7 @@ class UpsertJobs:
         for stored in self.catalog.values(JOBS):
             if not stored["Completed"]:
                 raw = dict(stored)
-                raw.update(Completed=True, Error="The server restarted before the job finished.", UpdateTime=_now())
+                raw.update(Completed=True, Error="The server restarted before the job finished.", UpdateTime=now_text())
                 self.catalog.put(JOBS, raw["Id"], raw)
 
     def start(self, collection_key: str, work: Callable[[Progress], dict[str, Any] | None]) -> str:
@@ -79,8 +73,8 @@ class UpsertJobs:
             "Progress": 0,
             "Error": None,
             "Status": "Running",
-            "CreateTime": _now(),
-            "UpdateTime": _now(),
+            "CreateTime": now_text(),
+            "UpdateTime": now_text(),
         }
         self.catalog.put(JOBS, job_id, record)
         threading.Thread(target=self._run, args=(job_id, work), name="vecbase-adb-job", daemon=True).start()
@@ -100,10 +94,14 @@ class UpsertJobs:
 
         return self.start(collection_key, work)
 
-    def _update(self, job_id: str, **changes: Any) -> None:
+    def cancelled(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._cancel
+
+    def update(self, job_id: str, **changes: Any) -> None:
         with self.catalog.lock:
             raw = dict(self.catalog.get(JOBS, job_id) or {})
-            raw.update(changes, UpdateTime=_now())
+            raw.update(changes, UpdateTime=now_text())
             self.catalog.put(JOBS, job_id, raw)
 
     def _run(self, job_id: str, work: Callable[[Progress], dict[str, Any] | None]) -> None:
@@ -111,14 +109,14 @@ class UpsertJobs:
         try:
             extra = work(progress) or {}
             if progress.cancelled():
-                self._update(job_id, Completed=True, Status="Cancelled")
+                self.update(job_id, Completed=True, Status="Cancelled")
             else:
-                self._update(job_id, Completed=True, Status="Success", **extra)
+                self.update(job_id, Completed=True, Status="Success", **extra)
         except AdbError as exc:
-            self._update(job_id, Completed=True, Status="Failed", Error=exc.message, ErrorCode=exc.code)
+            self.update(job_id, Completed=True, Status="Failed", Error=exc.message, ErrorCode=exc.code)
         except Exception as exc:  # a bad file or URL ends the job with the reason
             log.info("job %s failed: %s", job_id, exc)
-            self._update(job_id, Completed=True, Status="Failed", Error=str(exc))
+            self.update(job_id, Completed=True, Status="Failed", Error=str(exc))
 
     def get(self, collection_key: str, job_id: str) -> dict[str, Any]:
         raw = self.catalog.get(JOBS, job_id)

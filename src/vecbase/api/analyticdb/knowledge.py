@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import numpy as np
+import orjson
 
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.jobs import Progress, fetch
 from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path
 from vecbase.api.analyticdb.tenancy import Schema, check_name
-from vecbase.api.analyticdb.wire import AdbError, Params
+from vecbase.api.analyticdb.wire import AdbError, Params, now_text
 from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, MatchValue, and_filters
 from vecbase.core.operations import UpsertPoints
 from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs
@@ -123,7 +124,7 @@ class Knowledge:
                     "Dimension": schema.dimension,
                     "EmbeddingModel": schema.extra.get("EmbeddingModel"),
                     "FullTextRetrievalFields": ",".join(schema.full_text_fields),
-                    "Metadata": cols.orjson_text(user),
+                    "Metadata": orjson.dumps(user).decode(),
                     "Metrics": schema.metrics,
                     "Parser": schema.parser,
                     "SparseRetrievalFields": "",
@@ -275,7 +276,7 @@ class Knowledge:
                 "FileSize": len(data),
                 "FileMd5": hashlib.md5(data).hexdigest(),  # noqa: S324 (a checksum, as AnalyticDB reports)
                 "FileVersion": (previous["FileVersion"] + 1) if previous else 1,
-                "FileMtime": cols.now_text(),
+                "FileMtime": now_text(),
                 "DocsCount": chunks,
                 "TextSplitter": splitter,
                 "DocumentLoader": loader,

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.admin import CollectionAdmin
-from vecbase.api.analyticdb.jobs import UpsertJobs
+from vecbase.api.analyticdb.jobs import Jobs
 from vecbase.api.analyticdb.knowledge import Knowledge
 from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
 from vecbase.api.analyticdb.relational import RelationalTables
@@ -20,13 +20,15 @@ from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy
 from vecbase.api.analyticdb.wire import AdbError, Params
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError
 from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, and_filters
+from vecbase.core.operations import UpdateVectors
+from vecbase.core.points import ListColumn
 from vecbase.documents.catalog import Catalog
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
 from vecbase.inference import usage
 from vecbase.inference.base import Registry
 from vecbase.inference.dense import MINILM
-from vecbase.query.model import WithVectors
+from vecbase.query.model import ScrollRequest, WithPayload, WithVectors
 
 Action = Callable[[Params], dict[str, Any]]
 
@@ -56,7 +58,7 @@ class AnalyticDBService:
         self.registry = registry
         self.catalog = Catalog(root)
         self.tenancy = Tenancy(self.catalog)
-        self.jobs = UpsertJobs(self.catalog)
+        self.jobs = Jobs(self.catalog)
         self.tables = RelationalTables(root)
         self.admin = admin = CollectionAdmin(self)
         self.actions: dict[str, Action] = {
@@ -222,10 +224,6 @@ class AnalyticDBService:
         return {"AppliedRows": applied}
 
     def _reindex_text(self, schema: Schema, col: Collection, selection: Filter) -> None:
-        from vecbase.core.operations import UpdateVectors
-        from vecbase.core.points import ListColumn
-        from vecbase.query.model import ScrollRequest, WithPayload
-
         records, _ = col.scroll(ScrollRequest(filter=selection, limit=1_000_000, with_payload=WithPayload(True)))
         texts = [cols.full_text(schema, r.payload or {}) for r in records]
         embedded = self.registry.get("qdrant/bm25").embed(texts, cols.PARSERS[schema.parser], query=False)

@@ -6,6 +6,7 @@ booleans in any case; responses ``{"RequestId", "Status": "success", ...}`` and 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any, Mapping
 
 import orjson
@@ -18,6 +19,11 @@ class AdbError(Exception):
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+
+
+def now_text() -> str:
+    """A time as AnalyticDB's job and document records show it (UTC)."""
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def request_id() -> str:

@@ -38,7 +38,7 @@ def store_object(svc: DocumentService, s: StoreRecord) -> dict[str, Any]:
         "description": s.description,
         "usage_bytes": sum(a.usage_bytes for a in attachments),
         "file_counts": counts(attachments),
-        "status": svc.store_status(s),
+        "status": svc.store_status(s, attachments),
         "expires_after": expires,
         "expires_at": s.expires_at(),
         "last_active_at": s.last_active_at,
@@ -65,13 +65,14 @@ def attachment_object(a: StoreFile) -> dict[str, Any]:
 
 
 def batch_object(svc: DocumentService, b: BatchRecord) -> dict[str, Any]:
+    attachments = svc.attachments(b.store_id, b.id)
     return {
         "id": b.id,
         "object": "vector_store.files_batch",
         "created_at": b.created_at,
         "vector_store_id": b.store_id,
-        "status": svc.batch_status(b),
-        "file_counts": counts(svc.attachments(b.store_id, b.id)),
+        "status": svc.batch_status(b, attachments),
+        "file_counts": counts(attachments),
     }
 
 

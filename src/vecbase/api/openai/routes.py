@@ -33,7 +33,7 @@ from vecbase.api.openai.wire import (
     UpdateVectorStore,
 )
 from vecbase.core import limits
-from vecbase.documents.records import CANCELLED, COMPLETED, FAILED, IN_PROGRESS, Chunking
+from vecbase.documents.records import CANCELLED, COMPLETED, FAILED, IN_PROGRESS, Chunking, StoreFile
 from vecbase.documents.stores import UNSET, DocumentService, rewrite
 
 DEFAULT_PROJECT = "default"
@@ -47,7 +47,7 @@ def _json(value: Any, poll: bool = False) -> Response:
     return Response(orjson.dumps(value), media_type="application/json", headers=headers)
 
 
-async def _body(request: Request, model: type[BaseModel]) -> Any:
+async def _json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
         data = orjson.loads(raw) if raw else {}
@@ -55,7 +55,11 @@ async def _body(request: Request, model: type[BaseModel]) -> Any:
         raise RequestError("We could not parse the JSON body of your request.") from None
     if not isinstance(data, dict):
         raise RequestError("The request body must be a JSON object.")
-    return model.model_validate(data)
+    return data
+
+
+async def _body(request: Request, model: type[BaseModel]) -> Any:
+    return model.model_validate(await _json_object(request))
 
 
 def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
@@ -227,13 +231,17 @@ async def attach_file(svc: DocumentService, request: Request, project: str) -> R
     return _json(objects.attachment_object(attachment), poll=True)
 
 
-async def list_store_files(svc: DocumentService, request: Request, project: str) -> Response:
+def _attachment_page(request: Request, attachments: list[StoreFile]) -> Response:
+    """A page of attachments, filtered by status, oldest first before ``order`` applies."""
     limit, order, after, before = _listing(request, 20, 100)
     status = _status_filter(request)
-    store = svc.store(project, request.path_params["store_id"])
-    items = [a for a in svc.attachments(store.id) if status is None or a.status == status]
-    items.sort(key=lambda a: a.created_at)
+    items = sorted((a for a in attachments if status is None or a.status == status), key=lambda a: a.created_at)
     return _json(objects.page(items, lambda a: a.file_id, objects.attachment_object, limit, order, after, before))
+
+
+async def list_store_files(svc: DocumentService, request: Request, project: str) -> Response:
+    store = svc.store(project, request.path_params["store_id"])
+    return _attachment_page(request, svc.attachments(store.id))
 
 
 async def get_store_file(svc: DocumentService, request: Request, project: str) -> Response:
@@ -293,13 +301,9 @@ async def cancel_batch(svc: DocumentService, request: Request, project: str) -> 
 
 
 async def list_batch_files(svc: DocumentService, request: Request, project: str) -> Response:
-    limit, order, after, before = _listing(request, 20, 100)
-    status = _status_filter(request)
     p = request.path_params
     batch = svc.batch(project, p["store_id"], p["batch_id"])
-    items = [a for a in svc.attachments(batch.store_id, batch.id) if status is None or a.status == status]
-    items.sort(key=lambda a: a.created_at)
-    return _json(objects.page(items, lambda a: a.file_id, objects.attachment_object, limit, order, after, before))
+    return _attachment_page(request, svc.attachments(batch.store_id, batch.id))
 
 
 # -- search -----------------------------------------------------------------------------
@@ -316,19 +320,15 @@ def _comparisons(raw: Any) -> int:
 
 
 async def search_store(svc: DocumentService, request: Request, project: str) -> Response:
-    raw = await request.body()
-    try:
-        peek = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        raise RequestError("We could not parse the JSON body of your request.") from None
-    if isinstance(peek, dict) and peek.get("filters") is not None:
-        count = _comparisons(peek["filters"])
+    data = await _json_object(request)
+    if data.get("filters") is not None:  # bounded before the filter is validated
+        count = _comparisons(data["filters"])
         if count > limits.current().max_filter_conditions:
             raise RequestError(
                 f"The filter has {count} comparisons, more than the limit of {limits.current().max_filter_conditions}.",
                 param="filters",
             )
-    body: SearchRequest = await _body(request, SearchRequest)
+    body = SearchRequest.model_validate(data)
     queries = [body.query] if isinstance(body.query, str) else list(body.query)
     if body.rewrite_query:
         queries = [rewrite(q) for q in queries]
