@@ -457,3 +457,28 @@ def test_vector_index_lifecycle(client: Client) -> None:
     assert not client.describe_collection(
         m.DescribeCollectionRequest(**data(collection="late_index"))
     ).body.support_sparse
+
+
+@pytest.mark.parametrize("override", ["l2", "ip"])
+def test_metrics_override_scans_the_written_vectors(client: Client, override: str) -> None:
+    name = f"override_{override}"
+    create(client, name, "cosine")
+    client.upsert_collection_data(m.UpsertCollectionDataRequest(**data(collection=name, rows=rows())))
+    q = rng.normal(size=DIM).astype(np.float32)
+    if override == "l2":
+        scores = np.linalg.norm(VECTORS - q, axis=1)
+        order = np.argsort(scores)
+    else:
+        scores = VECTORS @ q
+        order = np.argsort(-scores)
+    got = query(client, name, vector=q.tolist(), top_k=10, metrics=override, filter="year <> 2003")
+    want = [int(i) for i in order if i % 7 != 3][:10]
+    assert [g["Id"] for g in got] == [f"row{i}" for i in want]
+    assert [g["Score"] for g in got] == pytest.approx([float(scores[i]) for i in want], rel=1e-4, abs=1e-5)
+    # a cosine collection returns each vector as it was written, not unit length
+    values = query(client, name, vector=q.tolist(), top_k=3, include_values=True)
+    for g in values:
+        assert g["Values"]["value"] == pytest.approx(VECTORS[int(g["Id"][3:])].tolist(), rel=1e-5)
+    with pytest.raises(TeaException) as info:
+        query(client, name, vector=q.tolist(), top_k=3, metrics="hamming")
+    assert info.value.code == "InvalidParameter"

@@ -38,6 +38,11 @@ from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, SparseVect
 from vecbase.inference.base import Registry
 
 DENSE, SPARSE, TEXT_VECTOR = "vector", "sparse", "text"
+# The engine keeps cosine vectors unit length (as Qdrant does); AnalyticDB keeps what was
+# written. Each row of a cosine collection records its vector's length under this payload
+# key, so IncludeValues returns the vector as written and a query-time Metrics override
+# (l2, ip) scores the original vectors.
+NORM = "__norm"
 METRICS = {"l2": Distance.EUCLID, "ip": Distance.DOT, "cosine": Distance.COSINE}
 # text-search configurations -> BM25 analysis options
 PARSERS: dict[str, dict[str, Any]] = {
@@ -214,6 +219,8 @@ def rows_to_points(schema: Schema, rows: Any, registry: Registry) -> UpsertPoint
         if raw_sparse is not None and not schema.support_sparse:
             raise AdbError("InvalidParameter", f"Collection {schema.name} does not support sparse vectors.")
         entry = {**{k: v for k, v in metadata.items() if v is not None}, "id": row_id}
+        if schema.dimension is not None and schema.metrics == "cosine":
+            entry[NORM] = float(np.linalg.norm(vector))
         if row_id in seen:  # the last row with an Id wins, as a later upsert would
             at = seen[row_id]
             payloads[at] = entry
@@ -239,6 +246,13 @@ def rows_to_points(schema: Schema, rows: Any, registry: Registry) -> UpsertPoint
         embedded = model.embed(texts, PARSERS[schema.parser], query=False)
         vectors[TEXT_VECTOR] = ListColumn(tuple(v if isinstance(v, SparseVector) else None for v in embedded))
     return UpsertPoints(tuple(ids), vectors, PayloadDocs.of(payloads))
+
+
+def written_vectors(payloads: Sequence[Mapping[str, Any]], stored: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Stored dense vectors as they were written: unit vectors of a cosine collection times
+    their recorded length (rows without one are taken as written)."""
+    norms = np.asarray([float(p.get(NORM, 1.0)) for p in payloads], dtype=np.float32)
+    return np.asarray(stored, dtype=np.float32) * norms[:, None]
 
 
 def metadata_out(schema: Schema, payload: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:

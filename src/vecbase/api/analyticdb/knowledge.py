@@ -23,12 +23,12 @@ import orjson
 
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.jobs import Progress, fetch
-from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path
+from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse_paths, scan_path, search_path
 from vecbase.api.analyticdb.tenancy import Schema, check_name
 from vecbase.api.analyticdb.wire import AdbError, Params, now_text
 from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, MatchValue, and_filters
 from vecbase.core.operations import UpsertPoints
-from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs
+from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, VectorColumn
 from vecbase.documents.parsers import DocumentError, parse
 from vecbase.documents.splitters import SPLITTERS, split_text
 from vecbase.engine.collection import Collection
@@ -40,7 +40,15 @@ if TYPE_CHECKING:
     from vecbase.api.analyticdb.service import AnalyticDBService
 
 DOCUMENTS = "documents"
+PATHS = ("dense", "sparse", "fulltext")
+# RetrievalSource: which paths found a match, as bits (1 dense, 2 full text, 4 sparse)
+SOURCE_BITS = {"dense": 1, "fulltext": 2, "sparse": 4}
 IMPLICIT = {"content": "text", "file_name": "text", "source": "text", "chunk": "int"}
+
+
+def _sparse_text(schema: Schema, payload: dict[str, Any]) -> str:
+    fields = schema.extra.get("sparse_fields") or ["content"]
+    return " ".join(str(payload[f]) for f in fields if payload.get(f) is not None)
 
 
 def _file_filter(file_name: str) -> Filter:
@@ -92,7 +100,8 @@ class Knowledge:
                 "InvalidParameter", "Metrics must be l2, ip or cosine; Parser one of " + ", ".join(cols.PARSERS)
             )
         extra_fields = tuple(f for f in p.names("FullTextRetrievalFields") if f != "content")
-        for field in extra_fields + tuple(p.names("MetadataIndices")):
+        sparse_fields = tuple(f for f in p.names("SparseRetrievalFields") if f != "content")
+        for field in extra_fields + sparse_fields + tuple(p.names("MetadataIndices")):
             if field not in metadata:
                 raise AdbError("InvalidParameter", f"Field {field} is not defined in Metadata.")
         schema = Schema(
@@ -103,8 +112,14 @@ class Knowledge:
             metadata={**metadata, **IMPLICIT},
             full_text_fields=("content", *extra_fields),
             parser=parser,
+            support_sparse=p.boolean("SupportSparse") or p.json("SparseVectorIndexConfig") is not None,
             indices=tuple(p.names("MetadataIndices")) + ("file_name",),
-            extra={"document": True, "EmbeddingModel": model, "user_fields": list(metadata)},
+            extra={
+                "document": True,
+                "EmbeddingModel": model,
+                "user_fields": list(metadata),
+                "sparse_fields": ["content", *sparse_fields],
+            },
         )
         hnsw_m = p.integer("HnswM", 16, 1, 1000) or 16
         ef = p.integer("HnswEfConstruction", 64, 4, 4000) or 64
@@ -168,15 +183,19 @@ class Knowledge:
             if source is not None:
                 payload["source"] = source
             rows.append((row_id, payload, vector))
-        text_vectors = self.svc.registry.get("qdrant/bm25").embed(
-            [cols.full_text(schema, payload) for _, payload, _ in rows], cols.PARSERS[schema.parser], query=False
-        )
+        bm25 = self.svc.registry.get("qdrant/bm25")
+        options = cols.PARSERS[schema.parser]
+        text_vectors = bm25.embed([cols.full_text(schema, payload) for _, payload, _ in rows], options, query=False)
+        columns: dict[str, VectorColumn] = {
+            cols.DENSE: DenseColumn(np.stack([np.asarray(v, dtype=np.float32) for _, _, v in rows])),
+            cols.TEXT_VECTOR: ListColumn(tuple(text_vectors)),
+        }
+        if schema.support_sparse:
+            texts = [_sparse_text(schema, payload) for _, payload, _ in rows]
+            columns[cols.SPARSE] = ListColumn(tuple(bm25.embed(texts, options, query=False)))
         op = UpsertPoints(
             tuple(cols.point_id(schema, rid) for rid, _, _ in rows),
-            {
-                cols.DENSE: DenseColumn(np.stack([np.asarray(v, dtype=np.float32) for _, _, v in rows])),
-                cols.TEXT_VECTOR: ListColumn(tuple(text_vectors)),
-            },
+            columns,
             PayloadDocs.of([{**payload, "id": rid} for rid, payload, _ in rows]),
         )
         col.upsert(op, wait=True)
@@ -187,15 +206,30 @@ class Knowledge:
         raw = p.json("TextChunks")
         if not isinstance(raw, list) or not raw:
             raise AdbError("InvalidParameter", "TextChunks must be a non-empty array.")
+        insert_unmatched = p.boolean("AllowInsertWithFilter", True)
         chunks = []
         for item in raw:
             if not isinstance(item, dict) or not isinstance(item.get("Content"), str) or not item["Content"].strip():
                 raise AdbError("InvalidParameter", "Each text chunk needs a non-empty Content.")
-            chunks.append({"content": item["Content"], "metadata": item.get("Metadata"), "id": item.get("Id")})
+            chunk = {"content": item["Content"], "metadata": item.get("Metadata"), "id": item.get("Id")}
+            condition = item.get("Filter")
+            if condition is None or condition == "":
+                chunks.append(chunk)
+                continue
+            if not isinstance(condition, str):
+                raise AdbError("InvalidParameter", "TextChunks.Filter must be a SQL WHERE expression.")
+            # a chunk with a Filter rewrites the rows it matches, keeping their ids
+            records, _ = col.scroll(
+                ScrollRequest(self.svc.filter_of(schema, condition), 10_000, with_payload=WithPayload(True))
+            )
+            matched = [str((r.payload or {}).get("id")) for r in records if (r.payload or {}).get("id") is not None]
+            chunks.extend({**chunk, "id": rid} for rid in matched)
+            if not matched and insert_unmatched:
+                chunks.append(chunk)
         file_name = p.text("FileName")
         if file_name and p.boolean("ShouldReplaceFile"):
             col.delete(_file_filter(file_name), wait=True)
-        used = self._write(schema, col, file_name, None, chunks)
+        used = self._write(schema, col, file_name, None, chunks) if chunks else 0
         if file_name:
             self._record(schema, file_name, None, b"", col.count(_file_filter(file_name)), "UpsertChunks", "")
         return {"EmbeddingTokens": str(used)}
@@ -320,6 +354,20 @@ class Knowledge:
         return {"Message": "success"}
 
     # -- query --------------------------------------------------------------------------
+    def _paths(self, schema: Schema, args: dict[str, Any]) -> list[str]:
+        setting = args.get("HybridPathsSetting") or {}
+        raw = setting.get("paths", "dense,fulltext") if isinstance(setting, dict) else None
+        if not isinstance(raw, str):
+            raise AdbError("InvalidParameter", 'HybridPathsSetting must look like {"paths": "dense,fulltext"}.')
+        wanted = {name.strip().lower() for name in raw.split(",") if name.strip()}
+        if not wanted or not wanted <= set(PATHS):
+            raise AdbError(
+                "InvalidParameter", f"HybridPathsSetting.paths names dense, sparse or fulltext, got {raw!r}."
+            )
+        if "sparse" in wanted and not schema.support_sparse:
+            raise AdbError("InvalidParameter", f"Collection {schema.name} does not support sparse vectors.")
+        return [name for name in PATHS if name in wanted]
+
     def query(self, p: Params) -> dict[str, Any]:
         schema, col = self.collection_of(p)
         content = p.text("Content")
@@ -335,26 +383,52 @@ class Knowledge:
         if mode not in HYBRID_MODES:
             raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")
         args = p.json("HybridSearchArgs") or {}
+        if not isinstance(args, dict):
+            raise AdbError("InvalidParameter", "HybridSearchArgs must be a JSON object.")
+        paths = self._paths(schema, args)
+        metrics = (p.text("Metrics") or schema.metrics).lower()
+        if metrics not in cols.METRICS:
+            raise AdbError("InvalidParameter", f"Metrics must be l2, ip or cosine, got {metrics!r}.")
+        offset = p.integer("Offset", 0, 0) or 0
+        order_by = p.text("OrderBy")
         with_vectors = WithVectors(True, (cols.DENSE,)) if p.boolean("IncludeVector") else WithVectors()
-        ascending = schema.metrics == "l2"
+        ascending = metrics == "l2"
+        window = max(100, top_k + offset)
+        options = cols.PARSERS[schema.parser]
+        bm25 = self.svc.registry.get("qdrant/bm25")
+        found: dict[str, list[Hit]] = {}
         with usage.scope() as tokens:
-            vector = self.svc.registry.get(str(schema.extra["EmbeddingModel"])).embed([content], None, query=True)[0]
-        sparse = self.svc.registry.get("qdrant/bm25").embed([content], cols.PARSERS[schema.parser], query=True)[0]
-        window = max(100, top_k)
-        text_hits = search_path(col, cols.TEXT_VECTOR, sparse, flt, window, with_vectors)
-        restrict = flt
-        if mode == "Cascaded":
-            restrict = and_filters(flt, Filter(must=(HasId(frozenset(h.id for h in text_hits)),)))
-        vector_hits = search_path(col, cols.DENSE, vector, restrict, window, with_vectors)
-        hits = fuse(mode, args, vector_hits, text_hits, ascending and mode in ("", "Cascaded"), top_k)
-        from_vector = {h.id for h in vector_hits}
-        from_text = {h.id for h in text_hits}
+            if "fulltext" in paths:
+                text_query = bm25.embed([content], options, query=True)[0]
+                found["fulltext"] = search_path(col, cols.TEXT_VECTOR, text_query, flt, window, with_vectors)
+            restrict = flt
+            if mode == "Cascaded" and "fulltext" in found:
+                restrict = and_filters(flt, Filter(must=(HasId(frozenset(h.id for h in found["fulltext"])),)))
+            if "dense" in paths:
+                model = self.svc.registry.get(str(schema.extra["EmbeddingModel"]))
+                vector = np.asarray(model.embed([content], None, query=True)[0], dtype=np.float32)
+                if metrics != schema.metrics:
+                    found["dense"] = scan_path(col, metrics, vector, restrict, window, with_vectors)
+                else:
+                    found["dense"] = search_path(col, cols.DENSE, vector, restrict, window, with_vectors)
+            if "sparse" in paths:
+                sparse_query = bm25.embed([content], options, query=True)[0]
+                found["sparse"] = search_path(col, cols.SPARSE, sparse_query, restrict, window, with_vectors)
+        ordered = {name: found[name] for name in PATHS if name in found}
+        if len(ordered) == 1:
+            hits = list(next(iter(ordered.values())))[: top_k + offset]
+        else:
+            hits = fuse_paths(mode, args, ordered, ascending, top_k + offset)
+        if order_by:
+            hits = self.svc.ordered(schema, hits, order_by)
+        hits = hits[offset : offset + top_k]
+        sources = {name: {h.id for h in found[name]} for name in found}
         include = p.names("IncludeMetadataFields")
         user_fields = list(schema.extra.get("user_fields", []))
         matches = []
         for h in hits:
             fields = include or user_fields
-            source = (1 if h.id in from_vector else 0) + (2 if h.id in from_text else 0)
+            source = sum(bit for name, bit in SOURCE_BITS.items() if h.id in sources.get(name, ()))
             match: dict[str, Any] = {
                 "Id": h.payload.get("id"),
                 "Content": h.payload.get("content", ""),

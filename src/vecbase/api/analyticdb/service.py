@@ -9,6 +9,8 @@ import hmac
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.admin import CollectionAdmin
 from vecbase.api.analyticdb.jobs import Jobs
@@ -290,12 +292,8 @@ class AnalyticDBService:
         if raw_vector is None and content is None and raw_sparse is None:
             raise AdbError("MissingParameter", "Specify Vector, SparseVector or Content (at least one).")
         metrics = (p.text("Metrics") or schema.metrics).lower()
-        if metrics != schema.metrics:
-            raise AdbError(
-                "InvalidParameter",
-                f"Metrics {metrics!r} differs from the collection's index metric {schema.metrics!r}; vecbase searches"
-                " with the index metric only.",
-            )
+        if metrics not in cols.METRICS:
+            raise AdbError("InvalidParameter", f"Metrics must be l2, ip or cosine, got {metrics!r}.")
         flt = self.filter_of(schema, p.text("Filter"))
         relational = p.json("RelationalTableFilter")
         if relational is not None:
@@ -312,7 +310,7 @@ class AnalyticDBService:
             if (p.boolean("IncludeValues") or p.boolean("IncludeSparseValues"))
             else WithVectors()
         )
-        ascending = schema.metrics == "l2"
+        ascending = metrics == "l2"
         dense = cols.dense_vector(schema, raw_vector) if raw_vector is not None else None
         sparse = cols.sparse_vector(raw_sparse) if raw_sparse is not None else None
         if sparse is not None and not schema.support_sparse:
@@ -336,14 +334,15 @@ class AnalyticDBService:
                 restrict = and_filters(flt, Filter(must=(HasId(frozenset(h.id for h in text_hits)),)))
             size = window if not hybrid else max(window, 100)
             exact = schema.extra.get("dense_index") is False
-            vector_hits = vector_path(col, dense, sparse, restrict, size, with_vectors, ascending, exact)
+            override = metrics if metrics != schema.metrics and dense is not None else None
+            vector_hits = vector_path(col, dense, sparse, restrict, size, with_vectors, ascending, exact, override)
         if hybrid:
-            hits = fuse(mode, args, vector_hits, text_hits, ascending and mode in ("", "Cascaded"), top_k)
+            hits = fuse(mode, args, vector_hits, text_hits, ascending, top_k)
             total = None
         else:
             hits = text_hits if content is not None else vector_hits
             if order_by:
-                hits = self._ordered(schema, hits, order_by)
+                hits = self.ordered(schema, hits, order_by)
             hits = hits[offset or 0 : (offset or 0) + top_k]
             total = self._total(col, flt, text_hits if content is not None else None) if offset else None
         shape = _Shape(
@@ -362,7 +361,8 @@ class AnalyticDBService:
             return col.count(flt)
         return len(text_hits)
 
-    def _ordered(self, schema: Schema, hits: list[Hit], order_by: str) -> list[Hit]:
+    def ordered(self, schema: Schema, hits: list[Hit], order_by: str) -> list[Hit]:
+        """``hits`` sorted by an ``OrderBy`` clause (``a, b DESC``), NULLs as PostgreSQL places them."""
         keys: list[tuple[str, bool]] = []
         kinds = schema.kinds()
         for part in order_by.split(","):
@@ -393,8 +393,9 @@ class AnalyticDBService:
             "Metadata": {k: cols.as_text(v) for k, v in metadata.items()},
             "MetadataV2": {k: (int(v) if kinds.get(k) == INT and v is not None else v) for k, v in metadata.items()},
         }
-        if shape.values and "vector" in hit.vectors:
-            match["Values"] = {"value": [float(x) for x in hit.vectors["vector"]]}
+        if shape.values and cols.DENSE in hit.vectors:
+            written = np.asarray(hit.vectors[cols.DENSE], dtype=np.float32) * float(hit.payload.get(cols.NORM, 1.0))
+            match["Values"] = {"value": [float(x) for x in written]}
         if shape.sparse_values and "sparse" in hit.vectors:
             sv = hit.vectors["sparse"]
             match["SparseValues"] = {
