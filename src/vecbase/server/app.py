@@ -81,7 +81,9 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
             log.info("storage flushed and released")
 
     app = Starlette(
-        routes=qdrant_routes(svc, stats) + openai_routes(documents) + analyticdb_routes(analyticdb),
+        # AnalyticDB's one route first: starlette tries routes in order, and every SDK call
+        # would otherwise test the path against each of the other dialects' routes
+        routes=analyticdb_routes(analyticdb) + qdrant_routes(svc, stats) + openai_routes(documents),
         exception_handlers={404: not_found, 405: not_found},
         lifespan=lifespan,
     )
