@@ -55,3 +55,7 @@ class StorageLockedError(StorageError):
             " (a second process cannot open the same storage directory)"
         )
         self.path = path
+
+
+class ForbiddenError(VecbaseError):
+    """The credential may not do this (an access check failed)."""

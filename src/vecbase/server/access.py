@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import hmac
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vecbase.api.analyticdb.wire import AdbError, failure
+from vecbase.api.credentials import record
 from vecbase.api.openai.errors import error_response as openai_error
+from vecbase.core.access import FULL, READ_ONLY
 from vecbase.server.dialects import refusal
+from vecbase.server.tokens import ExistsCheck, TokenRefused, read_token
 
 OPEN_PATHS = {"/", "/healthz", "/livez", "/readyz"}
 READ_METHODS = {"GET", "HEAD"}
@@ -54,9 +58,13 @@ def is_read(request: Request) -> bool:
     )
 
 
-def credential(scope: Scope, name: str) -> None:
-    """Record which credential a request used (its kind, never the key), for the audit log."""
-    scope.setdefault("state", {})["vecbase_credential"] = name
+def credential(scope: Scope, name: str, subject: str | None = None) -> None:
+    """Record which credential a request used (its kind and a token's subject, never the key),
+    for the audit log."""
+    state = scope.setdefault("state", {})
+    state["vecbase_credential"] = name
+    if subject is not None:
+        state["vecbase_subject"] = subject
 
 
 def forbidden(request: Request, message: str) -> Response:
@@ -80,16 +88,27 @@ class ReadOnlyModeMiddleware:
 
 
 class ApiKeyMiddleware:
-    """Qdrant's `api-key` header (or `Authorization: Bearer`, or Yandex's `Api-Key`): the full
-    keys (``api_key`` and ``alt_api_key``, for rotation) may do anything, the read-only key
-    only read."""
+    """Authentication, as Qdrant's: the ``api-key`` header (or ``Authorization: Bearer``, or
+    Yandex's ``Authorization: Api-Key``) holds a full key (``api_key``, ``alt_api_key``), the
+    read-only key, or, with ``service.jwt_rbac``, a JWT signed with a full key. The access it
+    grants is recorded for the dialects, which check each operation (``core.access``)."""
 
-    def __init__(self, app: ASGIApp, api_keys: tuple[str, ...], read_only_key: str | None, signed_adb: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        api_keys: tuple[str, ...],
+        read_only_key: str | None,
+        signed_adb: bool,
+        jwt_rbac: bool = False,
+        exists: ExistsCheck | None = None,
+    ) -> None:
         self.app = app
         # AnalyticDB requests carry the SDK's signature instead, checked by that dialect
         self.signed_adb = signed_adb
         self.api_keys = api_keys
         self.read_only_key = read_only_key
+        self.jwt_secrets = api_keys if jwt_rbac else ()
+        self.exists: ExistsCheck = exists or (lambda collection, matches: None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (not self.api_keys and self.read_only_key is None):
@@ -112,22 +131,38 @@ class ApiKeyMiddleware:
         matches = [hmac.compare_digest(key, k) for k in self.api_keys] if key is not None else []
         if any(matches):
             credential(scope, ("api_key", "alt_api_key")[matches.index(True)])
+            record(scope, FULL)
             await self.app(scope, receive, send)
             return
         if key is not None and self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key):
             credential(scope, "read_only_api_key")
-            if is_read(request):
+            record(scope, READ_ONLY)
+            await self.app(scope, receive, send)
+            return
+        if key is not None and self.jwt_secrets:
+            try:
+                token = await run_in_threadpool(read_token, key, self.jwt_secrets, self.exists)
+            except TokenRefused as exc:
+                await _refused(request, exc.status, exc.message)(scope, receive, send)
+                return
+            if token is not None:
+                credential(scope, "jwt", token.subject)
+                record(scope, token.access)
                 await self.app(scope, receive, send)
                 return
-            await forbidden(request, "the read-only API key cannot perform this operation")(scope, receive, send)
-            return
-        if request.url.path.startswith("/v1/"):
-            message = "Incorrect API key provided." if key else "You didn't provide an API key."
-            await openai_error(401, message, code="invalid_api_key")(scope, receive, send)
-            return
-        if request.url.path == "/" and request.method == "POST":
-            await failure(AdbError("InvalidAccessKeyId", "A valid API key is required.", 401))(scope, receive, send)
-            return
-        # Qdrant answers 401 in plain text
         message = "Invalid API key or JWT" if key else "Must provide an API key or an Authorization bearer token"
-        await PlainTextResponse(message, status_code=401)(scope, receive, send)
+        await _refused(request, 401, message, missing=key is None)(scope, receive, send)
+
+
+def _refused(request: Request, status: int, message: str, missing: bool = False) -> Response:
+    """A refused credential in the request's dialect: Qdrant answers in plain text."""
+    if request.url.path.startswith("/v1/"):
+        if status == 401:
+            text = "You didn't provide an API key." if missing else "Incorrect API key provided."
+            return openai_error(401, text, code="invalid_api_key")
+        return openai_error(status, f"{message}.")
+    if request.url.path == "/" and request.method == "POST":
+        if status == 401:
+            return failure(AdbError("InvalidAccessKeyId", "A valid API key is required.", 401))
+        return failure(AdbError("Forbidden", f"{message}.", status))
+    return PlainTextResponse(message, status_code=status)

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -23,6 +23,7 @@ from vecbase.api.qdrant.rest.envelope import error
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.core import limits
+from vecbase.core.filter import FieldMatch, Filter, MatchValue
 from vecbase.documents.stores import DocumentService
 from vecbase.engine.toc import TableOfContent
 from vecbase.inference.dense import register_directory
@@ -37,6 +38,18 @@ log = logging.getLogger("vecbase.server")
 
 def _pair(first: str | None, second: str | None) -> tuple[str, str] | None:
     return (first, second) if first is not None and second is not None else None
+
+
+def _value_exists(toc: TableOfContent, collection: str, matches: list[tuple[str, Any]]) -> bool | None:
+    """Whether a point with these payload values exists (a JWT's ``value_exists``); None when
+    the collection does not."""
+    if not toc.exists(collection):
+        return None
+    try:
+        condition = Filter(must=tuple(FieldMatch(key, MatchValue(value)) for key, value in matches))
+    except (TypeError, ValueError):
+        return False
+    return toc.get(collection).count(condition) > 0
 
 
 def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlette:
@@ -103,6 +116,8 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
             api_keys=tuple(k for k in (settings.api_key, settings.alt_api_key) if k),
             read_only_key=settings.read_only_api_key,
             signed_adb=settings.adb_access_key_id is not None and settings.adb_access_key_secret is not None,
+            jwt_rbac=settings.jwt_rbac,
+            exists=lambda collection, matches: _value_exists(toc, collection, matches),
         )
     if settings.audit_enabled:
         audit_path = Path(settings.audit_path) if settings.audit_path else Path(settings.storage_path) / "audit.log"

@@ -46,6 +46,7 @@ class AuditMiddleware:
                 "action": headers.get(b"x-acs-action", b"").decode("latin-1") or None,
                 "status": status,
                 "credential": (scope.get("state") or {}).get("vecbase_credential", "none"),
+                "subject": (scope.get("state") or {}).get("vecbase_subject"),
                 "project": headers.get(b"openai-project", b"").decode("latin-1") or None,
                 "remote": client[0] if client else None,
                 "duration_ms": round((time.perf_counter() - started) * 1e3, 3),

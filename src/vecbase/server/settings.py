@@ -19,6 +19,7 @@ KEYS = {
     ("service", "read_only_api_key"): "read_only_api_key",
     ("service", "alt_api_key"): "alt_api_key",
     ("service", "read_only"): "read_only",
+    ("service", "jwt_rbac"): "jwt_rbac",
     ("storage", "storage_path"): "storage_path",
     ("storage", "snapshots_path"): "snapshots_path",
     ("storage", "flush_interval_sec"): "flush_interval_sec",
@@ -54,6 +55,8 @@ class Settings:
     alt_api_key: str | None = None
     # refuse every write of every dialect
     read_only: bool = False
+    # JWT tokens signed with api_key / alt_api_key carry per-collection access
+    jwt_rbac: bool = False
     flush_interval_sec: float = 5.0
     log_level: str = "INFO"
     # a directory of sentence-transformers models (one per sub-directory) to serve as well

@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vecbase.api.analyticdb.rbac import authorize
 from vecbase.api.analyticdb.service import AnalyticDBService, run_action
 from vecbase.api.analyticdb.signature import verify
 from vecbase.api.analyticdb.wire import AdbError, Params, failure, ok
+from vecbase.api.credentials import current
 
 log = logging.getLogger("vecbase.api.analyticdb")
 # one form field (``Rows`` of a large upsert, say) may hold this much
@@ -37,7 +39,9 @@ def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
             action = request.headers.get("x-acs-action") or values.get("Action")
             if not action:
                 raise AdbError("MissingParameter", "The action is missing: send x-acs-action or Action.")
-            body = await run_in_threadpool(run_action, svc, action, Params(values))
+            params = Params(values)
+            authorize(action, current(request.scope), params)
+            body = await run_in_threadpool(run_action, svc, action, params)
             return ok(body)
         except AdbError as exc:
             return failure(exc)

@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from starlette.responses import Response
 
 from vecbase.api.openai.filters import FilterError
-from vecbase.core.errors import BadRequestError, ConflictError, NotFoundError
+from vecbase.core.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError
 
 log = logging.getLogger("vecbase.api.openai")
 
@@ -66,6 +66,8 @@ def error_for(exc: Exception) -> Response:
         return error_response(400, str(exc), param=exc.param, code="invalid_value")
     if isinstance(exc, NotFoundError):
         return error_response(404, str(exc))
+    if isinstance(exc, ForbiddenError):
+        return error_response(403, f"{exc}.")
     if isinstance(exc, ConflictError):
         return error_response(409, str(exc))
     if isinstance(exc, BadRequestError):

@@ -19,9 +19,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from vecbase.api.credentials import current
 from vecbase.api.openai import objects
 from vecbase.api.openai.errors import RequestError, error_for
 from vecbase.api.openai.filters import to_filter
+from vecbase.api.openai.rbac import authorize
 from vecbase.api.openai.wire import (
     ChunkingParam,
     CreateFileBatch,
@@ -184,7 +186,8 @@ async def create_store(svc: DocumentService, request: Request, project: str) -> 
 
 async def list_stores(svc: DocumentService, request: Request, project: str) -> Response:
     limit, order, after, before = _listing(request, 20, 100)
-    stores = svc.list_stores(project)
+    access = current(request.scope)
+    stores = [s for s in svc.list_stores(project) if access.may_see(s.id)]
     return _json(
         objects.page(stores, lambda s: s.id, lambda s: objects.store_object(svc, s), limit, order, after, before)
     )
@@ -355,10 +358,11 @@ async def search_store(svc: DocumentService, request: Request, project: str) -> 
     )
 
 
-def _endpoint(svc: DocumentService, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(svc: DocumentService, label: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         project = request.headers.get("openai-project") or DEFAULT_PROJECT
         try:
+            authorize(label, current(request.scope), request.path_params.get("store_id"))
             response: Response = await handler(svc, request, project)
             return response
         except Exception as exc:  # every failure in OpenAI's envelope
@@ -391,4 +395,6 @@ def openai_routes(svc: DocumentService) -> list[BaseRoute]:
         ("/v1/vector_stores/{store_id}/file_batches/{batch_id}/files", "GET", list_batch_files),
         ("/v1/vector_stores/{store_id}/search", "POST", search_store),
     ]
-    return [Route(path, _endpoint(svc, handler), methods=[method]) for path, method, handler in table]
+    return [
+        Route(path, _endpoint(svc, f"{method} {path}", handler), methods=[method]) for path, method, handler in table
+    ]

@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from vecbase.api.credentials import current
 from vecbase.api.qdrant.rest.call import Call, check_path_params
 from vecbase.api.qdrant.rest.envelope import error_response, json_response, ok
+from vecbase.api.qdrant.rest.rbac import authorize, visible_only
 from vecbase.api.qdrant.rest.routes import Operation, check_flags, operations
 from vecbase.api.qdrant.rest.service_routes import metrics_text, service_operations, version_info
 from vecbase.api.qdrant.rest.snapshot_routes import snapshot_routes
@@ -20,6 +22,7 @@ from vecbase.api.qdrant.service import QdrantService
 from vecbase.inference import usage
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+PUBLIC = {"GET /", "GET /healthz", "GET /livez", "GET /readyz"}
 
 
 def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoint:
@@ -30,9 +33,11 @@ def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoin
         try:
             check_path_params(request.path_params)
             call = Call(svc, dict(request.path_params), request.query_params, await request.body())
+            access = current(request.scope)
+            authorize(label, access, request.path_params, call.json() if access.mode is None else None)
             check_flags(call)
             with usage.scope() as tokens:  # the worker thread runs in a copy of this context
-                result = await run_in_threadpool(op.handler, call)
+                result = visible_only(await run_in_threadpool(op.handler, call), access)
             response = ok(result, started, inference=tokens)
         except Exception as exc:  # mapped to the dialect's envelope, never a bare 500 page
             response = error_response(exc, started)
@@ -46,6 +51,8 @@ def _plain(stats: RequestStats, label: str, fn: Callable[[Request], Any]) -> End
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
         try:
+            if label not in PUBLIC:
+                authorize(label, current(request.scope), request.path_params)
             response: Response = await fn(request)
         except Exception as exc:
             response = error_response(exc, started)

@@ -15,6 +15,7 @@ from vecbase.api.qdrant.wire_base import F32_CONTEXT
 from vecbase.core.errors import (
     BadRequestError,
     ConflictError,
+    ForbiddenError,
     NotFoundError,
     PayloadPathError,
     StorageLockedError,
@@ -74,6 +75,8 @@ def error_response(exc: BaseException, started: float) -> Response:
         return error(400, "Format error in JSON body: Invalid json path", started)
     if isinstance(exc, NotFoundError):
         return error(404, str(exc) if exc.verbatim else f"Not found: {exc}", started)
+    if isinstance(exc, ForbiddenError):
+        return error(403, f"Forbidden: {exc}", started)
     if isinstance(exc, ConflictError):
         return error(409, str(exc), started)
     if isinstance(exc, ValidationError):

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from vecbase.api.credentials import current
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.rest.call import Call, check_path_params
 from vecbase.api.qdrant.rest.envelope import HttpError, error_response, ok
+from vecbase.api.qdrant.rest.rbac import authorize
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.engine.snapshots import SnapshotInfo, Snapshots
@@ -49,6 +51,7 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
             started = time.perf_counter()
             try:
                 check_path_params(request.path_params)
+                authorize(label, current(request.scope), request.path_params)
                 result = await fn(request)
                 response = result if isinstance(result, Response) else ok(result, started)
             except Exception as exc:
