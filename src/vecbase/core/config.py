@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
 from vecbase.core.errors import ValidationError
+from vecbase.core.strict import StrictMode
 
 DEFAULT_VECTOR = ""
 MAX_VECTOR_SIZE = 65536
@@ -117,6 +118,7 @@ class CollectionConfig:
     replication_factor: int = 1
     write_consistency_factor: int = 1
     metadata: Mapping[str, Any] | None = None
+    strict_mode: StrictMode | None = None
 
     @property
     def unnamed(self) -> bool:
@@ -130,6 +132,7 @@ class CollectionConfig:
         data = asdict(self)
         data["vectors"] = {k: asdict(v) for k, v in self.vectors.items()}
         data["sparse_vectors"] = {k: asdict(v) for k, v in self.sparse_vectors.items()}
+        data["strict_mode"] = self.strict_mode.to_json() if self.strict_mode is not None else None
         return _plain(data)  # type: ignore[no-any-return]
 
     @classmethod
@@ -154,6 +157,7 @@ class CollectionConfig:
             replication_factor=data.get("replication_factor", 1),
             write_consistency_factor=data.get("write_consistency_factor", 1),
             metadata=data.get("metadata"),
+            strict_mode=StrictMode.from_json(data["strict_mode"]) if data.get("strict_mode") is not None else None,
         )
 
 

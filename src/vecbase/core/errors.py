@@ -59,3 +59,23 @@ class StorageLockedError(StorageError):
 
 class ForbiddenError(VecbaseError):
     """The credential may not do this (an access check failed)."""
+
+
+class StrictModeError(BadRequestError):
+    """A request a collection's strict mode refuses; the message says how to comply."""
+
+    def __init__(self, problem: str, solution: str | None = None) -> None:
+        super().__init__(f"Bad request: {problem}" + (f". Help: {solution}" if solution else ""))
+
+
+class RateLimitedError(VecbaseError):
+    """Over a collection's read or write rate limit; retry after ``retry_after`` seconds (None:
+    the request alone exceeds the limit)."""
+
+    def __init__(self, message: str, retry_after: int | None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InsufficientStorageError(VecbaseError):
+    """A node quota (memory, disk) is reached: writes that need more are refused."""

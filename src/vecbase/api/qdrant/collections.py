@@ -24,6 +24,7 @@ from vecbase.core.config import (
     quantization_of,
 )
 from vecbase.core.errors import BadRequestError, ValidationError
+from vecbase.core.strict import StrictMode
 
 
 def dump_wire(model: Any) -> dict[str, Any] | None:
@@ -77,6 +78,7 @@ def config_from_wire(
     replication_factor: int | None = None,
     write_consistency_factor: int | None = None,
     metadata: Mapping[str, Any] | None = None,
+    strict_mode: m.StrictModeConfig | None = None,
 ) -> CollectionConfig:
     vectors = vectors_from_wire(vectors_config)
     sparse = sparse_from_wire(sparse_vectors_config)
@@ -97,6 +99,7 @@ def config_from_wire(
         replication_factor=replication_factor or 1,
         write_consistency_factor=write_consistency_factor or 1,
         metadata=dict(metadata) if metadata else None,
+        strict_mode=StrictMode.from_json(dump_wire(strict_mode) or {}) if strict_mode is not None else None,
     )
 
 
@@ -149,6 +152,7 @@ def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
         wal_config=m.WalConfig(**asdict(c.wal)),
         quantization_config=c.quantization,
         metadata=dict(c.metadata) if c.metadata else None,
+        strict_mode_config=m.StrictModeConfigOutput(**c.strict_mode.to_json()) if c.strict_mode is not None else None,
     )
 
 

@@ -36,6 +36,9 @@ def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoin
             access = current(request.scope)
             authorize(label, access, request.path_params, call.json() if access.mode is None else None)
             check_flags(call)
+            timeout = call.int_param("timeout")
+            if timeout is not None and "collection_name" in request.path_params and svc.toc.exists(call.name):
+                svc.strict.timeout(svc.toc.get(call.name), timeout)
             with usage.scope() as tokens:  # the worker thread runs in a copy of this context
                 result = visible_only(await run_in_threadpool(op.handler, call), access)
             response = ok(result, started, inference=tokens)

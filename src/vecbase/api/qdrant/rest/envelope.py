@@ -16,8 +16,10 @@ from vecbase.core.errors import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
+    InsufficientStorageError,
     NotFoundError,
     PayloadPathError,
+    RateLimitedError,
     StorageLockedError,
     ValidationError,
     VecbaseError,
@@ -77,6 +79,13 @@ def error_response(exc: BaseException, started: float) -> Response:
         return error(404, str(exc) if exc.verbatim else f"Not found: {exc}", started)
     if isinstance(exc, ForbiddenError):
         return error(403, f"Forbidden: {exc}", started)
+    if isinstance(exc, RateLimitedError):
+        response = error(429, f"Rate limiting exceeded: {exc}", started)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, InsufficientStorageError):
+        return error(507, f"Insufficient storage: {exc}", started)
     if isinstance(exc, ConflictError):
         return error(409, str(exc), started)
     if isinstance(exc, ValidationError):

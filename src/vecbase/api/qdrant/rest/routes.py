@@ -74,6 +74,7 @@ def _cluster_update(c: Call) -> bool:
 
 def _legacy_batch(c: Call, kind: str, model: Any) -> list[list[m.ScoredPoint]]:
     batch: Any = c.body(model)
+    c.svc.query.check_batch(c.name, len(batch.searches))
     c.svc.collections.col(c.name)
     return [c.svc.query.legacy(c.name, kind, r) for r in batch.searches]
 

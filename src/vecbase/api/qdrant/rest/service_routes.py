@@ -144,31 +144,6 @@ def service_operations(stats: RequestStats) -> list[Operation]:
         Operation("GET", "/cluster/telemetry", "cluster_telemetry", _cluster_refusal),
         Operation("POST", "/cluster/recover", "recover_current_peer", _cluster_refusal),
         Operation("DELETE", "/cluster/peer/{peer_id}", "remove_peer", _cluster_refusal),
-        Operation("GET", "/quotas", "get_quotas", lambda c: _quotas.status()),
-        Operation("PUT", "/quotas", "update_quotas", lambda c: _quotas.update(c.body(m.QuotaConfig))),
+        Operation("GET", "/quotas", "get_quotas", lambda c: c.svc.quotas.status()),
+        Operation("PUT", "/quotas", "update_quotas", lambda c: c.svc.quotas.update(c.body(m.QuotaConfig))),
     ]
-
-
-class _Quotas:
-    """Node-wide quota settings: kept and reported (vecbase does not enforce them yet)."""
-
-    def __init__(self) -> None:
-        self.config = m.QuotaConfig(enabled=False)
-
-    def status(self) -> m.QuotaStatus:
-        disk = None
-        try:
-            st = os.statvfs(".")
-            disk = int(100 * (1 - st.f_bavail / st.f_blocks)) if st.f_blocks else None
-        except OSError:
-            pass
-        return m.QuotaStatus(config=self.config, usage=m.QuotaUsage(disk_usage_percent=disk))
-
-    def update(self, config: m.QuotaConfig) -> bool:
-        if config.enabled is None:
-            config = config.model_copy(update={"enabled": False})
-        self.config = config
-        return True
-
-
-_quotas = _Quotas()

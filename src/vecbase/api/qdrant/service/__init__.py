@@ -13,6 +13,8 @@ from pathlib import Path
 from vecbase.api.qdrant.service.collections import CollectionsService
 from vecbase.api.qdrant.service.points import PointsService
 from vecbase.api.qdrant.service.query import QueryService
+from vecbase.api.qdrant.service.quotas import NodeQuotas
+from vecbase.api.qdrant.service.strict import StrictGate
 from vecbase.engine.snapshots import Snapshots
 from vecbase.engine.toc import TableOfContent
 
@@ -22,9 +24,11 @@ class QdrantService:
         self, toc: TableOfContent, *, facet_needs_index: bool = True, snapshots_path: Path | None = None
     ) -> None:
         self.toc = toc
-        self.collections = CollectionsService(toc)
-        self.points = PointsService(toc, facet_needs_index=facet_needs_index)
-        self.query = QueryService(toc)
+        self.quotas = NodeQuotas(toc.path)
+        self.strict = StrictGate(self.quotas)
+        self.collections = CollectionsService(toc, self.strict)
+        self.points = PointsService(toc, self.strict, facet_needs_index=facet_needs_index)
+        self.query = QueryService(toc, self.strict)
         if snapshots_path is None and toc.path is not None:
             snapshots_path = toc.path / "snapshots"
         self.snapshots = Snapshots(toc, snapshots_path)

@@ -16,9 +16,11 @@ from vecbase.api.qdrant.collections import (
     index_spec_from_wire,
     optimizers_diff,
 )
+from vecbase.api.qdrant.service.strict import StrictGate
 from vecbase.core.config import Modifier, SparseVectorConfig, apply_diff
 from vecbase.core.errors import BadRequestError
 from vecbase.core.paths import check_path
+from vecbase.core.strict import StrictMode
 from vecbase.engine.collection import Collection
 from vecbase.engine.toc import TableOfContent
 
@@ -30,8 +32,9 @@ def done(op_num: int) -> m.UpdateResult:
 
 
 class CollectionsService:
-    def __init__(self, toc: TableOfContent) -> None:
+    def __init__(self, toc: TableOfContent, strict: StrictGate) -> None:
         self.toc = toc
+        self.strict = strict
 
     def col(self, name: str) -> Collection:
         return self.toc.get(name)
@@ -74,6 +77,7 @@ class CollectionsService:
             req.replication_factor,
             req.write_consistency_factor,
             req.metadata,
+            req.strict_mode_config,
         )
         self.toc.create(name, config)
         return True
@@ -95,6 +99,8 @@ class CollectionsService:
             changes["quantization"] = None if q in ("Disabled", m.Disabled.DISABLED) else dump_wire(q)
         if req.params is not None and req.params.on_disk_payload is not None:
             changes["on_disk_payload"] = req.params.on_disk_payload
+        if req.strict_mode_config is not None:
+            changes["strict_mode"] = (c.strict_mode or StrictMode()).merged(dump_wire(req.strict_mode_config) or {})
         if req.metadata is not None:
             merged = {**(c.metadata or {}), **req.metadata}
             changes["metadata"] = {k: v for k, v in merged.items() if v is not None} or None
@@ -157,7 +163,9 @@ class CollectionsService:
     # -- payload indexes --------------------------------------------------------------
     def create_index(self, name: str, req: m.CreateFieldIndex) -> m.UpdateResult:
         spec = index_spec_from_wire(req.field_schema)
-        return done(self.col(name).create_field_index(check_path(req.field_name), spec))
+        col = self.col(name)
+        self.strict.payload_index(col, req.field_name)
+        return done(col.create_field_index(check_path(req.field_name), spec))
 
     def delete_index(self, name: str, field: str) -> m.UpdateResult:
         return done(self.col(name).delete_field_index(check_path(field)))

@@ -16,6 +16,8 @@ from vecbase.api.qdrant.points import (
     with_vectors_from_wire,
 )
 from vecbase.api.qdrant.service.collections import done
+from vecbase.api.qdrant.service.strict import StrictGate
+from vecbase.core import filter as f
 from vecbase.core.config import PayloadType
 from vecbase.core.errors import BadRequestError, PointNotFoundError
 from vecbase.core.ids import try_normalize_id
@@ -72,9 +74,31 @@ def order_by_from_wire(order_by: Any) -> OrderBy:
     return OrderBy(check_path(ob.key), direction, ob.start_from)  # type: ignore[arg-type]  # datetimes parse in the engine
 
 
+def _filter_of(req: Any) -> f.Filter | None:
+    """The filter of a points selector (None for a list of ids)."""
+    return convert_filter(req.filter) if isinstance(req, m.FilterSelector) else None
+
+
+def _named(vector: Any) -> list[tuple[str, Any]]:
+    if isinstance(vector, dict):
+        return list(vector.items())
+    return [("", vector)] if vector is not None else []
+
+
+def written_vectors(points: Any) -> list[tuple[str, Any]]:
+    """(vector name, value) of each vector an upsert writes."""
+    if isinstance(points, list):
+        return [pair for p in points for pair in _named(p.vector)]
+    vectors = points.vectors
+    if isinstance(vectors, dict):
+        return [(name, v) for name, column in vectors.items() for v in (column or [])]
+    return [("", v) for v in (vectors or [])]
+
+
 class PointsService:
-    def __init__(self, toc: TableOfContent, facet_needs_index: bool = True) -> None:
+    def __init__(self, toc: TableOfContent, strict: StrictGate, facet_needs_index: bool = True) -> None:
         self.toc = toc
+        self.strict = strict
         self.facet_needs_index = facet_needs_index
 
     def col(self, name: str) -> Collection:
@@ -84,37 +108,54 @@ class PointsService:
     def upsert(self, name: str, req: m.PointsList | m.PointsBatch, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
         points = req.points if isinstance(req, m.PointsList) else req.batch
+        count = len(points) if isinstance(points, list) else len(points.ids)
+        self.strict.write(col, cost=count, batch=count, grows=True, vectors=written_vectors(points))
         op = upsert_from_wire(col.config, points)
         mode = req.update_mode.value if req.update_mode is not None else "upsert"
         return done(col.upsert(op, wait=wait, update_filter=convert_filter(req.update_filter), mode=mode))
 
     def delete(self, name: str, req: Any, wait: bool = True) -> m.UpdateResult:
-        return done(self.col(name).delete(selector(req), wait=wait))
+        col = self.col(name)
+        self.strict.write(col, selector=_filter_of(req))
+        return done(col.delete(selector(req), wait=wait))
 
     def set_payload(self, name: str, req: m.SetPayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
         key = check_path(req.key) if req.key is not None else None
-        return done(self.col(name).set_payload(sel, json_payload(req.payload), key, wait=wait))
+        col = self.col(name)
+        self.strict.write(col, selector=convert_filter(req.filter), payload_grows=True)
+        return done(col.set_payload(sel, json_payload(req.payload), key, wait=wait))
 
     def overwrite_payload(self, name: str, req: m.SetPayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
-        return done(self.col(name).overwrite_payload(sel, json_payload(req.payload), wait=wait))
+        col = self.col(name)
+        self.strict.write(col, selector=convert_filter(req.filter), payload_grows=True)
+        return done(col.overwrite_payload(sel, json_payload(req.payload), wait=wait))
 
     def delete_payload(self, name: str, req: m.DeletePayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
-        return done(self.col(name).delete_payload(sel, [check_path(k) for k in req.keys], wait=wait))
+        col = self.col(name)
+        self.strict.write(col, selector=convert_filter(req.filter))
+        return done(col.delete_payload(sel, [check_path(k) for k in req.keys], wait=wait))
 
     def clear_payload(self, name: str, req: Any, wait: bool = True) -> m.UpdateResult:
-        return done(self.col(name).clear_payload(selector(req), wait=wait))
+        col = self.col(name)
+        self.strict.write(col, selector=_filter_of(req))
+        return done(col.clear_payload(selector(req), wait=wait))
 
     def update_vectors(self, name: str, req: m.UpdateVectors, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
+        vectors = [(n, v) for p in req.points for n, v in _named(p.vector)]
+        count = len(req.points)
+        self.strict.write(col, cost=count, batch=count, batch_name="update limit", grows=True, vectors=vectors)
         op = update_vectors_from_wire(col.config, req.points)
         return done(col.update_vectors(op, wait=wait, update_filter=convert_filter(req.update_filter)))
 
     def delete_vectors(self, name: str, req: m.DeleteVectors, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
-        return done(self.col(name).delete_vectors(sel, list(req.vector), wait=wait))
+        col = self.col(name)
+        self.strict.write(col, selector=convert_filter(req.filter))
+        return done(col.delete_vectors(sel, list(req.vector), wait=wait))
 
     def batch(self, name: str, operations: Sequence[Any], wait: bool = True) -> list[m.UpdateResult]:
         self.col(name)
@@ -142,6 +183,7 @@ class PointsService:
     # -- reads ------------------------------------------------------------------------
     def retrieve(self, name: str, req: m.PointRequest) -> list[m.Record]:
         col = self.col(name)
+        self.strict.read(col, None)
         wp = with_payload_from_wire(True if req.with_payload is None else req.with_payload)
         wv = with_vectors_from_wire(False if req.with_vector is None else req.with_vector, col.config)
         return [record_to_wire(col.config, r) for r in col.retrieve(list(req.ids), wp, wv)]
@@ -174,14 +216,18 @@ class PointsService:
             with_payload=with_payload_from_wire(True if req.with_payload is None else req.with_payload),
             with_vectors=with_vectors_from_wire(False if req.with_vector is None else req.with_vector, col.config),
         )
+        self.strict.read(col, req.filter, limit=limit_of(req.limit))
         records, next_id = col.scroll(sreq)
         return m.ScrollResult(points=[record_to_wire(col.config, r) for r in records], next_page_offset=next_id)
 
     def count(self, name: str, req: m.CountRequest) -> m.CountResult:
-        return m.CountResult(count=self.col(name).count(convert_filter(req.filter)))
+        col = self.col(name)
+        self.strict.read(col, req.filter)
+        return m.CountResult(count=col.count(convert_filter(req.filter)))
 
     def facet(self, name: str, req: m.FacetRequest) -> m.FacetResponse:
         col = self.col(name)
+        self.strict.read(col, req.filter, limit=limit_of(req.limit))
         if self.facet_needs_index:
             spec = col.payload_schema.get(req.key)
             if spec is None or spec.type not in FACET_TYPES:

@@ -22,6 +22,7 @@ from vecbase.api.qdrant.points import (
 )
 from vecbase.api.qdrant.service import legacy
 from vecbase.api.qdrant.service.points import limit_of, order_by_from_wire
+from vecbase.api.qdrant.service.strict import StrictGate, check_limit
 from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError, NotFoundError, PointNotFoundError
@@ -207,8 +208,9 @@ def _check_node(req: m.QueryRequest | m.Prefetch | m.QueryGroupsRequest, using: 
 
 
 class QueryService:
-    def __init__(self, toc: TableOfContent) -> None:
+    def __init__(self, toc: TableOfContent, strict: StrictGate) -> None:
         self.toc = toc
+        self.strict = strict
 
     def col(self, name: str) -> Collection:
         return self.toc.get(name)
@@ -347,6 +349,8 @@ class QueryService:
         """``query`` with a QueryRequest's field values as arguments: the embedded client's
         call, which builds no request model (values typed as the model's fields)."""
         col = self.col(name)
+        if col.config.strict_mode is not None:
+            self.strict.read(col, (prefetch, flt, params), limit=limit_of(limit))
         if prefetch or lookup is not None or not isinstance(query, (np.ndarray, list)):
             req = construct(
                 m.QueryRequest,
@@ -382,11 +386,20 @@ class QueryService:
         return construct(m.QueryResponse, {"points": scored_to_wire(col.config, found)})
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
-        self.col(name)
+        self.check_batch(name, len(reqs))
         return [self.query(name, r) for r in reqs]
+
+    def check_batch(self, name: str, size: int) -> None:
+        """A batch's size against strict mode (each entry is checked as it runs)."""
+        col = self.col(name)
+        sm = self.strict.config(col)
+        if sm is not None:
+            check_limit(size, sm.search_max_batchsize, "search batch size")
 
     def query_groups(self, name: str, req: m.QueryGroupsRequest) -> m.GroupsResult:
         col = self.col(name)
+        groups_limit = limit_of(req.limit) * limit_of(req.group_size, 3)
+        self.strict.read(col, (req.prefetch, req.filter, req.params), limit=groups_limit, group_by=req.group_by)
         wp = with_payload_from_wire(False if req.with_payload is None else req.with_payload)
         node = self.node(col, req, limit_of(req.limit), 0, wp, with_vectors_from_wire(req.with_vector, col.config))
         group_size = limit_of(req.group_size, 3)
@@ -413,6 +426,7 @@ class QueryService:
 
     def matrix(self, name: str, req: m.SearchMatrixRequest) -> tuple[list[PointId], list[list[tuple[PointId, float]]]]:
         col = self.col(name)
+        self.strict.read(col, req.filter, limit=limit_of(req.sample, 10) * limit_of(req.limit, 3))
         using = req.using if req.using is not None else DEFAULT_VECTOR
         return col.distance_matrix(convert_filter(req.filter), limit_of(req.sample, 10), limit_of(req.limit, 3), using)
 
@@ -445,6 +459,7 @@ class QueryService:
     def legacy_groups(self, name: str, kind: str, req: Any) -> m.GroupsResult:
         q = legacy.search_query(req) if kind == "search" else legacy.recommend_query(req)
         col = self.col(name)
+        self.strict.read(col, (q.filter, q.params), limit=req.limit * req.group_size, group_by=req.group_by)
         node = replace(self._top_node(col, q), offset=0)
         return self._groups(
             col, GroupRequest(node, check_path(req.group_by), req.group_size, req.limit), req.with_lookup
