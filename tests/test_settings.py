@@ -54,7 +54,8 @@ def test_api_keys(tmp_path: Path) -> None:
         assert httpx.get(base + "/collections/k", headers=reader).status_code == 200
         assert httpx.post(base + "/collections/k/points/query", json={}, headers=reader).status_code == 200
         denied = httpx.put(base + "/collections/k/points", json={"points": []}, headers=reader)
-        assert denied.status_code == 403 and "read-only" in denied.json()["status"]["error"]
+        assert denied.status_code == 403
+        assert denied.json()["status"]["error"] == "Forbidden: Global manage access is required"
     finally:
         server.stop()
 

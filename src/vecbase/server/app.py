@@ -70,6 +70,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         REGISTRY,
         access=_pair(settings.adb_access_key_id, settings.adb_access_key_secret),
         manager=_pair(settings.adb_manager_account, settings.adb_manager_password),
+        max_jobs=settings.max_ingestion_jobs,
     )
     stats = RequestStats()
 

@@ -27,6 +27,7 @@ KEYS = {
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
     ("service", "max_filter_conditions"): "max_filter_conditions",
+    ("service", "max_concurrent_ingestion_jobs"): "max_ingestion_jobs",
     ("audit", "enabled"): "audit_enabled",
     ("audit", "path"): "audit_path",
     ("service", "enable_tls"): "enable_tls",
@@ -68,6 +69,8 @@ class Settings:
     audit_path: str | None = None
     # conditions in one request's filters, in every dialect
     max_filter_conditions: int = 10_000
+    # AnalyticDB's background jobs (async upserts, document uploads) running at once
+    max_ingestion_jobs: int = 8
     # TLS, as Qdrant's config: certificate files re-read every ``tls_cert_ttl`` seconds
     enable_tls: bool = False
     verify_client_certificate: bool = False

@@ -52,8 +52,13 @@ class Progress:
 
 
 class Jobs:
-    def __init__(self, catalog: Catalog) -> None:
+    """Background jobs, at most ``max_running`` at once: a job past the limit is refused
+    (429), the client retries when one finishes."""
+
+    def __init__(self, catalog: Catalog, max_running: int = 8) -> None:
         self.catalog = catalog
+        self.max_running = max_running
+        self._running = 0
         self._cancel: set[str] = set()
         self._lock = threading.Lock()
         for stored in self.catalog.values(JOBS):
@@ -65,6 +70,15 @@ class Jobs:
     def start(self, collection_key: str, work: Callable[[Progress], dict[str, Any] | None]) -> str:
         """Run ``work`` in a thread as a job; it reports progress through the ``Progress`` it
         gets, stops when told the job was cancelled, and may return fields to record."""
+        with self._lock:
+            if self._running >= self.max_running:
+                raise AdbError(
+                    "Throttling.ConcurrentJobs",
+                    f"{self._running} jobs are running, the most this server runs at once"
+                    " (service.max_concurrent_ingestion_jobs); retry when one has finished.",
+                    429,
+                )
+            self._running += 1
         job_id = str(uuid.uuid4())
         record = {
             "Id": job_id,
@@ -76,8 +90,13 @@ class Jobs:
             "CreateTime": now_text(),
             "UpdateTime": now_text(),
         }
-        self.catalog.put(JOBS, job_id, record)
-        threading.Thread(target=self._run, args=(job_id, work), name="vecbase-adb-job", daemon=True).start()
+        try:
+            self.catalog.put(JOBS, job_id, record)
+            threading.Thread(target=self._run, args=(job_id, work), name="vecbase-adb-job", daemon=True).start()
+        except BaseException:
+            with self._lock:
+                self._running -= 1
+            raise
         return job_id
 
     def start_upsert(self, collection_key: str, url: str, upsert: Callable[[list[Any]], None]) -> str:
@@ -117,6 +136,9 @@ class Jobs:
         except Exception as exc:  # a bad file or URL ends the job with the reason
             log.info("job %s failed: %s", job_id, exc)
             self.update(job_id, Completed=True, Status="Failed", Error=str(exc))
+        finally:
+            with self._lock:
+                self._running -= 1
 
     def get(self, collection_key: str, job_id: str) -> dict[str, Any]:
         raw = self.catalog.get(JOBS, job_id)

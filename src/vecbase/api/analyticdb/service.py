@@ -53,6 +53,7 @@ class AnalyticDBService:
         registry: Registry,
         access: tuple[str, str] | None = None,
         manager: tuple[str, str] | None = None,
+        max_jobs: int = 8,
     ) -> None:
         self.toc = toc
         self.access = access  # (key id, secret): the SDK's signature is verified
@@ -60,7 +61,7 @@ class AnalyticDBService:
         self.registry = registry
         self.catalog = Catalog(root)
         self.tenancy = Tenancy(self.catalog)
-        self.jobs = Jobs(self.catalog)
+        self.jobs = Jobs(self.catalog, max_jobs)
         self.tables = RelationalTables(root)
         self.admin = admin = CollectionAdmin(self)
         self.actions: dict[str, Action] = {

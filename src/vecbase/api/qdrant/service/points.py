@@ -92,7 +92,7 @@ def written_vectors(points: Any) -> list[tuple[str, Any]]:
     vectors = points.vectors
     if isinstance(vectors, dict):
         return [(name, v) for name, column in vectors.items() for v in (column or [])]
-    return [("", v) for v in (vectors or [])]
+    return [("", v) for v in (vectors if vectors is not None else [])]
 
 
 class PointsService:
@@ -109,7 +109,8 @@ class PointsService:
         col = self.col(name)
         points = req.points if isinstance(req, m.PointsList) else req.batch
         count = len(points) if isinstance(points, list) else len(points.ids)
-        self.strict.write(col, cost=count, batch=count, grows=True, vectors=written_vectors(points))
+        checked = written_vectors(points) if col.config.strict_mode is not None else ()
+        self.strict.write(col, cost=count, batch=count, grows=True, vectors=checked)
         op = upsert_from_wire(col.config, points)
         mode = req.update_mode.value if req.update_mode is not None else "upsert"
         return done(col.upsert(op, wait=wait, update_filter=convert_filter(req.update_filter), mode=mode))
@@ -145,7 +146,7 @@ class PointsService:
 
     def update_vectors(self, name: str, req: m.UpdateVectors, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
-        vectors = [(n, v) for p in req.points for n, v in _named(p.vector)]
+        vectors = [(n, v) for p in req.points for n, v in _named(p.vector)] if col.config.strict_mode else []
         count = len(req.points)
         self.strict.write(col, cost=count, batch=count, batch_name="update limit", grows=True, vectors=vectors)
         op = update_vectors_from_wire(col.config, req.points)
