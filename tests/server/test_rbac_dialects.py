@@ -114,9 +114,39 @@ ADB_ACTIONS: list[tuple[str, str, dict[str, Any]]] = [
     ("W", "DeleteCollectionData", {"Collection": "this", "CollectionDataFilter": "city = 'nowhere'"}),
     ("W", "UpdateCollectionDataMetadata", {"Collection": "this", "Ids": '["b"]', "Metadata": '{"city": "y"}'}),
     ("R", "QueryCollectionData", {"Collection": "this", "Vector": "[1, 0]", "TopK": 1}),
+    ("W", "UpsertCollectionDataAsync", {"Collection": "this", "FileUrl": "file:///nonexistent.jsonl"}),
     ("R", "GetUpsertCollectionDataJob", {"Collection": "this", "JobId": "nope"}),
     ("W", "CancelUpsertCollectionDataJob", {"Collection": "this", "JobId": "nope"}),
+    ("M", "InitVectorDatabase", {"ManagerAccount": "m", "ManagerAccountPassword": "p"}),
+    ("M", "ModifyCollection", {"Collection": "nope", "Metadata": '{"a": "text"}'}),
+    ("WX", "CreateVectorIndex", {"Collection": "this", "Dimension": 2, "Type": "Dense"}),
+    ("WX", "DeleteVectorIndex", {"Collection": "this", "Type": "Sparse"}),
+    ("M", "ExecuteStatement", {"Database": "ns", "SecretArn": "pw", "Sql": "CREATE TABLE IF NOT EXISTS t (a int)"}),
+    # any credential: these touch no data
+    ("L", "TextEmbedding", {"Input": '["hello"]'}),
+    ("L", "Rerank", {"Query": "q", "Documents": '["a"]'}),
+    ("M", "CreateDocumentCollection", {"Collection": "docs_scratch", "ManagerAccount": "m"}),
+    ("G", "ListDocumentCollections", {}),
+    ("M", "DeleteDocumentCollection", {"Collection": "nope", "ManagerAccount": "m"}),
+    ("W", "UpsertChunks", {"Collection": "this", "TextChunks": '[{"Content": "x"}]'}),
+    ("W", "UploadDocumentAsync", {"Collection": "this", "FileUrl": "file:///nonexistent.txt", "FileName": "x.txt"}),
+    ("R", "GetUploadDocumentJob", {"Collection": "this", "JobId": "nope"}),
+    ("W", "CancelUploadDocumentJob", {"Collection": "this", "JobId": "nope"}),
+    ("R", "ListDocuments", {"Collection": "this"}),
+    ("R", "DescribeDocument", {"Collection": "this", "FileName": "x.txt"}),
+    ("W", "DeleteDocument", {"Collection": "this", "FileName": "x.txt"}),
+    ("R", "QueryContent", {"Collection": "this", "Content": "cats", "TopK": 1}),
 ]
+
+
+def test_the_tables_cover_every_route_and_action() -> None:
+    from vecbase.api.analyticdb.rbac import RULES as ADB_RULES
+    from vecbase.api.openai.rbac import RULES as OPENAI_RULES
+
+    assert {action for _, action, _ in ADB_ACTIONS} == set(ADB_RULES) and len(
+        ADB_RULES
+    ) == 34  # the 33 vector operations and ExecuteStatement
+    assert len(openai_routes({"this": "vs", "other": "vs2", "file": "f"})) == len(OPENAI_RULES) == 21
 
 
 @pytest.mark.parametrize("name", NAMES)
