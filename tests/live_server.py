@@ -29,6 +29,7 @@ class Server:
         self.storage = storage
         self.tls = tls
         self.port = port or free_port()
+        self.grpc_port = free_port()
         self.extra = extra or []
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = storage.parent / f"{storage.name}-server.log"
@@ -39,6 +40,7 @@ class Server:
 
     def start(self, env: dict[str, str] | None = None) -> Server:
         cmd = [sys.executable, "-m", "vecbase", "serve", "--port", str(self.port), "--path", str(self.storage)]
+        cmd += ["--grpc-port", str(self.grpc_port)]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd + self.extra, stdout=log, stderr=log, env={**os.environ, **(env or {})})
         deadline = time.monotonic() + 30

@@ -21,11 +21,14 @@ def main(argv: list[str] | None = None) -> None:
     s = sub.add_parser("serve", help="run the vecbase server on a storage directory")
     s.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=None, help="HTTP port (default 6333)")
+    s.add_argument("--grpc-port", default=None, help="gRPC port (default 6334; 'null' turns gRPC off)")
     s.add_argument("--path", default=None, help="storage directory (default ./storage)")
     s.add_argument("--config", default=None, help="YAML config file (service/storage/log sections)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         flags = {"host": args.host, "port": args.port, "storage_path": args.path}
+        if args.grpc_port is not None:  # None in flags would mean "off"
+            flags["grpc_port"] = args.grpc_port
         try:
             settings = load(args.config, flags)
         except (SettingsError, OSError) as e:

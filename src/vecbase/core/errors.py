@@ -79,3 +79,7 @@ class RateLimitedError(VecbaseError):
 
 class InsufficientStorageError(VecbaseError):
     """A node quota (memory, disk) is reached: writes that need more are refused."""
+
+
+class UnauthenticatedError(VecbaseError):
+    """No credential, or one the server does not know."""

@@ -4,6 +4,8 @@ for every dialect, each answered in its own envelope."""
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
+from typing import Mapping
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vecbase.api.analyticdb.wire import AdbError, failure
 from vecbase.api.credentials import record
 from vecbase.api.openai.errors import error_response as openai_error
-from vecbase.core.access import FULL, READ_ONLY
+from vecbase.core.access import FULL, READ_ONLY, Access
 from vecbase.server.dialects import refusal
 from vecbase.server.tokens import ExistsCheck, TokenRefused, read_token
 
@@ -87,31 +89,74 @@ class ReadOnlyModeMiddleware:
         await self.app(scope, receive, send)
 
 
-class ApiKeyMiddleware:
-    """Authentication, as Qdrant's: the ``api-key`` header (or ``Authorization: Bearer``, or
-    Yandex's ``Authorization: Api-Key``) holds a full key (``api_key``, ``alt_api_key``), the
-    read-only key, or, with ``service.jwt_rbac``, a JWT signed with a full key. The access it
-    grants is recorded for the dialects, which check each operation (``core.access``)."""
+@dataclass(frozen=True, slots=True)
+class Credential:
+    access: Access
+    kind: str  # api_key, alt_api_key, read_only_api_key, jwt
+    subject: str | None = None
+
+
+class Authenticator:
+    """Qdrant's credentials: the full keys (``api_key``, ``alt_api_key``), the read-only key,
+    and with ``jwt_rbac`` JWT tokens signed with a full key. Shared by REST and gRPC."""
 
     def __init__(
         self,
-        app: ASGIApp,
         api_keys: tuple[str, ...],
         read_only_key: str | None,
-        signed_adb: bool,
         jwt_rbac: bool = False,
         exists: ExistsCheck | None = None,
     ) -> None:
-        self.app = app
-        # AnalyticDB requests carry the SDK's signature instead, checked by that dialect
-        self.signed_adb = signed_adb
         self.api_keys = api_keys
         self.read_only_key = read_only_key
         self.jwt_secrets = api_keys if jwt_rbac else ()
         self.exists: ExistsCheck = exists or (lambda collection, matches: None)
 
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_keys) or self.read_only_key is not None
+
+    def check(self, key: str | None) -> Credential:
+        """The credential ``key`` is, or ``TokenRefused`` (401 / 403, Qdrant's text)."""
+        # every key compared, in constant time, whichever matches
+        matches = [hmac.compare_digest(key, k) for k in self.api_keys] if key is not None else []
+        if any(matches):
+            return Credential(FULL, ("api_key", "alt_api_key")[matches.index(True)])
+        if key is not None and self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key):
+            return Credential(READ_ONLY, "read_only_api_key")
+        if key is not None and self.jwt_secrets:
+            token = read_token(key, self.jwt_secrets, self.exists)
+            if token is not None:
+                return Credential(token.access, "jwt", token.subject)
+        if key is None:
+            raise TokenRefused(401, "Must provide an API key or an Authorization bearer token")
+        raise TokenRefused(401, "Invalid API key or JWT")
+
+
+def key_of(headers: Mapping[str, str]) -> str | None:
+    """The credential a request sends: ``api-key``, else ``Authorization: Bearer`` (or
+    Yandex's ``Authorization: Api-Key``)."""
+    key = headers.get("api-key")
+    auth = headers.get("authorization", "")
+    if key is None and auth.lower().startswith("bearer "):
+        key = auth[7:]
+    elif key is None and auth.lower().startswith("api-key "):  # Yandex AI Studio
+        key = auth[8:]
+    return key
+
+
+class ApiKeyMiddleware:
+    """Authentication of every HTTP request (see ``Authenticator``): the access a credential
+    grants is recorded for the dialects, which check each operation (``core.access``)."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator, signed_adb: bool) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        # AnalyticDB requests carry the SDK's signature instead, checked by that dialect
+        self.signed_adb = signed_adb
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or (not self.api_keys and self.read_only_key is None):
+        if scope["type"] != "http" or not self.authenticator.enabled:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -121,37 +166,18 @@ class ApiKeyMiddleware:
                 credential(scope, "analyticdb_signature")
             await self.app(scope, receive, send)
             return
-        key = request.headers.get("api-key")
-        auth = request.headers.get("authorization", "")
-        if key is None and auth.lower().startswith("bearer "):
-            key = auth[7:]
-        elif key is None and auth.lower().startswith("api-key "):  # Yandex AI Studio
-            key = auth[8:]
-        # every key compared, in constant time, whichever matches
-        matches = [hmac.compare_digest(key, k) for k in self.api_keys] if key is not None else []
-        if any(matches):
-            credential(scope, ("api_key", "alt_api_key")[matches.index(True)])
-            record(scope, FULL)
-            await self.app(scope, receive, send)
+        key = key_of(request.headers)
+        try:
+            if key is not None and self.authenticator.jwt_secrets:
+                found = await run_in_threadpool(self.authenticator.check, key)  # value_exists reads storage
+            else:
+                found = self.authenticator.check(key)
+        except TokenRefused as exc:
+            await _refused(request, exc.status, exc.message, missing=key is None)(scope, receive, send)
             return
-        if key is not None and self.read_only_key is not None and hmac.compare_digest(key, self.read_only_key):
-            credential(scope, "read_only_api_key")
-            record(scope, READ_ONLY)
-            await self.app(scope, receive, send)
-            return
-        if key is not None and self.jwt_secrets:
-            try:
-                token = await run_in_threadpool(read_token, key, self.jwt_secrets, self.exists)
-            except TokenRefused as exc:
-                await _refused(request, exc.status, exc.message)(scope, receive, send)
-                return
-            if token is not None:
-                credential(scope, "jwt", token.subject)
-                record(scope, token.access)
-                await self.app(scope, receive, send)
-                return
-        message = "Invalid API key or JWT" if key else "Must provide an API key or an Authorization bearer token"
-        await _refused(request, 401, message, missing=key is None)(scope, receive, send)
+        credential(scope, found.kind, found.subject)
+        record(scope, found.access)
+        await self.app(scope, receive, send)
 
 
 def _refused(request: Request, status: int, message: str, missing: bool = False) -> Response:

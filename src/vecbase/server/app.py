@@ -28,7 +28,7 @@ from vecbase.documents.stores import DocumentService
 from vecbase.engine.toc import TableOfContent
 from vecbase.inference.dense import register_directory
 from vecbase.inference.registry import REGISTRY
-from vecbase.server.access import ApiKeyMiddleware, ReadOnlyModeMiddleware
+from vecbase.server.access import ApiKeyMiddleware, Authenticator, ReadOnlyModeMiddleware
 from vecbase.server.audit import AuditMiddleware
 from vecbase.server.limits import BodyLimitMiddleware
 from vecbase.server.settings import Settings
@@ -50,6 +50,15 @@ def _value_exists(toc: TableOfContent, collection: str, matches: list[tuple[str,
     except (TypeError, ValueError):
         return False
     return toc.get(collection).count(condition) > 0
+
+
+def authenticator_for(settings: Settings, toc: TableOfContent) -> Authenticator:
+    return Authenticator(
+        tuple(k for k in (settings.api_key, settings.alt_api_key) if k),
+        settings.read_only_api_key or None,
+        jwt_rbac=settings.jwt_rbac,
+        exists=lambda collection, matches: _value_exists(toc, collection, matches),
+    )
 
 
 def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlette:
@@ -87,6 +96,8 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        for hook in app.state.before_close:
+            hook()
         documents.close()
         analyticdb.close()
         if owned:
@@ -104,6 +115,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     app.state.toc = toc
     app.state.service = svc
     app.state.documents = documents
+    app.state.before_close = []
     app.add_middleware(
         BodyLimitMiddleware,
         max_request_bytes=settings.max_request_size_mb * 1024 * 1024,
@@ -111,14 +123,13 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     )
     if settings.read_only:
         app.add_middleware(ReadOnlyModeMiddleware)
-    if settings.api_key or settings.alt_api_key or settings.read_only_api_key:
+    authenticator = authenticator_for(settings, toc)
+    app.state.authenticator = authenticator
+    if authenticator.enabled:
         app.add_middleware(
             ApiKeyMiddleware,
-            api_keys=tuple(k for k in (settings.api_key, settings.alt_api_key) if k),
-            read_only_key=settings.read_only_api_key,
+            authenticator=authenticator,
             signed_adb=settings.adb_access_key_id is not None and settings.adb_access_key_secret is not None,
-            jwt_rbac=settings.jwt_rbac,
-            exists=lambda collection, matches: _value_exists(toc, collection, matches),
         )
     if settings.audit_enabled:
         audit_path = Path(settings.audit_path) if settings.audit_path else Path(settings.storage_path) / "audit.log"

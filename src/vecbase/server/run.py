@@ -9,6 +9,7 @@ from typing import Iterator
 import uvicorn
 
 from vecbase.server.app import create_app
+from vecbase.server.grpc import start_grpc
 from vecbase.server.settings import Settings
 from vecbase.server.tls import start_reloader, tls_options
 
@@ -20,6 +21,10 @@ def serve(settings: Settings) -> None:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
     app = create_app(settings)
+    if settings.grpc_port is not None:
+        grpc_server = start_grpc(settings, app.state.service, app.state.authenticator)
+        # before the storage closes: in-flight calls finish first
+        app.state.before_close.append(lambda: grpc_server.stop(grace=30).wait())
     log.info(
         "vecbase listening on %s://%s:%d, storage %s (%d collections)",
         "https" if settings.enable_tls else "http",

@@ -15,6 +15,7 @@ ENV_PREFIX = "VECBASE__"
 KEYS = {
     ("service", "host"): "host",
     ("service", "http_port"): "port",
+    ("service", "grpc_port"): "grpc_port",
     ("service", "api_key"): "api_key",
     ("service", "read_only_api_key"): "read_only_api_key",
     ("service", "alt_api_key"): "alt_api_key",
@@ -48,6 +49,8 @@ KEYS = {
 class Settings:
     host: str = "127.0.0.1"
     port: int = 6333
+    # Qdrant's gRPC API; None: not served
+    grpc_port: int | None = 6334
     storage_path: str = "./storage"
     snapshots_path: str | None = None
     api_key: str | None = None
@@ -91,6 +94,8 @@ class Settings:
         cast: dict[str, Any] = {}
         for k, v in values.items():
             if v is None:
+                if k == "grpc_port":  # an explicit null turns the gRPC server off
+                    cast[k] = None
                 continue
             t = str(types[k])
             if t == "bool":
@@ -98,6 +103,9 @@ class Settings:
                     raise SettingsError(f"`{k}` must be true or false, got {v!r}")
                 v = v if isinstance(v, bool) else str(v).strip().lower() in ("true", "1", "yes")
             elif "int" in t and "str" not in t:
+                if "None" in t and isinstance(v, str) and v.strip().lower() in ("null", "none", ""):
+                    cast[k] = None
+                    continue
                 v = int(v)
             elif "float" in t:
                 v = float(v)

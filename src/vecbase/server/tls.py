@@ -9,9 +9,11 @@ import logging
 import os
 import ssl
 import threading
+from pathlib import Path
 from typing import Any
 
 from vecbase.server.settings import Settings, SettingsError
+from vecbase.storage.files import read_bytes
 
 log = logging.getLogger("vecbase.tls")
 
@@ -63,3 +65,11 @@ def start_reloader(context: ssl.SSLContext, settings: Settings) -> threading.Thr
     thread = threading.Thread(target=run, name="vecbase-tls-reload", daemon=True)
     thread.start()
     return thread
+
+
+def tls_files(settings: Settings) -> tuple[bytes, bytes, bytes | None]:
+    """(certificate chain, private key, client CA or None) as PEM bytes, for the gRPC server."""
+    if settings.tls_cert is None or settings.tls_key is None:
+        raise SettingsError("service.enable_tls needs tls.cert and tls.key")
+    ca = read_bytes(Path(settings.tls_ca_cert)) if settings.tls_ca_cert else None
+    return read_bytes(Path(settings.tls_cert)), read_bytes(Path(settings.tls_key)), ca

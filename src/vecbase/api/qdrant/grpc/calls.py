@@ -1,0 +1,85 @@
+"""One gRPC call: authentication from the ``api-key`` / ``authorization`` metadata, the
+same per-operation access check as REST, the service call, errors as gRPC status codes
+(each with the message REST would send), and the ``time`` field of the answer."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any, Callable, Mapping
+
+import grpc
+import orjson
+from pydantic import TypeAdapter
+
+from vecbase.api.qdrant.rest.envelope import error_response
+from vecbase.api.qdrant.rest.rbac import authorize
+from vecbase.api.qdrant.validation import validate_request
+from vecbase.core.access import FULL, Access
+from vecbase.core.errors import ForbiddenError, UnauthenticatedError
+
+# (metadata) -> the caller's access; raises UnauthenticatedError / ForbiddenError
+Authenticate = Callable[[Mapping[str, str]], Access]
+
+CODES = {
+    400: grpc.StatusCode.INVALID_ARGUMENT,
+    401: grpc.StatusCode.UNAUTHENTICATED,
+    403: grpc.StatusCode.PERMISSION_DENIED,
+    404: grpc.StatusCode.NOT_FOUND,
+    409: grpc.StatusCode.ALREADY_EXISTS,
+    413: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    422: grpc.StatusCode.INVALID_ARGUMENT,
+    429: grpc.StatusCode.RESOURCE_EXHAUSTED,
+    503: grpc.StatusCode.UNAVAILABLE,
+    507: grpc.StatusCode.RESOURCE_EXHAUSTED,
+}
+
+
+@cache
+def _adapter(tp: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(tp)
+
+
+def wire(tp: Any, data: Any) -> Any:
+    """A REST request model from its body, validated as the REST API validates it."""
+    parsed = _adapter(tp).validate_python(data)
+    validate_request(parsed)
+    return parsed
+
+
+def status_of(exc: BaseException) -> tuple[Any, str]:
+    """The gRPC code and message of an error: REST's message, REST's status mapped."""
+    if isinstance(exc, UnauthenticatedError):
+        return grpc.StatusCode.UNAUTHENTICATED, str(exc)
+    if isinstance(exc, ValueError) and not hasattr(exc, "errors"):
+        return grpc.StatusCode.INVALID_ARGUMENT, f"Wrong input: {exc}"
+    response = error_response(exc, time.perf_counter())
+    message = orjson.loads(bytes(response.body))["status"]["error"]
+    return CODES.get(response.status_code, grpc.StatusCode.INTERNAL), message
+
+
+class GrpcCall:
+    def __init__(self, authenticate: Authenticate | None = None) -> None:
+        self.authenticate = authenticate
+
+    def access(self, context: Any) -> Access:
+        if self.authenticate is None:
+            return FULL
+        metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ())}
+        return self.authenticate(metadata)
+
+    def __call__(self, context: Any, label: str, collection: str | None, run: Callable[[], Any]) -> Any:
+        """Run ``run`` as the operation ``label`` (REST's method and path template)."""
+        started = time.perf_counter()
+        try:
+            access = self.access(context)
+            authorize(label, access, {"collection_name": collection} if collection is not None else {})
+            response = run()
+        except ForbiddenError as exc:
+            context.abort(grpc.StatusCode.PERMISSION_DENIED, f"Forbidden: {exc}")
+        except Exception as exc:
+            code, message = status_of(exc)
+            context.abort(code, message)
+        if hasattr(response, "time"):
+            response.time = time.perf_counter() - started
+        return response

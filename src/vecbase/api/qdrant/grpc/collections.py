@@ -1,0 +1,166 @@
+"""The ``Collections`` gRPC service, and collection configuration between protobuf and REST:
+most config messages carry REST's field names, so they move through their JSON form with
+the enum spellings and the vector-config oneofs reshaped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.grpc import values as v
+from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
+from vecbase.api.qdrant.grpc.proto import collections_pb2 as pb
+from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc as rpc
+from vecbase.api.qdrant.service import QdrantService
+
+_C = "/collections/{collection_name}"
+
+
+def _json(message: Any) -> dict[str, Any]:
+    return json_format.MessageToDict(message, preserving_proto_field_name=True)  # type: ignore[no-any-return]
+
+
+def _lower_enums(data: Any, names: tuple[str, ...]) -> Any:
+    """REST spells these enum values in lower case (``Float32`` -> ``float32``)."""
+    if isinstance(data, dict):
+        return {
+            k: (x.lower() if k in names and isinstance(x, str) else _lower_enums(x, names)) for k, x in data.items()
+        }
+    if isinstance(data, list):
+        return [_lower_enums(x, names) for x in data]
+    return data
+
+
+def _quantization_in(q: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = _lower_enums(q, ("type", "compression", "encoding", "query_encoding"))
+    return out
+
+
+def _vector_params_in(p: Any) -> dict[str, Any]:
+    out: dict[str, Any] = _lower_enums(_json(p), ("datatype", "comparator"))
+    if "multivector_config" in out:
+        out["multivector_config"] = {"comparator": out["multivector_config"].get("comparator", "max_sim")}
+    if "quantization_config" in out:
+        out["quantization_config"] = _quantization_in(out["quantization_config"])
+    return out
+
+
+def vectors_config_in(config: Any) -> Any:
+    kind = config.WhichOneof("config")
+    if kind == "params":
+        return _vector_params_in(config.params)
+    if kind == "params_map":
+        return {name: _vector_params_in(p) for name, p in config.params_map.map.items()}
+    return {}
+
+
+def create_body(r: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if r.HasField("vectors_config"):
+        body["vectors"] = vectors_config_in(r.vectors_config)
+    for name in ("hnsw_config", "wal_config", "optimizers_config", "strict_mode_config"):
+        if r.HasField(name):
+            body[name] = _json(getattr(r, name))
+    if r.HasField("quantization_config"):
+        body["quantization_config"] = _quantization_in(_json(r.quantization_config))
+    if r.HasField("sparse_vectors_config"):
+        body["sparse_vectors"] = {
+            name: _lower_enums(_json(p), ("modifier", "datatype")) for name, p in r.sparse_vectors_config.map.items()
+        }
+    v.set_if(body, r, "shard_number", "replication_factor", "write_consistency_factor", "on_disk_payload")
+    if r.metadata:
+        body["metadata"] = v.struct(r.metadata)
+    return body
+
+
+# -- REST -> protobuf ---------------------------------------------------------------------
+def _capitalised(data: Any, names: tuple[str, ...]) -> Any:
+    """Protobuf's enum names: ``keyword`` -> ``Keyword``, ``float32`` -> ``Float32``."""
+    if isinstance(data, dict):
+        return {
+            k: (x[:1].upper() + x[1:] if k in names and isinstance(x, str) else _capitalised(x, names))
+            for k, x in data.items()
+        }
+    if isinstance(data, list):
+        return [_capitalised(x, names) for x in data]
+    return data
+
+
+def _vector_params_out(p: dict[str, Any]) -> dict[str, Any]:
+    p = {k: x for k, x in p.items() if x is not None}
+    if "multivector_config" in p:
+        p["multivector_config"] = {"comparator": "MaxSim"}
+    out: dict[str, Any] = _capitalised(p, ("datatype",))
+    return out
+
+
+def info_out(info: m.CollectionInfo) -> Any:
+    data = info.model_dump(mode="json", exclude_none=True)
+    config = data.get("config", {})
+    params = config.get("params", {})
+    vectors = params.pop("vectors", None)
+    if isinstance(vectors, dict) and "size" in vectors:
+        params["vectors_config"] = {"params": _vector_params_out(vectors)}
+    elif isinstance(vectors, dict):
+        params["vectors_config"] = {"params_map": {"map": {k: _vector_params_out(x) for k, x in vectors.items()}}}
+    sparse = params.pop("sparse_vectors", None)
+    if sparse:
+        params["sparse_vectors_config"] = {"map": _capitalised(sparse, ("modifier",))}
+    if "quantization_config" in config:
+        config["quantization_config"] = _capitalised(config["quantization_config"], ("type", "compression"))
+    metadata = config.pop("metadata", None)
+    status = data.get("optimizer_status")
+    data["optimizer_status"] = {"ok": True} if status == "ok" else {"ok": False, "error": str(status)}
+    data["status"] = str(data.get("status", "green")).capitalize()
+    data["payload_schema"] = {
+        key: {**_capitalised({"data_type": s.get("data_type")}, ("data_type",)), "points": s.get("points", 0)}
+        for key, s in data.get("payload_schema", {}).items()
+    }
+    data.pop("update_queue", None)
+    out = pb.CollectionInfo()
+    json_format.ParseDict(data, out, ignore_unknown_fields=True)
+    for key, value in (metadata or {}).items():
+        out.config.metadata[key].CopyFrom(v.value_out(value))
+    return out
+
+
+class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
+    def __init__(self, svc: QdrantService, call: GrpcCall) -> None:
+        self.svc = svc
+        self.call = call
+
+    def Get(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method names)
+        def run() -> Any:
+            return pb.GetCollectionInfoResponse(result=info_out(self.svc.collections.info(request.collection_name)))
+
+        return self.call(context, f"GET {_C}", request.collection_name, run)
+
+    def List(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            access = self.call.access(context)
+            names = [c.name for c in self.svc.collections.list().collections if access.may_see(c.name)]
+            return pb.ListCollectionsResponse(collections=[pb.CollectionDescription(name=n) for n in names])
+
+        return self.call(context, "GET /collections", None, run)
+
+    def Create(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: m.CreateCollection = wire(m.CreateCollection, create_body(request))
+            return pb.CollectionOperationResponse(result=self.svc.collections.create(request.collection_name, body))
+
+        return self.call(context, f"PUT {_C}", request.collection_name, run)
+
+    def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            return pb.CollectionOperationResponse(result=self.svc.collections.delete(request.collection_name))
+
+        return self.call(context, f"DELETE {_C}", request.collection_name, run)
+
+    def CollectionExists(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            exists = self.svc.collections.exists(request.collection_name).exists
+            return pb.CollectionExistsResponse(result=pb.CollectionExists(exists=exists))
+
+        return self.call(context, f"GET {_C}/exists", request.collection_name, run)

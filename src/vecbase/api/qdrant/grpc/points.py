@@ -1,0 +1,271 @@
+"""The ``Points`` gRPC service: each method turns its request into the REST body, runs the
+shared service call, and answers the REST result in protobuf form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.grpc import values as v
+from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
+from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
+from vecbase.api.qdrant.grpc.proto import points_service_pb2_grpc as rpc
+from vecbase.api.qdrant.service import QdrantService
+
+
+def scored_out(point: m.ScoredPoint) -> Any:
+    out = pb.ScoredPoint(
+        id=v.point_id_out(point.id),
+        payload=v.payload_out(point.payload),
+        score=point.score,
+        version=point.version,
+    )
+    vectors = v.vectors_output(point.vector)
+    if vectors is not None:
+        out.vectors.CopyFrom(vectors)
+    if point.order_value is not None:
+        out.order_value.CopyFrom(_order_value(point.order_value))
+    return out
+
+
+def retrieved_out(record: m.Record) -> Any:
+    out = pb.RetrievedPoint(id=v.point_id_out(record.id), payload=v.payload_out(record.payload))
+    vectors = v.vectors_output(record.vector)
+    if vectors is not None:
+        out.vectors.CopyFrom(vectors)
+    if record.order_value is not None:
+        out.order_value.CopyFrom(_order_value(record.order_value))
+    return out
+
+
+def _order_value(value: Any) -> Any:
+    return pb.OrderValue(int=value) if isinstance(value, int) else pb.OrderValue(float=float(value))
+
+
+def update_out(result: m.UpdateResult) -> Any:
+    status = {"acknowledged": "Acknowledged", "completed": "Completed", "wait_timeout": "WaitTimeout"}
+    out = pb.UpdateResult(status=pb.UpdateStatus.Value(status.get(result.status.value, "UnknownUpdateStatus")))
+    if result.operation_id is not None:
+        out.operation_id = result.operation_id
+    return out
+
+
+def _query(q: Any) -> Any:
+    kind = q.WhichOneof("variant")
+    if kind == "nearest":
+        return v.vector_input(q.nearest)
+    if kind == "fusion":
+        return {"fusion": "rrf" if q.fusion == pb.RRF else "dbsf"}
+    if kind == "rrf":
+        rrf: dict[str, Any] = {}
+        if q.rrf.HasField("k"):
+            rrf["k"] = q.rrf.k
+        if q.rrf.weights:
+            rrf["weights"] = list(q.rrf.weights)
+        return {"rrf": rrf}
+    if kind == "order_by":
+        return {"order_by": _order_by(q.order_by)}
+    if kind == "sample":
+        return {"sample": "random"}
+    if kind == "recommend":
+        r = q.recommend
+        out: dict[str, Any] = {
+            "positive": [v.vector_input(x) for x in r.positive],
+            "negative": [v.vector_input(x) for x in r.negative],
+        }
+        if r.HasField("strategy"):
+            out["strategy"] = pb.RecommendStrategy.Name(r.strategy).lower().replace("bestscore", "best_score")
+        return {"recommend": out}
+    raise ValueError(f"query variant {kind} is not served over gRPC yet")
+
+
+def _order_by(o: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": o.key}
+    if o.HasField("direction"):
+        out["direction"] = "desc" if o.direction == pb.Desc else "asc"
+    if o.HasField("start_from"):
+        kind = o.start_from.WhichOneof("value")
+        if kind is not None:
+            out["start_from"] = getattr(o.start_from, kind)
+    return out
+
+
+def _query_body(r: Any) -> dict[str, Any]:
+    """The fields ``QueryPoints`` and ``PrefetchQuery`` share, as a REST body."""
+    body: dict[str, Any] = v.set_if({}, r, "using", "score_threshold", "limit")
+    if r.prefetch:
+        body["prefetch"] = [_query_body(p) for p in r.prefetch]
+    if r.HasField("query"):
+        body["query"] = _query(r.query)
+    if r.HasField("filter"):
+        body["filter"] = v.filter_(r.filter)
+    if r.HasField("params"):
+        body["params"] = v.search_params(r.params)
+    if r.HasField("lookup_from"):
+        body["lookup_from"] = v.set_if({"collection": r.lookup_from.collection_name}, r.lookup_from, "vector_name")
+        if "vector_name" in body["lookup_from"]:
+            body["lookup_from"]["vector"] = body["lookup_from"].pop("vector_name")
+    return body
+
+
+def query_request(r: Any) -> dict[str, Any]:
+    body = _query_body(r)
+    v.set_if(body, r, "offset")
+    if r.HasField("with_payload"):
+        body["with_payload"] = v.with_payload(r.with_payload, False)
+    if r.HasField("with_vectors"):
+        body["with_vector"] = v.with_vectors(r.with_vectors, False)
+    return body
+
+
+class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
+    def __init__(self, svc: QdrantService, call: GrpcCall) -> None:
+        self.svc = svc
+        self.call = call
+
+    def Upsert(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method names)
+        def run() -> Any:
+            points = [
+                {"id": v.point_id(p.id), "vector": v.vectors(p.vectors), "payload": v.struct(p.payload)}
+                for p in request.points
+            ]
+            body: dict[str, Any] = {"points": points}
+            if request.HasField("update_filter"):
+                body["update_filter"] = v.filter_(request.update_filter)
+            result = self.svc.points.upsert(request.collection_name, wire(m.PointsList, body), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        return self.call(context, "PUT /collections/{collection_name}/points", request.collection_name, run)
+
+    def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            selector = v.points_selector(request.points)
+            model = m.PointIdsList if "points" in selector else m.FilterSelector
+            result = self.svc.points.delete(request.collection_name, wire(model, selector), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        return self.call(context, "POST /collections/{collection_name}/points/delete", request.collection_name, run)
+
+    def Get(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body = {
+                "ids": [v.point_id(p) for p in request.ids],
+                "with_payload": v.with_payload(request.with_payload, True),
+                "with_vector": v.with_vectors(request.with_vectors, False),
+            }
+            records = self.svc.points.retrieve(request.collection_name, wire(m.PointRequest, body))
+            return pb.GetResponse(result=[retrieved_out(r) for r in records])
+
+        return self.call(context, "POST /collections/{collection_name}/points", request.collection_name, run)
+
+    def SetPayload(self, request: Any, context: Any) -> Any:  # noqa: N802
+        return self._payload(request, context, "POST", self.svc.points.set_payload)
+
+    def OverwritePayload(self, request: Any, context: Any) -> Any:  # noqa: N802
+        return self._payload(request, context, "PUT", self.svc.points.overwrite_payload)
+
+    def _payload(self, request: Any, context: Any, method: str, fn: Any) -> Any:
+        def run() -> Any:
+            body: dict[str, Any] = {"payload": v.struct(request.payload)}
+            if request.HasField("points_selector"):
+                body.update(v.points_selector(request.points_selector))
+            v.set_if(body, request, "key")
+            result = fn(request.collection_name, wire(m.SetPayload, body), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = f"{method} /collections/{{collection_name}}/points/payload"
+        return self.call(context, label, request.collection_name, run)
+
+    def DeletePayload(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = {"keys": list(request.keys)}
+            if request.HasField("points_selector"):
+                body.update(v.points_selector(request.points_selector))
+            result = self.svc.points.delete_payload(request.collection_name, wire(m.DeletePayload, body), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = "POST /collections/{collection_name}/points/payload/delete"
+        return self.call(context, label, request.collection_name, run)
+
+    def ClearPayload(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            selector = v.points_selector(request.points)
+            model = m.PointIdsList if "points" in selector else m.FilterSelector
+            result = self.svc.points.clear_payload(request.collection_name, wire(model, selector), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = "POST /collections/{collection_name}/points/payload/clear"
+        return self.call(context, label, request.collection_name, run)
+
+    def Scroll(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = {
+                "with_payload": v.with_payload(request.with_payload, True),
+                "with_vector": v.with_vectors(request.with_vectors, False),
+            }
+            v.set_if(body, request, "limit")
+            if request.HasField("filter"):
+                body["filter"] = v.filter_(request.filter)
+            if request.HasField("offset"):
+                body["offset"] = v.point_id(request.offset)
+            if request.HasField("order_by"):
+                body["order_by"] = _order_by(request.order_by)
+            result = self.svc.points.scroll(request.collection_name, wire(m.ScrollRequest, body))
+            out = pb.ScrollResponse(result=[retrieved_out(r) for r in result.points])
+            if result.next_page_offset is not None:
+                out.next_page_offset.CopyFrom(v.point_id_out(result.next_page_offset))
+            return out
+
+        return self.call(context, "POST /collections/{collection_name}/points/scroll", request.collection_name, run)
+
+    def Count(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = v.set_if({}, request, "exact")
+            if request.HasField("filter"):
+                body["filter"] = v.filter_(request.filter)
+            result = self.svc.points.count(request.collection_name, wire(m.CountRequest, body))
+            return pb.CountResponse(result=pb.CountResult(count=result.count))
+
+        return self.call(context, "POST /collections/{collection_name}/points/count", request.collection_name, run)
+
+    def Query(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            result = self.svc.query.query(request.collection_name, wire(m.QueryRequest, query_request(request)))
+            return pb.QueryResponse(result=[scored_out(p) for p in result.points])
+
+        return self.call(context, "POST /collections/{collection_name}/points/query", request.collection_name, run)
+
+    def QueryBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            reqs: list[m.QueryRequest] = [wire(m.QueryRequest, query_request(q)) for q in request.query_points]
+            results = self.svc.query.query_batch(request.collection_name, reqs)
+            return pb.QueryBatchResponse(
+                result=[pb.BatchResult(result=[scored_out(p) for p in r.points]) for r in results]
+            )
+
+        label = "POST /collections/{collection_name}/points/query/batch"
+        return self.call(context, label, request.collection_name, run)
+
+    def Search(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            vector: Any = list(request.vector)
+            if request.HasField("sparse_indices"):
+                vector = {"indices": list(request.sparse_indices.data), "values": vector}
+            body: dict[str, Any] = {
+                "query": vector,
+                "limit": request.limit,
+                "with_payload": v.with_payload(request.with_payload, False),
+            }
+            v.set_if(body, request, "score_threshold", "offset")
+            if request.HasField("vector_name"):
+                body["using"] = request.vector_name
+            if request.HasField("filter"):
+                body["filter"] = v.filter_(request.filter)
+            if request.HasField("params"):
+                body["params"] = v.search_params(request.params)
+            if request.HasField("with_vectors"):
+                body["with_vector"] = v.with_vectors(request.with_vectors, False)
+            result = self.svc.query.query(request.collection_name, wire(m.QueryRequest, body))
+            return pb.SearchResponse(result=[scored_out(p) for p in result.points])
+
+        return self.call(context, "POST /collections/{collection_name}/points/search", request.collection_name, run)

@@ -1,0 +1,280 @@
+"""Protobuf <-> REST shapes for the values every gRPC message carries: point ids, payload
+values, vectors, filters, payload / vector selectors, search params.
+
+The gRPC dialect translates each request into the REST request body (a plain dict, then
+the REST wire model) and hands it to the shared service; answers go the other way. Nothing
+here decides anything: it only moves fields between the two encodings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Mapping
+
+from vecbase.api.qdrant.grpc.proto import json_with_int_pb2 as jv
+from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
+from vecbase.api.qdrant.grpc.proto import qdrant_common_pb2 as common
+
+
+# -- point ids and payload values -----------------------------------------------------------
+def point_id(pid: Any) -> int | str:
+    return int(pid.num) if pid.WhichOneof("point_id_options") == "num" else str(pid.uuid)
+
+
+def point_id_out(value: int | str) -> Any:
+    return common.PointId(num=value) if isinstance(value, int) else common.PointId(uuid=str(value))
+
+
+def value(v: Any) -> Any:
+    kind = v.WhichOneof("kind")
+    if kind is None or kind == "null_value":
+        return None
+    if kind == "struct_value":
+        return struct(v.struct_value.fields)
+    if kind == "list_value":
+        return [value(x) for x in v.list_value.values]
+    return getattr(v, kind)
+
+
+def struct(fields: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: value(v) for k, v in fields.items()}
+
+
+def value_out(x: Any) -> Any:
+    if x is None:
+        return jv.Value(null_value=jv.NULL_VALUE)
+    if isinstance(x, bool):
+        return jv.Value(bool_value=x)
+    if isinstance(x, int):
+        return jv.Value(integer_value=x)
+    if isinstance(x, float):
+        return jv.Value(double_value=x)
+    if isinstance(x, str):
+        return jv.Value(string_value=x)
+    if isinstance(x, Mapping):
+        return jv.Value(struct_value=jv.Struct(fields={k: value_out(v) for k, v in x.items()}))
+    if isinstance(x, (list, tuple)):
+        return jv.Value(list_value=jv.ListValue(values=[value_out(v) for v in x]))
+    return jv.Value(string_value=str(x))
+
+
+def payload_out(payload: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: value_out(v) for k, v in (payload or {}).items()}
+
+
+# -- vectors --------------------------------------------------------------------------------
+def _document(doc: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": doc.text, "model": doc.model}
+    if doc.options:
+        out["options"] = struct(doc.options)
+    return out
+
+
+def vector(v: Any) -> Any:
+    """A ``Vector`` (also the deprecated flat form: ``data`` with ``indices`` or a
+    ``vectors_count``) as REST's dense list, sparse object, multivector or document."""
+    kind = v.WhichOneof("vector")
+    if kind == "dense":
+        return list(v.dense.data)
+    if kind == "sparse":
+        return {"indices": list(v.sparse.indices), "values": list(v.sparse.values)}
+    if kind == "multi_dense":
+        return [list(d.data) for d in v.multi_dense.vectors]
+    if kind == "document":
+        return _document(v.document)
+    if kind is not None:
+        raise ValueError(f"{kind} inputs need a remote inference service, which vecbase does not use")
+    data = list(v.data)
+    if v.HasField("indices"):
+        return {"indices": list(v.indices.data), "values": data}
+    count = v.vectors_count if v.HasField("vectors_count") else 1
+    if count > 1:
+        size = len(data) // count
+        return [data[i * size : (i + 1) * size] for i in range(count)]
+    return data
+
+
+def vectors(vs: Any) -> Any:
+    kind = vs.WhichOneof("vectors_options")
+    if kind == "vector":
+        return vector(vs.vector)
+    if kind == "vectors":
+        return {name: vector(v) for name, v in vs.vectors.vectors.items()}
+    return {}
+
+
+def vector_input(v: Any) -> Any:
+    kind = v.WhichOneof("variant")
+    if kind == "id":
+        return point_id(v.id)
+    if kind == "dense":
+        return list(v.dense.data)
+    if kind == "sparse":
+        return {"indices": list(v.sparse.indices), "values": list(v.sparse.values)}
+    if kind == "multi_dense":
+        return [list(d.data) for d in v.multi_dense.vectors]
+    if kind == "document":
+        return _document(v.document)
+    raise ValueError(f"{kind} inputs need a remote inference service, which vecbase does not use")
+
+
+def vector_output(v: Any) -> Any:
+    if isinstance(v, Mapping) and "indices" in v:
+        return pb.VectorOutput(sparse=pb.SparseVector(indices=v["indices"], values=v["values"]))
+    if isinstance(v, list) and v and isinstance(v[0], list):
+        return pb.VectorOutput(multi_dense=pb.MultiDenseVector(vectors=[pb.DenseVector(data=row) for row in v]))
+    return pb.VectorOutput(dense=pb.DenseVector(data=list(v)))
+
+
+def vectors_output(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, Mapping) and "indices" not in v:
+        return pb.VectorsOutput(vectors=pb.NamedVectorsOutput(vectors={k: vector_output(x) for k, x in v.items()}))
+    return pb.VectorsOutput(vector=vector_output(v))
+
+
+# -- filters ----------------------------------------------------------------------------------
+def _range(r: Any) -> dict[str, Any]:
+    return {name: getattr(r, name) for name in ("lt", "gt", "gte", "lte") if r.HasField(name)}
+
+
+def _timestamp(ts: Any) -> str:
+    return datetime.fromtimestamp(ts.seconds + ts.nanos / 1e9, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _geo_point(p: Any) -> dict[str, float]:
+    return {"lon": p.lon, "lat": p.lat}
+
+
+def _match(m: Any) -> dict[str, Any]:
+    kind = m.WhichOneof("match_value")
+    if kind in ("keyword", "integer", "boolean"):
+        return {"value": getattr(m, kind)}
+    if kind in ("text", "phrase", "text_any", "prefix"):
+        return {kind: getattr(m, kind)}
+    if kind in ("keywords", "integers"):
+        return {"any": list(getattr(m, kind).strings if kind == "keywords" else m.integers.integers)}
+    if kind == "except_keywords":
+        return {"except": list(m.except_keywords.strings)}
+    if kind == "except_integers":
+        return {"except": list(m.except_integers.integers)}
+    raise ValueError("a match condition needs a value")
+
+
+def _field(c: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"key": c.key}
+    if c.HasField("match"):
+        out["match"] = _match(c.match)
+    if c.HasField("range"):
+        out["range"] = _range(c.range)
+    if c.HasField("datetime_range"):
+        r = c.datetime_range
+        out["range"] = {name: _timestamp(getattr(r, name)) for name in ("lt", "gt", "gte", "lte") if r.HasField(name)}
+    if c.HasField("geo_bounding_box"):
+        box = c.geo_bounding_box
+        out["geo_bounding_box"] = {
+            "top_left": _geo_point(box.top_left),
+            "bottom_right": _geo_point(box.bottom_right),
+        }
+    if c.HasField("geo_radius"):
+        out["geo_radius"] = {"center": _geo_point(c.geo_radius.center), "radius": c.geo_radius.radius}
+    if c.HasField("geo_polygon"):
+        poly = c.geo_polygon
+        out["geo_polygon"] = {
+            "exterior": {"points": [_geo_point(p) for p in poly.exterior.points]},
+            "interiors": [{"points": [_geo_point(p) for p in ring.points]} for ring in poly.interiors],
+        }
+    if c.HasField("values_count"):
+        out["values_count"] = _range(c.values_count)
+    if c.HasField("is_empty"):
+        out["is_empty"] = c.is_empty
+    if c.HasField("is_null"):
+        out["is_null"] = c.is_null
+    return out
+
+
+def condition(c: Any) -> dict[str, Any]:
+    kind = c.WhichOneof("condition_one_of")
+    if kind == "field":
+        return _field(c.field)
+    if kind == "is_empty":
+        return {"is_empty": {"key": c.is_empty.key}}
+    if kind == "is_null":
+        return {"is_null": {"key": c.is_null.key}}
+    if kind == "has_id":
+        return {"has_id": [point_id(p) for p in c.has_id.has_id]}
+    if kind == "filter":
+        return filter_(c.filter)
+    if kind == "nested":
+        return {"nested": {"key": c.nested.key, "filter": filter_(c.nested.filter)}}
+    if kind == "has_vector":
+        return {"has_vector": c.has_vector.has_vector}
+    raise ValueError(f"unsupported condition {kind}")
+
+
+def filter_(f: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("must", "should", "must_not"):
+        conditions = getattr(f, name)
+        if conditions:
+            out[name] = [condition(c) for c in conditions]
+    if f.HasField("min_should"):
+        out["min_should"] = {
+            "conditions": [condition(c) for c in f.min_should.conditions],
+            "min_count": f.min_should.min_count,
+        }
+    return out
+
+
+def optional_filter(message: Any, field: str = "filter") -> dict[str, Any] | None:
+    return filter_(getattr(message, field)) if message.HasField(field) else None
+
+
+# -- selectors and params ---------------------------------------------------------------------
+def with_payload(sel: Any, default: Any) -> Any:
+    kind = sel.WhichOneof("selector_options")
+    if kind == "enable":
+        return sel.enable
+    if kind == "include":
+        return list(sel.include.fields)
+    if kind == "exclude":
+        return {"exclude": list(sel.exclude.fields)}
+    return default
+
+
+def with_vectors(sel: Any, default: Any) -> Any:
+    kind = sel.WhichOneof("selector_options")
+    if kind == "enable":
+        return sel.enable
+    if kind == "include":
+        return list(sel.include.names)
+    return default
+
+
+def search_params(p: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("hnsw_ef", "exact", "indexed_only"):
+        if p.HasField(name):
+            out[name] = getattr(p, name)
+    if p.HasField("quantization"):
+        q = p.quantization
+        out["quantization"] = {n: getattr(q, n) for n in ("ignore", "rescore", "oversampling") if q.HasField(n)}
+    return out
+
+
+def points_selector(sel: Any) -> dict[str, Any]:
+    kind = sel.WhichOneof("points_selector_one_of")
+    if kind == "points":
+        return {"points": [point_id(p) for p in sel.points.ids]}
+    if kind == "filter":
+        return {"filter": filter_(sel.filter)}
+    raise ValueError("a points selector needs ids or a filter")
+
+
+def set_if(out: dict[str, Any], message: Any, *names: str) -> dict[str, Any]:
+    """Copy the optional fields ``names`` of ``message`` that are set."""
+    for name in names:
+        if message.HasField(name):
+            out[name] = getattr(message, name)
+    return out

@@ -1,0 +1,76 @@
+"""The gRPC server beside the HTTP one: same process, same service layer, same credentials.
+
+Threads run the calls (the engine releases the GIL in its native parts; CPU-heavy work is
+the service's, as over REST). No message size cap (qdrant-client's uploads exceed gRPC's
+4 MB default), gzip accepted, the standard health service and server reflection."""
+
+from __future__ import annotations
+
+import logging
+from concurrent import futures
+from typing import Any, Mapping
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from vecbase.api.qdrant.grpc import SERVICE_NAMES, add_services
+from vecbase.api.qdrant.grpc.proto._pool import POOL
+from vecbase.api.qdrant.service import QdrantService
+from vecbase.core.access import Access
+from vecbase.core.errors import ForbiddenError, UnauthenticatedError
+from vecbase.server.access import Authenticator
+from vecbase.server.settings import Settings
+from vecbase.server.tls import tls_files
+from vecbase.server.tokens import TokenRefused
+
+log = logging.getLogger("vecbase.grpc")
+UNLIMITED = -1
+
+
+def _authenticate(authenticator: Authenticator) -> Any:
+    def check(metadata: Mapping[str, str]) -> Access:
+        key = metadata.get("api-key")
+        auth = metadata.get("authorization", "")
+        if key is None and auth.lower().startswith("bearer "):
+            key = auth[7:]
+        try:
+            return authenticator.check(key).access
+        except TokenRefused as exc:
+            if exc.status == 401:
+                raise UnauthenticatedError(exc.message) from None
+            raise ForbiddenError(exc.message) from None
+
+    return check
+
+
+def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authenticator, workers: int = 16) -> Any:
+    """Start serving on ``settings.grpc_port``; returns the server (``stop(grace)`` drains)."""
+    options = [
+        ("grpc.max_receive_message_length", UNLIMITED),
+        ("grpc.max_send_message_length", UNLIMITED),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vecbase-grpc"),
+        options=options,
+        compression=None,
+    )
+    add_services(server, svc, _authenticate(authenticator) if authenticator.enabled else None)
+    health_servicer = health.HealthServicer()
+    for name in ("", *SERVICE_NAMES):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(names, server, pool=POOL)
+    address = f"{settings.host}:{settings.grpc_port}"
+    if settings.enable_tls:
+        cert, key, ca = tls_files(settings)
+        credentials = grpc.ssl_server_credentials(
+            [(key, cert)], root_certificates=ca, require_client_auth=settings.verify_client_certificate
+        )
+        server.add_secure_port(address, credentials)
+    else:
+        server.add_insecure_port(address)
+    server.start()
+    log.info("gRPC listening on %s", address)
+    return server
