@@ -1,0 +1,219 @@
+"""The gRPC API: each served method through the raw generated stubs (answers and error
+codes), and qdrant-client with ``prefer_grpc=True`` getting the same answers as over REST."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+import grpc
+import httpx
+import pytest
+from qdrant_client import QdrantClient, models
+
+from tests.live_server import Server
+from vecbase.api.qdrant.grpc.proto import collections_pb2 as cpb
+from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc as crpc
+from vecbase.api.qdrant.grpc.proto import health_check_pb2 as hpb
+from vecbase.api.qdrant.grpc.proto import health_check_pb2_grpc as hrpc
+from vecbase.api.qdrant.grpc.proto import json_with_int_pb2 as jv
+from vecbase.api.qdrant.grpc.proto import points_pb2 as ppb
+from vecbase.api.qdrant.grpc.proto import points_service_pb2_grpc as prpc
+from vecbase.api.qdrant.grpc.proto import qdrant_common_pb2 as common
+from vecbase.api.qdrant.grpc.proto import qdrant_pb2 as qpb
+from vecbase.api.qdrant.grpc.proto import qdrant_pb2_grpc as qrpc
+
+KEY, READ_KEY = "grpc-key-0123456789abcdef0123456789", "grpc-read-0123456789abcdef0123456789"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with Server(tmp_path_factory.mktemp("grpc") / "storage") as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def channel(server: Server) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as ch:
+        yield ch
+
+
+def pid(n: int) -> Any:
+    return common.PointId(num=n)
+
+
+def dense(*xs: float) -> Any:
+    return ppb.Vectors(vector=ppb.Vector(dense=ppb.DenseVector(data=list(xs))))
+
+
+def code_of(call: Any) -> Any:
+    with pytest.raises(grpc.RpcError) as info:
+        call()
+    return info.value.code(), info.value.details()
+
+
+def test_health(server: Server, channel: grpc.Channel) -> None:
+    reply = qrpc.QdrantStub(channel).HealthCheck(qpb.HealthCheckRequest())
+    root = httpx.get(server.url + "/").json()
+    assert (reply.title, reply.version) == (root["title"], root["version"])
+    status = hrpc.HealthStub(channel).Check(hpb.HealthCheckRequest(service=""))
+    assert status.status == hpb.HealthCheckResponse.SERVING
+
+
+def test_collections_service(channel: grpc.Channel) -> None:
+    stub = crpc.CollectionsStub(channel)
+    config = cpb.VectorsConfig(
+        params_map=cpb.VectorParamsMap(map={"a": cpb.VectorParams(size=2, distance=cpb.Distance.Dot)})
+    )
+    create = cpb.CreateCollection(collection_name="raw", vectors_config=config)
+    create.metadata["team"].CopyFrom(jv.Value(string_value="search"))
+    assert stub.Create(create).result is True
+    assert code_of(lambda: stub.Create(create))[0] == grpc.StatusCode.ALREADY_EXISTS
+    assert "raw" in [c.name for c in stub.List(cpb.ListCollectionsRequest()).collections]
+    assert stub.CollectionExists(cpb.CollectionExistsRequest(collection_name="raw")).result.exists
+    info = stub.Get(cpb.GetCollectionInfoRequest(collection_name="raw")).result
+    assert info.status == cpb.CollectionStatus.Green
+    assert info.config.params.vectors_config.params_map.map["a"].size == 2
+    assert info.config.params.vectors_config.params_map.map["a"].distance == cpb.Distance.Dot
+    assert info.config.metadata["team"].string_value == "search"
+    code, details = code_of(lambda: stub.Get(cpb.GetCollectionInfoRequest(collection_name="missing")))
+    assert code == grpc.StatusCode.NOT_FOUND and details == "Not found: Collection `missing` doesn't exist!"
+    bad = cpb.CreateCollection(
+        collection_name="bad", vectors_config=cpb.VectorsConfig(params=cpb.VectorParams(size=0, distance=1))
+    )
+    assert code_of(lambda: stub.Create(bad))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    assert stub.Delete(cpb.DeleteCollection(collection_name="raw")).result is True
+    assert not stub.CollectionExists(cpb.CollectionExistsRequest(collection_name="raw")).result.exists
+
+
+def test_points_service(channel: grpc.Channel) -> None:
+    collections = crpc.CollectionsStub(channel)
+    collections.Create(
+        cpb.CreateCollection(
+            collection_name="pts",
+            vectors_config=cpb.VectorsConfig(params=cpb.VectorParams(size=2, distance=cpb.Distance.Dot)),
+        )
+    )
+    stub = prpc.PointsStub(channel)
+    points = []
+    for i in range(6):
+        p = ppb.PointStruct(id=pid(i), vectors=dense(1.0, float(i)))
+        p.payload["n"].CopyFrom(jv.Value(integer_value=i))
+        p.payload["tag"].CopyFrom(jv.Value(string_value="even" if i % 2 == 0 else "odd"))
+        points.append(p)
+    done = stub.Upsert(ppb.UpsertPoints(collection_name="pts", points=points, wait=True))
+    assert done.result.status == ppb.UpdateStatus.Completed
+    assert stub.Count(ppb.CountPoints(collection_name="pts", exact=True)).result.count == 6
+    even = common.Filter(
+        must=[common.Condition(field=common.FieldCondition(key="tag", match=common.Match(keyword="even")))]
+    )
+    assert stub.Count(ppb.CountPoints(collection_name="pts", filter=even, exact=True)).result.count == 3
+    query = ppb.QueryPoints(
+        collection_name="pts",
+        query=ppb.Query(nearest=ppb.VectorInput(dense=ppb.DenseVector(data=[0.0, 1.0]))),
+        limit=2,
+        with_payload=ppb.WithPayloadSelector(enable=True),
+    )
+    found = stub.Query(query).result
+    assert [p.id.num for p in found] == [5, 4] and found[0].payload["n"].integer_value == 5
+    assert found[0].score == pytest.approx(5.0)
+    batch = stub.QueryBatch(ppb.QueryBatchPoints(collection_name="pts", query_points=[query, query])).result
+    assert [[p.id.num for p in r.result] for r in batch] == [[5, 4], [5, 4]]
+    search = stub.Search(ppb.SearchPoints(collection_name="pts", vector=[0.0, 1.0], limit=1, filter=even))
+    assert [p.id.num for p in search.result] == [4]
+    got = stub.Get(
+        ppb.GetPoints(collection_name="pts", ids=[pid(1)], with_vectors=ppb.WithVectorsSelector(enable=True))
+    )
+    assert list(got.result[0].vectors.vector.dense.data) == [1.0, 1.0]
+    page = stub.Scroll(ppb.ScrollPoints(collection_name="pts", limit=4))
+    assert [p.id.num for p in page.result] == [0, 1, 2, 3] and page.next_page_offset.num == 4
+    set_payload = ppb.SetPayloadPoints(
+        collection_name="pts", wait=True, points_selector=ppb.PointsSelector(points=ppb.PointsIdsList(ids=[pid(0)]))
+    )
+    set_payload.payload["extra"].CopyFrom(jv.Value(bool_value=True))
+    stub.SetPayload(set_payload)
+    stub.DeletePayload(
+        ppb.DeletePayloadPoints(
+            collection_name="pts",
+            wait=True,
+            keys=["tag"],
+            points_selector=ppb.PointsSelector(points=ppb.PointsIdsList(ids=[pid(0)])),
+        )
+    )
+    payload = stub.Get(ppb.GetPoints(collection_name="pts", ids=[pid(0)])).result[0].payload
+    assert set(payload) == {"n", "extra"}
+    overwrite = ppb.SetPayloadPoints(
+        collection_name="pts", wait=True, points_selector=ppb.PointsSelector(points=ppb.PointsIdsList(ids=[pid(0)]))
+    )
+    overwrite.payload["only"].CopyFrom(jv.Value(double_value=1.5))
+    stub.OverwritePayload(overwrite)
+    assert set(stub.Get(ppb.GetPoints(collection_name="pts", ids=[pid(0)])).result[0].payload) == {"only"}
+    stub.Delete(ppb.DeletePoints(collection_name="pts", wait=True, points=ppb.PointsSelector(filter=even)))
+    assert stub.Count(ppb.CountPoints(collection_name="pts", exact=True)).result.count == 4  # 0 lost its tag
+    ids = ppb.PointsSelector(points=ppb.PointsIdsList(ids=[pid(1), pid(3)]))
+    stub.ClearPayload(ppb.ClearPayloadPoints(collection_name="pts", wait=True, points=ids))
+    cleared = stub.Get(ppb.GetPoints(collection_name="pts", ids=[pid(1), pid(3), pid(5)])).result
+    assert [len(p.payload) for p in cleared] == [0, 0, 2]
+    # bad input: wrong dimension, a missing collection
+    wrong = ppb.UpsertPoints(collection_name="pts", points=[ppb.PointStruct(id=pid(9), vectors=dense(1.0))])
+    assert code_of(lambda: stub.Upsert(wrong))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    missing = ppb.CountPoints(collection_name="nope")
+    assert code_of(lambda: stub.Count(missing))[0] == grpc.StatusCode.NOT_FOUND
+
+
+def test_qdrant_client_over_grpc_matches_rest(server: Server) -> None:
+    rest = QdrantClient(url=server.url)
+    over_grpc = QdrantClient(host="127.0.0.1", port=server.port, grpc_port=server.grpc_port, prefer_grpc=True)
+    over_grpc.create_collection("cmp", vectors_config=models.VectorParams(size=3, distance=models.Distance.COSINE))
+    points = [
+        models.PointStruct(id=i, vector=[1.0, float(i), 2.0], payload={"k": i, "s": "x" if i % 2 else "y", "a": [1, 2]})
+        for i in range(20)
+    ]
+    over_grpc.upsert("cmp", points)
+    flt = models.Filter(must=[models.FieldCondition(key="s", match=models.MatchValue(value="x"))])
+    for client in (rest, over_grpc):
+        assert client.count("cmp").count == 20
+    a = rest.query_points("cmp", query=[1, 2, 3], limit=5, query_filter=flt, with_payload=True).points
+    b = over_grpc.query_points("cmp", query=[1, 2, 3], limit=5, query_filter=flt, with_payload=True).points
+    assert [(p.id, p.payload) for p in a] == [(p.id, p.payload) for p in b]
+    assert [p.score for p in a] == pytest.approx([p.score for p in b])
+    assert rest.scroll("cmp", limit=7, scroll_filter=flt) == over_grpc.scroll("cmp", limit=7, scroll_filter=flt)
+    a_records = rest.retrieve("cmp", [1, 2], with_vectors=True)
+    b_records = over_grpc.retrieve("cmp", [1, 2], with_vectors=True)
+    assert [(r.id, r.payload) for r in a_records] == [(r.id, r.payload) for r in b_records]
+    for x, y in zip(a_records, b_records):  # REST prints float32s shortest, gRPC carries them exactly
+        assert x.vector == pytest.approx(y.vector, rel=1e-6)
+    info_rest, info_grpc = rest.get_collection("cmp"), over_grpc.get_collection("cmp")
+    assert info_grpc.points_count == info_rest.points_count == 20
+    assert info_grpc.config.params.vectors == info_rest.config.params.vectors
+    over_grpc.delete("cmp", points_selector=models.FilterSelector(filter=flt))
+    assert rest.count("cmp").count == 10
+    assert over_grpc.delete_collection("cmp") and not rest.collection_exists("cmp")
+
+
+@pytest.fixture(scope="module")
+def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    live = Server(tmp_path_factory.mktemp("grpc-keys") / "storage")
+    live.start(env={"VECBASE__SERVICE__API_KEY": KEY, "VECBASE__SERVICE__READ_ONLY_API_KEY": READ_KEY})
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def test_api_keys_in_metadata(keyed: Server, tmp_path: Path) -> None:
+    with grpc.insecure_channel(f"127.0.0.1:{keyed.grpc_port}") as ch:
+        stub = crpc.CollectionsStub(ch)
+        code, details = code_of(lambda: stub.List(cpb.ListCollectionsRequest()))
+        assert code == grpc.StatusCode.UNAUTHENTICATED
+        assert details == "Must provide an API key or an Authorization bearer token"
+        assert code_of(lambda: stub.List(cpb.ListCollectionsRequest(), metadata=[("api-key", "nope")]))[0] == (
+            grpc.StatusCode.UNAUTHENTICATED
+        )
+        config = cpb.VectorsConfig(params=cpb.VectorParams(size=2, distance=cpb.Distance.Dot))
+        create = cpb.CreateCollection(collection_name="k", vectors_config=config)
+        code, details = code_of(lambda: stub.Create(create, metadata=[("api-key", READ_KEY)]))
+        assert code == grpc.StatusCode.PERMISSION_DENIED and details == "Forbidden: Global manage access is required"
+        assert stub.Create(create, metadata=[("api-key", KEY)]).result
+        listed = stub.List(cpb.ListCollectionsRequest(), metadata=[("authorization", f"Bearer {READ_KEY}")])
+        assert [c.name for c in listed.collections] == ["k"]
