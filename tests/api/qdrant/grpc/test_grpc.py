@@ -217,3 +217,46 @@ def test_api_keys_in_metadata(keyed: Server, tmp_path: Path) -> None:
         assert stub.Create(create, metadata=[("api-key", KEY)]).result
         listed = stub.List(cpb.ListCollectionsRequest(), metadata=[("authorization", f"Bearer {READ_KEY}")])
         assert [c.name for c in listed.collections] == ["k"]
+
+
+def test_indexes_vectors_groups_facets_aliases_over_grpc(server: Server) -> None:
+    rest = QdrantClient(url=server.url)
+    c = QdrantClient(host="127.0.0.1", port=server.port, grpc_port=server.grpc_port, prefer_grpc=True)
+    c.create_collection(
+        "more",
+        vectors_config={"a": models.VectorParams(size=2, distance=models.Distance.DOT)},
+        sparse_vectors_config={"s": models.SparseVectorParams()},
+    )
+    c.upsert(
+        "more",
+        [models.PointStruct(id=i, vector={"a": [1.0, float(i)]}, payload={"g": i % 3, "t": f"w{i}"}) for i in range(9)],
+    )
+    c.create_payload_index("more", "g", models.PayloadSchemaType.INTEGER)
+    c.create_payload_index(
+        "more", "t", models.TextIndexParams(type=models.TextIndexType.TEXT, tokenizer=models.TokenizerType.WORD)
+    )
+    schema = rest.get_collection("more").payload_schema
+    assert schema["g"].data_type == models.PayloadSchemaType.INTEGER
+    assert schema["t"].data_type == models.PayloadSchemaType.TEXT
+    assert c.get_collection("more").payload_schema["g"].data_type == models.PayloadSchemaType.INTEGER
+    facets = c.facet("more", "g")
+    assert sorted((h.value, h.count) for h in facets.hits) == [(0, 3), (1, 3), (2, 3)]
+    groups = c.query_points_groups("more", "g", query=[0.0, 1.0], using="a", limit=2, group_size=2).groups
+    rest_groups = rest.query_points_groups("more", "g", query=[0.0, 1.0], using="a", limit=2, group_size=2).groups
+    assert [(g.id, [p.id for p in g.hits]) for g in groups] == [(g.id, [p.id for p in g.hits]) for g in rest_groups]
+    c.update_vectors("more", [models.PointVectors(id=0, vector={"s": models.SparseVector(indices=[3], values=[2.0])})])
+    assert rest.retrieve("more", [0], with_vectors=["s"])[0].vector == {
+        "s": models.SparseVector(indices=[3], values=[2.0])
+    }
+    c.delete_vectors("more", ["s"], models.PointIdsList(points=[0]))
+    assert rest.retrieve("more", [0], with_vectors=["s"])[0].vector == {}
+    c.delete_payload_index("more", "t")
+    assert "t" not in rest.get_collection("more").payload_schema
+    c.update_collection("more", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=5000))
+    assert rest.get_collection("more").config.optimizer_config.indexing_threshold == 5000
+    c.update_collection_aliases(
+        [models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name="more", alias_name="m2"))]
+    )
+    assert [(a.alias_name, a.collection_name) for a in c.get_aliases().aliases] == [("m2", "more")]
+    assert [a.alias_name for a in c.get_collection_aliases("more").aliases] == ["m2"]
+    assert [a.alias_name for a in rest.get_collection_aliases("more").aliases] == ["m2"]

@@ -164,3 +164,50 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             return pb.CollectionExistsResponse(result=pb.CollectionExists(exists=exists))
 
         return self.call(context, f"GET {_C}/exists", request.collection_name, run)
+
+    def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = {}
+            for name in ("optimizers_config", "hnsw_config", "strict_mode_config", "params"):
+                if request.HasField(name):
+                    body[name] = _json(getattr(request, name))
+            if request.HasField("quantization_config"):
+                body["quantization_config"] = _quantization_in(_json(request.quantization_config))
+            if request.metadata:
+                body["metadata"] = v.struct(request.metadata)
+            updated = self.svc.collections.update(request.collection_name, wire(m.UpdateCollection, body))
+            return pb.CollectionOperationResponse(result=updated)
+
+        return self.call(context, f"PATCH {_C}", request.collection_name, run)
+
+    def UpdateAliases(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            actions: list[dict[str, Any]] = []
+            for action in request.actions:
+                kind = action.WhichOneof("action")
+                if kind is not None:
+                    actions.append({kind: _json(getattr(action, kind))})
+            done = self.svc.collections.update_aliases(wire(m.ChangeAliasesOperation, {"actions": actions}))
+            return pb.CollectionOperationResponse(result=done)
+
+        return self.call(context, "POST /collections/aliases", None, run)
+
+    def ListAliases(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            access = self.call.access(context)
+            aliases = [a for a in self.svc.collections.aliases().aliases if access.may_see(a.collection_name)]
+            return _aliases_out(aliases)
+
+        return self.call(context, "GET /aliases", None, run)
+
+    def ListCollectionAliases(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            return _aliases_out(self.svc.collections.aliases(request.collection_name).aliases)
+
+        return self.call(context, f"GET {_C}/aliases", request.collection_name, run)
+
+
+def _aliases_out(aliases: list[m.AliasDescription]) -> Any:
+    return pb.ListAliasesResponse(
+        aliases=[pb.AliasDescription(alias_name=a.alias_name, collection_name=a.collection_name) for a in aliases]
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from google.protobuf import json_format
+
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.grpc import values as v
 from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
@@ -269,3 +271,94 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             return pb.SearchResponse(result=[scored_out(p) for p in result.points])
 
         return self.call(context, "POST /collections/{collection_name}/points/search", request.collection_name, run)
+
+    def CreateFieldIndex(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            kind = pb.FieldType.Name(request.field_type).removeprefix("FieldType").lower()
+            schema: Any = kind
+            if request.HasField("field_index_params"):
+                params = request.field_index_params
+                which = params.WhichOneof("index_params")
+                if which is not None:
+                    schema = {"type": kind, **_lower(_json(getattr(params, which)), ("tokenizer", "type"))}
+            body = {"field_name": request.field_name, "field_schema": schema}
+            result = self.svc.collections.create_index(request.collection_name, wire(m.CreateFieldIndex, body))
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        return self.call(context, "PUT /collections/{collection_name}/index", request.collection_name, run)
+
+    def DeleteFieldIndex(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            result = self.svc.collections.delete_index(request.collection_name, request.field_name)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = "DELETE /collections/{collection_name}/index/{field_name}"
+        return self.call(context, label, request.collection_name, run)
+
+    def UpdateVectors(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = {
+                "points": [{"id": v.point_id(p.id), "vector": v.vectors(p.vectors)} for p in request.points]
+            }
+            if request.HasField("update_filter"):
+                body["update_filter"] = v.filter_(request.update_filter)
+            result = self.svc.points.update_vectors(request.collection_name, wire(m.UpdateVectors, body), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        return self.call(context, "PUT /collections/{collection_name}/points/vectors", request.collection_name, run)
+
+    def DeleteVectors(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = {"vector": list(request.vectors.names)}
+            body.update(v.points_selector(request.points_selector))
+            result = self.svc.points.delete_vectors(request.collection_name, wire(m.DeleteVectors, body), request.wait)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = "POST /collections/{collection_name}/points/vectors/delete"
+        return self.call(context, label, request.collection_name, run)
+
+    def Facet(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body: dict[str, Any] = v.set_if({"key": request.key}, request, "limit", "exact")
+            if request.HasField("filter"):
+                body["filter"] = v.filter_(request.filter)
+            result = self.svc.points.facet(request.collection_name, wire(m.FacetRequest, body))
+            return pb.FacetResponse(hits=[pb.FacetHit(value=_facet_value(h.value), count=h.count) for h in result.hits])
+
+        return self.call(context, "POST /collections/{collection_name}/facet", request.collection_name, run)
+
+    def QueryGroups(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            body = query_request(request)
+            body["group_by"] = request.group_by
+            v.set_if(body, request, "group_size")
+            body["with_payload"] = v.with_payload(request.with_payload, False)
+            result = self.svc.query.query_groups(request.collection_name, wire(m.QueryGroupsRequest, body))
+            groups = [pb.PointGroup(id=_group_id(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
+            return pb.QueryGroupsResponse(result=pb.GroupsResult(groups=groups))
+
+        label = "POST /collections/{collection_name}/points/query/groups"
+        return self.call(context, label, request.collection_name, run)
+
+
+def _json(message: Any) -> dict[str, Any]:
+    out: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    return out
+
+
+def _lower(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {k: (x.lower() if k in names and isinstance(x, str) else x) for k, x in data.items()}
+
+
+def _facet_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return pb.FacetValue(bool_value=value)
+    if isinstance(value, int):
+        return pb.FacetValue(integer_value=value)
+    return pb.FacetValue(string_value=str(value))
+
+
+def _group_id(value: Any) -> Any:
+    if isinstance(value, int):
+        return pb.GroupId(unsigned_value=value) if value >= 0 else pb.GroupId(integer_value=value)
+    return pb.GroupId(string_value=str(value))

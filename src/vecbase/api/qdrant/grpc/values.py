@@ -273,8 +273,9 @@ def points_selector(sel: Any) -> dict[str, Any]:
 
 
 def set_if(out: dict[str, Any], message: Any, *names: str) -> dict[str, Any]:
-    """Copy the optional fields ``names`` of ``message`` that are set."""
+    """Copy the optional fields ``names`` of ``message`` that it has and that are set."""
+    fields = message.DESCRIPTOR.fields_by_name
     for name in names:
-        if message.HasField(name):
+        if name in fields and message.HasField(name):
             out[name] = getattr(message, name)
     return out
