@@ -1,5 +1,6 @@
-"""Congruence: the same qdrant-client calls against our server (REST) and against
-qdrant-client's local mode, on the same random data, comparing every answer.
+"""Congruence: the same qdrant-client calls against our server (over REST, and over gRPC
+with ``prefer_grpc=True``) and against qdrant-client's local mode, on the same random data,
+comparing every answer.
 
 Where local mode is known to differ from the real server, the server's behaviour is what we
 test, and the call is made so that both must agree anyway:
@@ -105,9 +106,17 @@ def create(client: QdrantClient, name: str) -> None:
         client.create_payload_index(name, field, schema)
 
 
-@pytest.fixture(scope="module")
-def pair(server: Server) -> tuple[QdrantClient, QdrantClient]:
-    remote = QdrantClient(url=server.url, timeout=60)
+@pytest.fixture(scope="module", params=["rest", "grpc"])
+def pair(server: Server, request: pytest.FixtureRequest) -> tuple[QdrantClient, QdrantClient]:
+    """Our server through REST or through gRPC (``prefer_grpc``), and local mode."""
+    if request.param == "rest":
+        remote = QdrantClient(url=server.url, timeout=60)
+    else:
+        remote = QdrantClient(
+            host="127.0.0.1", port=server.port, grpc_port=server.grpc_port, prefer_grpc=True, timeout=60
+        )
+        if remote.collection_exists(COL):
+            remote.delete_collection(COL)
     local = QdrantClient(":memory:")
     rng, prng = np.random.default_rng(7), random.Random(7)
     points = [random_point(i, rng, prng) for i in range(N)]

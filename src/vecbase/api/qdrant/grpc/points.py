@@ -76,9 +76,70 @@ def _query(q: Any) -> Any:
             "negative": [v.vector_input(x) for x in r.negative],
         }
         if r.HasField("strategy"):
-            out["strategy"] = pb.RecommendStrategy.Name(r.strategy).lower().replace("bestscore", "best_score")
+            out["strategy"] = _STRATEGIES[pb.RecommendStrategy.Name(r.strategy)]
         return {"recommend": out}
+    if kind == "discover":
+        return {"discover": {"target": v.vector_input(q.discover.target), "context": _pairs(q.discover.context)}}
+    if kind == "context":
+        return {"context": _pairs(q.context)}
+    if kind == "nearest_with_mmr":
+        mmr = v.set_if({}, q.nearest_with_mmr.mmr, "diversity", "candidates_limit")
+        return {"nearest": v.vector_input(q.nearest_with_mmr.nearest), "mmr": mmr}
+    if kind == "formula":
+        formula: dict[str, Any] = {"formula": expression(q.formula.expression)}
+        if q.formula.defaults:
+            formula["defaults"] = v.struct(q.formula.defaults)
+        return formula
+    if kind == "relevance_feedback":
+        r = q.relevance_feedback
+        naive = r.strategy.naive
+        return {
+            "relevance_feedback": {
+                "target": v.vector_input(r.target),
+                "feedback": [{"example": v.vector_input(f.example), "score": f.score} for f in r.feedback],
+                "strategy": {"naive": {"a": naive.a, "b": naive.b, "c": naive.c}},
+            }
+        }
     raise ValueError(f"query variant {kind} is not served over gRPC yet")
+
+
+_STRATEGIES = {"AverageVector": "average_vector", "BestScore": "best_score", "SumScores": "sum_scores"}
+
+
+def _pairs(context: Any) -> list[dict[str, Any]]:
+    return [{"positive": v.vector_input(p.positive), "negative": v.vector_input(p.negative)} for p in context.pairs]
+
+
+def expression(e: Any) -> Any:
+    """A formula ``Expression`` as REST's expression JSON."""
+    kind = e.WhichOneof("variant")
+    if kind == "constant":
+        return e.constant
+    if kind == "variable":
+        return e.variable
+    if kind == "condition":
+        return v.condition(e.condition)
+    if kind == "geo_distance":
+        origin = e.geo_distance.origin
+        return {"geo_distance": {"origin": {"lon": origin.lon, "lat": origin.lat}, "to": e.geo_distance.to}}
+    if kind in ("datetime", "datetime_key"):
+        return {kind: getattr(e, kind)}
+    if kind in ("mult", "sum"):
+        return {kind: [expression(x) for x in getattr(getattr(e, kind), kind)]}
+    if kind == "div":
+        div: dict[str, Any] = {"left": expression(e.div.left), "right": expression(e.div.right)}
+        return {"div": v.set_if(div, e.div, "by_zero_default")}
+    if kind in ("neg", "abs", "sqrt", "exp", "log10", "ln"):
+        return {kind: expression(getattr(e, kind))}
+    if kind == "pow":
+        return {"pow": {"base": expression(e.pow.base), "exponent": expression(e.pow.exponent)}}
+    if kind in ("exp_decay", "gauss_decay", "lin_decay"):
+        params = getattr(e, kind)
+        decay: dict[str, Any] = {"x": expression(params.x)}
+        if params.HasField("target"):
+            decay["target"] = expression(params.target)
+        return {kind: v.set_if(decay, params, "scale", "midpoint")}
+    raise ValueError("an expression needs a variant")
 
 
 def _order_by(o: Any) -> dict[str, Any]:
@@ -338,6 +399,38 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             return pb.QueryGroupsResponse(result=pb.GroupsResult(groups=groups))
 
         label = "POST /collections/{collection_name}/points/query/groups"
+        return self.call(context, label, request.collection_name, run)
+
+    def _matrix_request(self, request: Any) -> m.SearchMatrixRequest:
+        body: dict[str, Any] = v.set_if({}, request, "sample", "limit", "using")
+        if request.HasField("filter"):
+            body["filter"] = v.filter_(request.filter)
+        matrix: m.SearchMatrixRequest = wire(m.SearchMatrixRequest, body)
+        return matrix
+
+    def SearchMatrixPairs(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            result = self.svc.query.matrix_pairs(request.collection_name, self._matrix_request(request))
+            pairs = [
+                pb.SearchMatrixPair(a=v.point_id_out(p.a), b=v.point_id_out(p.b), score=p.score) for p in result.pairs
+            ]
+            return pb.SearchMatrixPairsResponse(result=pb.SearchMatrixPairs(pairs=pairs))
+
+        label = "POST /collections/{collection_name}/points/search/matrix/pairs"
+        return self.call(context, label, request.collection_name, run)
+
+    def SearchMatrixOffsets(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            r = self.svc.query.matrix_offsets(request.collection_name, self._matrix_request(request))
+            offsets = pb.SearchMatrixOffsets(
+                offsets_row=r.offsets_row,
+                offsets_col=r.offsets_col,
+                scores=r.scores,
+                ids=[v.point_id_out(i) for i in r.ids],
+            )
+            return pb.SearchMatrixOffsetsResponse(result=offsets)
+
+        label = "POST /collections/{collection_name}/points/search/matrix/offsets"
         return self.call(context, label, request.collection_name, run)
 
 

@@ -118,18 +118,24 @@ def vector_input(v: Any) -> Any:
     raise ValueError(f"{kind} inputs need a remote inference service, which vecbase does not use")
 
 
+def _is_sparse(v: Any) -> bool:
+    return (isinstance(v, Mapping) and "indices" in v) or hasattr(v, "indices")
+
+
 def vector_output(v: Any) -> Any:
-    if isinstance(v, Mapping) and "indices" in v:
-        return pb.VectorOutput(sparse=pb.SparseVector(indices=v["indices"], values=v["values"]))
-    if isinstance(v, list) and v and isinstance(v[0], list):
-        return pb.VectorOutput(multi_dense=pb.MultiDenseVector(vectors=[pb.DenseVector(data=row) for row in v]))
-    return pb.VectorOutput(dense=pb.DenseVector(data=list(v)))
+    if _is_sparse(v):
+        indices, values = (v["indices"], v["values"]) if isinstance(v, Mapping) else (v.indices, v.values)
+        return pb.VectorOutput(sparse=pb.SparseVector(indices=list(indices), values=list(values)))
+    rows = list(v)
+    if rows and not isinstance(rows[0], (int, float)) and hasattr(rows[0], "__len__"):
+        return pb.VectorOutput(multi_dense=pb.MultiDenseVector(vectors=[pb.DenseVector(data=list(r)) for r in rows]))
+    return pb.VectorOutput(dense=pb.DenseVector(data=rows))
 
 
 def vectors_output(v: Any) -> Any:
     if v is None:
         return None
-    if isinstance(v, Mapping) and "indices" not in v:
+    if isinstance(v, Mapping) and not _is_sparse(v):
         return pb.VectorsOutput(vectors=pb.NamedVectorsOutput(vectors={k: vector_output(x) for k, x in v.items()}))
     return pb.VectorsOutput(vector=vector_output(v))
 
@@ -210,6 +216,8 @@ def condition(c: Any) -> dict[str, Any]:
         return {"nested": {"key": c.nested.key, "filter": filter_(c.nested.filter)}}
     if kind == "has_vector":
         return {"has_vector": c.has_vector.has_vector}
+    if kind == "slice":
+        return {"slice": {"total": c.slice.total, "index": c.slice.index}}
     raise ValueError(f"unsupported condition {kind}")
 
 
