@@ -1,4 +1,5 @@
-"""REST throughput through qdrant-client: upload and concurrent queries, against the HTTP ceiling.
+"""REST and gRPC throughput through qdrant-client: upload and concurrent queries, against the
+HTTP and gRPC ceilings.
 
 Usage: python bench/rest.py [--points 100000] [--dim 128] [--clients 8] [--seconds 10]
                             [--out bench/results/rest.json]
@@ -10,7 +11,12 @@ Usage: python bench/rest.py [--points 100000] [--dim 128] [--clients 8] [--secon
 3. Starts bench/canned_app.py, a minimal ASGI app returning a canned body of the same size as
    a real query response, and runs the same client load against it: the ceiling of the HTTP
    path. Reports vecbase / ceiling.
+4. The same upload (into a second collection) and query load with `prefer_grpc=True`, and
+   against bench/canned_grpc.py (a minimal gRPC server answering a canned QueryResponse of the
+   real size): the gRPC column.
 Goals (issue 3): ingest >= 20,000 points/s; query throughput >= 0.5x the ceiling.
+Goals (issue 17): gRPC upload >= 1.5x REST's points/s; gRPC queries >= REST's rate and >= 0.5x
+the gRPC ceiling.
 """
 
 from __future__ import annotations
@@ -49,13 +55,23 @@ def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-def query_load(url: str, collection: str, queries: np.ndarray, clients: int, seconds: float) -> dict[str, Any]:
+def connect(url: str, grpc_port: int | None) -> QdrantClient:
+    if grpc_port is None:
+        return QdrantClient(url=url, timeout=60)
+    return QdrantClient(
+        host="127.0.0.1", grpc_port=grpc_port, prefer_grpc=True, timeout=60, check_compatibility=False
+    )
+
+
+def query_load(
+    url: str, collection: str, queries: np.ndarray, clients: int, seconds: float, grpc_port: int | None = None
+) -> dict[str, Any]:
     counts = [0] * clients
     latencies: list[list[float]] = [[] for _ in range(clients)]
     stop = threading.Event()
 
     def worker(k: int) -> None:
-        client = QdrantClient(url=url, timeout=60)
+        client = connect(url, grpc_port)
         i = k
         while not stop.is_set():
             t = time.perf_counter()
@@ -82,6 +98,18 @@ def query_load(url: str, collection: str, queries: np.ndarray, clients: int, sec
         "p50_ms": round(float(np.percentile(lat, 50)), 2),
         "p99_ms": round(float(np.percentile(lat, 99)), 2),
     }
+
+
+def grpc_query(vector: list[float]) -> Any:
+    """The gRPC request qdrant-client sends for ``query_points(query=vector, limit=10, with_payload=True)``."""
+    from qdrant_client import grpc as qg
+
+    return qg.QueryPoints(
+        collection_name="bench",
+        query=qg.Query(nearest=qg.VectorInput(dense=qg.DenseVector(data=vector))),
+        limit=10,
+        with_payload=qg.WithPayloadSelector(enable=True),
+    )
 
 
 def main() -> None:
@@ -130,6 +158,26 @@ def main() -> None:
             ).content
             result["query"] = query_load(server.url, "bench", queries, args.clients, args.seconds)
             print(f"vecbase query: {result['query']}")
+            # the gRPC column: the same upload into a second collection, the same queries
+            over_grpc = connect(server.url, server.grpc_port)
+            over_grpc.create_collection(
+                "bench_grpc", vectors_config=qm.VectorParams(size=args.dim, distance=qm.Distance.COSINE)
+            )
+            start = time.perf_counter()
+            over_grpc.upload_collection("bench_grpc", vectors, payload=payloads, ids=range(args.points), batch_size=256)
+            elapsed = time.perf_counter() - start
+            assert client.count("bench_grpc").count == args.points
+            result["grpc_upload"] = {
+                "seconds": round(elapsed, 2),
+                "points_per_second": round(args.points / elapsed, 1),
+                "vs_rest": round(result["upload"]["seconds"] / elapsed, 2),
+            }
+            print(f"gRPC upload: {args.points / elapsed:,.0f} points/s ({result['grpc_upload']['vs_rest']}x REST)")
+            grpc_sample = over_grpc.grpc_points.Query(grpc_query(queries[0].tolist()), timeout=60).SerializeToString()
+            result["grpc_query"] = query_load(
+                server.url, "bench", queries, args.clients, args.seconds, server.grpc_port
+            )
+            print(f"vecbase gRPC query: {result['grpc_query']}")
         body = Path(tmp) / "canned.json"
         body.write_bytes(sample)
         port = free_port()
@@ -141,6 +189,25 @@ def main() -> None:
             canned.terminate()
             canned.wait()
         print(f"canned ASGI ceiling: {result['ceiling']} (response body {len(sample)} bytes)")
+        canned_body = Path(tmp) / "canned.pb"
+        canned_body.write_bytes(grpc_sample)
+        port = free_port()
+        canned = subprocess.Popen([sys.executable, str(ROOT / "bench" / "canned_grpc.py"), str(port), str(canned_body)])
+        try:
+            time.sleep(2)
+            result["grpc_ceiling"] = query_load("", "bench", queries, args.clients, args.seconds, port)
+        finally:
+            canned.terminate()
+            canned.wait()
+        print(f"canned gRPC ceiling: {result['grpc_ceiling']} (response {len(grpc_sample)} bytes)")
+        g = result["grpc_query"]["qps"]
+        print(
+            f"gRPC queries: {g / result['query']['qps']:.2f}x REST (goal >= 1), "
+            f"{g / result['grpc_ceiling']['qps']:.2f}x the gRPC ceiling (goal >= 0.5); "
+            f"gRPC upload {result['grpc_upload']['vs_rest']}x REST (goal >= 1.5)"
+        )
+        result["grpc_query_vs_rest"] = round(g / result["query"]["qps"], 3)
+        result["grpc_query_vs_ceiling"] = round(g / result["grpc_ceiling"]["qps"], 3)
     ratio = result["query"]["qps"] / result["ceiling"]["qps"]
     result["response_bytes"] = len(sample)
     result["query_vs_ceiling"] = round(ratio, 3)

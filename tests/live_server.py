@@ -30,6 +30,8 @@ class Server:
         self.tls = tls
         self.port = port or free_port()
         self.grpc_port = free_port()
+        while self.grpc_port == self.port:  # a port just freed may be handed out again
+            self.grpc_port = free_port()
         self.extra = extra or []
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = storage.parent / f"{storage.name}-server.log"
