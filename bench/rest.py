@@ -173,6 +173,8 @@ def main() -> None:
                 "vs_rest": round(result["upload"]["seconds"] / elapsed, 2),
             }
             print(f"gRPC upload: {args.points / elapsed:,.0f} points/s ({result['grpc_upload']['vs_rest']}x REST)")
+            while client.get_collection("bench_grpc").status != qm.CollectionStatus.GREEN:
+                time.sleep(0.2)  # its indexing would compete with the query load (and delay shutdown)
             grpc_sample = over_grpc.grpc_points.Query(grpc_query(queries[0].tolist()), timeout=60).SerializeToString()
             result["grpc_query"] = query_load(
                 server.url, "bench", queries, args.clients, args.seconds, server.grpc_port

@@ -260,3 +260,39 @@ def test_indexes_vectors_groups_facets_aliases_over_grpc(server: Server) -> None
     assert [(a.alias_name, a.collection_name) for a in c.get_aliases().aliases] == [("m2", "more")]
     assert [a.alias_name for a in c.get_collection_aliases("more").aliases] == ["m2"]
     assert [a.alias_name for a in rest.get_collection_aliases("more").aliases] == ["m2"]
+
+
+def test_batches_cluster_and_shard_keys(server: Server, channel: grpc.Channel) -> None:
+    rest = QdrantClient(url=server.url)
+    c = QdrantClient(host="127.0.0.1", port=server.port, grpc_port=server.grpc_port, prefer_grpc=True)
+    c.create_collection("ops", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    results = c.batch_update_points(
+        "ops",
+        [
+            models.UpsertOperation(
+                upsert=models.PointsList(
+                    points=[models.PointStruct(id=i, vector=[1.0, i], payload={}) for i in range(4)]
+                )
+            ),
+            models.SetPayloadOperation(set_payload=models.SetPayload(payload={"a": 1}, points=[0, 1])),
+            models.DeleteOperation(delete=models.PointIdsList(points=[3])),
+            models.DeletePayloadOperation(delete_payload=models.DeletePayload(keys=["a"], points=[1])),
+        ],
+    )
+    assert [r.status for r in results] == [models.UpdateStatus.COMPLETED] * 4
+    assert [(r.id, r.payload) for r in rest.retrieve("ops", [0, 1, 2, 3])] == [(0, {"a": 1}), (1, {}), (2, {})]
+    cluster = c.collection_cluster_info("ops")
+    assert cluster.shard_count == 1 and cluster.local_shards[0].points_count == 3
+    stub = crpc.CollectionsStub(channel)
+    move = cpb.UpdateCollectionClusterSetupRequest(
+        collection_name="ops", move_shard=cpb.MoveShard(shard_id=0, from_peer_id=1, to_peer_id=2)
+    )
+    rest_error = httpx.post(
+        f"{server.url}/collections/ops/cluster",
+        json={"move_shard": {"shard_id": 0, "from_peer_id": 1, "to_peer_id": 2}},
+    )
+    code, details = code_of(lambda: stub.UpdateCollectionClusterSetup(move))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and details == rest_error.json()["status"]["error"]
+    assert len(stub.ListShardKeys(cpb.ListShardKeysRequest(collection_name="ops")).shard_keys) == 0
+    create_key = cpb.CreateShardKeyRequest(collection_name="ops", request=cpb.CreateShardKey())
+    assert code_of(lambda: stub.CreateShardKey(create_key))[0] == grpc.StatusCode.INVALID_ARGUMENT

@@ -83,3 +83,21 @@ class GrpcCall:
         if hasattr(response, "time"):
             response.time = time.perf_counter() - started
         return response
+
+
+@cache
+def _rest_operations() -> dict[str, Any]:
+    from vecbase.api.qdrant.rest.routes import operations
+
+    return {op.operation_id: op for op in operations()}
+
+
+def rest_twin(svc: Any, operation_id: str, path: dict[str, str], body: Any = None) -> Any:
+    """Run the REST operation ``operation_id`` on a JSON body: for the methods whose whole
+    behaviour is a REST handler's (single-node cluster and shard-key answers)."""
+    from starlette.datastructures import QueryParams
+
+    from vecbase.api.qdrant.rest.call import Call
+
+    raw = orjson.dumps(body) if body is not None else b""
+    return _rest_operations()[operation_id].handler(Call(svc, path, QueryParams(""), raw))

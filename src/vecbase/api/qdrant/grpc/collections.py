@@ -10,7 +10,7 @@ from google.protobuf import json_format
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.grpc import values as v
-from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
+from vecbase.api.qdrant.grpc.calls import GrpcCall, rest_twin, wire
 from vecbase.api.qdrant.grpc.proto import collections_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc as rpc
 from vecbase.api.qdrant.service import QdrantService
@@ -205,6 +205,52 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             return _aliases_out(self.svc.collections.aliases(request.collection_name).aliases)
 
         return self.call(context, f"GET {_C}/aliases", request.collection_name, run)
+
+    def CollectionClusterInfo(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            info = self.svc.collections.cluster_info(request.collection_name)
+            shards = [
+                pb.LocalShardInfo(shard_id=s.shard_id, points_count=s.points_count, state=pb.ReplicaState.Active)
+                for s in info.local_shards
+            ]
+            return pb.CollectionClusterInfoResponse(
+                peer_id=info.peer_id, shard_count=info.shard_count, local_shards=shards
+            )
+
+        return self.call(context, f"GET {_C}/cluster", request.collection_name, run)
+
+    def UpdateCollectionClusterSetup(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            kind = request.WhichOneof("operation")
+            body = {kind: _json(getattr(request, kind))} if kind is not None else {}
+            path = {"collection_name": request.collection_name}
+            done = rest_twin(self.svc, "update_collection_cluster", path, body)
+            return pb.UpdateCollectionClusterSetupResponse(result=bool(done))
+
+        return self.call(context, f"POST {_C}/cluster", request.collection_name, run)
+
+    def CreateShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            path = {"collection_name": request.collection_name}
+            done = rest_twin(self.svc, "create_shard_key", path, _json(request.request))
+            return pb.CreateShardKeyResponse(result=bool(done))
+
+        return self.call(context, f"PUT {_C}/shards", request.collection_name, run)
+
+    def DeleteShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            path = {"collection_name": request.collection_name}
+            done = rest_twin(self.svc, "delete_shard_key", path, _json(request.request))
+            return pb.DeleteShardKeyResponse(result=bool(done))
+
+        return self.call(context, f"POST {_C}/shards/delete", request.collection_name, run)
+
+    def ListShardKeys(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            rest_twin(self.svc, "list_shard_keys", {"collection_name": request.collection_name})
+            return pb.ListShardKeysResponse()
+
+        return self.call(context, f"GET {_C}/shards", request.collection_name, run)
 
 
 def _aliases_out(aliases: list[m.AliasDescription]) -> Any:

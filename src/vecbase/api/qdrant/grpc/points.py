@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from google.protobuf import json_format
 
 from vecbase.api.qdrant import models as m
@@ -13,204 +12,10 @@ from vecbase.api.qdrant.grpc import values as v
 from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
 from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import points_service_pb2_grpc as rpc
+from vecbase.api.qdrant.grpc.queries import order_by_body, query_request
+from vecbase.api.qdrant.grpc.results import facet_value_out, group_id_out, retrieved_out, scored_out, update_out
+from vecbase.api.qdrant.grpc.updates import batch_operation, dense_batch, points_list
 from vecbase.api.qdrant.service import QdrantService
-
-
-def scored_out(point: m.ScoredPoint) -> Any:
-    out = pb.ScoredPoint(
-        id=v.point_id_out(point.id),
-        payload=v.payload_out(point.payload),
-        score=point.score,
-        version=point.version,
-    )
-    vectors = v.vectors_output(point.vector)
-    if vectors is not None:
-        out.vectors.CopyFrom(vectors)
-    if point.order_value is not None:
-        out.order_value.CopyFrom(_order_value(point.order_value))
-    return out
-
-
-def retrieved_out(record: m.Record) -> Any:
-    out = pb.RetrievedPoint(id=v.point_id_out(record.id), payload=v.payload_out(record.payload))
-    vectors = v.vectors_output(record.vector)
-    if vectors is not None:
-        out.vectors.CopyFrom(vectors)
-    if record.order_value is not None:
-        out.order_value.CopyFrom(_order_value(record.order_value))
-    return out
-
-
-def _order_value(value: Any) -> Any:
-    return pb.OrderValue(int=value) if isinstance(value, int) else pb.OrderValue(float=float(value))
-
-
-def update_out(result: m.UpdateResult) -> Any:
-    status = {"acknowledged": "Acknowledged", "completed": "Completed", "wait_timeout": "WaitTimeout"}
-    out = pb.UpdateResult(status=pb.UpdateStatus.Value(status.get(result.status.value, "UnknownUpdateStatus")))
-    if result.operation_id is not None:
-        out.operation_id = result.operation_id
-    return out
-
-
-def dense_batch(points: Any, update_filter: dict[str, Any] | None) -> m.PointsBatch | None:
-    """Points that all carry one unnamed dense vector, as a batch whose vectors are one float32
-    matrix: a bulk upload skips per-float validation, as over REST (numpy refuses ragged rows)."""
-    rows = []
-    for p in points:
-        vectors = p.vectors
-        if vectors.WhichOneof("vectors_options") != "vector":
-            return None
-        vec = vectors.vector
-        kind = vec.WhichOneof("vector")
-        if kind == "dense":
-            rows.append(vec.dense.data)
-        elif kind is None and not vec.HasField("indices") and vec.vectors_count <= 1 and len(vec.data):
-            rows.append(vec.data)
-        else:
-            return None
-    if not rows or len({len(r) for r in rows}) != 1:
-        return None
-    batch: dict[str, Any] = {
-        "ids": [v.point_id(p.id) for p in points],
-        "vectors": [list(rows[0])],
-        "payloads": [v.struct(p.payload) for p in points],
-    }
-    body: dict[str, Any] = {"batch": batch}
-    if update_filter is not None:
-        body["update_filter"] = update_filter
-    req: m.PointsBatch = wire(m.PointsBatch, body)
-    req.batch.vectors = np.array(rows, dtype=np.float32)  # type: ignore[assignment]  # the engine takes a matrix
-    return req
-
-
-def _query(q: Any) -> Any:
-    kind = q.WhichOneof("variant")
-    if kind == "nearest":
-        return v.vector_input(q.nearest)
-    if kind == "fusion":
-        return {"fusion": "rrf" if q.fusion == pb.RRF else "dbsf"}
-    if kind == "rrf":
-        rrf: dict[str, Any] = {}
-        if q.rrf.HasField("k"):
-            rrf["k"] = q.rrf.k
-        if q.rrf.weights:
-            rrf["weights"] = list(q.rrf.weights)
-        return {"rrf": rrf}
-    if kind == "order_by":
-        return {"order_by": _order_by(q.order_by)}
-    if kind == "sample":
-        return {"sample": "random"}
-    if kind == "recommend":
-        r = q.recommend
-        out: dict[str, Any] = {
-            "positive": [v.vector_input(x) for x in r.positive],
-            "negative": [v.vector_input(x) for x in r.negative],
-        }
-        if r.HasField("strategy"):
-            out["strategy"] = _STRATEGIES[pb.RecommendStrategy.Name(r.strategy)]
-        return {"recommend": out}
-    if kind == "discover":
-        return {"discover": {"target": v.vector_input(q.discover.target), "context": _pairs(q.discover.context)}}
-    if kind == "context":
-        return {"context": _pairs(q.context)}
-    if kind == "nearest_with_mmr":
-        mmr = v.set_if({}, q.nearest_with_mmr.mmr, "diversity", "candidates_limit")
-        return {"nearest": v.vector_input(q.nearest_with_mmr.nearest), "mmr": mmr}
-    if kind == "formula":
-        formula: dict[str, Any] = {"formula": expression(q.formula.expression)}
-        if q.formula.defaults:
-            formula["defaults"] = v.struct(q.formula.defaults)
-        return formula
-    if kind == "relevance_feedback":
-        r = q.relevance_feedback
-        naive = r.strategy.naive
-        return {
-            "relevance_feedback": {
-                "target": v.vector_input(r.target),
-                "feedback": [{"example": v.vector_input(f.example), "score": f.score} for f in r.feedback],
-                "strategy": {"naive": {"a": naive.a, "b": naive.b, "c": naive.c}},
-            }
-        }
-    raise ValueError(f"query variant {kind} is not served over gRPC yet")
-
-
-_STRATEGIES = {"AverageVector": "average_vector", "BestScore": "best_score", "SumScores": "sum_scores"}
-
-
-def _pairs(context: Any) -> list[dict[str, Any]]:
-    return [{"positive": v.vector_input(p.positive), "negative": v.vector_input(p.negative)} for p in context.pairs]
-
-
-def expression(e: Any) -> Any:
-    """A formula ``Expression`` as REST's expression JSON."""
-    kind = e.WhichOneof("variant")
-    if kind == "constant":
-        return e.constant
-    if kind == "variable":
-        return e.variable
-    if kind == "condition":
-        return v.condition(e.condition)
-    if kind == "geo_distance":
-        origin = e.geo_distance.origin
-        return {"geo_distance": {"origin": {"lon": origin.lon, "lat": origin.lat}, "to": e.geo_distance.to}}
-    if kind in ("datetime", "datetime_key"):
-        return {kind: getattr(e, kind)}
-    if kind in ("mult", "sum"):
-        return {kind: [expression(x) for x in getattr(getattr(e, kind), kind)]}
-    if kind == "div":
-        div: dict[str, Any] = {"left": expression(e.div.left), "right": expression(e.div.right)}
-        return {"div": v.set_if(div, e.div, "by_zero_default")}
-    if kind in ("neg", "abs", "sqrt", "exp", "log10", "ln"):
-        return {kind: expression(getattr(e, kind))}
-    if kind == "pow":
-        return {"pow": {"base": expression(e.pow.base), "exponent": expression(e.pow.exponent)}}
-    if kind in ("exp_decay", "gauss_decay", "lin_decay"):
-        params = getattr(e, kind)
-        decay: dict[str, Any] = {"x": expression(params.x)}
-        if params.HasField("target"):
-            decay["target"] = expression(params.target)
-        return {kind: v.set_if(decay, params, "scale", "midpoint")}
-    raise ValueError("an expression needs a variant")
-
-
-def _order_by(o: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"key": o.key}
-    if o.HasField("direction"):
-        out["direction"] = "desc" if o.direction == pb.Desc else "asc"
-    if o.HasField("start_from"):
-        kind = o.start_from.WhichOneof("value")
-        if kind is not None:
-            out["start_from"] = getattr(o.start_from, kind)
-    return out
-
-
-def _query_body(r: Any) -> dict[str, Any]:
-    """The fields ``QueryPoints`` and ``PrefetchQuery`` share, as a REST body."""
-    body: dict[str, Any] = v.set_if({}, r, "using", "score_threshold", "limit")
-    if r.prefetch:
-        body["prefetch"] = [_query_body(p) for p in r.prefetch]
-    if r.HasField("query"):
-        body["query"] = _query(r.query)
-    if r.HasField("filter"):
-        body["filter"] = v.filter_(r.filter)
-    if r.HasField("params"):
-        body["params"] = v.search_params(r.params)
-    if r.HasField("lookup_from"):
-        body["lookup_from"] = v.set_if({"collection": r.lookup_from.collection_name}, r.lookup_from, "vector_name")
-        if "vector_name" in body["lookup_from"]:
-            body["lookup_from"]["vector"] = body["lookup_from"].pop("vector_name")
-    return body
-
-
-def query_request(r: Any) -> dict[str, Any]:
-    body = _query_body(r)
-    v.set_if(body, r, "offset")
-    if r.HasField("with_payload"):
-        body["with_payload"] = v.with_payload(r.with_payload, False)
-    if r.HasField("with_vectors"):
-        body["with_vector"] = v.with_vectors(r.with_vectors, False)
-    return body
 
 
 class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
@@ -223,11 +28,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             update_filter = v.filter_(request.update_filter) if request.HasField("update_filter") else None
             req: m.PointsList | m.PointsBatch | None = dense_batch(request.points, update_filter)
             if req is None:
-                points = [
-                    {"id": v.point_id(p.id), "vector": v.vectors(p.vectors), "payload": v.struct(p.payload)}
-                    for p in request.points
-                ]
-                body: dict[str, Any] = {"points": points}
+                body: dict[str, Any] = {"points": points_list(request.points)}
                 if update_filter is not None:
                     body["update_filter"] = update_filter
                 req = wire(m.PointsList, body)
@@ -308,7 +109,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             if request.HasField("offset"):
                 body["offset"] = v.point_id(request.offset)
             if request.HasField("order_by"):
-                body["order_by"] = _order_by(request.order_by)
+                body["order_by"] = order_by_body(request.order_by)
             result = self.svc.points.scroll(request.collection_name, wire(m.ScrollRequest, body))
             out = pb.ScrollResponse(result=[retrieved_out(r) for r in result.points])
             if result.next_page_offset is not None:
@@ -420,7 +221,9 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             if request.HasField("filter"):
                 body["filter"] = v.filter_(request.filter)
             result = self.svc.points.facet(request.collection_name, wire(m.FacetRequest, body))
-            return pb.FacetResponse(hits=[pb.FacetHit(value=_facet_value(h.value), count=h.count) for h in result.hits])
+            return pb.FacetResponse(
+                hits=[pb.FacetHit(value=facet_value_out(h.value), count=h.count) for h in result.hits]
+            )
 
         return self.call(context, "POST /collections/{collection_name}/facet", request.collection_name, run)
 
@@ -431,7 +234,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             v.set_if(body, request, "group_size")
             body["with_payload"] = v.with_payload(request.with_payload, False)
             result = self.svc.query.query_groups(request.collection_name, wire(m.QueryGroupsRequest, body))
-            groups = [pb.PointGroup(id=_group_id(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
+            groups = [pb.PointGroup(id=group_id_out(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
             return pb.QueryGroupsResponse(result=pb.GroupsResult(groups=groups))
 
         label = "POST /collections/{collection_name}/points/query/groups"
@@ -469,6 +272,15 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         label = "POST /collections/{collection_name}/points/search/matrix/offsets"
         return self.call(context, label, request.collection_name, run)
 
+    def UpdateBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            operations = [batch_operation(op) for op in request.operations]
+            parsed = wire(m.UpdateOperations, {"operations": operations}).operations
+            results = self.svc.points.batch(request.collection_name, parsed, request.wait)
+            return pb.UpdateBatchResponse(result=[update_out(r) for r in results])
+
+        return self.call(context, "POST /collections/{collection_name}/points/batch", request.collection_name, run)
+
 
 def _json(message: Any) -> dict[str, Any]:
     out: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
@@ -477,17 +289,3 @@ def _json(message: Any) -> dict[str, Any]:
 
 def _lower(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: (x.lower() if k in names and isinstance(x, str) else x) for k, x in data.items()}
-
-
-def _facet_value(value: Any) -> Any:
-    if isinstance(value, bool):
-        return pb.FacetValue(bool_value=value)
-    if isinstance(value, int):
-        return pb.FacetValue(integer_value=value)
-    return pb.FacetValue(string_value=str(value))
-
-
-def _group_id(value: Any) -> Any:
-    if isinstance(value, int):
-        return pb.GroupId(unsigned_value=value) if value >= 0 else pb.GroupId(integer_value=value)
-    return pb.GroupId(string_value=str(value))

@@ -1,0 +1,60 @@
+"""Service results (REST models) as the protobuf answers of the Points service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.grpc import values as v
+from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
+
+
+def scored_out(point: m.ScoredPoint) -> Any:
+    out = pb.ScoredPoint(
+        id=v.point_id_out(point.id),
+        payload=v.payload_out(point.payload),
+        score=point.score,
+        version=point.version,
+    )
+    vectors = v.vectors_output(point.vector)
+    if vectors is not None:
+        out.vectors.CopyFrom(vectors)
+    if point.order_value is not None:
+        out.order_value.CopyFrom(_order_value(point.order_value))
+    return out
+
+
+def retrieved_out(record: m.Record) -> Any:
+    out = pb.RetrievedPoint(id=v.point_id_out(record.id), payload=v.payload_out(record.payload))
+    vectors = v.vectors_output(record.vector)
+    if vectors is not None:
+        out.vectors.CopyFrom(vectors)
+    if record.order_value is not None:
+        out.order_value.CopyFrom(_order_value(record.order_value))
+    return out
+
+
+def _order_value(value: Any) -> Any:
+    return pb.OrderValue(int=value) if isinstance(value, int) else pb.OrderValue(float=float(value))
+
+
+def update_out(result: m.UpdateResult) -> Any:
+    status = {"acknowledged": "Acknowledged", "completed": "Completed", "wait_timeout": "WaitTimeout"}
+    out = pb.UpdateResult(status=pb.UpdateStatus.Value(status.get(result.status.value, "UnknownUpdateStatus")))
+    if result.operation_id is not None:
+        out.operation_id = result.operation_id
+    return out
+
+
+def facet_value_out(value: Any) -> Any:
+    if isinstance(value, bool):
+        return pb.FacetValue(bool_value=value)
+    if isinstance(value, int):
+        return pb.FacetValue(integer_value=value)
+    return pb.FacetValue(string_value=str(value))
+
+
+def group_id_out(value: Any) -> Any:
+    if isinstance(value, int):
+        return pb.GroupId(unsigned_value=value) if value >= 0 else pb.GroupId(integer_value=value)
+    return pb.GroupId(string_value=str(value))
