@@ -171,7 +171,7 @@ class Snapshots:
                 path = self._collection_dir(name) / info.name
                 made.append(path)
                 members[f"collections/{name.encode().hex()}{SUFFIX}"] = path
-            aliases = self._base() / "tmp" / f"aliases-{_stamp()}.json"
+            aliases = ensure_dir(self._base() / "tmp") / f"aliases-{_stamp()}.json"
             atomic_write(aliases, self.toc.aliases_json())
             members["aliases.json"] = aliases
             dest = self._full_dir() / f"full-snapshot-{_stamp()}{SUFFIX}"

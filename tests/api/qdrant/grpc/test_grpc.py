@@ -296,3 +296,44 @@ def test_batches_cluster_and_shard_keys(server: Server, channel: grpc.Channel) -
     assert len(stub.ListShardKeys(cpb.ListShardKeysRequest(collection_name="ops")).shard_keys) == 0
     create_key = cpb.CreateShardKeyRequest(collection_name="ops", request=cpb.CreateShardKey())
     assert code_of(lambda: stub.CreateShardKey(create_key))[0] == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_snapshots_and_vector_names(channel: grpc.Channel) -> None:
+    from vecbase.api.qdrant.grpc.proto import snapshots_service_pb2 as spb
+    from vecbase.api.qdrant.grpc.proto import snapshots_service_pb2_grpc as srpc
+
+    collections = crpc.CollectionsStub(channel)
+    config = cpb.VectorsConfig(params_map=cpb.VectorParamsMap(map={"a": cpb.VectorParams(size=2, distance=3)}))
+    collections.Create(cpb.CreateCollection(collection_name="snap", vectors_config=config))
+    points = prpc.PointsStub(channel)
+    dense_config = ppb.DenseVectorCreationConfig(size=3, distance=cpb.Distance.Cosine)
+    points.CreateVectorName(
+        ppb.CreateVectorNameRequest(collection_name="snap", vector_name="b", dense_config=dense_config, wait=True)
+    )
+    points.CreateVectorName(
+        ppb.CreateVectorNameRequest(
+            collection_name="snap", vector_name="s", sparse_config=ppb.SparseVectorCreationConfig(), wait=True
+        )
+    )
+    info = collections.Get(cpb.GetCollectionInfoRequest(collection_name="snap")).result
+    assert set(info.config.params.vectors_config.params_map.map) == {"a", "b"}
+    assert set(info.config.params.sparse_vectors_config.map) == {"s"}
+    again = ppb.CreateVectorNameRequest(collection_name="snap", vector_name="b", dense_config=dense_config)
+    assert code_of(lambda: points.CreateVectorName(again))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    points.DeleteVectorName(ppb.DeleteVectorNameRequest(collection_name="snap", vector_name="b", wait=True))
+    info = collections.Get(cpb.GetCollectionInfoRequest(collection_name="snap")).result
+    assert set(info.config.params.vectors_config.params_map.map) == {"a"}
+
+    snapshots = srpc.SnapshotsStub(channel)
+    made = snapshots.Create(spb.CreateSnapshotRequest(collection_name="snap")).snapshot_description
+    assert made.name and made.size > 0 and made.creation_time.seconds > 0
+    listed = snapshots.List(spb.ListSnapshotsRequest(collection_name="snap")).snapshot_descriptions
+    assert [s.name for s in listed] == [made.name]
+    snapshots.Delete(spb.DeleteSnapshotRequest(collection_name="snap", snapshot_name=made.name))
+    assert len(snapshots.List(spb.ListSnapshotsRequest(collection_name="snap")).snapshot_descriptions) == 0
+    missing = spb.DeleteSnapshotRequest(collection_name="snap", snapshot_name="nope.snapshot")
+    assert code_of(lambda: snapshots.Delete(missing))[0] == grpc.StatusCode.NOT_FOUND
+    full = snapshots.CreateFull(spb.CreateFullSnapshotRequest()).snapshot_description
+    assert full.name in [s.name for s in snapshots.ListFull(spb.ListFullSnapshotsRequest()).snapshot_descriptions]
+    snapshots.DeleteFull(spb.DeleteFullSnapshotRequest(snapshot_name=full.name))
+    assert full.name not in [s.name for s in snapshots.ListFull(spb.ListFullSnapshotsRequest()).snapshot_descriptions]

@@ -13,12 +13,18 @@ from typing import Any
 from vecbase.api.qdrant.grpc.calls import Authenticate, GrpcCall
 from vecbase.api.qdrant.grpc.collections import CollectionsServicer
 from vecbase.api.qdrant.grpc.points import PointsServicer
-from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc, points_service_pb2_grpc, qdrant_pb2_grpc
+from vecbase.api.qdrant.grpc.proto import (
+    collections_service_pb2_grpc,
+    points_service_pb2_grpc,
+    qdrant_pb2_grpc,
+    snapshots_service_pb2_grpc,
+)
 from vecbase.api.qdrant.grpc.proto import qdrant_pb2 as qpb
+from vecbase.api.qdrant.grpc.snapshots import SnapshotsServicer
 from vecbase.api.qdrant.rest.service_routes import version_info
 from vecbase.api.qdrant.service import QdrantService
 
-SERVICE_NAMES = ("qdrant.Qdrant", "qdrant.Collections", "qdrant.Points")
+SERVICE_NAMES = ("qdrant.Qdrant", "qdrant.Collections", "qdrant.Points", "qdrant.Snapshots")
 
 
 class QdrantServicer(qdrant_pb2_grpc.QdrantServicer):  # type: ignore[misc]
@@ -35,3 +41,4 @@ def add_services(server: Any, svc: QdrantService, authenticate: Authenticate | N
     qdrant_pb2_grpc.add_QdrantServicer_to_server(QdrantServicer(), server)
     collections_service_pb2_grpc.add_CollectionsServicer_to_server(CollectionsServicer(svc, call), server)
     points_service_pb2_grpc.add_PointsServicer_to_server(PointsServicer(svc, call), server)
+    snapshots_service_pb2_grpc.add_SnapshotsServicer_to_server(SnapshotsServicer(svc, call), server)

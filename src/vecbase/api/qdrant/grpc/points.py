@@ -281,6 +281,31 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
 
         return self.call(context, "POST /collections/{collection_name}/points/batch", request.collection_name, run)
 
+    def CreateVectorName(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            kind = request.WhichOneof("vector_config")
+            if kind == "dense_config":
+                config = _lower(_json(request.dense_config), ("datatype",))
+                if "multivector_config" in config:
+                    config["multivector_config"] = {"comparator": "max_sim"}
+                body: dict[str, Any] = {"dense": config}
+            else:
+                body = {"sparse": _lower(_json(request.sparse_config), ("modifier", "datatype"))}
+            req = wire(m.VectorNameConfig, body)
+            result = self.svc.collections.create_vector_name(request.collection_name, request.vector_name, req)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = "PUT /collections/{collection_name}/vectors/{vector_name}"
+        return self.call(context, label, request.collection_name, run)
+
+    def DeleteVectorName(self, request: Any, context: Any) -> Any:  # noqa: N802
+        def run() -> Any:
+            result = self.svc.collections.delete_vector_name(request.collection_name, request.vector_name)
+            return pb.PointsOperationResponse(result=update_out(result))
+
+        label = "DELETE /collections/{collection_name}/vectors/{vector_name}"
+        return self.call(context, label, request.collection_name, run)
+
 
 def _json(message: Any) -> dict[str, Any]:
     out: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
