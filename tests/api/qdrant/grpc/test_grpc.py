@@ -337,3 +337,48 @@ def test_snapshots_and_vector_names(channel: grpc.Channel) -> None:
     assert full.name in [s.name for s in snapshots.ListFull(spb.ListFullSnapshotsRequest()).snapshot_descriptions]
     snapshots.DeleteFull(spb.DeleteFullSnapshotRequest(snapshot_name=full.name))
     assert full.name not in [s.name for s in snapshots.ListFull(spb.ListFullSnapshotsRequest()).snapshot_descriptions]
+
+
+def test_legacy_search_recommend_discover(server: Server, channel: grpc.Channel) -> None:
+    rest = QdrantClient(url=server.url)
+    rest.create_collection("old", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    rest.upsert("old", [models.PointStruct(id=i, vector=[1.0, float(i)], payload={"g": i % 2}) for i in range(8)])
+    stub = prpc.PointsStub(channel)
+
+    def ids(points: Any) -> list[int]:
+        return [p.id.num for p in points]
+
+    def rest_ids(path: str, body: dict[str, Any]) -> Any:
+        found = httpx.post(f"{server.url}/collections/old/points/{path}", json=body).json()["result"]
+        return [p["id"] for p in found] if path.split("/")[-1] != "groups" else found
+
+    search = ppb.SearchPoints(collection_name="old", vector=[0.0, 1.0], limit=3)
+    batch = stub.SearchBatch(ppb.SearchBatchPoints(collection_name="old", search_points=[search, search])).result
+    assert [ids(b.result) for b in batch] == [rest_ids("search", {"vector": [0.0, 1.0], "limit": 3})] * 2
+    groups = stub.SearchGroups(
+        ppb.SearchPointGroups(collection_name="old", vector=[0.0, 1.0], limit=2, group_by="g", group_size=2)
+    ).result.groups
+    want = rest_ids("search/groups", {"vector": [0.0, 1.0], "limit": 2, "group_by": "g", "group_size": 2})
+    assert [(g.id.unsigned_value, ids(g.hits)) for g in groups] == [
+        (w["id"], [h["id"] for h in w["hits"]]) for w in want["groups"]
+    ]
+    recommend = ppb.RecommendPoints(collection_name="old", positive=[pid(7)], negative=[pid(0)], limit=3)
+    assert ids(stub.Recommend(recommend).result) == rest_ids(
+        "recommend", {"positive": [7], "negative": [0], "limit": 3}
+    )
+    rb = stub.RecommendBatch(ppb.RecommendBatchPoints(collection_name="old", recommend_points=[recommend])).result
+    assert ids(rb[0].result) == ids(stub.Recommend(recommend).result)
+    rg = stub.RecommendGroups(
+        ppb.RecommendPointGroups(collection_name="old", positive=[pid(7)], limit=2, group_by="g", group_size=1)
+    ).result.groups
+    assert len(rg) == 2
+    target = ppb.TargetVector(single=ppb.VectorExample(id=pid(5)))
+    context = [ppb.ContextExamplePair(positive=ppb.VectorExample(id=pid(6)), negative=ppb.VectorExample(id=pid(1)))]
+    discover = ppb.DiscoverPoints(collection_name="old", target=target, context=context, limit=3)
+    assert ids(stub.Discover(discover).result) == rest_ids(
+        "discover", {"target": 5, "context": [{"positive": 6, "negative": 1}], "limit": 3}
+    )
+    db = stub.DiscoverBatch(ppb.DiscoverBatchPoints(collection_name="old", discover_points=[discover])).result
+    assert ids(db[0].result) == ids(stub.Discover(discover).result)
+    missing = ppb.RecommendPoints(collection_name="old", positive=[pid(99)], limit=3)
+    assert code_of(lambda: stub.Recommend(missing))[0] == grpc.StatusCode.NOT_FOUND

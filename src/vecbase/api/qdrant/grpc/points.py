@@ -8,6 +8,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.grpc import legacy
 from vecbase.api.qdrant.grpc import values as v
 from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
 from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
@@ -305,6 +306,65 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
 
         label = "DELETE /collections/{collection_name}/vectors/{vector_name}"
         return self.call(context, label, request.collection_name, run)
+
+    # -- the 1.18 search / recommend / discover calls -------------------------------------
+    def _legacy(self, context: Any, request: Any, kind: str, path: str, body: dict[str, Any]) -> Any:
+        models = {"search": m.SearchRequest, "recommend": m.RecommendRequest, "discover": m.DiscoverRequest}
+
+        def run() -> Any:
+            return self.svc.query.legacy(request.collection_name, kind, wire(models[kind], body))
+
+        return self.call(context, f"POST /collections/{{collection_name}}/points/{path}", request.collection_name, run)
+
+    def _legacy_batch(self, context: Any, request: Any, kind: str, entries: Any, build: Any) -> Any:
+        models = {"search": m.SearchRequest, "recommend": m.RecommendRequest, "discover": m.DiscoverRequest}
+
+        def run() -> Any:
+            reqs = [wire(models[kind], build(e)) for e in entries]
+            self.svc.query.check_batch(request.collection_name, len(reqs))
+            found = [self.svc.query.legacy(request.collection_name, kind, r) for r in reqs]
+            return [pb.BatchResult(result=[scored_out(p) for p in points]) for points in found]
+
+        label = f"POST /collections/{{collection_name}}/points/{kind}/batch"
+        return self.call(context, label, request.collection_name, run)
+
+    def _legacy_groups(self, context: Any, request: Any, kind: str, body: dict[str, Any]) -> Any:
+        models = {"search": m.SearchGroupsRequest, "recommend": m.RecommendGroupsRequest}
+
+        def run() -> Any:
+            result = self.svc.query.legacy_groups(request.collection_name, kind, wire(models[kind], body))
+            return [pb.PointGroup(id=group_id_out(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
+
+        label = f"POST /collections/{{collection_name}}/points/{kind}/groups"
+        return self.call(context, label, request.collection_name, run)
+
+    def SearchBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
+        results = self._legacy_batch(context, request, "search", request.search_points, legacy.search)
+        return pb.SearchBatchResponse(result=results)
+
+    def SearchGroups(self, request: Any, context: Any) -> Any:  # noqa: N802
+        groups = self._legacy_groups(context, request, "search", legacy.search_groups(request))
+        return pb.SearchGroupsResponse(result=pb.GroupsResult(groups=groups))
+
+    def Recommend(self, request: Any, context: Any) -> Any:  # noqa: N802
+        points = self._legacy(context, request, "recommend", "recommend", legacy.recommend(request))
+        return pb.RecommendResponse(result=[scored_out(p) for p in points])
+
+    def RecommendBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
+        results = self._legacy_batch(context, request, "recommend", request.recommend_points, legacy.recommend)
+        return pb.RecommendBatchResponse(result=results)
+
+    def RecommendGroups(self, request: Any, context: Any) -> Any:  # noqa: N802
+        groups = self._legacy_groups(context, request, "recommend", legacy.recommend_groups(request))
+        return pb.RecommendGroupsResponse(result=pb.GroupsResult(groups=groups))
+
+    def Discover(self, request: Any, context: Any) -> Any:  # noqa: N802
+        points = self._legacy(context, request, "discover", "discover", legacy.discover(request))
+        return pb.DiscoverResponse(result=[scored_out(p) for p in points])
+
+    def DiscoverBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
+        results = self._legacy_batch(context, request, "discover", request.discover_points, legacy.discover)
+        return pb.DiscoverBatchResponse(result=results)
 
 
 def _json(message: Any) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def _query(q: Any) -> Any:
             "negative": [v.vector_input(x) for x in r.negative],
         }
         if r.HasField("strategy"):
-            out["strategy"] = _STRATEGIES[pb.RecommendStrategy.Name(r.strategy)]
+            out["strategy"] = STRATEGIES[pb.RecommendStrategy.Name(r.strategy)]
         return {"recommend": out}
     if kind == "discover":
         return {"discover": {"target": v.vector_input(q.discover.target), "context": _pairs(q.discover.context)}}
@@ -60,7 +60,7 @@ def _query(q: Any) -> Any:
     raise ValueError(f"query variant {kind} is not served over gRPC yet")
 
 
-_STRATEGIES = {"AverageVector": "average_vector", "BestScore": "best_score", "SumScores": "sum_scores"}
+STRATEGIES = {"AverageVector": "average_vector", "BestScore": "best_score", "SumScores": "sum_scores"}
 
 
 def _pairs(context: Any) -> list[dict[str, Any]]:
