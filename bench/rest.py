@@ -58,9 +58,7 @@ def wait_ready(url: str) -> None:
 def connect(url: str, grpc_port: int | None) -> QdrantClient:
     if grpc_port is None:
         return QdrantClient(url=url, timeout=60)
-    return QdrantClient(
-        host="127.0.0.1", grpc_port=grpc_port, prefer_grpc=True, timeout=60, check_compatibility=False
-    )
+    return QdrantClient(host="127.0.0.1", grpc_port=grpc_port, prefer_grpc=True, timeout=60, check_compatibility=False)
 
 
 def query_load(

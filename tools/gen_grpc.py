@@ -53,13 +53,15 @@ def main() -> int:
     for path in OUT.glob("*_pb2*.py"):
         text = path.read_text()
         text = re.sub(
-            r"^import (\w+_pb2) as", lambda m: f"from . import {m.group(1)} as" if m.group(1) in local else m.group(0),
+            r"^import (\w+_pb2) as",
+            lambda m: f"from . import {m.group(1)} as" if m.group(1) in local else m.group(0),
             text,
             flags=re.M,
         )
         if "_descriptor_pool.Default()" in text:
             text = text.replace("_descriptor_pool.Default()", "_pool.POOL")
-            text = text.replace("from google.protobuf import descriptor_pool as _descriptor_pool\n", "from . import _pool\n")
+            default_pool = "from google.protobuf import descriptor_pool as _descriptor_pool\n"
+            text = text.replace(default_pool, "from . import _pool\n")
         path.write_text(HEADER + text)
     (OUT / "_pool.py").write_text(HEADER + POOL_MODULE)
     (OUT / "__init__.py").write_text('"""Generated protobuf messages and gRPC stubs (tools/gen_grpc.py)."""\n')
