@@ -38,12 +38,18 @@ class TableOfContent:
     """Owns a storage directory (or nothing, in memory) and the collections in it."""
 
     def __init__(
-        self, path: str | Path | None, flush_interval: float | None = 5.0, compact_memory: bool = False
+        self,
+        path: str | Path | None,
+        flush_interval: float | None = 5.0,
+        compact_memory: bool = False,
+        max_collections: int | None = None,
     ) -> None:
         """``compact_memory``: one malloc arena for the process (embedded use: a small footprint
         inside the host application); a server keeps per-thread arenas, which its concurrent
         request threads need for write throughput."""
         self.path = Path(path) if path is not None else None
+        # storage.max_collections: creating one more is refused (every dialect creates here)
+        self.max_collections = max_collections
         self.lock = threading.RLock()
         self.collections: dict[str, Collection] = {}
         self.aliases: dict[str, str] = {}
@@ -146,6 +152,11 @@ class TableOfContent:
         with self.lock:
             if name in self.collections:
                 raise ConflictError(f"Wrong input: Collection `{name}` already exists!")
+            if self.max_collections is not None and len(self.collections) >= self.max_collections:
+                raise BadRequestError(
+                    f"Bad request: Can't create collection with name {name}."
+                    f" Max collections limit reached: {self.max_collections}"
+                )
             self._check_collection_name(name)
             path = self._collection_path(name)
             if path is not None and path.exists():

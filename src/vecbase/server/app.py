@@ -65,7 +65,11 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     """The application; it opens the storage at ``settings.storage_path`` unless given ``toc``."""
     owned = toc is None
     if toc is None:
-        toc = TableOfContent(settings.storage_path, flush_interval=settings.flush_interval_sec)
+        toc = TableOfContent(
+            settings.storage_path,
+            flush_interval=settings.flush_interval_sec,
+            max_collections=settings.max_collections,
+        )
     snapshots = Path(settings.snapshots_path) if settings.snapshots_path else None
     if settings.models_path:
         added = register_directory(REGISTRY, Path(settings.models_path))

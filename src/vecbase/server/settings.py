@@ -24,6 +24,7 @@ KEYS = {
     ("storage", "storage_path"): "storage_path",
     ("storage", "snapshots_path"): "snapshots_path",
     ("storage", "flush_interval_sec"): "flush_interval_sec",
+    ("storage", "max_collections"): "max_collections",
     ("log", "level"): "log_level",
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
@@ -62,6 +63,8 @@ class Settings:
     # JWT tokens signed with api_key / alt_api_key carry per-collection access
     jwt_rbac: bool = False
     flush_interval_sec: float = 5.0
+    # the most collections the node holds (every dialect's): None, no limit
+    max_collections: int | None = None
     log_level: str = "INFO"
     # a directory of sentence-transformers models (one per sub-directory) to serve as well
     models_path: str | None = None

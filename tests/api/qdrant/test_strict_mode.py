@@ -409,3 +409,20 @@ def test_node_quota_in_the_embedded_client(embedded: Client, monkeypatch: pytest
     embedded._svc.quotas.update(m.QuotaConfig(enabled=True, max_disk_usage_percent=90))
     with pytest.raises(InsufficientStorageError):
         embedded.upsert(NAME, [m.PointStruct(id=12, vector={"d": [1, 1]})])
+
+
+def test_max_collections_in_every_dialect(tmp_path: Path) -> None:
+    settings = Settings(storage_path=str(tmp_path / "storage"), max_collections=2)
+    with TestClient(create_app(settings)) as http:
+        body = {"vectors": {"size": 2, "distance": "Dot"}}
+        assert http.put("/collections/a", json=body).status_code == 200
+        assert http.post("/v1/vector_stores", json={"name": "b"}).status_code == 200
+        refused = http.put("/collections/c", json=body)
+        assert refused.status_code == 400
+        assert refused.json()["status"]["error"] == (
+            "Bad request: Can't create collection with name c. Max collections limit reached: 2"
+        )
+        store = http.post("/v1/vector_stores", json={"name": "d"})
+        assert store.status_code == 400 and "Max collections limit reached: 2" in store.json()["error"]["message"]
+        assert http.delete("/collections/a").status_code == 200
+        assert http.put("/collections/c", json=body).status_code == 200
