@@ -382,3 +382,99 @@ def test_legacy_search_recommend_discover(server: Server, channel: grpc.Channel)
     assert ids(db[0].result) == ids(stub.Discover(discover).result)
     missing = ppb.RecommendPoints(collection_name="old", positive=[pid(99)], limit=3)
     assert code_of(lambda: stub.Recommend(missing))[0] == grpc.StatusCode.NOT_FOUND
+
+
+def test_gzip_and_large_messages(server: Server) -> None:
+    """gzip-compressed calls are accepted, and a message past gRPC's 4 MB default goes through."""
+    with grpc.insecure_channel(
+        f"127.0.0.1:{server.grpc_port}",
+        compression=grpc.Compression.Gzip,
+        options=[("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)],
+    ) as ch:
+        crpc.CollectionsStub(ch).Create(
+            cpb.CreateCollection(
+                collection_name="big",
+                vectors_config=cpb.VectorsConfig(params=cpb.VectorParams(size=512, distance=cpb.Distance.Dot)),
+            )
+        )
+        stub = prpc.PointsStub(ch)
+        points = [ppb.PointStruct(id=pid(i), vectors=dense(*([float(i)] * 512))) for i in range(3000)]
+        request = ppb.UpsertPoints(collection_name="big", points=points, wait=True)
+        assert request.ByteSize() > 4 * 1024 * 1024
+        assert stub.Upsert(request).result.status == ppb.UpdateStatus.Completed
+        got = stub.Scroll(
+            ppb.ScrollPoints(collection_name="big", limit=3000, with_vectors=ppb.WithVectorsSelector(enable=True))
+        )
+        assert len(got.result) == 3000 and got.ByteSize() > 4 * 1024 * 1024
+
+
+def test_remaining_methods_with_raw_stubs(channel: grpc.Channel) -> None:
+    collections, stub = crpc.CollectionsStub(channel), prpc.PointsStub(channel)
+    config = cpb.VectorsConfig(params=cpb.VectorParams(size=2, distance=cpb.Distance.Dot))
+    collections.Create(cpb.CreateCollection(collection_name="raw2", vectors_config=config))
+    points = []
+    for i in range(6):
+        p = ppb.PointStruct(id=pid(i), vectors=dense(1.0, float(i)))
+        p.payload["g"].CopyFrom(jv.Value(string_value="ab"[i % 2]))
+        points.append(p)
+    op = ppb.PointsUpdateOperation(upsert=ppb.PointsUpdateOperation.PointStructList(points=points))
+    done = stub.UpdateBatch(ppb.UpdateBatchPoints(collection_name="raw2", operations=[op], wait=True))
+    assert [r.status for r in done.result] == [ppb.UpdateStatus.Completed]
+    keyword = ppb.FieldType.FieldTypeKeyword
+    stub.CreateFieldIndex(ppb.CreateFieldIndexCollection(collection_name="raw2", field_name="g", field_type=keyword))
+    info = collections.Get(cpb.GetCollectionInfoRequest(collection_name="raw2")).result
+    assert info.payload_schema["g"].data_type == cpb.PayloadSchemaType.Keyword and info.payload_schema["g"].points == 6
+    facet = stub.Facet(ppb.FacetCounts(collection_name="raw2", key="g")).hits
+    assert sorted((h.value.string_value, h.count) for h in facet) == [("a", 3), ("b", 3)]
+    groups = stub.QueryGroups(
+        ppb.QueryPointGroups(
+            collection_name="raw2",
+            query=ppb.Query(nearest=ppb.VectorInput(dense=ppb.DenseVector(data=[0.0, 1.0]))),
+            group_by="g",
+            group_size=2,
+            limit=2,
+        )
+    ).result.groups
+    assert {g.id.string_value: [h.id.num for h in g.hits] for g in groups} == {"a": [4, 2], "b": [5, 3]}
+    stub.DeleteFieldIndex(ppb.DeleteFieldIndexCollection(collection_name="raw2", field_name="g", wait=True))
+    assert "g" not in collections.Get(cpb.GetCollectionInfoRequest(collection_name="raw2")).result.payload_schema
+    stub.UpdateVectors(
+        ppb.UpdatePointVectors(
+            collection_name="raw2", wait=True, points=[ppb.PointVectors(id=pid(0), vectors=dense(9.0, 9.0))]
+        )
+    )
+    got = stub.Get(
+        ppb.GetPoints(collection_name="raw2", ids=[pid(0)], with_vectors=ppb.WithVectorsSelector(enable=True))
+    )
+    assert list(got.result[0].vectors.vector.dense.data) == [9.0, 9.0]
+    stub.DeleteVectors(
+        ppb.DeletePointVectors(
+            collection_name="raw2",
+            wait=True,
+            points_selector=ppb.PointsSelector(points=ppb.PointsIdsList(ids=[pid(0)])),
+            vectors=ppb.VectorsSelector(names=[""]),
+        )
+    )
+    got = stub.Get(
+        ppb.GetPoints(collection_name="raw2", ids=[pid(0)], with_vectors=ppb.WithVectorsSelector(enable=True))
+    )
+    assert not got.result[0].HasField("vectors") or not got.result[0].vectors.HasField("vector")
+    pairs = stub.SearchMatrixPairs(ppb.SearchMatrixPoints(collection_name="raw2", sample=4, limit=1)).result.pairs
+    offsets = stub.SearchMatrixOffsets(ppb.SearchMatrixPoints(collection_name="raw2", sample=4, limit=1)).result
+    assert len(pairs) == len(offsets.scores) == 4 and len(offsets.ids) == 4
+    collections.Update(cpb.UpdateCollection(collection_name="raw2", hnsw_config=cpb.HnswConfigDiff(ef_construct=77)))
+    assert (
+        collections.Get(cpb.GetCollectionInfoRequest(collection_name="raw2")).result.config.hnsw_config.ef_construct
+        == 77
+    )
+    alias = cpb.AliasOperations(create_alias=cpb.CreateAlias(collection_name="raw2", alias_name="r2"))
+    assert collections.UpdateAliases(cpb.ChangeAliases(actions=[alias])).result
+    listed = collections.ListCollectionAliases(cpb.ListCollectionAliasesRequest(collection_name="raw2")).aliases
+    assert [(a.alias_name, a.collection_name) for a in listed] == [("r2", "raw2")]
+    assert ("r2", "raw2") in [
+        (a.alias_name, a.collection_name) for a in collections.ListAliases(cpb.ListAliasesRequest()).aliases
+    ]
+    cluster = collections.CollectionClusterInfo(cpb.CollectionClusterInfoRequest(collection_name="raw2"))
+    assert cluster.shard_count == 1 and cluster.local_shards[0].points_count == 6
+    delete_key = cpb.DeleteShardKeyRequest(collection_name="raw2", request=cpb.DeleteShardKey())
+    assert code_of(lambda: collections.DeleteShardKey(delete_key))[0] == grpc.StatusCode.INVALID_ARGUMENT
