@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import grpc
 import httpx
 import openai
 import pytest
@@ -22,6 +23,8 @@ from cryptography.x509.oid import NameOID
 from qdrant_client import QdrantClient
 
 from tests.live_server import Server
+from vecbase.api.qdrant.grpc.proto.collections_pb2 import ListCollectionsRequest
+from vecbase.api.qdrant.grpc.proto.collections_service_pb2_grpc import CollectionsStub
 
 
 def _name(common: str) -> x509.Name:
@@ -101,6 +104,11 @@ def test_https_and_reload(tmp_path: Path) -> None:
         qdrant = QdrantClient(url=server.url, https=True, verify=trust, check_compatibility=False)  # type: ignore[arg-type]
         qdrant.create_collection("c", vectors_config={"size": 2, "distance": "Dot"})  # type: ignore[arg-type]
         assert qdrant.collection_exists("c")
+        # gRPC speaks TLS with the same certificate
+        credentials = grpc.ssl_channel_credentials(root_certificates=ca_path.read_bytes())
+        with grpc.secure_channel(f"127.0.0.1:{server.grpc_port}", credentials) as channel:
+            listed = CollectionsStub(channel).List(ListCollectionsRequest())
+            assert [c.name for c in listed.collections] == ["c"]
         with httpx.Client(verify=trust) as http:
             client = openai.OpenAI(base_url=server.url + "/v1", api_key="x", http_client=http, max_retries=0)
             assert client.vector_stores.create(name="tls").name == "tls"
