@@ -88,6 +88,19 @@ def served_serial(port: int, ca: Path) -> int:
     return x509.load_der_x509_certificate(der).serial_number
 
 
+def grpc_serial(port: int, ca: Path) -> int:
+    """The serial of the certificate the gRPC port presents (a fresh TLS connection, HTTP/2)."""
+    context = ssl.create_default_context(cafile=str(ca))
+    context.set_alpn_protocols(["h2"])
+    with (
+        socket.create_connection(("127.0.0.1", port)) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
+        der = tls.getpeercert(binary_form=True)
+    assert der is not None
+    return x509.load_der_x509_certificate(der).serial_number
+
+
 def test_https_and_reload(tmp_path: Path) -> None:
     ca_key, ca, ca_path = make_ca(tmp_path)
     cert, key, serial = issue(ca_key, ca, tmp_path, "server")
@@ -143,6 +156,11 @@ def test_https_and_reload(tmp_path: Path) -> None:
         while served_serial(server.port, ca_path) != new_serial and time.monotonic() < deadline:
             time.sleep(0.3)
         assert served_serial(server.port, ca_path) == new_serial
+        # gRPC picks the renewed certificate up on a new connection too
+        deadline = time.monotonic() + 15
+        while grpc_serial(server.grpc_port, ca_path) != new_serial and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert grpc_serial(server.grpc_port, ca_path) == new_serial
     finally:
         server.stop()
 

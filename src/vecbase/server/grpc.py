@@ -7,6 +7,7 @@ the service's, as over REST). No message size cap (qdrant-client's uploads excee
 from __future__ import annotations
 
 import logging
+import time
 from concurrent import futures
 from typing import Any, Mapping
 
@@ -21,7 +22,7 @@ from vecbase.core.access import Access
 from vecbase.core.errors import ForbiddenError, UnauthenticatedError
 from vecbase.server.access import Authenticator
 from vecbase.server.settings import Settings
-from vecbase.server.tls import tls_files
+from vecbase.server.tls import stamp, tls_files
 from vecbase.server.tokens import TokenRefused
 
 log = logging.getLogger("vecbase.grpc")
@@ -44,6 +45,39 @@ def _authenticate(authenticator: Authenticator) -> Any:
     return check
 
 
+def _tls_credentials(settings: Settings) -> Any:
+    """Server credentials that pick up renewed certificate files on the next handshake after
+    they change, as the HTTPS listener does (checked at most every ``tls.cert_ttl`` seconds)."""
+    paths = [p for p in (settings.tls_cert, settings.tls_key, settings.tls_ca_cert) if p]
+
+    def configuration() -> Any:
+        cert, key, ca = tls_files(settings)
+        return grpc.ssl_server_certificate_configuration([(key, cert)], root_certificates=ca)
+
+    seen: dict[str, Any] = {"stamp": stamp(paths), "checked": time.monotonic()}
+
+    def fetch() -> Any:
+        now = time.monotonic()
+        if now - float(seen["checked"]) < settings.tls_cert_ttl:
+            return None
+        seen["checked"] = now
+        current = stamp(paths)
+        if current == seen["stamp"]:
+            return None
+        try:
+            renewed = configuration()
+        except Exception:  # a half-written file: keep serving the old certificate
+            log.exception("TLS certificate reload for gRPC failed")
+            return None
+        seen["stamp"] = current
+        log.info("gRPC TLS certificate reloaded")
+        return renewed
+
+    return grpc.dynamic_ssl_server_credentials(
+        configuration(), fetch, require_client_authentication=settings.verify_client_certificate
+    )
+
+
 def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authenticator, workers: int = 16) -> Any:
     """Start serving on ``settings.grpc_port``; returns the server (``stop(grace)`` drains)."""
     options = [
@@ -64,11 +98,7 @@ def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authentica
     reflection.enable_server_reflection(names, server, pool=POOL)
     address = f"{settings.host}:{settings.grpc_port}"
     if settings.enable_tls:
-        cert, key, ca = tls_files(settings)
-        credentials = grpc.ssl_server_credentials(
-            [(key, cert)], root_certificates=ca, require_client_auth=settings.verify_client_certificate
-        )
-        server.add_secure_port(address, credentials)
+        server.add_secure_port(address, _tls_credentials(settings))
     else:
         server.add_insecure_port(address)
     server.start()

@@ -34,7 +34,8 @@ def tls_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _stamp(paths: list[str]) -> tuple[float, ...]:
+def stamp(paths: list[str]) -> tuple[float, ...]:
+    """The files' modification times (-1 for a missing one): what a reload compares."""
     out = []
     for path in paths:
         try:
@@ -50,9 +51,9 @@ def start_reloader(context: ssl.SSLContext, settings: Settings) -> threading.Thr
     stop = threading.Event()
 
     def run() -> None:
-        seen = _stamp([cert, key])
+        seen = stamp([cert, key])
         while not stop.wait(max(1, settings.tls_cert_ttl)):
-            now = _stamp([cert, key])
+            now = stamp([cert, key])
             if now == seen:
                 continue
             try:
