@@ -1,8 +1,10 @@
 """The gRPC server beside the HTTP one: same process, same service layer, same credentials.
 
-Threads run the calls (the engine releases the GIL in its native parts; CPU-heavy work is
-the service's, as over REST). No message size cap (qdrant-client's uploads exceed gRPC's
-4 MB default), gzip accepted, the standard health service and server reflection."""
+A small thread pool runs the calls: the engine releases the GIL in its native parts, and
+more threads only contend for it (bench/rest.py, 8 clients, 2 cores, 20k x 128: 560 q/s with
+2 workers, 686 with 4, 637 with 8, 451 with 16). No message size cap (qdrant-client's
+uploads exceed gRPC's 4 MB default), gzip accepted, the standard health service and server
+reflection."""
 
 from __future__ import annotations
 
@@ -78,7 +80,7 @@ def _tls_credentials(settings: Settings) -> Any:
     )
 
 
-def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authenticator, workers: int = 16) -> Any:
+def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authenticator, workers: int = 4) -> Any:
     """Start serving on ``settings.grpc_port``; returns the server (``stop(grace)`` drains)."""
     options = [
         ("grpc.max_receive_message_length", UNLIMITED),
