@@ -98,6 +98,11 @@ class TableOfContent:
         # heap back, or the process keeps its load-time peak (100k x 128: ~40 MB)
         memory.release()
 
+    def collection_dir(self, name: str) -> Path | None:
+        """The directory of an existing collection's storage (None in memory)."""
+        self.get(name)
+        return self._collection_path(self.resolve(name))
+
     def _collection_path(self, name: str) -> Path | None:
         # hex names keep any collection name (unicode, dots) a valid, unambiguous directory name
         return None if self.path is None else self._collections_dir() / name.encode().hex()

@@ -478,3 +478,45 @@ def test_remaining_methods_with_raw_stubs(channel: grpc.Channel) -> None:
     assert cluster.shard_count == 1 and cluster.local_shards[0].points_count == 6
     delete_key = cpb.DeleteShardKeyRequest(collection_name="raw2", request=cpb.DeleteShardKey())
     assert code_of(lambda: collections.DeleteShardKey(delete_key))[0] == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_storage_read(channel: grpc.Channel) -> None:
+    from vecbase.api.qdrant.grpc.proto import storage_read_service_pb2 as rpb
+    from vecbase.api.qdrant.grpc.proto import storage_read_service_pb2_grpc as rrpc
+
+    config = cpb.VectorsConfig(params=cpb.VectorParams(size=2, distance=cpb.Distance.Dot))
+    crpc.CollectionsStub(channel).Create(cpb.CreateCollection(collection_name="files", vectors_config=config))
+    prpc.PointsStub(channel).Upsert(
+        ppb.UpsertPoints(collection_name="files", wait=True, points=[ppb.PointStruct(id=pid(1), vectors=dense(1, 2))])
+    )
+    stub = rrpc.StorageReadStub(channel)
+    files = stub.ListFiles(rpb.ListFilesRequest(collection_name="files", shard_id=0)).files
+    assert files and all(f.size >= 0 and f.last_modified.seconds > 0 for f in files)
+    name = max(files, key=lambda f: f.size).path
+    whole = stub.ReadWhole(rpb.ReadWholeRequest(collection_name="files", shard_id=0, path=name)).data
+    assert len(whole) == stub.FileLength(rpb.FileLengthRequest(collection_name="files", path=name)).length > 0
+    assert stub.FileExists(rpb.FileExistsRequest(collection_name="files", path=name)).exists
+    assert not stub.FileExists(rpb.FileExistsRequest(collection_name="files", path="nope")).exists
+    part = stub.ReadBytes(rpb.ReadBytesRequest(collection_name="files", path=name, byte_offset=1, length=3)).data
+    assert part == whole[1:4]
+    batch = stub.ReadBatch(
+        rpb.ReadBatchRequest(
+            collection_name="files",
+            path=name,
+            ranges=[rpb.ReadBatchRange(byte_offset=0, length=2), rpb.ReadBatchRange(byte_offset=2, length=2)],
+        )
+    ).data
+    assert list(batch) == [whole[0:2], whole[2:4]]
+    streamed = b"".join(
+        r.data
+        for r in stub.ReadBytesStream(
+            rpb.ReadBytesStreamRequest(collection_name="files", path=name, byte_offset=0, length=len(whole))
+        )
+    )
+    assert streamed == whole
+    outside = rpb.ReadWholeRequest(collection_name="files", path="../../aliases.json")
+    assert code_of(lambda: stub.ReadWhole(outside))[0] == grpc.StatusCode.INVALID_ARGUMENT
+    other_shard = rpb.ListFilesRequest(collection_name="files", shard_id=1)
+    assert code_of(lambda: stub.ListFiles(other_shard))[0] == grpc.StatusCode.NOT_FOUND
+    missing = rpb.ReadWholeRequest(collection_name="files", path="missing.bin")
+    assert code_of(lambda: stub.ReadWhole(missing))[0] == grpc.StatusCode.NOT_FOUND

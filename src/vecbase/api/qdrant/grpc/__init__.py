@@ -18,13 +18,15 @@ from vecbase.api.qdrant.grpc.proto import (
     points_service_pb2_grpc,
     qdrant_pb2_grpc,
     snapshots_service_pb2_grpc,
+    storage_read_service_pb2_grpc,
 )
 from vecbase.api.qdrant.grpc.proto import qdrant_pb2 as qpb
 from vecbase.api.qdrant.grpc.snapshots import SnapshotsServicer
+from vecbase.api.qdrant.grpc.storage_read import StorageReadServicer
 from vecbase.api.qdrant.rest.service_routes import version_info
 from vecbase.api.qdrant.service import QdrantService
 
-SERVICE_NAMES = ("qdrant.Qdrant", "qdrant.Collections", "qdrant.Points", "qdrant.Snapshots")
+SERVICE_NAMES = ("qdrant.Qdrant", "qdrant.Collections", "qdrant.Points", "qdrant.Snapshots", "qdrant.StorageRead")
 
 
 class QdrantServicer(qdrant_pb2_grpc.QdrantServicer):  # type: ignore[misc]
@@ -42,3 +44,4 @@ def add_services(server: Any, svc: QdrantService, authenticate: Authenticate | N
     collections_service_pb2_grpc.add_CollectionsServicer_to_server(CollectionsServicer(svc, call), server)
     points_service_pb2_grpc.add_PointsServicer_to_server(PointsServicer(svc, call), server)
     snapshots_service_pb2_grpc.add_SnapshotsServicer_to_server(SnapshotsServicer(svc, call), server)
+    storage_read_service_pb2_grpc.add_StorageReadServicer_to_server(StorageReadServicer(svc, call), server)
