@@ -520,3 +520,39 @@ def test_storage_read(channel: grpc.Channel) -> None:
     assert code_of(lambda: stub.ListFiles(other_shard))[0] == grpc.StatusCode.NOT_FOUND
     missing = rpb.ReadWholeRequest(collection_name="files", path="missing.bin")
     assert code_of(lambda: stub.ReadWhole(missing))[0] == grpc.StatusCode.NOT_FOUND
+
+
+def test_collection_configs_read_the_same_over_both_transports(server: Server) -> None:
+    rest = QdrantClient(url=server.url)
+    over_grpc = QdrantClient(host="127.0.0.1", port=server.port, grpc_port=server.grpc_port, prefer_grpc=True)
+    over_grpc.create_collection(
+        "cfg",
+        vectors_config={
+            "v": models.VectorParams(
+                size=2,
+                distance=models.Distance.DOT,
+                multivector_config=models.MultiVectorConfig(comparator=models.MultiVectorComparator.MAX_SIM),
+            )
+        },
+        sparse_vectors_config={"s": models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        quantization_config=models.BinaryQuantization(binary=models.BinaryQuantizationConfig()),
+        strict_mode_config=models.StrictModeConfig(
+            enabled=True,
+            max_query_limit=5,
+            sparse_config={"s": models.StrictModeSparse(max_length=3)},
+            multivector_config={"v": models.StrictModeMultivector(max_vectors=4)},
+        ),
+    )
+    over_grpc.create_payload_index(
+        "cfg", "t", models.TextIndexParams(type=models.TextIndexType.TEXT, tokenizer=models.TokenizerType.WORD)
+    )
+    over_grpc.create_payload_index(
+        "cfg", "k", models.KeywordIndexParams(type=models.KeywordIndexType.KEYWORD, is_tenant=True)
+    )
+    a, b = rest.get_collection("cfg"), over_grpc.get_collection("cfg")
+    assert a.config.strict_mode_config == b.config.strict_mode_config
+    assert a.config.strict_mode_config is not None and a.config.strict_mode_config.sparse_config
+    assert a.config.params == b.config.params and a.config.quantization_config == b.config.quantization_config
+    assert {k: (s.data_type, s.params) for k, s in a.payload_schema.items()} == {
+        k: (s.data_type, s.params) for k, s in b.payload_schema.items()
+    }

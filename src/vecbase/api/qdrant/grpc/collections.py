@@ -56,13 +56,24 @@ def vectors_config_in(config: Any) -> Any:
     return {}
 
 
+def _strict_in(config: dict[str, Any]) -> dict[str, Any]:
+    """Protobuf wraps strict mode's per-vector maps in a message of the same field name."""
+    for name in ("multivector_config", "sparse_config"):
+        inner = config.get(name)
+        if isinstance(inner, dict) and name in inner:
+            config[name] = inner[name]
+    return config
+
+
 def create_body(r: Any) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if r.HasField("vectors_config"):
         body["vectors"] = vectors_config_in(r.vectors_config)
-    for name in ("hnsw_config", "wal_config", "optimizers_config", "strict_mode_config"):
+    for name in ("hnsw_config", "wal_config", "optimizers_config"):
         if r.HasField(name):
             body[name] = _json(getattr(r, name))
+    if r.HasField("strict_mode_config"):
+        body["strict_mode_config"] = _strict_in(_json(r.strict_mode_config))
     if r.HasField("quantization_config"):
         body["quantization_config"] = _quantization_in(_json(r.quantization_config))
     if r.HasField("sparse_vectors_config"):
@@ -96,6 +107,16 @@ def _vector_params_out(p: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _index_params_out(params: Any) -> dict[str, Any]:
+    """REST's index params (``{"type": "text", "tokenizer": "word", ...}``) as protobuf's
+    ``PayloadIndexParams`` oneof; the stop-word and stemmer settings stay REST-only."""
+    if not isinstance(params, dict) or "type" not in params:
+        return {}
+    fields = {k: x for k, x in params.items() if k not in ("type", "stopwords", "stemmer")}
+    fields = _capitalised(fields, ("tokenizer",))
+    return {"params": {f"{params['type']}_index_params": fields}}
+
+
 def info_out(info: m.CollectionInfo) -> Any:
     data = info.model_dump(mode="json", exclude_none=True)
     config = data.get("config", {})
@@ -115,9 +136,18 @@ def info_out(info: m.CollectionInfo) -> Any:
     data["optimizer_status"] = {"ok": True} if status == "ok" else {"ok": False, "error": str(status)}
     data["status"] = str(data.get("status", "green")).capitalize()
     data["payload_schema"] = {
-        key: {**_capitalised({"data_type": s.get("data_type")}, ("data_type",)), "points": s.get("points", 0)}
+        key: {
+            **_capitalised({"data_type": s.get("data_type")}, ("data_type",)),
+            "points": s.get("points", 0),
+            **_index_params_out(s.get("params")),
+        }
         for key, s in data.get("payload_schema", {}).items()
     }
+    strict = config.get("strict_mode_config")
+    if isinstance(strict, dict):  # protobuf wraps the per-vector maps in a message
+        for name in ("multivector_config", "sparse_config"):
+            if name in strict:
+                strict[name] = {name: strict[name]}
     data.pop("update_queue", None)
     out = pb.CollectionInfo()
     json_format.ParseDict(data, out, ignore_unknown_fields=True)
@@ -168,9 +198,11 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def Update(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             body: dict[str, Any] = {}
-            for name in ("optimizers_config", "hnsw_config", "strict_mode_config", "params"):
+            for name in ("optimizers_config", "hnsw_config", "params"):
                 if request.HasField(name):
                     body[name] = _json(getattr(request, name))
+            if request.HasField("strict_mode_config"):
+                body["strict_mode_config"] = _strict_in(_json(request.strict_mode_config))
             if request.HasField("quantization_config"):
                 body["quantization_config"] = _quantization_in(_json(request.quantization_config))
             if request.metadata:
