@@ -77,21 +77,12 @@ def issue(
     return cert_path, key_path, cert.serial_number
 
 
-def served_serial(port: int, ca: Path) -> int:
+def served_serial(port: int, ca: Path, alpn: str | None = None) -> int:
+    """The serial of the certificate a port presents to a fresh TLS connection (``alpn``:
+    the protocol to offer, ``h2`` for the gRPC port)."""
     context = ssl.create_default_context(cafile=str(ca))
-    with (
-        socket.create_connection(("127.0.0.1", port)) as raw,
-        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
-    ):
-        der = tls.getpeercert(binary_form=True)
-    assert der is not None
-    return x509.load_der_x509_certificate(der).serial_number
-
-
-def grpc_serial(port: int, ca: Path) -> int:
-    """The serial of the certificate the gRPC port presents (a fresh TLS connection, HTTP/2)."""
-    context = ssl.create_default_context(cafile=str(ca))
-    context.set_alpn_protocols(["h2"])
+    if alpn is not None:
+        context.set_alpn_protocols([alpn])
     with (
         socket.create_connection(("127.0.0.1", port)) as raw,
         context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
@@ -158,9 +149,9 @@ def test_https_and_reload(tmp_path: Path) -> None:
         assert served_serial(server.port, ca_path) == new_serial
         # gRPC picks the renewed certificate up on a new connection too
         deadline = time.monotonic() + 15
-        while grpc_serial(server.grpc_port, ca_path) != new_serial and time.monotonic() < deadline:
+        while served_serial(server.grpc_port, ca_path, alpn="h2") != new_serial and time.monotonic() < deadline:
             time.sleep(0.3)
-        assert grpc_serial(server.grpc_port, ca_path) == new_serial
+        assert served_serial(server.grpc_port, ca_path, alpn="h2") == new_serial
     finally:
         server.stop()
 

@@ -11,7 +11,7 @@ snapshots) and / or ``extras`` (a collection's indexes, snapshots, vectors: not 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from vecbase.core.errors import ForbiddenError
 
@@ -108,7 +108,3 @@ def access_from_claim(raw: Any) -> Access:
             raise AccessClaimError(f"access: Collection {item['collection']} is listed more than once")
         grants.append(CollectionGrant(item["collection"], item["access"]))
     return Access(None, tuple(grants))
-
-
-def visible(access: Access, names: Sequence[str]) -> list[str]:
-    return [n for n in names if access.may_see(n)]

@@ -22,7 +22,7 @@ from vecbase.api.qdrant.grpc.proto._pool import POOL
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.core.access import Access
 from vecbase.core.errors import ForbiddenError, UnauthenticatedError
-from vecbase.server.access import Authenticator
+from vecbase.server.access import Authenticator, key_of
 from vecbase.server.settings import Settings
 from vecbase.server.tls import stamp, tls_files
 from vecbase.server.tokens import TokenRefused
@@ -33,12 +33,8 @@ UNLIMITED = -1
 
 def _authenticate(authenticator: Authenticator) -> Any:
     def check(metadata: Mapping[str, str]) -> Access:
-        key = metadata.get("api-key")
-        auth = metadata.get("authorization", "")
-        if key is None and auth.lower().startswith("bearer "):
-            key = auth[7:]
         try:
-            return authenticator.check(key).access
+            return authenticator.check(key_of(metadata)).access
         except TokenRefused as exc:
             if exc.status == 401:
                 raise UnauthenticatedError(exc.message) from None

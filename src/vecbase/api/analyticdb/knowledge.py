@@ -23,7 +23,7 @@ import orjson
 
 from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.jobs import Progress, fetch
-from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse_paths, scan_path, search_path
+from vecbase.api.analyticdb.query import Hit, fuse_paths, hybrid_mode, query_metric, scan_path, search_path
 from vecbase.api.analyticdb.tenancy import Schema, check_name
 from vecbase.api.analyticdb.wire import AdbError, Params, now_text
 from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, MatchValue, and_filters
@@ -379,16 +379,12 @@ class Knowledge:
                 "Rerank.ModelNotFound", "Reranking needs a rerank model, and the local model registry has none."
             )
         flt = self.svc.filter_of(schema, p.text("Filter"))
-        mode = p.text("HybridSearch") or ""
-        if mode not in HYBRID_MODES:
-            raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")
+        mode = hybrid_mode(p)
         args = p.json("HybridSearchArgs") or {}
         if not isinstance(args, dict):
             raise AdbError("InvalidParameter", "HybridSearchArgs must be a JSON object.")
         paths = self._paths(schema, args)
-        metrics = (p.text("Metrics") or schema.metrics).lower()
-        if metrics not in cols.METRICS:
-            raise AdbError("InvalidParameter", f"Metrics must be l2, ip or cosine, got {metrics!r}.")
+        metrics = query_metric(p, schema)
         offset = p.integer("Offset", 0, 0) or 0
         order_by = p.text("OrderBy")
         with_vectors = WithVectors(True, (cols.DENSE,)) if p.boolean("IncludeVector") else WithVectors()

@@ -29,8 +29,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from vecbase.api.analyticdb.collections import DENSE, written_vectors
-from vecbase.api.analyticdb.wire import AdbError
+from vecbase.api.analyticdb.collections import DENSE, METRICS, written_vectors
+from vecbase.api.analyticdb.tenancy import Schema
+from vecbase.api.analyticdb.wire import AdbError, Params
 from vecbase.core.filter import Filter, HasId, and_filters
 from vecbase.core.ids import PointId
 from vecbase.core.points import ScoredColumns, SparseVector
@@ -39,6 +40,22 @@ from vecbase.query.fusion import cascade, rrf, score_fusion
 from vecbase.query.model import NearestQuery, QueryNode, ScrollRequest, SearchParams, WithPayload, WithVectors
 
 HYBRID_MODES = ("", "RRF", "Weight", "Cascaded")
+
+
+def hybrid_mode(p: Params) -> str:
+    """``HybridSearch``: empty (raw scores compared), ``RRF``, ``Weight`` or ``Cascaded``."""
+    mode = p.text("HybridSearch") or ""
+    if mode not in HYBRID_MODES:
+        raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")
+    return mode
+
+
+def query_metric(p: Params, schema: Schema) -> str:
+    """The query's ``Metrics``, the collection's index metric when it names none."""
+    metrics = (p.text("Metrics") or schema.metrics).lower()
+    if metrics not in METRICS:
+        raise AdbError("InvalidParameter", f"Metrics must be l2, ip or cosine, got {metrics!r}.")
+    return metrics
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from vecbase.api.analyticdb import collections as cols
 from vecbase.api.analyticdb.admin import CollectionAdmin
 from vecbase.api.analyticdb.jobs import Jobs
 from vecbase.api.analyticdb.knowledge import Knowledge
-from vecbase.api.analyticdb.query import HYBRID_MODES, Hit, fuse, search_path, vector_path
+from vecbase.api.analyticdb.query import Hit, fuse, hybrid_mode, query_metric, search_path, vector_path
 from vecbase.api.analyticdb.relational import RelationalTables
 from vecbase.api.analyticdb.sql import INT, SqlFilterError, parse_where
 from vecbase.api.analyticdb.tenancy import DEFAULT_NAMESPACE, Schema, Tenancy
@@ -292,17 +292,13 @@ class AnalyticDBService:
         raw_sparse = p.json("SparseVector")
         if raw_vector is None and content is None and raw_sparse is None:
             raise AdbError("MissingParameter", "Specify Vector, SparseVector or Content (at least one).")
-        metrics = (p.text("Metrics") or schema.metrics).lower()
-        if metrics not in cols.METRICS:
-            raise AdbError("InvalidParameter", f"Metrics must be l2, ip or cosine, got {metrics!r}.")
+        metrics = query_metric(p, schema)
         flt = self.filter_of(schema, p.text("Filter"))
         relational = p.json("RelationalTableFilter")
         if relational is not None:
             joined = self.tables.condition(schema.namespace, relational, schema.kinds())
             flt = and_filters(flt, Filter(must=(joined,)))
-        mode = p.text("HybridSearch") or ""
-        if mode not in HYBRID_MODES:
-            raise AdbError("InvalidParameter", f"HybridSearch must be one of RRF, Weight, Cascaded, got {mode!r}.")
+        mode = hybrid_mode(p)
         args = p.json("HybridSearchArgs") or {}
         offset = p.integer("Offset", None, 0)
         order_by = p.text("OrderBy")

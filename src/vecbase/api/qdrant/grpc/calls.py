@@ -4,6 +4,7 @@ same per-operation access check as REST, the service call, errors as gRPC status
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import cache
 from typing import Any, Callable, Mapping
@@ -16,7 +17,7 @@ from vecbase.api.qdrant.rest.envelope import error_response
 from vecbase.api.qdrant.rest.rbac import authorize
 from vecbase.api.qdrant.validation import validate_request
 from vecbase.core.access import FULL, Access
-from vecbase.core.errors import ForbiddenError, UnauthenticatedError
+from vecbase.core.errors import UnauthenticatedError
 
 # (metadata) -> the caller's access; raises UnauthenticatedError / ForbiddenError
 Authenticate = Callable[[Mapping[str, str]], Access]
@@ -61,22 +62,30 @@ def status_of(exc: BaseException) -> tuple[Any, str]:
 class GrpcCall:
     def __init__(self, authenticate: Authenticate | None = None) -> None:
         self.authenticate = authenticate
+        self._local = threading.local()  # the access of the call each worker thread runs
 
-    def access(self, context: Any) -> Access:
+    def _authenticated(self, context: Any) -> Access:
         if self.authenticate is None:
             return FULL
         metadata = {k.lower(): v for k, v in (context.invocation_metadata() or ())}
         return self.authenticate(metadata)
 
+    def access(self) -> Access:
+        """The access of the call running on this thread (for answers cut to what it may see)."""
+        found = getattr(self._local, "access", None)
+        return found if isinstance(found, Access) else FULL
+
     def __call__(self, context: Any, label: str, collection: str | None, run: Callable[[], Any]) -> Any:
         """Run ``run`` as the operation ``label`` (REST's method and path template)."""
         started = time.perf_counter()
         try:
-            access = self.access(context)
+            access = self._authenticated(context)
             authorize(label, access, {"collection_name": collection} if collection is not None else {})
-            response = run()
-        except ForbiddenError as exc:
-            context.abort(grpc.StatusCode.PERMISSION_DENIED, f"Forbidden: {exc}")
+            self._local.access = access
+            try:
+                response = run()
+            finally:
+                self._local.access = None
         except Exception as exc:
             code, message = status_of(exc)
             context.abort(code, message)

@@ -18,28 +18,13 @@ from vecbase.api.qdrant.service import QdrantService
 _C = "/collections/{collection_name}"
 
 
-def _json(message: Any) -> dict[str, Any]:
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)  # type: ignore[no-any-return]
-
-
-def _lower_enums(data: Any, names: tuple[str, ...]) -> Any:
-    """REST spells these enum values in lower case (``Float32`` -> ``float32``)."""
-    if isinstance(data, dict):
-        return {
-            k: (x.lower() if k in names and isinstance(x, str) else _lower_enums(x, names)) for k, x in data.items()
-        }
-    if isinstance(data, list):
-        return [_lower_enums(x, names) for x in data]
-    return data
-
-
 def _quantization_in(q: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = _lower_enums(q, ("type", "compression", "encoding", "query_encoding"))
+    out: dict[str, Any] = v.lower_enums(q, ("type", "compression", "encoding", "query_encoding"))
     return out
 
 
 def _vector_params_in(p: Any) -> dict[str, Any]:
-    out: dict[str, Any] = _lower_enums(_json(p), ("datatype", "comparator"))
+    out: dict[str, Any] = v.lower_enums(v.message_json(p), ("datatype", "comparator"))
     if "multivector_config" in out:
         out["multivector_config"] = {"comparator": out["multivector_config"].get("comparator", "max_sim")}
     if "quantization_config" in out:
@@ -71,14 +56,15 @@ def create_body(r: Any) -> dict[str, Any]:
         body["vectors"] = vectors_config_in(r.vectors_config)
     for name in ("hnsw_config", "wal_config", "optimizers_config"):
         if r.HasField(name):
-            body[name] = _json(getattr(r, name))
+            body[name] = v.message_json(getattr(r, name))
     if r.HasField("strict_mode_config"):
-        body["strict_mode_config"] = _strict_in(_json(r.strict_mode_config))
+        body["strict_mode_config"] = _strict_in(v.message_json(r.strict_mode_config))
     if r.HasField("quantization_config"):
-        body["quantization_config"] = _quantization_in(_json(r.quantization_config))
+        body["quantization_config"] = _quantization_in(v.message_json(r.quantization_config))
     if r.HasField("sparse_vectors_config"):
         body["sparse_vectors"] = {
-            name: _lower_enums(_json(p), ("modifier", "datatype")) for name, p in r.sparse_vectors_config.map.items()
+            name: v.lower_enums(v.message_json(p), ("modifier", "datatype"))
+            for name, p in r.sparse_vectors_config.map.items()
         }
     v.set_if(body, r, "shard_number", "replication_factor", "write_consistency_factor", "on_disk_payload")
     if r.metadata:
@@ -169,7 +155,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
 
     def List(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
-            access = self.call.access(context)
+            access = self.call.access()
             names = [c.name for c in self.svc.collections.list().collections if access.may_see(c.name)]
             return pb.ListCollectionsResponse(collections=[pb.CollectionDescription(name=n) for n in names])
 
@@ -200,11 +186,11 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             body: dict[str, Any] = {}
             for name in ("optimizers_config", "hnsw_config", "params"):
                 if request.HasField(name):
-                    body[name] = _json(getattr(request, name))
+                    body[name] = v.message_json(getattr(request, name))
             if request.HasField("strict_mode_config"):
-                body["strict_mode_config"] = _strict_in(_json(request.strict_mode_config))
+                body["strict_mode_config"] = _strict_in(v.message_json(request.strict_mode_config))
             if request.HasField("quantization_config"):
-                body["quantization_config"] = _quantization_in(_json(request.quantization_config))
+                body["quantization_config"] = _quantization_in(v.message_json(request.quantization_config))
             if request.metadata:
                 body["metadata"] = v.struct(request.metadata)
             updated = self.svc.collections.update(request.collection_name, wire(m.UpdateCollection, body))
@@ -218,7 +204,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             for action in request.actions:
                 kind = action.WhichOneof("action")
                 if kind is not None:
-                    actions.append({kind: _json(getattr(action, kind))})
+                    actions.append({kind: v.message_json(getattr(action, kind))})
             done = self.svc.collections.update_aliases(wire(m.ChangeAliasesOperation, {"actions": actions}))
             return pb.CollectionOperationResponse(result=done)
 
@@ -226,7 +212,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
 
     def ListAliases(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
-            access = self.call.access(context)
+            access = self.call.access()
             aliases = [a for a in self.svc.collections.aliases().aliases if access.may_see(a.collection_name)]
             return _aliases_out(aliases)
 
@@ -254,7 +240,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def UpdateCollectionClusterSetup(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             kind = request.WhichOneof("operation")
-            body = {kind: _json(getattr(request, kind))} if kind is not None else {}
+            body = {kind: v.message_json(getattr(request, kind))} if kind is not None else {}
             path = {"collection_name": request.collection_name}
             done = rest_twin(self.svc, "update_collection_cluster", path, body)
             return pb.UpdateCollectionClusterSetupResponse(result=bool(done))
@@ -264,7 +250,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def CreateShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             path = {"collection_name": request.collection_name}
-            done = rest_twin(self.svc, "create_shard_key", path, _json(request.request))
+            done = rest_twin(self.svc, "create_shard_key", path, v.message_json(request.request))
             return pb.CreateShardKeyResponse(result=bool(done))
 
         return self.call(context, f"PUT {_C}/shards", request.collection_name, run)
@@ -272,7 +258,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def DeleteShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             path = {"collection_name": request.collection_name}
-            done = rest_twin(self.svc, "delete_shard_key", path, _json(request.request))
+            done = rest_twin(self.svc, "delete_shard_key", path, v.message_json(request.request))
             return pb.DeleteShardKeyResponse(result=bool(done))
 
         return self.call(context, f"POST {_C}/shards/delete", request.collection_name, run)

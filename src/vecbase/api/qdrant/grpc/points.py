@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from google.protobuf import json_format
-
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.grpc import legacy
 from vecbase.api.qdrant.grpc import values as v
@@ -14,7 +12,7 @@ from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
 from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import points_service_pb2_grpc as rpc
 from vecbase.api.qdrant.grpc.queries import order_by_body, query_request
-from vecbase.api.qdrant.grpc.results import facet_value_out, group_id_out, retrieved_out, scored_out, update_out
+from vecbase.api.qdrant.grpc.results import facet_value_out, groups_out, retrieved_out, scored_out, update_out
 from vecbase.api.qdrant.grpc.updates import batch_operation, dense_batch, points_list
 from vecbase.api.qdrant.service import QdrantService
 
@@ -148,28 +146,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         return self.call(context, label, request.collection_name, run)
 
     def Search(self, request: Any, context: Any) -> Any:  # noqa: N802
-        def run() -> Any:
-            vector: Any = list(request.vector)
-            if request.HasField("sparse_indices"):
-                vector = {"indices": list(request.sparse_indices.data), "values": vector}
-            body: dict[str, Any] = {
-                "query": vector,
-                "limit": request.limit,
-                "with_payload": v.with_payload(request.with_payload, False),
-            }
-            v.set_if(body, request, "score_threshold", "offset")
-            if request.HasField("vector_name"):
-                body["using"] = request.vector_name
-            if request.HasField("filter"):
-                body["filter"] = v.filter_(request.filter)
-            if request.HasField("params"):
-                body["params"] = v.search_params(request.params)
-            if request.HasField("with_vectors"):
-                body["with_vector"] = v.with_vectors(request.with_vectors, False)
-            result = self.svc.query.query(request.collection_name, wire(m.QueryRequest, body))
-            return pb.SearchResponse(result=[scored_out(p) for p in result.points])
-
-        return self.call(context, "POST /collections/{collection_name}/points/search", request.collection_name, run)
+        return self._legacy(context, request, "search", legacy.search, pb.SearchResponse)
 
     def CreateFieldIndex(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
@@ -179,7 +156,10 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
                 params = request.field_index_params
                 which = params.WhichOneof("index_params")
                 if which is not None:
-                    schema = {"type": kind, **_lower(_json(getattr(params, which)), ("tokenizer", "type"))}
+                    schema = {
+                        "type": kind,
+                        **v.lower_enums(v.message_json(getattr(params, which)), ("tokenizer", "type")),
+                    }
             body = {"field_name": request.field_name, "field_schema": schema}
             result = self.svc.collections.create_index(request.collection_name, wire(m.CreateFieldIndex, body))
             return pb.PointsOperationResponse(result=update_out(result))
@@ -235,8 +215,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             v.set_if(body, request, "group_size")
             body["with_payload"] = v.with_payload(request.with_payload, False)
             result = self.svc.query.query_groups(request.collection_name, wire(m.QueryGroupsRequest, body))
-            groups = [pb.PointGroup(id=group_id_out(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
-            return pb.QueryGroupsResponse(result=pb.GroupsResult(groups=groups))
+            return pb.QueryGroupsResponse(result=groups_out(result))
 
         label = "POST /collections/{collection_name}/points/query/groups"
         return self.call(context, label, request.collection_name, run)
@@ -286,12 +265,12 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         def run() -> Any:
             kind = request.WhichOneof("vector_config")
             if kind == "dense_config":
-                config = _lower(_json(request.dense_config), ("datatype",))
+                config = v.lower_enums(v.message_json(request.dense_config), ("datatype",))
                 if "multivector_config" in config:
                     config["multivector_config"] = {"comparator": "max_sim"}
                 body: dict[str, Any] = {"dense": config}
             else:
-                body = {"sparse": _lower(_json(request.sparse_config), ("modifier", "datatype"))}
+                body = {"sparse": v.lower_enums(v.message_json(request.sparse_config), ("modifier", "datatype"))}
             req = wire(m.VectorNameConfig, body)
             result = self.svc.collections.create_vector_name(request.collection_name, request.vector_name, req)
             return pb.PointsOperationResponse(result=update_out(result))
@@ -308,69 +287,56 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         return self.call(context, label, request.collection_name, run)
 
     # -- the 1.18 search / recommend / discover calls -------------------------------------
-    def _legacy(self, context: Any, request: Any, kind: str, path: str, body: dict[str, Any]) -> Any:
-        models = {"search": m.SearchRequest, "recommend": m.RecommendRequest, "discover": m.DiscoverRequest}
-
+    def _legacy(self, context: Any, request: Any, kind: str, build: Any, answer: Any) -> Any:
         def run() -> Any:
-            return self.svc.query.legacy(request.collection_name, kind, wire(models[kind], body))
+            found = self.svc.query.legacy(request.collection_name, kind, wire(_LEGACY[kind], build(request)))
+            return answer(result=[scored_out(p) for p in found])
 
-        return self.call(context, f"POST /collections/{{collection_name}}/points/{path}", request.collection_name, run)
+        return self.call(context, f"POST /collections/{{collection_name}}/points/{kind}", request.collection_name, run)
 
-    def _legacy_batch(self, context: Any, request: Any, kind: str, entries: Any, build: Any) -> Any:
-        models = {"search": m.SearchRequest, "recommend": m.RecommendRequest, "discover": m.DiscoverRequest}
-
+    def _legacy_batch(self, context: Any, request: Any, kind: str, entries: Any, build: Any, answer: Any) -> Any:
         def run() -> Any:
-            reqs = [wire(models[kind], build(e)) for e in entries]
+            reqs = [wire(_LEGACY[kind], build(e)) for e in entries]
             self.svc.query.check_batch(request.collection_name, len(reqs))
             found = [self.svc.query.legacy(request.collection_name, kind, r) for r in reqs]
-            return [pb.BatchResult(result=[scored_out(p) for p in points]) for points in found]
+            return answer(result=[pb.BatchResult(result=[scored_out(p) for p in points]) for points in found])
 
         label = f"POST /collections/{{collection_name}}/points/{kind}/batch"
         return self.call(context, label, request.collection_name, run)
 
-    def _legacy_groups(self, context: Any, request: Any, kind: str, body: dict[str, Any]) -> Any:
-        models = {"search": m.SearchGroupsRequest, "recommend": m.RecommendGroupsRequest}
-
+    def _legacy_groups(self, context: Any, request: Any, kind: str, build: Any, answer: Any) -> Any:
         def run() -> Any:
-            result = self.svc.query.legacy_groups(request.collection_name, kind, wire(models[kind], body))
-            return [pb.PointGroup(id=group_id_out(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
+            req = wire(_LEGACY_GROUPS[kind], build(request))
+            return answer(result=groups_out(self.svc.query.legacy_groups(request.collection_name, kind, req)))
 
         label = f"POST /collections/{{collection_name}}/points/{kind}/groups"
         return self.call(context, label, request.collection_name, run)
 
     def SearchBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
-        results = self._legacy_batch(context, request, "search", request.search_points, legacy.search)
-        return pb.SearchBatchResponse(result=results)
+        return self._legacy_batch(
+            context, request, "search", request.search_points, legacy.search, pb.SearchBatchResponse
+        )
 
     def SearchGroups(self, request: Any, context: Any) -> Any:  # noqa: N802
-        groups = self._legacy_groups(context, request, "search", legacy.search_groups(request))
-        return pb.SearchGroupsResponse(result=pb.GroupsResult(groups=groups))
+        return self._legacy_groups(context, request, "search", legacy.search_groups, pb.SearchGroupsResponse)
 
     def Recommend(self, request: Any, context: Any) -> Any:  # noqa: N802
-        points = self._legacy(context, request, "recommend", "recommend", legacy.recommend(request))
-        return pb.RecommendResponse(result=[scored_out(p) for p in points])
+        return self._legacy(context, request, "recommend", legacy.recommend, pb.RecommendResponse)
 
     def RecommendBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
-        results = self._legacy_batch(context, request, "recommend", request.recommend_points, legacy.recommend)
-        return pb.RecommendBatchResponse(result=results)
+        entries = request.recommend_points
+        return self._legacy_batch(context, request, "recommend", entries, legacy.recommend, pb.RecommendBatchResponse)
 
     def RecommendGroups(self, request: Any, context: Any) -> Any:  # noqa: N802
-        groups = self._legacy_groups(context, request, "recommend", legacy.recommend_groups(request))
-        return pb.RecommendGroupsResponse(result=pb.GroupsResult(groups=groups))
+        return self._legacy_groups(context, request, "recommend", legacy.recommend_groups, pb.RecommendGroupsResponse)
 
     def Discover(self, request: Any, context: Any) -> Any:  # noqa: N802
-        points = self._legacy(context, request, "discover", "discover", legacy.discover(request))
-        return pb.DiscoverResponse(result=[scored_out(p) for p in points])
+        return self._legacy(context, request, "discover", legacy.discover, pb.DiscoverResponse)
 
     def DiscoverBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
-        results = self._legacy_batch(context, request, "discover", request.discover_points, legacy.discover)
-        return pb.DiscoverBatchResponse(result=results)
+        entries = request.discover_points
+        return self._legacy_batch(context, request, "discover", entries, legacy.discover, pb.DiscoverBatchResponse)
 
 
-def _json(message: Any) -> dict[str, Any]:
-    out: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
-    return out
-
-
-def _lower(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {k: (x.lower() if k in names and isinstance(x, str) else x) for k, x in data.items()}
+_LEGACY: dict[str, Any] = {"search": m.SearchRequest, "recommend": m.RecommendRequest, "discover": m.DiscoverRequest}
+_LEGACY_GROUPS: dict[str, Any] = {"search": m.SearchGroupsRequest, "recommend": m.RecommendGroupsRequest}

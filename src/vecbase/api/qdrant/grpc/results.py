@@ -58,3 +58,8 @@ def group_id_out(value: Any) -> Any:
     if isinstance(value, int):
         return pb.GroupId(unsigned_value=value) if value >= 0 else pb.GroupId(integer_value=value)
     return pb.GroupId(string_value=str(value))
+
+
+def groups_out(result: m.GroupsResult) -> Any:
+    groups = [pb.PointGroup(id=group_id_out(g.id), hits=[scored_out(p) for p in g.hits]) for g in result.groups]
+    return pb.GroupsResult(groups=groups)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Mapping
 
+from google.protobuf import json_format
+
 from vecbase.api.qdrant.grpc.proto import json_with_int_pb2 as jv
 from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import qdrant_common_pb2 as common
@@ -235,10 +237,6 @@ def filter_(f: Any) -> dict[str, Any]:
     return out
 
 
-def optional_filter(message: Any, field: str = "filter") -> dict[str, Any] | None:
-    return filter_(getattr(message, field)) if message.HasField(field) else None
-
-
 # -- selectors and params ---------------------------------------------------------------------
 def with_payload(sel: Any, default: Any) -> Any:
     kind = sel.WhichOneof("selector_options")
@@ -287,3 +285,18 @@ def set_if(out: dict[str, Any], message: Any, *names: str) -> dict[str, Any]:
         if name in fields and message.HasField(name):
             out[name] = getattr(message, name)
     return out
+
+
+def message_json(message: Any) -> dict[str, Any]:
+    """A message whose fields carry REST's names, as its JSON (enums by their protobuf name)."""
+    out: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    return out
+
+
+def lower_enums(data: Any, names: tuple[str, ...]) -> Any:
+    """REST spells these enum values in lower case (``Float32`` -> ``float32``)."""
+    if isinstance(data, dict):
+        return {k: (x.lower() if k in names and isinstance(x, str) else lower_enums(x, names)) for k, x in data.items()}
+    if isinstance(data, list):
+        return [lower_enums(x, names) for x in data]
+    return data

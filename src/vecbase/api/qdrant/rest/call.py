@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
@@ -55,6 +55,7 @@ def parse_bool(name: str, raw: str | None, default: bool) -> bool:
 
 
 _POINT_KEYS = {"id", "vector", "payload"}
+_UNPARSED = object()
 
 
 def _is_dense_row(v: Any) -> bool:
@@ -90,6 +91,7 @@ class Call:
     path: dict[str, str]
     query: QueryParams
     raw_body: bytes
+    _parsed: Any = field(default=_UNPARSED, init=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -100,6 +102,13 @@ class Call:
         return parse_bool("wait", self.query.get("wait"), False)
 
     def json(self) -> Any:
+        """The parsed body (parsed once: the access check may read it before the handler)."""
+        if self._parsed is not _UNPARSED:
+            return self._parsed
+        self._parsed = self._json()
+        return self._parsed
+
+    def _json(self) -> Any:
         if not self.raw_body.strip():
             return None
         try:

@@ -330,37 +330,30 @@ class StrictGate:
         if grows or payload_grows:
             resident_memory(sm)
         self.filter(col, sm, selector, sm.unindexed_filtering_update)
-        if grows:
-            self.collection_size(col, sm)
-        elif payload_grows and sm.max_collection_payload_size_bytes is not None:
-            self.collection_size(
-                col, StrictMode(max_collection_payload_size_bytes=sm.max_collection_payload_size_bytes)
-            )
+        if grows or payload_grows:
+            self.collection_size(col, sm, payload_only=not grows)
         for name, value in vectors:
             self.vector_length(sm, name, value)
 
     @staticmethod
-    def collection_size(col: Collection, sm: StrictMode) -> None:
-        if (sm.max_points_count, sm.max_collection_vector_size_bytes, sm.max_collection_payload_size_bytes) == (
-            None,
-            None,
-            None,
-        ):
+    def collection_size(col: Collection, sm: StrictMode, payload_only: bool = False) -> None:
+        """The collection's size limits; ``payload_only``: a payload write adds no points."""
+        vector_limit = None if payload_only else sm.max_collection_vector_size_bytes
+        points_limit = None if payload_only else sm.max_points_count
+        if (vector_limit, points_limit, sm.max_collection_payload_size_bytes) == (None, None, None):
             return
-        points = int(col.info()["points_count"])
-        if sm.max_collection_vector_size_bytes is not None:
+        points = col.count(None)
+        if vector_limit is not None:
             per_point = sum(v.size * _ELEMENT_BYTES.get(v.datatype.value, 4) for v in col.config.vectors.values())
-            if points * per_point >= sm.max_collection_vector_size_bytes:
-                raise StrictModeError(
-                    f"Max vector storage size limit of {_mb(sm.max_collection_vector_size_bytes)}MB reached!"
-                )
+            if points * per_point >= vector_limit:
+                raise StrictModeError(f"Max vector storage size limit of {_mb(vector_limit)}MB reached!")
         if sm.max_collection_payload_size_bytes is not None:
             if points * _payload_bytes(col) >= sm.max_collection_payload_size_bytes:
                 raise StrictModeError(
                     f"Max payload storage size limit of {_mb(sm.max_collection_payload_size_bytes)}MB reached!"
                 )
-        if sm.max_points_count is not None and points >= sm.max_points_count:
-            raise StrictModeError(f"Max points count limit of {sm.max_points_count} reached!")
+        if points_limit is not None and points >= points_limit:
+            raise StrictModeError(f"Max points count limit of {points_limit} reached!")
 
     @staticmethod
     def vector_length(sm: StrictMode, name: str, value: Any) -> None:
