@@ -161,7 +161,7 @@ class ApiKeyMiddleware:
             return
         request = Request(scope)
         is_adb = request.method == "POST" and request.url.path == "/"
-        if (request.url.path in OPEN_PATHS and not is_adb) or (is_adb and self.signed_adb):
+        if (request.url.path in OPEN_PATHS and not is_adb) or (is_adb and self.signed_adb) or _static(request):
             if is_adb:
                 credential(scope, "analyticdb_signature")
             await self.app(scope, receive, send)
@@ -178,6 +178,13 @@ class ApiKeyMiddleware:
         credential(scope, found.kind, found.subject)
         record(scope, found.access)
         await self.app(scope, receive, send)
+
+
+def _static(request: Request) -> bool:
+    """The dashboard's files: public, as Qdrant's web UI; the page asks for a key and sends it
+    with every API call."""
+    path = request.url.path
+    return request.method in READ_METHODS and (path == "/dashboard" or path.startswith("/dashboard/"))
 
 
 def _refused(request: Request, status: int, message: str, missing: bool = False) -> Response:

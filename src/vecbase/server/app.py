@@ -30,6 +30,7 @@ from vecbase.inference.dense import register_directory
 from vecbase.inference.registry import REGISTRY
 from vecbase.server.access import ApiKeyMiddleware, Authenticator, ReadOnlyModeMiddleware
 from vecbase.server.audit import AuditMiddleware
+from vecbase.server.dashboard import dashboard_directory, dashboard_routes
 from vecbase.server.limits import BodyLimitMiddleware
 from vecbase.server.settings import Settings
 
@@ -112,7 +113,10 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
     app = Starlette(
         # AnalyticDB's one route first: starlette tries routes in order, and every SDK call
         # would otherwise test the path against each of the other dialects' routes
-        routes=analyticdb_routes(analyticdb) + qdrant_routes(svc, stats) + openai_routes(documents),
+        routes=analyticdb_routes(analyticdb)
+        + qdrant_routes(svc, stats)
+        + openai_routes(documents)
+        + dashboard_routes(dashboard_directory(settings.enable_static_content, settings.static_content_dir)),
         exception_handlers={404: not_found, 405: not_found},
         lifespan=lifespan,
     )

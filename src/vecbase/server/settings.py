@@ -21,6 +21,8 @@ KEYS = {
     ("service", "alt_api_key"): "alt_api_key",
     ("service", "read_only"): "read_only",
     ("service", "jwt_rbac"): "jwt_rbac",
+    ("service", "enable_static_content"): "enable_static_content",
+    ("service", "static_content_dir"): "static_content_dir",
     ("storage", "storage_path"): "storage_path",
     ("storage", "snapshots_path"): "snapshots_path",
     ("storage", "flush_interval_sec"): "flush_interval_sec",
@@ -62,6 +64,10 @@ class Settings:
     read_only: bool = False
     # JWT tokens signed with api_key / alt_api_key carry per-collection access
     jwt_rbac: bool = False
+    # the web dashboard at /dashboard: the files of ``static_content_dir`` when that directory
+    # exists (a build of Qdrant's web UI, as Qdrant serves it), else vecbase's own
+    enable_static_content: bool = True
+    static_content_dir: str = "./static"
     flush_interval_sec: float = 5.0
     # the most collections the node holds (every dialect's): None, no limit
     max_collections: int | None = None
