@@ -20,6 +20,7 @@ from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hn
 from vecbase.engine.rwlock import RWLock
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
+from vecbase.segment.growing import growth_pending, new_graph, settings_of
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
 from vecbase.storage import memory
@@ -95,7 +96,13 @@ def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
     store = plan.segment.vectors[plan.name]
     assert isinstance(store, DenseStore)
     set_build_threads(threads)
-    data = store.data[: plan.segment.n].astype("float32", copy=False)
+    n = plan.segment.n
+    graph = plan.segment.growing.get(plan.name)
+    if graph is not None and graph.completes(config, plan.name, store, n):
+        # the graph that followed the segment while it was appendable, completed: the same
+        # index a build would make, for the cost of the rows it lacks
+        return graph.extended(store.data[graph.size : n].astype("float32"), store.ticks(graph.size, n)).index
+    data = store.data[:n].astype("float32", copy=False)
     quantization = quantization_of(config, plan.name)
     return HnswIndex.build(data, config.vectors[plan.name].distance, plan.m, plan.ef_construct, quantization)
 
@@ -196,6 +203,7 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         # decided without the exclusive lock: an ingest must not stall on a waiting optimizer
         col.optimizing = col.optimizing or other or sealed is not None
         return
+    _grow(col, threads, stop)
     _freeze_sealed(col)
     with col.lock:
         # segments about to be merged get their index from the merge, not before it
@@ -224,7 +232,49 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         # seal: trimming during an ingest makes its next allocations fault pages back in
         memory.release()
     with col.lock:
-        col.optimizing = bool(pending_indexes(col.config, col.segments[:-1]))
+        col.optimizing = bool(
+            pending_indexes(col.config, col.segments[:-1]) or growth_pending(col.config, col.segments[-1])
+        )
+
+
+def _grow(col: Optimizable, threads: int, stop: threading.Event) -> None:
+    """Build or extend the appendable segment's growing graphs: rows copied under the shared
+    lock, the graph grown without a lock, the new graph swapped in under the lock (rows
+    written meanwhile are stale in it by their write ticks, and scanned)."""
+    with col.lock.shared():
+        seg, config = col.segments[-1], col.config
+        work = []
+        for name in growth_pending(config, seg):
+            store = seg.vectors[name]
+            assert isinstance(store, DenseStore)
+            graph = seg.growing.get(name)
+            if graph is not None and graph.settings != settings_of(config, name):
+                graph = None
+            start = graph.size if graph is not None else 0
+            work.append(
+                (
+                    name,
+                    seg.growing.get(name),
+                    graph,
+                    store.data[start : seg.n].astype("float32"),
+                    store.ticks(start, seg.n),
+                )
+            )
+    for name, current, graph, rows, ticks in work:
+        if stop.is_set():
+            return
+        set_build_threads(threads)
+        grown = graph.extended(rows, ticks) if graph is not None else new_graph(config, name, rows, ticks)
+        with col.lock:
+            if col.closed or col.config is not config:
+                return
+            if (
+                seg.growing.get(name) is current
+                and name not in seg.dense_indexes
+                and any(s is seg for s in col.segments)
+            ):
+                seg.set_growing(name, grown)
+                log.debug("collection %s: growing graph of %s covers %d rows", col.name, name, grown.size)
 
 
 def _freeze_sealed(col: Optimizable) -> None:
@@ -251,6 +301,7 @@ def _work(col: Optimizable) -> tuple[bool, bool]:
             or bool(pending_indexes(col.config, sealed))
             or bool(merge_candidates(col.config, sealed))
         )
+        other = other or bool(growth_pending(col.config, col.segments[-1]))
         return should_seal(col.config, col.segments[-1]), other
 
 

@@ -22,6 +22,7 @@ from vecbase.query.model import (
     WithPayload,
     WithVectors,
 )
+from vecbase.segment.growing import growth_pending
 from vecbase.segment.segment import Segment
 
 T = TypeVar("T")
@@ -102,7 +103,8 @@ class CollectionReads:
                 "optimizing": self.optimizing
                 or bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
                 or bool(optimizer.merge_candidates(self.config, self.segments[:-1]))
-                or optimizer.should_seal(self.config, self.segments[-1]),
+                or optimizer.should_seal(self.config, self.segments[-1])
+                or bool(growth_pending(self.config, self.segments[-1])),
                 "payload_points": {
                     k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)
                     for k in self.payload_schema

@@ -153,6 +153,24 @@ class HnswIndex:
         index.add(data)
         return cls(index, distance, kind, max_norm_sq)
 
+    def grown(self, rows: F32) -> HnswIndex:
+        """A copy of this graph with ``rows`` added as the next offsets (the growing graph of an
+        appendable segment): searches keep using this one while the copy grows. Flat graphs
+        without the Dot augmentation only (its norm bound is fixed at build)."""
+        if not HnswIndex.can_grow(self.distance) or self.kind != "flat":
+            raise ValueError("only flat graphs of Cosine or Euclid vectors grow")
+        copy = faiss.clone_index(self.index)
+        data = np.ascontiguousarray(rows, dtype=np.float32)
+        if data.shape[0]:
+            copy.add(data)
+        return HnswIndex(copy, self.distance, self.kind)
+
+    @staticmethod
+    def can_grow(distance: Distance, quantization: Mapping[str, Any] | None = None) -> bool:
+        """Whether ``build`` makes a graph that ``grown`` may extend: a flat one of Cosine or
+        Euclid (Dot's augmentation fixes a norm bound at build)."""
+        return distance in (Distance.COSINE, Distance.EUCLID) and _kind_of(quantization, 0, 8)[0] == "flat"
+
     @property
     def exact_scores(self) -> bool:
         """Whether search scores are the exact Qdrant scores (no rescoring needed): a flat

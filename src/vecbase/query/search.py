@@ -19,6 +19,7 @@ from vecbase.index.sparse import apply_idf
 from vecbase.query.model import NearestQuery, SearchParams, SearchRequest
 from vecbase.query.scoring import dense_scores
 from vecbase.segment.filtering import filter_mask, filter_offsets
+from vecbase.segment.growing import growing_limit
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
 
@@ -54,6 +55,8 @@ def _segment_scores(
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), True
     if mask is not None and isinstance(store, DenseStore) and not isinstance(query, SparseVector):
         planned = _hnsw_candidates(seg, config, name, params, want, query, mask, allowed, fkey)
+        if planned is None and name in seg.growing:
+            planned = _growing_candidates(seg, config, name, params, want, query, mask, fkey)
         if planned is not None:
             return planned
     if isinstance(query, SparseVector):
@@ -163,6 +166,58 @@ def _hnsw_candidates(
     assert isinstance(store, DenseStore)
     # exact scores from the stored vectors, so indexed and plain segments rank alike
     return offsets, dense_scores(query, store.data, offsets, vc.distance), False
+
+
+def _growing_candidates(
+    seg: Segment,
+    config: CollectionConfig,
+    name: str,
+    params: SearchParams,
+    want: int,
+    query: F32,
+    mask: npt.NDArray[np.bool_],
+    fkey: Hashable,
+) -> tuple[npt.NDArray[np.int64], F32, bool] | None:
+    """An appendable segment's search through its growing graph: the graph for the allowed
+    rows it holds as written, an exact scan for the rest (rows past it, rows written again);
+    None when too few allowed rows are in the graph for a walk to beat a scan."""
+    if params.exact or query.ndim != 1 or want <= 0:
+        return None
+    graph = seg.growing[name]
+    store = seg.vectors[name]
+    assert isinstance(store, DenseStore)
+
+    def split() -> tuple[int, Selector | None, npt.NDArray[np.int64]]:
+        size = graph.size
+        inside = mask[:size] & graph.fresh(store)
+        count = int(np.count_nonzero(inside))
+        outside = mask[: seg.n].copy()
+        outside[:size] &= ~inside
+        return count, (graph.index.selector(inside) if count != size else None), np.nonzero(outside)[0]
+
+    # a new graph or any write changes ``seg.mutations``, which renews this memo
+    count, selector, rest = seg.memo(("growing", name, fkey), split)
+    verdict = graph.probe.verdict
+    if verdict is False or count < growing_limit(config, name):
+        return None
+    distance = config.vectors[name].distance
+    ef = max(params.hnsw_ef or hnsw_of(config, name).ef_construct, want)
+    offsets, scores = graph.index.search(query, want, ef, selector)
+    if verdict is None:
+        # on trial: the answer comes from the exact scan, the walk is only compared with it
+        exact = dense_scores(query, store.data[: graph.size], None, distance)
+        ok = mask[: graph.size] & graph.fresh(store)
+        allowed = np.nonzero(ok)[0]
+        best = allowed[top_k(exact[allowed], min(want, allowed.shape[0]), distance.smaller_is_better)]
+        graph.probe.record(len(set(offsets.tolist()) & set(best.tolist())), best.shape[0])
+        return None
+    exact_scores = graph.index.exact_scores and query.shape[0] >= SIMD_MIN_DIM
+    if not exact_scores:
+        scores = dense_scores(query, store.data, offsets, distance)
+    if not rest.shape[0]:
+        return offsets, scores, exact_scores
+    tail = dense_scores(query, store.data, rest, distance)
+    return np.concatenate([offsets, rest]), np.concatenate([scores, tail]), False
 
 
 def _document_frequencies(

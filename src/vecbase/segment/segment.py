@@ -29,6 +29,7 @@ from vecbase.index.field import FieldIndex
 from vecbase.index.hnsw import HnswIndex
 from vecbase.index.payload import make_field_index
 from vecbase.index.sparse import SparseInvertedIndex
+from vecbase.segment.growing import GrowingGraph
 from vecbase.segment.id_tracker import FrozenIds, IdTracker
 from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
@@ -62,6 +63,8 @@ class Segment:
         self.field_indexes: dict[str, FieldIndex] = {}
         # HNSW graphs over rows 0..n-1 of a dense vector; only sealed segments get them
         self.dense_indexes: dict[str, HnswIndex] = {}
+        # graphs that follow an appendable segment's rows (see segment.growing)
+        self.growing: dict[str, GrowingGraph] = {}
         for key, spec in (index_specs or {}).items():
             self.create_field_index(key, spec)
         self.version = 0
@@ -114,12 +117,17 @@ class Segment:
         """Adopt an HNSW graph over all rows of dense vector ``name``; float32 rows are then
         served from the graph's storage, so the segment holds one copy of its vectors."""
         self.dense_indexes[name] = index
+        self.growing.pop(name, None)
         store = self.vectors[name]
         if isinstance(store, DenseStore) and store.data.dtype == np.float32 and index.size == self.n:
             shared = index.stored_vectors()
             if shared is not None and shared.shape == (self.n, store.data.shape[1]):
                 store.data = shared
                 store.present = store.present[: self.n].copy()
+
+    def set_growing(self, name: str, graph: GrowingGraph) -> None:
+        self.growing[name] = graph
+        self.mutations += 1  # plans memoised for the old graph are stale
 
     def drop_index(self, name: str) -> None:
         """Forget the graph of ``name``; rows it served are copied back into the store first."""
@@ -183,6 +191,7 @@ class Segment:
             wanted[name] = self.vectors.get(name) or ListStore(None)
         self.vectors = wanted
         self.dense_indexes = {k: v for k, v in self.dense_indexes.items() if k in config.vectors}
+        self.growing = {k: v for k, v in self.growing.items() if k in config.vectors}
         self._reserve(max(self.n, 1))
         self.mutations += 1
 

@@ -30,6 +30,10 @@ class DenseStore:
         self.config = config
         self.data = np.zeros((capacity, config.size), dtype=_DTYPES[config.datatype])
         self.present = np.zeros(capacity, dtype=bool)
+        # when each row was last written (a counter, not a clock): a growing graph holds a row
+        # as it was, and knows it stale once this moves on
+        self.tick = 0
+        self.written = np.zeros(capacity, dtype=np.int64)
 
     def reserve(self, n: int) -> None:
         if n > self.data.shape[0]:
@@ -39,13 +43,35 @@ class DenseStore:
             present = np.zeros(cap, dtype=bool)
             present[: self.present.shape[0]] = self.present
             self.data, self.present = data, present
+            self._fit_written()
 
     def put(self, offsets: npt.NDArray[np.int64], rows: FloatArray) -> None:
         self.data[offsets] = to_storage_dtype(rows, self.config)
         self.present[offsets] = True
+        self._touch(offsets)
 
     def clear(self, offsets: npt.NDArray[np.int64] | list[int]) -> None:
         self.present[offsets] = False
+        self._touch(offsets)
+
+    def _touch(self, offsets: npt.NDArray[np.int64] | list[int]) -> None:
+        self._fit_written()
+        self.tick += 1
+        self.written[offsets] = self.tick
+
+    def _fit_written(self) -> None:
+        """``written`` as long as the rows (restored and merged stores replace the rows)."""
+        cap = self.present.shape[0]
+        if self.written.shape[0] != cap:
+            written = np.zeros(cap, dtype=np.int64)
+            keep = min(cap, self.written.shape[0])
+            written[:keep] = self.written[:keep]
+            self.written = written
+
+    def ticks(self, start: int, stop: int) -> npt.NDArray[np.int64]:
+        """When rows ``start..stop-1`` were last written (a copy)."""
+        self._fit_written()
+        return self.written[start:stop].copy()
 
     def get(self, offset: int) -> FloatArray | None:
         if not self.present[offset]:
