@@ -90,6 +90,24 @@ class CollectionReads:
     ) -> tuple[list[PointId], list[list[tuple[PointId, float]]]]:
         return self._read(lambda: matrix.distance_matrix(self.segments, self.config, flt, sample, limit, using))
 
+    def nearest_batch(
+        self,
+        queries: Sequence[NearestQuery],
+        flt: Filter | None,
+        limit: int,
+        offset: int,
+        score_threshold: float | None,
+        params: SearchParams,
+        wp: WithPayload,
+        wv: WithVectors,
+    ) -> list[ScoredColumns]:
+        """``nearest`` for queries that differ only in their vector, under one read lock."""
+        return self._read(
+            lambda: universal.nearest_batch(
+                self.segments, self.config, queries, flt, limit, offset, score_threshold, params, wp, wv
+            )
+        )
+
     def info(self) -> dict[str, Any]:
         with self.lock.shared():
             return {

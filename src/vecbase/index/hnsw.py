@@ -219,6 +219,36 @@ class HnswIndex:
             return labels, raw.astype(np.float32)
         return labels, distances
 
+    def search_batch(self, queries: F32, k: int, ef: int, allowed: Selector | None) -> list[tuple[I64, F32]]:
+        """``search`` for each row of ``queries`` in one faiss call (its threads split the
+        queries): per query, offsets and scores best first, as ``search`` returns them."""
+        nq = queries.shape[0]
+        k = min(k, self.size)
+        if k <= 0 or nq == 0:
+            return [(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)) for _ in range(nq)]
+        if self.kind == "binary":
+            return [self.search(q, k, ef, allowed) for q in queries]
+        ef = max(ef, k)
+        params = allowed.params(ef) if allowed is not None else faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        if self.distance is Distance.DOT:
+            q = np.ascontiguousarray(np.hstack([q, np.zeros((nq, 1), dtype=np.float32)]))
+        labels = np.empty((nq, k), dtype=np.int64)
+        distances = np.empty((nq, k), dtype=np.float32)
+        self.index.search_c(nq, _ptr(q), k, _ptr(distances), _ptr(labels), params)
+        if self.distance is Distance.EUCLID:
+            np.sqrt(np.maximum(distances, 0.0, out=distances), out=distances)
+        elif self.distance is Distance.DOT:
+            sq = np.einsum("ij,ij->i", queries, queries).astype(np.float64)
+            distances = ((sq[:, None] + self.max_norm_sq - distances.astype(np.float64)) / 2.0).astype(np.float32)
+        out = []
+        for row_labels, row_scores in zip(labels, distances):
+            if row_labels[k - 1] < 0:
+                keep = row_labels >= 0
+                row_labels, row_scores = row_labels[keep], row_scores[keep]
+            out.append((row_labels, row_scores))
+        return out
+
     def stored_vectors(self) -> F32 | None:
         """The flat graph's own copy of the vectors (rows in insertion order), as a zero-copy
         view: a sealed segment serves exact scans and rescoring from it instead of a second

@@ -22,6 +22,7 @@ from vecbase.core.points import ScoredColumns, ScoredPoint, SparseVector
 from vecbase.index.dense import top_k
 from vecbase.query import formula as fx
 from vecbase.query import fusion
+from vecbase.query.batch import nearest_hits_batch
 from vecbase.query.model import (
     DiscoverQuery,
     FeedbackQuery,
@@ -97,6 +98,23 @@ def nearest(
     """A node with a nearest query and no prefetches, from its fields: the most common query,
     which callers may run without building the node."""
     return scored_columns(nearest_hits(segments, config, query, flt, limit, offset, score_threshold, params), wp, wv)
+
+
+def nearest_batch(
+    segments: Sequence[Segment],
+    config: CollectionConfig,
+    queries: Sequence[NearestQuery],
+    flt: Filter | None,
+    limit: int,
+    offset: int,
+    score_threshold: float | None,
+    params: SearchParams,
+    wp: WithPayload,
+    wv: WithVectors,
+) -> list[ScoredColumns]:
+    """``nearest`` for queries that differ only in their vector, each graph walked once."""
+    found = nearest_hits_batch(segments, config, queries, flt, limit, offset, score_threshold, params)
+    return [scored_columns(hits, wp, wv) for hits in found]
 
 
 def to_scored(f: Found, wp: WithPayload, wv: WithVectors) -> ScoredPoint:

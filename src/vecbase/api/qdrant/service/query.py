@@ -386,8 +386,44 @@ class QueryService:
         return construct(m.QueryResponse, {"points": scored_to_wire(col.config, found)})
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
+        """Each request's answer; plain vector queries that differ only in their vector run
+        together, so each graph is walked once for all of them."""
         self.check_batch(name, len(reqs))
-        return [self.query(name, r) for r in reqs]
+        out: list[m.QueryResponse | None] = [None] * len(reqs)
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for i, r in enumerate(reqs):
+            plain = not r.prefetch and r.lookup_from is None and isinstance(r.query, (list, np.ndarray))
+            if plain and (r.offset or 0) >= 0:
+                key = (r.using, repr(r.filter), repr(r.params), r.limit, r.offset, r.score_threshold)
+                groups.setdefault(key + (repr(r.with_payload), repr(r.with_vector)), []).append(i)
+            else:
+                out[i] = self.query(name, r)
+        for members in groups.values():
+            if len(members) == 1:
+                out[members[0]] = self.query(name, reqs[members[0]])
+                continue
+            for i, answer in zip(members, self._nearest_batch(name, [reqs[i] for i in members])):
+                out[i] = answer
+        return [r for r in out if r is not None]
+
+    def _nearest_batch(self, name: str, reqs: list[m.QueryRequest]) -> list[m.QueryResponse]:
+        col = self.col(name)
+        first = reqs[0]
+        if col.config.strict_mode is not None:
+            for r in reqs:
+                self.strict.read(col, (r.prefetch, r.filter, r.params), limit=limit_of(r.limit))
+        using = first.using if first.using is not None else DEFAULT_VECTOR
+        found = col.nearest_batch(
+            [NearestQuery(using, _array_query(r.query)) for r in reqs],
+            convert_filter(first.filter),
+            limit_of(first.limit),
+            first.offset or 0,
+            first.score_threshold,
+            _search_params(first.params),
+            with_payload_from_wire(False if first.with_payload is None else first.with_payload),
+            with_vectors_from_wire(first.with_vector, col.config),
+        )
+        return [construct(m.QueryResponse, {"points": scored_to_wire(col.config, f)}) for f in found]
 
     def check_batch(self, name: str, size: int) -> None:
         """A batch's size against strict mode (each entry is checked as it runs)."""
