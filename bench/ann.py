@@ -17,6 +17,12 @@ siftsmall runs with full_scan_threshold 1,000 kB (2,000 vectors): at the default
 are below the threshold and every search would be an exact scan rather than the graph.
 Goals (issue 4): vecbase >= 0.25x faiss's single-query throughput (0.5x aim), filtered >= 0.25x
 of the better faiss option at recall >= 0.95, build <= 2x faiss, memory <= 1.5x faiss.
+
+Also (issue 19): a batch figure (100 queries in one ``query_batch_points`` call against
+faiss's batched search, one thread each) and a "default ingest" scenario: a third process
+upserts the same points in 1,000-point batches into a collection with default settings, then
+runs the same sweeps once the collection is green and again after 30 s idle. Goals: >= 0.8x
+faiss unfiltered and filtered, both times.
 """
 
 from __future__ import annotations
@@ -118,6 +124,11 @@ def worker_faiss(data: Path, out: Path) -> None:
         return [int(i) for i in ids[0] if i >= 0]
 
     res["unfiltered"] = sweep(hnsw, queries, d["truth"])
+    res["batch"] = batch_figure(
+        lambda qs, ef: index.search(qs, K, params=faiss.SearchParametersHNSW(efSearch=ef))[1],
+        queries,
+        res["unfiltered"]["ef"],
+    )
     for name in ("1pct", "50pct"):
         allowed = d[f"allowed_{name}"]
         bitmap = np.packbits(allowed, bitorder="little")
@@ -134,6 +145,75 @@ def worker_faiss(data: Path, out: Path) -> None:
 
         scanned = sweep(scan, queries, d[f"truth_{name}"])
         res[f"filtered_{name}"] = {"hnsw_bitmap": filtered, "numpy_scan": scanned}
+    out.write_text(json.dumps(res))
+
+
+BATCH = 100
+
+
+def batch_figure(run: Callable[[np.ndarray, int], Any], queries: np.ndarray, ef: int) -> dict[str, Any]:
+    """Queries per second when ``BATCH`` queries go in one call, at the unfiltered sweep's ef."""
+    batches = [queries[i : i + BATCH] for i in range(0, len(queries) - BATCH + 1, BATCH)] or [queries]
+    run(batches[0], ef)  # warm
+    start = time.perf_counter()
+    rounds = 0
+    while time.perf_counter() - start < 1.0:
+        for b in batches:
+            run(b, ef)
+        rounds += 1
+    n = rounds * sum(len(b) for b in batches)
+    return {"batch": len(batches[0]), "ef": ef, "qps": round(n / (time.perf_counter() - start), 1)}
+
+
+def default_ingest(data: Path, out: Path, full_scan_kb: int | None) -> None:
+    """What a user gets with default settings: points upserted in batches of 1,000 (payload
+    indexes created first), queried once the collection turns green and again after 30 s idle."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from vecbase import Client, models
+
+    d = np.load(data)
+    base, queries = d["base"], d["queries"]
+    sel1, sel50 = d["allowed_1pct"], d["allowed_50pct"]
+    payloads = [{"s1": s1, "s50": s50} for s1, s50 in zip(sel1.tolist(), sel50.tolist())]
+    res: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        client = Client(path=tmp)
+        client.create_collection(
+            "ann",
+            vectors_config=models.VectorParams(size=base.shape[1], distance=models.Distance.EUCLID),
+            hnsw_config=models.HnswConfigDiff(full_scan_threshold=full_scan_kb) if full_scan_kb else None,
+        )
+        client.create_payload_index("ann", "s1", models.PayloadSchemaType.BOOL)
+        client.create_payload_index("ann", "s50", models.PayloadSchemaType.BOOL)
+        start = time.perf_counter()
+        n = base.shape[0]
+        for lo in range(0, n, 1000):
+            hi = min(lo + 1000, n)
+            client.upsert("ann", models.Batch(ids=list(range(lo, hi)), vectors=base[lo:hi], payloads=payloads[lo:hi]))
+        res["upsert_seconds"] = round(time.perf_counter() - start, 2)
+        time.sleep(0.05)
+        while client.get_collection("ann").status != models.CollectionStatus.GREEN:
+            time.sleep(0.05)
+        res["green_after_seconds"] = round(time.perf_counter() - start, 2)
+
+        def search(q: np.ndarray, ef: int, flt: Any = None) -> list[int]:
+            params = models.SearchParams(hnsw_ef=ef)
+            points = client.query_points("ann", query=q, limit=K, search_params=params, query_filter=flt).points
+            return [int(p.id) for p in points]
+
+        def measure() -> dict[str, Any]:
+            info = client.get_collection("ann")
+            r: dict[str, Any] = {"segments": info.segments_count, "indexed_vectors": info.indexed_vectors_count}
+            r["unfiltered"] = sweep(search, queries, d["truth"])
+            for name, key in (("1pct", "s1"), ("50pct", "s50")):
+                flt = models.Filter(must=[models.FieldCondition(key=key, match=models.MatchValue(value=True))])
+                r[f"filtered_{name}"] = sweep(lambda q, ef: search(q, ef, flt), queries, d[f"truth_{name}"])  # noqa: B023
+            return r
+
+        res["green"] = measure()
+        time.sleep(30)
+        res["idle_30s"] = measure()
+        client.close()
     out.write_text(json.dumps(res))
 
 
@@ -185,6 +265,13 @@ def worker_vecbase(data: Path, out: Path, full_scan_kb: int | None) -> None:
             return [int(p.id) for p in points]
 
         res["unfiltered"] = sweep(search, queries, d["truth"])
+
+        def batch(qs: np.ndarray, ef: int) -> Any:
+            params = models.SearchParams(hnsw_ef=ef)
+            requests = [models.QueryRequest(query=q.tolist(), limit=K, params=params) for q in qs]
+            return client.query_batch_points("ann", requests)
+
+        res["batch"] = batch_figure(batch, queries, res["unfiltered"]["ef"])
         for name, key in (("1pct", "s1"), ("50pct", "s50")):
             flt = models.Filter(must=[models.FieldCondition(key=key, match=models.MatchValue(value=True))])
             res[f"filtered_{name}"] = sweep(lambda q, ef: search(q, ef, flt), queries, d[f"truth_{name}"])  # noqa: B023
@@ -220,7 +307,7 @@ def run_dataset(
         data = Path(tmp) / "data.npz"
         np.savez(data, **arrays)
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-        for engine in ("faiss", "vecbase"):
+        for engine in ("faiss", "vecbase", "default"):
             result = Path(tmp) / f"{engine}.json"
             cmd = [sys.executable, __file__, "--worker", engine, "--data", str(data), "--result", str(result)]
             if full_scan_kb is not None:
@@ -230,12 +317,19 @@ def run_dataset(
     f, v = out["faiss"], out["vecbase"]
     ratios = {
         "query_qps": v["unfiltered"]["qps"] / f["unfiltered"]["qps"],
+        "batch_qps": v["batch"]["qps"] / f["batch"]["qps"],
         "build_time": v["build_seconds"] / f["build_seconds"],
         "memory": v["memory_mb"] / max(f["memory_mb"], 1e-9),
     }
     for sel in ("1pct", "50pct"):
         best = max(f[f"filtered_{sel}"]["hnsw_bitmap"]["qps"], f[f"filtered_{sel}"]["numpy_scan"]["qps"])
         ratios[f"filtered_{sel}_qps"] = v[f"filtered_{sel}"]["qps"] / best
+    for when in ("green", "idle_30s"):
+        dv = out["default"][when]
+        ratios[f"default_{when}_qps"] = dv["unfiltered"]["qps"] / f["unfiltered"]["qps"]
+        for sel in ("1pct", "50pct"):
+            best = max(f[f"filtered_{sel}"]["hnsw_bitmap"]["qps"], f[f"filtered_{sel}"]["numpy_scan"]["qps"])
+            ratios[f"default_{when}_filtered_{sel}_qps"] = dv[f"filtered_{sel}"]["qps"] / best
     out["ratios"] = {k: round(x, 3) for k, x in ratios.items()}
     return out
 
@@ -260,6 +354,26 @@ def table(r: dict[str, Any]) -> str:
             f"| filtered {sel} qps (recall) | bitmap {hb['qps']} ({hb['recall']}), scan {ns['qps']} "
             f"({ns['recall']}) | {vb['qps']} ({vb['recall']}) | {ra[f'filtered_{sel}_qps']} | >= 0.25 |"
         )
+    fb, vb = f["batch"], v["batch"]
+    rows.append(f"| batch of {vb['batch']} qps (ef {vb['ef']}) | {fb['qps']} | {vb['qps']} | {ra['batch_qps']} | - |")
+    dflt = r["default"]
+    rows += [
+        "",
+        f"Default ingest (1,000-point upserts, default settings): upserts {dflt['upsert_seconds']} s, "
+        f"green after {dflt['green_after_seconds']} s",
+        "",
+        "| when | segments | unfiltered qps (ef, recall) | ratio | 1% qps (recall) | ratio "
+        "| 50% qps (recall) | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for when in ("green", "idle_30s"):
+        dv = dflt[when]
+        u, s1, s50 = dv["unfiltered"], dv["filtered_1pct"], dv["filtered_50pct"]
+        rows.append(
+            f"| {when} | {dv['segments']} | {u['qps']} ({u['ef']}, {u['recall']}) | {ra[f'default_{when}_qps']} "
+            f"| {s1['qps']} ({s1['recall']}) | {ra[f'default_{when}_filtered_1pct_qps']} "
+            f"| {s50['qps']} ({s50['recall']}) | {ra[f'default_{when}_filtered_50pct_qps']} |"
+        )
     return "\n".join(rows)
 
 
@@ -277,6 +391,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.worker == "faiss":
         worker_faiss(Path(args.data), Path(args.result))
+        return
+    if args.worker == "default":
+        default_ingest(Path(args.data), Path(args.result), args.full_scan_kb)
         return
     if args.worker:
         worker_vecbase(Path(args.data), Path(args.result), args.full_scan_kb)

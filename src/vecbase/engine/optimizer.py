@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
+from vecbase.engine.fold import fold, fold_host
 from vecbase.engine.rwlock import RWLock
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
@@ -203,7 +204,6 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         # decided without the exclusive lock: an ingest must not stall on a waiting optimizer
         col.optimizing = col.optimizing or other or sealed is not None
         return
-    _grow(col, threads, stop)
     _freeze_sealed(col)
     with col.lock:
         # segments about to be merged get their index from the merge, not before it
@@ -224,7 +224,10 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
                 col.mark_dirty()
                 log.info("collection %s: indexed %s", col.name, describe(plan))
     merged = False if stop.is_set() else _merge(col, threads)
-    if plans or merged:
+    folded = False if stop.is_set() or merged or not _indexed_and_merged(col) else fold(col, threads)
+    if not stop.is_set():
+        _grow(col, threads, stop)
+    if plans or merged or folded:
         # as Qdrant's optimized segments, new graphs are on disk before the collection is
         # green again: a restart loads them instead of rebuilding
         col.flush()
@@ -232,9 +235,23 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         # seal: trimming during an ingest makes its next allocations fault pages back in
         memory.release()
     with col.lock:
-        col.optimizing = bool(
-            pending_indexes(col.config, col.segments[:-1]) or growth_pending(col.config, col.segments[-1])
-        )
+        col.optimizing = _pending(col)
+
+
+def _indexed_and_merged(col: Optimizable) -> bool:
+    with col.lock.shared():
+        sealed = col.segments[:-1]
+        return not pending_indexes(col.config, sealed) and not merge_candidates(col.config, sealed)
+
+
+def _pending(col: Optimizable) -> bool:
+    """Work left that the collection's status shows (yellow); call under the lock."""
+    return bool(
+        pending_indexes(col.config, col.segments[:-1])
+        or merge_candidates(col.config, col.segments[:-1])
+        or growth_pending(col.config, col.segments[-1])
+        or fold_host(col.config, col.segments) is not None
+    )
 
 
 def _grow(col: Optimizable, threads: int, stop: threading.Event) -> None:
@@ -301,7 +318,11 @@ def _work(col: Optimizable) -> tuple[bool, bool]:
             or bool(pending_indexes(col.config, sealed))
             or bool(merge_candidates(col.config, sealed))
         )
-        other = other or bool(growth_pending(col.config, col.segments[-1]))
+        other = (
+            other
+            or bool(growth_pending(col.config, col.segments[-1]))
+            or fold_host(col.config, col.segments) is not None
+        )
         return should_seal(col.config, col.segments[-1]), other
 
 

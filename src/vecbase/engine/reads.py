@@ -10,6 +10,7 @@ from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId
 from vecbase.core.points import Record, ScoredColumns, ScoredPoint
 from vecbase.engine import optimizer
+from vecbase.engine.fold import fold_host
 from vecbase.engine.rwlock import RWLock
 from vecbase.query import groups, matrix, read, universal
 from vecbase.query.model import (
@@ -122,7 +123,8 @@ class CollectionReads:
                 or bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
                 or bool(optimizer.merge_candidates(self.config, self.segments[:-1]))
                 or optimizer.should_seal(self.config, self.segments[-1])
-                or bool(growth_pending(self.config, self.segments[-1])),
+                or bool(growth_pending(self.config, self.segments[-1]))
+                or fold_host(self.config, self.segments) is not None,
                 "payload_points": {
                     k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)
                     for k in self.payload_schema
