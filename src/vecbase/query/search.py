@@ -201,16 +201,18 @@ def _growing_candidates(
     if verdict is False or count < growing_limit(config, name):
         return None
     distance = config.vectors[name].distance
-    ef = max(params.hnsw_ef or hnsw_of(config, name).ef_construct, want)
-    offsets, scores = graph.index.search(query, want, ef, selector)
+    default_ef = hnsw_of(config, name).ef_construct
     if verdict is None:
-        # on trial: the answer comes from the exact scan, the walk is only compared with it
+        # on trial: the answer comes from the exact scan, the walk (at the default ef: the
+        # trial judges the graph, not a query's chosen trade-off) is only compared with it
+        offsets = graph.index.search(query, want, max(default_ef, want), selector)[0]
         exact = dense_scores(query, store.data[: graph.size], None, distance)
         ok = mask[: graph.size] & graph.fresh(store)
         allowed = np.nonzero(ok)[0]
         best = allowed[top_k(exact[allowed], min(want, allowed.shape[0]), distance.smaller_is_better)]
         graph.probe.record(len(set(offsets.tolist()) & set(best.tolist())), best.shape[0])
         return None
+    offsets, scores = graph.index.search(query, want, max(params.hnsw_ef or default_ef, want), selector)
     exact_scores = graph.index.exact_scores and query.shape[0] >= SIMD_MIN_DIM
     if not exact_scores:
         scores = dense_scores(query, store.data, offsets, distance)
