@@ -125,7 +125,8 @@ def worker_faiss(data: Path, out: Path) -> None:
 
     res["unfiltered"] = sweep(hnsw, queries, d["truth"])
     res["batch"] = batch_figure(
-        lambda qs, ef: index.search(qs, K, params=faiss.SearchParametersHNSW(efSearch=ef))[1],
+        lambda qs, ef: (np.ascontiguousarray(qs), faiss.SearchParametersHNSW(efSearch=ef)),
+        lambda call: index.search(call[0], K, params=call[1]),
         queries,
         res["unfiltered"]["ef"],
     )

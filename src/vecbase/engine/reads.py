@@ -109,6 +109,44 @@ class CollectionReads:
             )
         )
 
+    def segment_plans(self) -> list[dict[str, Any]]:
+        """Each segment as searches see it (telemetry): its points, per dense vector the rows
+        a graph serves (a sealed segment's index, or a growing graph once trusted) and the
+        graph's state, and how many searches took each path (``search.scan_path``)."""
+        with self.lock.shared():
+            out = []
+            for i, seg in enumerate(self.segments):
+                live = seg.live_mask()
+                vectors = {}
+                for name, vc in self.config.vectors.items():
+                    present = live & seg.has_vector_mask(name)[: seg.n]
+                    index, growing = seg.dense_indexes.get(name), seg.growing.get(name)
+                    if index is not None:
+                        graph, served = "hnsw", int(present[: index.size].sum())
+                    elif growing is not None:
+                        verdict = growing.probe.verdict
+                        graph = {None: "growing, on trial", True: "growing", False: "growing, rejected"}[verdict]
+                        served = int(present[: growing.size].sum()) if verdict else 0
+                    else:
+                        graph, served = "none", 0
+                    vectors[name] = {
+                        "num_vectors": int(present.sum()),
+                        "num_indexed_vectors": served,
+                        "num_deleted_vectors": int((~live & seg.has_vector_mask(name)[: seg.n]).sum()),
+                        "graph": graph,
+                        "size": vc.size,
+                    }
+                out.append(
+                    {
+                        "uuid": seg.uid,
+                        "appendable": i == len(self.segments) - 1,
+                        "points": int(live.sum()),
+                        "vectors": vectors,
+                        "searches": dict(seg.searches),
+                    }
+                )
+            return out
+
     def info(self) -> dict[str, Any]:
         with self.lock.shared():
             return {

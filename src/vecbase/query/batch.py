@@ -132,6 +132,8 @@ def _graph_batch(
         graph = growing.index
     distance = config.vectors[name].distance
     exact = graph.exact_scores and queries.shape[1] >= SIMD_MIN_DIM
+    path = "unfiltered_hnsw" if flt is None else "filtered_large_cardinality"
+    seg.searches[(name, path)] = seg.searches.get((name, path), 0) + queries.shape[0]
     out: list[Part] = []
     for q, (offsets, scores) in zip(queries, graph.search_batch(queries, want, ef, selector)):
         if not exact:

@@ -58,9 +58,12 @@ def _segment_scores(
         if planned is None and name in seg.growing:
             planned = _growing_candidates(seg, config, name, params, want, query, mask, fkey)
         if planned is not None:
+            seg.count_search(name, "unfiltered_hnsw" if flt is None else "filtered_large_cardinality")
             return planned
     if isinstance(query, SparseVector):
+        seg.count_search(name, "unfiltered_sparse" if flt is None else "filtered_sparse")
         return (*seg.sparse_index(name).score(query, mask if mask is not None else _mask_of(seg.n, offsets)), False)
+    seg.count_search(name, scan_path(seg, name, flt, params))
     if offsets is None:
         assert mask is not None
         offsets = np.nonzero(mask)[0]
@@ -76,6 +79,16 @@ def _segment_scores(
         return offsets, dense_scores(query, store.data, offsets, vc.distance), False
     scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)
     return offsets, scores, False
+
+
+def scan_path(seg: Segment, name: str, flt: Filter | None, params: SearchParams) -> str:
+    """Why a segment's search scanned, in the names of Qdrant's per-segment search telemetry:
+    asked to (exact), no graph (plain), or a filter too selective for the graph."""
+    if params.exact:
+        return "unfiltered_exact" if flt is None else "filtered_exact"
+    if flt is None:
+        return "unfiltered_plain"
+    return "filtered_small_cardinality" if name in seg.dense_indexes or name in seg.growing else "filtered_plain"
 
 
 def filter_key(flt: Filter | None) -> Hashable:

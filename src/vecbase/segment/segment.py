@@ -65,6 +65,8 @@ class Segment:
         self.dense_indexes: dict[str, HnswIndex] = {}
         # graphs that follow an appendable segment's rows (see segment.growing)
         self.growing: dict[str, GrowingGraph] = {}
+        # searches by (vector, path): which plan served them, for telemetry
+        self.searches: dict[tuple[str, str], int] = {}
         for key, spec in (index_specs or {}).items():
             self.create_field_index(key, spec)
         self.version = 0
@@ -124,6 +126,10 @@ class Segment:
             if shared is not None and shared.shape == (self.n, store.data.shape[1]):
                 store.data = shared
                 store.present = store.present[: self.n].copy()
+
+    def count_search(self, name: str, path: str) -> None:
+        key = (name, path)
+        self.searches[key] = self.searches.get(key, 0) + 1
 
     def set_growing(self, name: str, graph: GrowingGraph) -> None:
         self.growing[name] = graph

@@ -87,8 +87,9 @@ def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
         except Exception:
             continue
         if details >= 1:
+            shards = [_shard_telemetry(c, name, info)] if details >= 2 else None
             collections.append(
-                m.CollectionTelemetry(id=name, init_time_ms=0, config=None, shards=None, transfers=[], resharding=[])
+                m.CollectionTelemetry(id=name, init_time_ms=0, config=None, shards=shards, transfers=[], resharding=[])
             )
         else:
             collections.append(
@@ -130,6 +131,80 @@ def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
             grpc=m.GrpcTelemetry(responses={}, per_collection_responses={}),
         ),
     )
+
+
+_PATHS = (
+    "unfiltered_plain",
+    "unfiltered_hnsw",
+    "unfiltered_sparse",
+    "filtered_plain",
+    "filtered_small_cardinality",
+    "filtered_large_cardinality",
+    "filtered_exact",
+    "filtered_sparse",
+    "unfiltered_exact",
+)
+
+
+def _shard_telemetry(c: Call, name: str, info: m.CollectionInfo) -> m.ReplicaSetTelemetry:
+    """The collection's one local shard with its segments, as Qdrant reports them: which rows
+    a graph serves, and per vector how many searches took each path (the planner's choices:
+    a graph, a scan for want of one, a scan because the filter leaves few rows, exact)."""
+    segments = []
+    for plan in c.svc.collections.col(name).segment_plans():
+        vectors = plan["vectors"]
+        indexed = sum(v["num_indexed_vectors"] for v in vectors.values())
+        searches = [
+            m.VectorIndexSearchesTelemetry(
+                index_name=vector,
+                **{
+                    path: m.OperationDurationStatistics(count=plan["searches"].get((vector, path), 0))
+                    for path in _PATHS
+                },
+            )
+            for vector in sorted({v for v, _ in plan["searches"]} | set(vectors))
+        ]
+        segment_info = m.SegmentInfo(
+            uuid=plan["uuid"],
+            segment_type=m.SegmentType.INDEXED
+            if any(v["graph"] == "hnsw" for v in vectors.values())
+            else m.SegmentType.PLAIN,
+            num_vectors=sum(v["num_vectors"] for v in vectors.values()),
+            num_points=plan["points"],
+            num_indexed_vectors=indexed,
+            num_deleted_vectors=sum(v["num_deleted_vectors"] for v in vectors.values()),
+            vectors_size_bytes=sum(v["num_vectors"] * v["size"] * 4 for v in vectors.values()),
+            payloads_size_bytes=0,
+            ram_usage_bytes=0,
+            disk_usage_bytes=0,
+            is_appendable=plan["appendable"],
+            index_schema={},
+            vector_data={
+                vector: m.VectorDataInfo(
+                    num_vectors=v["num_vectors"],
+                    num_indexed_vectors=v["num_indexed_vectors"],
+                    num_deleted_vectors=v["num_deleted_vectors"],
+                )
+                for vector, v in vectors.items()
+            },
+        )
+        segments.append(
+            m.SegmentTelemetry(
+                info=segment_info,
+                config=m.SegmentConfig(payload_storage_type={"type": "in_ram_mmap"}),
+                vector_index_searches=searches,
+                payload_field_indices=[],
+            )
+        )
+    local = m.LocalShardTelemetry(
+        variant_name="local_shard",
+        status=m.ShardStatus(info.status.value),
+        total_optimized_points=0,
+        num_points=info.points_count,
+        num_vectors=sum(s.info.num_vectors for s in segments),
+        segments=segments,
+    )
+    return m.ReplicaSetTelemetry(id=0, key=None, local=local, remote=[], replicate_states={"0": m.ReplicaState.ACTIVE})
 
 
 def _cluster_refusal(c: Call) -> Any:
