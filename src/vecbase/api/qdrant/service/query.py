@@ -160,6 +160,12 @@ def _sparse_avg_query(pos: Sequence[SparseVector], neg: Sequence[SparseVector]) 
 _DEFAULT_PARAMS = SearchParams()
 
 
+def _same(value: Any) -> Any:
+    """A batch grouping key part: scalars by value, models and lists by identity (a batch
+    usually shares one filter / params object; equal copies only batch less, never wrongly)."""
+    return value if value is None or isinstance(value, (bool, int, float, str)) else id(value)
+
+
 def _search_params(params: m.SearchParams | None) -> SearchParams:
     if params is None:
         return _DEFAULT_PARAMS
@@ -394,8 +400,10 @@ class QueryService:
         for i, r in enumerate(reqs):
             plain = not r.prefetch and r.lookup_from is None and isinstance(r.query, (list, np.ndarray))
             if plain and (r.offset or 0) >= 0:
-                key = (r.using, repr(r.filter), repr(r.params), r.limit, r.offset, r.score_threshold)
-                groups.setdefault(key + (repr(r.with_payload), repr(r.with_vector)), []).append(i)
+                key = (r.using, r.limit, r.offset, r.score_threshold) + tuple(
+                    map(_same, (r.filter, r.params, r.with_payload, r.with_vector))
+                )
+                groups.setdefault(key, []).append(i)
             else:
                 out[i] = self.query(name, r)
         for members in groups.values():
