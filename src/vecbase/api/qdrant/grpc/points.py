@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.grpc import legacy
 from vecbase.api.qdrant.grpc import values as v
@@ -12,7 +14,14 @@ from vecbase.api.qdrant.grpc.calls import GrpcCall, wire
 from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import points_service_pb2_grpc as rpc
 from vecbase.api.qdrant.grpc.queries import order_by_body, query_request
-from vecbase.api.qdrant.grpc.results import facet_value_out, groups_out, retrieved_out, scored_out, update_out
+from vecbase.api.qdrant.grpc.results import (
+    facet_value_out,
+    groups_out,
+    retrieved_out,
+    scored_list,
+    scored_out,
+    update_out,
+)
 from vecbase.api.qdrant.grpc.updates import batch_operation, dense_batch, points_list
 from vecbase.api.qdrant.service import QdrantService
 
@@ -129,18 +138,44 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
 
     def Query(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
-            result = self.svc.query.query(request.collection_name, wire(m.QueryRequest, query_request(request)))
-            return pb.QueryResponse(result=[scored_out(p) for p in result.points])
+            result = self._query(request.collection_name, query_request(request))
+            out = pb.QueryResponse()
+            scored_list(out.result, result.points)
+            return out
 
         return self.call(context, "POST /collections/{collection_name}/points/query", request.collection_name, run)
+
+    def _query(self, name: str, body: dict[str, Any]) -> m.QueryResponse:
+        """A query body (REST's form); a plain dense vector skips the request model's
+        validation of its floats (the service takes the array as its embedded client does)."""
+        query = body.get("query")
+        if isinstance(query, list) and query and all(type(x) is float for x in query[:1]) and not body.get("prefetch"):
+            if "lookup_from" not in body:
+                req = wire(m.QueryRequest, {**body, "query": None})
+                return self.svc.query.query_values(
+                    name,
+                    np.asarray(query, dtype=np.float32),
+                    req.using,
+                    None,
+                    None,
+                    req.filter,
+                    req.score_threshold,
+                    req.params,
+                    req.limit,
+                    req.offset,
+                    req.with_payload,
+                    req.with_vector,
+                )
+        return self.svc.query.query(name, wire(m.QueryRequest, body))
 
     def QueryBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             reqs: list[m.QueryRequest] = [wire(m.QueryRequest, query_request(q)) for q in request.query_points]
             results = self.svc.query.query_batch(request.collection_name, reqs)
-            return pb.QueryBatchResponse(
-                result=[pb.BatchResult(result=[scored_out(p) for p in r.points]) for r in results]
-            )
+            out = pb.QueryBatchResponse()
+            for r in results:
+                scored_list(out.result.add().result, r.points)
+            return out
 
         label = "POST /collections/{collection_name}/points/query/batch"
         return self.call(context, label, request.collection_name, run)

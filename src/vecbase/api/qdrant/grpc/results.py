@@ -10,18 +10,27 @@ from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
 
 
 def scored_out(point: m.ScoredPoint) -> Any:
-    out = pb.ScoredPoint(
-        id=v.point_id_out(point.id),
-        payload=v.payload_out(point.payload),
-        score=point.score,
-        version=point.version,
-    )
+    return scored_into(pb.ScoredPoint(), point)
+
+
+def scored_into(out: Any, point: m.ScoredPoint) -> Any:
+    """``point`` written into ``out`` (an empty ScoredPoint, e.g. a repeated field's ``add()``)."""
+    v.fill_point_id(out.id, point.id)
+    v.fill_payload(out.payload, point.payload)
+    out.score = point.score
+    out.version = point.version
     vectors = v.vectors_output(point.vector)
     if vectors is not None:
         out.vectors.CopyFrom(vectors)
     if point.order_value is not None:
         out.order_value.CopyFrom(_order_value(point.order_value))
     return out
+
+
+def scored_list(container: Any, points: Any) -> None:
+    """Scored points appended to a repeated ``ScoredPoint`` field, built in place."""
+    for point in points:
+        scored_into(container.add(), point)
 
 
 def retrieved_out(record: m.Record) -> Any:

@@ -64,6 +64,44 @@ def payload_out(payload: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: value_out(v) for k, v in (payload or {}).items()}
 
 
+def fill_value(target: Any, x: Any) -> None:
+    """``value_out(x)`` written into an existing ``Value`` (a map entry, a list item): no
+    intermediate message to build and copy, which is most of an answer's cost."""
+    if x is None:
+        target.null_value = jv.NULL_VALUE
+    elif isinstance(x, bool):
+        target.bool_value = x
+    elif isinstance(x, int):
+        target.integer_value = x
+    elif isinstance(x, float):
+        target.double_value = x
+    elif isinstance(x, str):
+        target.string_value = x
+    elif isinstance(x, Mapping):
+        target.struct_value.SetInParent()
+        fill_payload(target.struct_value.fields, x)
+    elif isinstance(x, (list, tuple)):
+        target.list_value.SetInParent()
+        items = target.list_value.values
+        for item in x:
+            fill_value(items.add(), item)
+    else:
+        target.string_value = str(x)
+
+
+def fill_payload(fields: Any, payload: Mapping[str, Any] | None) -> None:
+    """A payload written into a protobuf map of ``Value``s."""
+    for k, x in (payload or {}).items():
+        fill_value(fields[k], x)
+
+
+def fill_point_id(target: Any, value: int | str) -> None:
+    if isinstance(value, int):
+        target.num = value
+    else:
+        target.uuid = str(value)
+
+
 # -- vectors --------------------------------------------------------------------------------
 def _document(doc: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"text": doc.text, "model": doc.model}
