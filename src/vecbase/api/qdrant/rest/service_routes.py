@@ -151,7 +151,8 @@ def _shard_telemetry(c: Call, name: str, info: m.CollectionInfo) -> m.ReplicaSet
     a graph serves, and per vector how many searches took each path (the planner's choices:
     a graph, a scan for want of one, a scan because the filter leaves few rows, exact)."""
     segments = []
-    for plan in c.svc.collections.col(name).segment_plans():
+    col = c.svc.collections.col(name)
+    for plan in col.segment_plans():
         vectors = plan["vectors"]
         indexed = sum(v["num_indexed_vectors"] for v in vectors.values())
         searches = [
@@ -191,7 +192,7 @@ def _shard_telemetry(c: Call, name: str, info: m.CollectionInfo) -> m.ReplicaSet
         segments.append(
             m.SegmentTelemetry(
                 info=segment_info,
-                config=m.SegmentConfig(payload_storage_type={"type": "in_ram_mmap"}),
+                config=_segment_config(col.config, info, plan),
                 vector_index_searches=searches,
                 payload_field_indices=[],
             )
@@ -205,6 +206,36 @@ def _shard_telemetry(c: Call, name: str, info: m.CollectionInfo) -> m.ReplicaSet
         segments=segments,
     )
     return m.ReplicaSetTelemetry(id=0, key=None, local=local, remote=[], replicate_states={"0": m.ReplicaState.ACTIVE})
+
+
+def _segment_config(config: Any, info: m.CollectionInfo, plan: dict[str, Any]) -> m.SegmentConfig:
+    """A segment's storage and index settings, as Qdrant describes them."""
+    vector_data = {}
+    for vector, v in plan["vectors"].items():
+        vc = config.vectors[vector]
+        index: dict[str, Any] = {"type": "plain", "options": {}}
+        if v["graph"] == "hnsw" or (v["graph"] == "growing" and v["num_indexed_vectors"]):
+            index = {"type": "hnsw", "options": info.config.hnsw_config.model_dump(mode="json")}
+        vector_data[vector] = m.VectorDataConfig(
+            size=vc.size,
+            distance=m.Distance(vc.distance.value),
+            storage_type="InRamChunkedMmap" if plan["appendable"] else "Memory",
+            index=index,
+            quantization_config=None,
+            multivector_config=None,
+            datatype=None,
+        )
+    sparse = {
+        vector: m.SparseVectorDataConfig(
+            index=m.SparseIndexConfig(index_type="MutableRam" if plan["appendable"] else "ImmutableRam"),
+            storage_type="mmap",
+            modifier=m.Modifier(sc.modifier.value) if sc.modifier is not None else None,
+        )
+        for vector, sc in config.sparse_vectors.items()
+    }
+    return m.SegmentConfig(
+        vector_data=vector_data, sparse_vector_data=sparse, payload_storage_type={"type": "in_ram_mmap"}
+    )
 
 
 def _cluster_refusal(c: Call) -> Any:
