@@ -162,3 +162,20 @@ def test_sealing_completes_the_graph_instead_of_building_one(client: Client, mon
     q = data[N + 10]
     assert search(client, "s", q)[0] == N + 10
     assert optimizer.pending_indexes(client._toc.get("s").config, [sealed]) == []
+
+
+def test_restart_rebuilds_the_graph_while_searches_scan(tmp_path: Any) -> None:
+    data = clustered(N + 20)
+    vectors, queries = data[:N], data[N:]
+    first = Client(path=str(tmp_path / "db"))
+    load(first, "g", vectors)
+    assert appendable(first, "g").growing[""].size == N
+    first.close()
+    again = Client(path=str(tmp_path / "db"))
+    # answers right away (exact scans until the graph is back), then the graph is rebuilt
+    assert search(again, "g", queries[0]) == exact_ids(vectors, queries[0])
+    green(again, "g")
+    assert appendable(again, "g").growing[""].size == N
+    found = sum(len(set(search(again, "g", q)) & set(exact_ids(vectors, q))) for q in queries)
+    assert found / (10 * len(queries)) >= 0.95
+    again.close()
