@@ -18,14 +18,15 @@ from vecbase.query.scoring import dense_scores
 from vecbase.query.search import (
     F32,
     Hits,
-    _allowed,
     _scan_limit,
     _segment_scores,
     _unindexed_and_large,
     filter_key,
+    growing_split,
     merge_parts,
     nearest_hits,
     prepared_query,
+    segment_rows,
 )
 from vecbase.segment.growing import growing_limit
 from vecbase.segment.segment import Segment
@@ -91,17 +92,9 @@ def _graph_batch(
     store = seg.vectors[name]
     if params.exact or not isinstance(store, DenseStore) or want <= 0:
         return None
-    if flt is None:
-        mask, allowed = seg.searchable(name)
-    else:
-
-        def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
-            return _allowed(seg, config, name, flt, seg.searchable(name)[0])
-
-        _, found_mask, allowed = seg.memo(("allowed", name, fkey), resolve)
-        if found_mask is None:
-            return None  # a very selective filter: single queries scan its few rows
-        mask = found_mask
+    _, mask, allowed = segment_rows(seg, config, name, flt, fkey)
+    if mask is None:
+        return None  # a very selective filter: single queries scan its few rows
     ef = max(params.hnsw_ef or hnsw_of(config, name).ef_construct, want)
     index = seg.dense_indexes.get(name)
     selector: Selector | None
@@ -117,16 +110,7 @@ def _graph_batch(
         growing = seg.growing.get(name)
         if growing is None or growing.probe.verdict is not True:
             return None  # no graph, or one still on trial (single queries run the trial)
-        size = growing.size
-
-        def split() -> tuple[int, Selector | None, npt.NDArray[np.int64]]:
-            inside = mask[:size] & growing.fresh(store)
-            count = int(np.count_nonzero(inside))
-            outside = mask[: seg.n].copy()
-            outside[:size] &= ~inside
-            return count, (growing.index.selector(inside) if count != size else None), np.nonzero(outside)[0]
-
-        count, selector, rest = seg.memo(("growing", name, fkey), split)
+        count, selector, rest = growing_split(seg, name, fkey, mask)
         if count < growing_limit(config, name):
             return None
         graph = growing.index

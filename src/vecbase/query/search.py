@@ -41,16 +41,7 @@ def _segment_scores(
     whether they are already just the ``best`` ones, best first (then no top-k is needed;
     ``best`` is 0 when every candidate is wanted, for a score threshold)."""
     store = seg.vectors[name]
-    mask: npt.NDArray[np.bool_] | None
-    offsets: npt.NDArray[np.int64] | None = None
-    if flt is None:
-        mask, allowed = seg.searchable(name)
-    else:
-
-        def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
-            return _allowed(seg, config, name, flt, seg.searchable(name)[0])
-
-        offsets, mask, allowed = seg.memo(("allowed", name, fkey), resolve)
+    offsets, mask, allowed = segment_rows(seg, config, name, flt, fkey)
     if allowed == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), True
     if mask is not None and isinstance(store, DenseStore) and not isinstance(query, SparseVector):
@@ -79,6 +70,43 @@ def _segment_scores(
         return offsets, dense_scores(query, store.data, offsets, vc.distance), False
     scores = np.array([max_sim_score(query, store.items[o], vc.distance) for o in offsets], dtype=np.float32)
     return offsets, scores, False
+
+
+def segment_rows(
+    seg: Segment, config: CollectionConfig, name: str, flt: Filter | None, fkey: Hashable
+) -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
+    """The rows a search of ``seg`` may return: (offsets or None, mask or None, count); the
+    mask is None for filters planned from a posting list (offsets only). Memoised per filter."""
+    if flt is None:
+        mask, allowed = seg.searchable(name)
+        return None, mask, allowed
+
+    def resolve() -> tuple[npt.NDArray[np.int64] | None, npt.NDArray[np.bool_] | None, int]:
+        return _allowed(seg, config, name, flt, seg.searchable(name)[0])
+
+    return seg.memo(("allowed", name, fkey), resolve)
+
+
+def growing_split(
+    seg: Segment, name: str, fkey: Hashable, mask: npt.NDArray[np.bool_]
+) -> tuple[int, Selector | None, npt.NDArray[np.int64]]:
+    """For a search through ``seg``'s growing graph: how many allowed rows the graph holds as
+    written, the bitmap selecting them (None when all), and the allowed rows to scan instead
+    (past the graph, or written again since). Memoised per filter: a new graph or any write
+    changes ``seg.mutations``, which renews it."""
+    graph = seg.growing[name]
+    store = seg.vectors[name]
+    assert isinstance(store, DenseStore)
+
+    def split() -> tuple[int, Selector | None, npt.NDArray[np.int64]]:
+        size = graph.size
+        inside = mask[:size] & graph.fresh(store)
+        count = int(np.count_nonzero(inside))
+        outside = mask[: seg.n].copy()
+        outside[:size] &= ~inside
+        return count, (graph.index.selector(inside) if count != size else None), np.nonzero(outside)[0]
+
+    return seg.memo(("growing", name, fkey), split)
 
 
 def scan_path(seg: Segment, name: str, flt: Filter | None, params: SearchParams) -> str:
@@ -200,16 +228,7 @@ def _growing_candidates(
     store = seg.vectors[name]
     assert isinstance(store, DenseStore)
 
-    def split() -> tuple[int, Selector | None, npt.NDArray[np.int64]]:
-        size = graph.size
-        inside = mask[:size] & graph.fresh(store)
-        count = int(np.count_nonzero(inside))
-        outside = mask[: seg.n].copy()
-        outside[:size] &= ~inside
-        return count, (graph.index.selector(inside) if count != size else None), np.nonzero(outside)[0]
-
-    # a new graph or any write changes ``seg.mutations``, which renews this memo
-    count, selector, rest = seg.memo(("growing", name, fkey), split)
+    count, selector, rest = growing_split(seg, name, fkey, mask)
     verdict = graph.probe.verdict
     if verdict is False or count < growing_limit(config, name):
         return None
