@@ -149,23 +149,11 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         """A query body (REST's form); a plain dense vector skips the request model's
         validation of its floats (the service takes the array as its embedded client does)."""
         query = body.get("query")
-        if isinstance(query, list) and query and all(type(x) is float for x in query[:1]) and not body.get("prefetch"):
-            if "lookup_from" not in body:
-                req = wire(m.QueryRequest, {**body, "query": None})
-                return self.svc.query.query_values(
-                    name,
-                    np.asarray(query, dtype=np.float32),
-                    req.using,
-                    None,
-                    None,
-                    req.filter,
-                    req.score_threshold,
-                    req.params,
-                    req.limit,
-                    req.offset,
-                    req.with_payload,
-                    req.with_vector,
-                )
+        plain = "lookup_from" not in body and not body.get("prefetch")
+        if plain and isinstance(query, list) and query and type(query[0]) is float:
+            req = wire(m.QueryRequest, {**body, "query": None})
+            req.query = np.asarray(query, dtype=np.float32)
+            return self.svc.query.query(name, req)
         return self.svc.query.query(name, wire(m.QueryRequest, body))
 
     def QueryBatch(self, request: Any, context: Any) -> Any:  # noqa: N802
