@@ -11,17 +11,14 @@ deleted rows whose every graph is complete and may grow (flat, Cosine or Euclid)
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from vecbase.core.config import CollectionConfig
+from vecbase.engine.optimizable import Optimizable
 from vecbase.index.hnsw import set_build_threads
 from vecbase.segment import merge
 from vecbase.segment.growing import can_grow
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
-
-if TYPE_CHECKING:
-    from vecbase.engine.optimizer import Optimizable
 
 log = logging.getLogger("vecbase.optimizer")
 

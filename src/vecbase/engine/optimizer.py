@@ -14,11 +14,11 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
+from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of, quantization_of
 from vecbase.engine.fold import fold, fold_host
-from vecbase.engine.rwlock import RWLock
+from vecbase.engine.optimizable import Optimizable
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
 from vecbase.segment.growing import growth_pending, new_graph, settings_of
@@ -27,29 +27,6 @@ from vecbase.segment.vectors import DenseStore
 from vecbase.storage import memory
 
 log = logging.getLogger("vecbase.optimizer")
-
-
-class Optimizable(Protocol):
-    """What the optimizer needs of a collection (``engine.collection.Collection`` is one):
-    its segments under its lock, the settings that drive the work, and three operations."""
-
-    name: str
-    lock: RWLock
-    segments: list[Segment]
-    payload_schema: dict[str, PayloadIndexSpec]
-    optimizing: bool
-    last_write: float
-    deferred_since: float | None
-    closed: bool
-
-    @property
-    def config(self) -> CollectionConfig: ...
-
-    def seal(self, freeze: bool = True) -> Segment | None: ...
-
-    def flush(self) -> None: ...
-
-    def mark_dirty(self) -> None: ...
 
 
 @dataclass(frozen=True)
