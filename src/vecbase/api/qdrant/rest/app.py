@@ -65,6 +65,29 @@ def _plain(stats: RequestStats, label: str, fn: Callable[[Request], Any]) -> End
     return handle
 
 
+_P = "/collections/{collection_name}/points"
+# the most frequent operations, tried first; literal paths only (a path ending in a parameter
+# must stay behind the literal paths it would shadow)
+_HOT = {
+    key: rank
+    for rank, key in enumerate(
+        [
+            f"POST {_P}/query",
+            f"PUT {_P}",
+            f"POST {_P}/search",
+            f"POST {_P}/query/batch",
+            f"POST {_P}/search/batch",
+            f"POST {_P}/scroll",
+            f"POST {_P}/count",
+            f"POST {_P}",
+            f"POST {_P}/delete",
+            f"POST {_P}/payload",
+            f"PUT {_P}/payload",
+        ]
+    )
+}
+
+
 def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     routes: list[BaseRoute] = []
 
@@ -94,12 +117,16 @@ def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     for route in snapshot_routes(svc, stats):
         routes.append(route)
     ops = operations() + service_operations(stats)
-    # Starlette matches in order: literal segments must win over {id}-style parameters
+    # Starlette matches in order: literal segments must win over {id}-style parameters; the
+    # data-plane calls go first (every route tried before a match costs a regex, ~2 us)
     ops.sort(key=lambda o: o.path.count("{") > 0 and o.path.endswith("}"))
+    ops.sort(key=lambda o: _HOT.get(f"{o.method} {o.path}", len(_HOT)))
     by_path: dict[str, list[Operation]] = {}
     for op in ops:
         by_path.setdefault(op.path, []).append(op)
+    hot: list[BaseRoute] = []
     for path, group in by_path.items():
         for op in group:
-            routes.append(Route(path, _endpoint(op, svc, stats), methods=[op.method], name=op.operation_id))
-    return routes
+            route = Route(path, _endpoint(op, svc, stats), methods=[op.method], name=op.operation_id)
+            (hot if f"{op.method} {path}" in _HOT else routes).append(route)
+    return hot + routes
