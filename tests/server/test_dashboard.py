@@ -167,6 +167,29 @@ def test_02_create_collection_and_see_points(tab: Page, api: httpx.Client) -> No
     tab.shot("02-collections")
 
 
+def test_02b_many_collections_are_paged_and_filtered(tab: Page, api: httpx.Client) -> None:
+    names = [f"bulk-{i:02d}" for i in range(30)]
+    for name in names:
+        api.put(f"/collections/{name}", json={"vectors": {"size": 2, "distance": "Dot"}}).raise_for_status()
+    page = tab.open("collections")
+    page.get_by_test_id("collection-row-bulk-00").wait_for()
+    assert page.get_by_test_id("collections-count").inner_text() == "31 of 31 collections"
+    assert len(page.locator("[data-testid^=collection-row-]").all()) == 25  # one page
+    page.get_by_test_id("collections-next").click()
+    page.get_by_test_id("collection-row-shop").wait_for()
+    assert len(page.locator("[data-testid^=collection-row-]").all()) == 6
+    page.keyboard.press("/")  # focuses the filter
+    page.keyboard.type("bulk-1")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=collections-count]').textContent === '10 of 31 collections'"
+    )
+    rows = page.locator("[data-testid^=collection-row-]").evaluate_all("rs => rs.map(r => r.dataset.testid.slice(15))")
+    assert rows == [f"bulk-1{i}" for i in range(10)]
+    tab.shot("02b-collections-filtered")
+    for name in names:
+        api.delete(f"/collections/{name}").raise_for_status()
+
+
 def vector(i: int) -> list[float]:
     return np.round(np.random.default_rng(i).normal(size=4), 4).tolist()
 

@@ -7,16 +7,59 @@ import { confirmButton, dialectOf, vectorSummary } from "./common.js";
 const DISTANCES = ["Cosine", "Euclid", "Dot", "Manhattan"];
 const INDEX_TYPES = ["keyword", "integer", "float", "bool", "geo", "datetime", "text", "uuid"];
 
+const PAGE = 25;
+
 export async function collectionsView(root, params) {
   const refresh = () => collectionsView(root.replaceChildren() || root, params);
   const names = (await call("GET", "/collections")).collections.map((c) => c.name).sort();
-  const infos = await Promise.all(names.map((n) => call("GET", `/collections/${enc(n)}`).catch((e) => ({ error: e.message }))));
   const aliases = (await call("GET", "/aliases")).aliases;
 
   root.append(h("div", { class: "row" }, h("h1", {}, "Collections"), h("span", { class: "spacer" }),
     h("button", { onclick: refresh, testid: "refresh-collections" }, "Refresh")));
   root.append(createForm(refresh));
 
+  // a page of collections at a time (each row is one info call), narrowed by a name filter
+  const filter = h("input", { placeholder: "filter by name (/)", testid: "collections-filter", style: "width:260px", "aria-label": "Filter collections" });
+  const table = h("div", {});
+  const pager = h("div", { class: "row", style: "margin-top:6px" });
+  let page = 0;
+  let shown = 0;
+  root.append(h("div", { class: "row", style: "margin-bottom:8px" }, filter, h("span", { class: "muted small", testid: "collections-count" })), table, pager);
+
+  async function show() {
+    const wanted = filter.value.trim().toLowerCase();
+    const matching = wanted ? names.filter((n) => n.toLowerCase().includes(wanted)) : names;
+    const pages = Math.max(1, Math.ceil(matching.length / PAGE));
+    page = Math.min(page, pages - 1);
+    const visible = matching.slice(page * PAGE, (page + 1) * PAGE);
+    const ticket = ++shown;
+    const infos = await Promise.all(visible.map((n) => call("GET", `/collections/${enc(n)}`).catch((e) => ({ error: e.message }))));
+    if (ticket !== shown) return; // typed on meanwhile: a newer page is coming
+    root.querySelector("[data-testid=collections-count]").textContent =
+      `${matching.length} of ${names.length} collection${names.length === 1 ? "" : "s"}`;
+    table.replaceChildren(collectionTable(visible, infos));
+    pager.replaceChildren(
+      h("button", { type: "button", testid: "collections-prev", disabled: page === 0, onclick: () => { page -= 1; show(); } }, "← Previous"),
+      h("span", { class: "muted" }, `page ${page + 1} of ${pages}`),
+      h("button", { type: "button", testid: "collections-next", disabled: page >= pages - 1, onclick: () => { page += 1; show(); } }, "Next →"));
+  }
+  filter.addEventListener("input", () => { page = 0; show(); });
+  filter.addEventListener("keydown", (e) => { if (e.key === "Escape") { filter.value = ""; page = 0; show(); } });
+  const focusFilter = (e) => {
+    if (e.key === "/" && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement)) { e.preventDefault(); filter.focus(); }
+  };
+  document.addEventListener("keydown", focusFilter);
+  await show();
+
+  const selected = params.get("c");
+  if (selected && names.includes(selected)) {
+    const info = await call("GET", `/collections/${enc(selected)}`);
+    root.append(await detail(selected, info, aliases, refresh));
+  }
+  return () => document.removeEventListener("keydown", focusFilter);
+}
+
+function collectionTable(names, infos) {
   const rows = names.map((name, i) => {
     const info = infos[i];
     if (info.error) return h("tr", {}, h("td", {}, name), h("td", { colspan: 8, class: "error" }, info.error));
@@ -34,12 +77,9 @@ export async function collectionsView(root, params) {
         h("a", { href: `#/points?c=${enc(name)}`, onclick: (e) => e.stopPropagation() }, "points"),
         h("a", { href: `#/search?c=${enc(name)}`, onclick: (e) => e.stopPropagation() }, "search"))));
   });
-  root.append(h("table", { testid: "collections-table" },
+  return h("table", { testid: "collections-table" },
     h("thead", {}, h("tr", {}, ["name", "dialect", "status", "points", "segments", "indexed vectors", "vectors", "optimizer", ""].map((t) => h("th", {}, t)))),
-    h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 9, class: "muted" }, "No collections yet.")))));
-
-  const selected = params.get("c");
-  if (selected && names.includes(selected)) root.append(await detail(selected, infos[names.indexOf(selected)], aliases, refresh));
+    h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: 9, class: "muted" }, "No collections yet."))));
 }
 
 function createForm(refresh) {
