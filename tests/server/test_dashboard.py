@@ -232,6 +232,19 @@ def test_03_points_browser_filter_and_edit(tab: Page, api: httpx.Client) -> None
     tab.shot("04-point-edited")
 
 
+def shown(page: Any, ids: list[str]) -> None:
+    """Wait until the search results on the page are exactly ``ids`` (earlier results may
+    still be on screen right after a click), then check them."""
+    script = (
+        "want => JSON.stringify([...document.querySelectorAll('[data-testid=hit-id]')]"
+        ".map(e => e.textContent)) === JSON.stringify(want)"
+    )
+    try:
+        page.wait_for_function(script, arg=ids, timeout=15_000)
+    finally:
+        assert ids_in(page, "[data-testid=hit-id]") == ids
+
+
 def test_04_search_console(tab: Page, api: httpx.Client) -> None:
     page = tab.open("search?c=shop")
     query = [0.5, -0.2, 0.1, 0.9]
@@ -241,8 +254,7 @@ def test_04_search_console(tab: Page, api: httpx.Client) -> None:
     page.get_by_test_id("search-vector").fill(str(query))
     page.get_by_test_id("search-limit").fill("5")
     page.get_by_test_id("run-search").click()
-    page.get_by_test_id("search-hit").first.wait_for()
-    assert ids_in(page, "[data-testid=hit-id]") == expected
+    shown(page, expected)
     tab.shot("05-search-vector")
 
     page.get_by_test_id("search-mode-id").click()
@@ -250,24 +262,22 @@ def test_04_search_console(tab: Page, api: httpx.Client) -> None:
     page.get_by_test_id("search-filter-key").fill("city")
     page.get_by_test_id("search-filter-value").fill("Rome")
     page.get_by_test_id("run-search").click()
-    hits = "[...document.querySelectorAll('[data-testid=hit-id]')]"
-    page.wait_for_function(f"{hits}.every(e => Number(e.textContent) % 3 === 2)")
     rome = [i for i in range(30) if i % 3 == 2 and i != 7]
     want = sorted(rome, key=lambda i: -float(vectors[i] @ vectors[7]))[:5]
-    assert ids_in(page, "[data-testid=hit-id]") == [str(i) for i in want]
+    shown(page, [str(i) for i in want])
 
     page.get_by_test_id("search-filter-key").fill("")
     page.get_by_test_id("search-mode-text").click()
     page.get_by_test_id("search-text").fill("apple")
     page.get_by_test_id("text-method").select_option("bm25")
-    page.get_by_test_id("run-search").click()
-    page.wait_for_function("document.querySelectorAll('[data-testid=hit-id]').length === 5")
-    found = ids_in(page, "[data-testid=hit-id]")
     reply = api.post(
         "/collections/shop/points/query",
         json={"query": {"text": "apple", "model": "qdrant/bm25"}, "using": "text", "limit": 5},
     ).json()["result"]["points"]
-    assert found == [str(p["id"]) for p in reply] and all("apple" in WORDS[int(i) % 5] for i in found)
+    expected = [str(p["id"]) for p in reply]
+    assert len(expected) == 5 and all("apple" in WORDS[int(i) % 5] for i in expected)
+    page.get_by_test_id("run-search").click()
+    shown(page, expected)
     tab.shot("06-search-text")
 
     page.get_by_test_id("search-mode-vector").click()

@@ -79,6 +79,7 @@ export async function searchView(root, params) {
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    results.replaceChildren(h("p", { class: "muted small", testid: "search-pending" }, "Searching…"));
     guarded(run, slot, async () => {
       const started = performance.now();
       const { points } = await call("POST", `/collections/${enc(name)}/points/query`, request());
