@@ -105,3 +105,32 @@ def test_writes_racing_a_fold_are_kept() -> None:
     for i in (0, 6005, total - 1):
         assert client.query_points("f", query=vectors[i].tolist(), limit=1).points[0].id == i
     client.close()
+
+
+def test_merges_extend_the_largest_graph(monkeypatch: Any) -> None:
+    vectors = np.random.default_rng(6).normal(size=(7000, DIM)).astype(np.float32)
+    client = Client(":memory:")
+    client.create_collection(
+        "f",
+        vectors_config=models.VectorParams(size=DIM, distance=models.Distance.EUCLID),
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=200, default_segment_number=1),
+    )
+    upsert(client, vectors, 0, 3300)
+    green(client, "f")
+    col = client._toc.get("f")
+    assert [s.n for s in col.segments] == [3300, 0] and col.segments[0].dense_indexes[""].size == 3300
+
+    def no_build(*args: Any, **kwargs: Any) -> HnswIndex:
+        raise AssertionError("a graph was built from scratch")
+
+    monkeypatch.setattr(HnswIndex, "build", no_build)
+    # past the threshold again: sealed on its own, then merged into the indexed segment (one
+    # segment is the target), whose graph is extended by the new rows
+    upsert(client, vectors, 3300, 7000)
+    green(client, "f")
+    assert [s.n for s in col.segments] == [7000, 0]
+    assert col.segments[0].dense_indexes[""].size == 7000
+    assert client.get_collection("f").indexed_vectors_count == 7000
+    for i in (5, 3500, 6999):
+        assert client.query_points("f", query=vectors[i].tolist(), limit=1).points[0].id == i
+    client.close()

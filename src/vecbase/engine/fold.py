@@ -31,27 +31,42 @@ def _indexed(config: CollectionConfig) -> list[str]:
     return [n for n, vc in config.vectors.items() if not vc.multivector]
 
 
+def can_extend(config: CollectionConfig, seg: Segment) -> bool:
+    """Whether a merge that puts ``seg``'s rows first may extend its graphs instead of building
+    new ones: no deleted rows (the merged rows start with its rows, in order), and a complete
+    graph that may grow for every dense vector."""
+    names = _indexed(config)
+    if not names or not config.optimizers.indexing_threshold or any(not can_grow(config, n) for n in names):
+        return False
+    return seg.live_count() == seg.n and all(
+        name in seg.dense_indexes and seg.dense_indexes[name].size == seg.n for name in names
+    )
+
+
+def extend_graphs(config: CollectionConfig, merged: Segment, host: Segment, threads: int) -> None:
+    """Give ``merged`` (``host``'s rows first) the host's graphs, copied and extended by the
+    rows that follow them."""
+    set_build_threads(threads)
+    for name in _indexed(config):
+        graph = host.dense_indexes[name]
+        store = merged.vectors[name]
+        assert isinstance(store, DenseStore)
+        merged.attach_index(name, graph.grown(store.data[graph.size : merged.n].astype("float32")))
+
+
 def fold_host(config: CollectionConfig, segments: list[Segment]) -> Segment | None:
     """The indexed segment the appendable one (``segments[-1]``) would fold into, or None
     when folding does not apply."""
     small = segments[-1]
-    names = _indexed(config)
-    if small.live_count() < FOLD_MIN_ROWS or not names or not config.optimizers.indexing_threshold:
+    if small.live_count() < FOLD_MIN_ROWS:
         return None
-    if any(not can_grow(config, name) for name in names):
-        return None
-    hosts = [
-        s
-        for s in segments[:-1]
-        if s.live_count() == s.n
-        and all(name in s.dense_indexes and s.dense_indexes[name].size == s.n for name in names)
-    ]
+    hosts = [s for s in segments[:-1] if can_extend(config, s)]
     if not hosts:
         return None
     host = max(hosts, key=lambda s: s.n)
     limit = config.optimizers.max_segment_size
     if limit is not None:
-        size_kb = sum((host.n + small.n) * config.vectors[name].size * 4 / 1024 for name in names)
+        size_kb = sum((host.n + small.n) * config.vectors[name].size * 4 / 1024 for name in _indexed(config))
         if size_kb > limit:
             return None
     return host
@@ -69,14 +84,8 @@ def fold(col: Optimizable, threads: int) -> bool:
         col.optimizing = True
         sources = merge.snapshot([host, small])
         config, schema = col.config, dict(col.payload_schema)
-        graphs = {name: host.dense_indexes[name] for name in _indexed(config)}
     merged = merge.merged_segment(config, schema, sources)
-    set_build_threads(threads)
-    for name, graph in graphs.items():
-        store = merged.vectors[name]
-        assert isinstance(store, DenseStore)
-        rows = store.data[graph.size : merged.n].astype("float32")
-        merged.attach_index(name, graph.grown(rows))
+    extend_graphs(config, merged, host, threads)
     with col.lock:
         if col.closed or config is not col.config or any(s not in col.segments for s in (host, small)):
             return True  # the collection changed meanwhile; a later pass retries

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of, quantization_of
-from vecbase.engine.fold import fold, fold_host
+from vecbase.engine.fold import can_extend, extend_graphs, fold, fold_host
 from vecbase.engine.optimizable import Optimizable
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
@@ -323,10 +323,19 @@ def _merge(col: Optimizable, threads: int) -> bool:
         if not group:
             return False
         col.optimizing = True
+        # the largest member whose graphs may grow goes first: its graphs, extended by the
+        # other members' rows, are the merged segment's (no rebuild)
+        hosts = [s for s in group if can_extend(col.config, s)]
+        host = max(hosts, key=lambda s: s.n) if hosts else None
+        if host is not None:
+            group = [host] + [s for s in group if s is not host]
         sources = merge.snapshot(group)
         config, schema = col.config, dict(col.payload_schema)
     merged = merge.merged_segment(config, schema, sources)
-    build_all(config, merged, threads)
+    if host is not None:
+        extend_graphs(config, merged, host, threads)
+    else:
+        build_all(config, merged, threads)
     with col.lock:
         if col.closed or config is not col.config or any(s not in col.segments for s in group):
             return True  # the collection changed shape meanwhile; a later pass retries
