@@ -196,6 +196,13 @@ def hnsw_of(config: CollectionConfig, name: str) -> HnswConfig:
     return replace(config.hnsw, **fields) if fields else config.hnsw
 
 
+def full_scan_rows(config: CollectionConfig, name: str) -> float:
+    """``full_scan_threshold`` (kB) of dense vector ``name`` as a number of vectors: the
+    planner scans when fewer rows are allowed."""
+    vc = config.vectors[name]
+    return hnsw_of(config, name).full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype])
+
+
 def vectors_on_disk(config: CollectionConfig, name: str) -> bool:
     """Whether the named dense vector asked to live on disk (its own ``on_disk``, or the
     HNSW config's): indexed segments then read its vectors from the mapped graph file."""

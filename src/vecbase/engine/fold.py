@@ -5,22 +5,18 @@ The appendable segment is sealed first (writes go on into a new one), then merge
 largest indexed segment copy-on-write, as any merge: the merged rows are the host's rows in
 order followed by the folded ones, so the host's graph, copied and extended by the folded
 rows, is the merged segment's graph (no rebuild). Only where that holds: a host without
-deleted rows whose every graph is complete and may grow (flat, Cosine or Euclid).
+deleted rows whose every graph is complete and may grow (flat, Cosine or Euclid). Merges of
+sealed segments extend the same way. This module decides (``fold_host``, ``can_extend``) and
+extends (``extend_graphs``); the optimizer runs the merge.
 """
 
 from __future__ import annotations
 
-import logging
-
 from vecbase.core.config import CollectionConfig
-from vecbase.engine.optimizable import Optimizable
 from vecbase.index.hnsw import set_build_threads
-from vecbase.segment import merge
 from vecbase.segment.growing import can_grow
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
-
-log = logging.getLogger("vecbase.optimizer")
 
 # fewer rows than this stay in the appendable segment (a scan of them costs little, and each
 # fold copies the host's graph)
@@ -70,30 +66,3 @@ def fold_host(config: CollectionConfig, segments: list[Segment]) -> Segment | No
         if size_kb > limit:
             return None
     return host
-
-
-def fold(col: Optimizable, threads: int) -> bool:
-    """Fold the appendable segment into its host (see the module docstring); whether it did."""
-    with col.lock:
-        host = fold_host(col.config, col.segments)
-        if host is None:
-            return False
-        small = col.seal(freeze=False)
-        if small is None:
-            return False
-        col.optimizing = True
-        sources = merge.snapshot([host, small])
-        config, schema = col.config, dict(col.payload_schema)
-    merged = merge.merged_segment(config, schema, sources)
-    extend_graphs(config, merged, host, threads)
-    with col.lock:
-        if col.closed or config is not col.config or any(s not in col.segments for s in (host, small)):
-            return True  # the collection changed meanwhile; a later pass retries
-        for pos in merge.stale_positions(sources).tolist():
-            merged.drop(pos)  # deleted or rewritten since the snapshot: the newer copy is elsewhere
-        rest = [s for s in col.segments if s is not host and s is not small]
-        rest.insert(len(rest) - 1, merged)
-        col.segments = rest
-        col.mark_dirty()
-    log.info("collection %s: folded %d appendable points into a segment of %d", col.name, small.n, host.n)
-    return True

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, hnsw_of, quantization_of
-from vecbase.engine.fold import can_extend, extend_graphs, fold, fold_host
+from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
+from vecbase.engine.fold import can_extend, extend_graphs, fold_host
 from vecbase.engine.optimizable import Optimizable
 from vecbase.index.hnsw import HnswIndex, set_build_threads
 from vecbase.segment import merge
@@ -201,7 +201,7 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
                 col.mark_dirty()
                 log.info("collection %s: indexed %s", col.name, describe(plan))
     merged = False if stop.is_set() else _merge(col, threads)
-    folded = False if stop.is_set() or merged or not _indexed_and_merged(col) else fold(col, threads)
+    folded = False if stop.is_set() or merged or not _indexed_and_merged(col) else _fold(col, threads)
     if not stop.is_set():
         _grow(col, threads, stop)
     if plans or merged or folded:
@@ -212,7 +212,7 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         # seal: trimming during an ingest makes its next allocations fault pages back in
         memory.release()
     with col.lock:
-        col.optimizing = _pending(col)
+        col.optimizing = work_pending(col.config, col.segments)
 
 
 def _indexed_and_merged(col: Optimizable) -> bool:
@@ -221,13 +221,14 @@ def _indexed_and_merged(col: Optimizable) -> bool:
         return not pending_indexes(col.config, sealed) and not merge_candidates(col.config, sealed)
 
 
-def _pending(col: Optimizable) -> bool:
-    """Work left that the collection's status shows (yellow); call under the lock."""
+def work_pending(config: CollectionConfig, segments: list[Segment]) -> bool:
+    """Whether graphs are to be built, grown, merged or folded (besides sealing): what keeps a
+    collection yellow. Call under the collection's lock (shared is enough)."""
     return bool(
-        pending_indexes(col.config, col.segments[:-1])
-        or merge_candidates(col.config, col.segments[:-1])
-        or growth_pending(col.config, col.segments[-1])
-        or fold_host(col.config, col.segments) is not None
+        pending_indexes(config, segments[:-1])
+        or merge_candidates(config, segments[:-1])
+        or growth_pending(config, segments[-1])
+        or fold_host(config, segments) is not None
     )
 
 
@@ -288,18 +289,7 @@ def _work(col: Optimizable) -> tuple[bool, bool]:
     """(a segment to seal, other work), checked under the shared lock: an idle or waiting pass
     must not take the exclusive lock, which would stall searches and writes each time."""
     with col.lock.shared():
-        sealed = col.segments[:-1]
-        other = (
-            col.optimizing
-            or any(not s.frozen for s in sealed)
-            or bool(pending_indexes(col.config, sealed))
-            or bool(merge_candidates(col.config, sealed))
-        )
-        other = (
-            other
-            or bool(growth_pending(col.config, col.segments[-1]))
-            or fold_host(col.config, col.segments) is not None
-        )
+        other = col.optimizing or any(not s.frozen for s in col.segments[:-1]) or work_pending(col.config, col.segments)
         return should_seal(col.config, col.segments[-1]), other
 
 
@@ -316,35 +306,69 @@ def _defer_builds(col: Optimizable) -> bool:
 
 
 def _merge(col: Optimizable, threads: int) -> bool:
-    """Merge small sealed segments (or vacuum one) into a new indexed segment, copy-on-write.
-    Returns whether it built one."""
+    """Merge small sealed segments (or vacuum one) into a new indexed segment; whether it did."""
     with col.lock:
         group = merge_candidates(col.config, col.segments[:-1])
         if not group:
             return False
-        col.optimizing = True
-        # the largest member whose graphs may grow goes first: its graphs, extended by the
-        # other members' rows, are the merged segment's (no rebuild)
-        hosts = [s for s in group if can_extend(col.config, s)]
-        host = max(hosts, key=lambda s: s.n) if hosts else None
-        if host is not None:
-            group = [host] + [s for s in group if s is not host]
-        sources = merge.snapshot(group)
-        config, schema = col.config, dict(col.payload_schema)
-    merged = merge.merged_segment(config, schema, sources)
-    if host is not None:
-        extend_graphs(config, merged, host, threads)
-    else:
-        build_all(config, merged, threads)
+        plan = _merge_plan(col, group)
+    _merge_run(col, plan, threads, "merged")
+    return True
+
+
+def _fold(col: Optimizable, threads: int) -> bool:
+    """Fold the appendable segment into the indexed one (see ``engine.fold``); whether it did."""
     with col.lock:
-        if col.closed or config is not col.config or any(s not in col.segments for s in group):
-            return True  # the collection changed shape meanwhile; a later pass retries
-        for pos in merge.stale_positions(sources).tolist():
+        host = fold_host(col.config, col.segments)
+        if host is None:
+            return False
+        small = col.seal(freeze=False)  # writes go on into a new appendable segment
+        if small is None:
+            return False
+        plan = _merge_plan(col, [host, small])
+    _merge_run(col, plan, threads, "folded")
+    return True
+
+
+@dataclass
+class MergePlan:
+    """A merge's inputs, taken under the collection lock: the members (the one whose graphs
+    the merged segment extends first), their live rows and versions, the settings."""
+
+    group: list[Segment]
+    host: Segment | None
+    sources: list[merge.Source]
+    config: CollectionConfig
+    schema: dict[str, PayloadIndexSpec]
+
+
+def _merge_plan(col: Optimizable, group: list[Segment]) -> MergePlan:
+    col.optimizing = True
+    hosts = [s for s in group if can_extend(col.config, s)]
+    host = max(hosts, key=lambda s: s.n) if hosts else None
+    if host is not None:
+        group = [host] + [s for s in group if s is not host]
+    return MergePlan(group, host, merge.snapshot(group), col.config, dict(col.payload_schema))
+
+
+def _merge_run(col: Optimizable, plan: MergePlan, threads: int, verb: str) -> None:
+    """Build the merged segment without the lock (copy-on-write) and swap it in under the
+    lock, dropping points changed meanwhile. The host's graphs, extended by the other
+    members' rows, are the merged segment's (no rebuild); without a host they are built."""
+    merged = merge.merged_segment(plan.config, plan.schema, plan.sources)
+    if plan.host is not None:
+        extend_graphs(plan.config, merged, plan.host, threads)
+    else:
+        build_all(plan.config, merged, threads)
+    group = plan.group
+    with col.lock:
+        if col.closed or plan.config is not col.config or any(s not in col.segments for s in group):
+            return  # the collection changed shape meanwhile; a later pass retries
+        for pos in merge.stale_positions(plan.sources).tolist():
             merged.drop(pos)  # deleted, moved or rewritten since the snapshot
         at = col.segments.index(group[0])
         rest = [s for s in col.segments if all(s is not g for g in group)]
         rest.insert(min(at, len(rest) - 1), merged)
         col.segments = rest
         col.mark_dirty()
-        log.info("collection %s: merged %d segments into one of %d points", col.name, len(group), merged.live_count())
-        return True
+    log.info("collection %s: %s %d segments into one of %d points", col.name, verb, len(group), merged.live_count())

@@ -10,7 +10,6 @@ from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId
 from vecbase.core.points import Record, ScoredColumns, ScoredPoint
 from vecbase.engine import optimizer
-from vecbase.engine.fold import fold_host
 from vecbase.engine.rwlock import RWLock
 from vecbase.query import groups, matrix, read, universal
 from vecbase.query.model import (
@@ -23,7 +22,6 @@ from vecbase.query.model import (
     WithPayload,
     WithVectors,
 )
-from vecbase.segment.growing import growth_pending
 from vecbase.segment.segment import Segment
 
 T = TypeVar("T")
@@ -158,11 +156,8 @@ class CollectionReads:
                     for name, index in s.dense_indexes.items()
                 ),
                 "optimizing": self.optimizing
-                or bool(optimizer.pending_indexes(self.config, self.segments[:-1]))
-                or bool(optimizer.merge_candidates(self.config, self.segments[:-1]))
                 or optimizer.should_seal(self.config, self.segments[-1])
-                or bool(growth_pending(self.config, self.segments[-1]))
-                or fold_host(self.config, self.segments) is not None,
+                or optimizer.work_pending(self.config, self.segments),
                 "payload_points": {
                     k: sum(s.field_indexes[k].points() for s in self.segments if k in s.field_indexes)
                     for k in self.payload_schema

@@ -189,13 +189,8 @@ class HnswIndex:
         if k <= 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         ef = max(ef, k)
-        if allowed is None:
-            params = self._plain_params.get(ef)
-            if params is None:
-                params = self._plain_params[ef] = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
-        else:
-            sel = allowed if isinstance(allowed, Selector) else Selector(allowed, self.size)
-            params = sel.params(ef)
+        sel = allowed if allowed is None or isinstance(allowed, Selector) else Selector(allowed, self.size)
+        params = self._params(ef, sel)
         labels = np.empty(k, dtype=np.int64)
         if self.kind == "binary":
             codes = np.packbits(query.reshape(1, -1) > 0, axis=1)
@@ -219,6 +214,15 @@ class HnswIndex:
             return labels, raw.astype(np.float32)
         return labels, distances
 
+    def _params(self, ef: int, allowed: Selector | None) -> Any:
+        """faiss's search parameters for ``ef``, with the filter's bitmap; kept per ef."""
+        if allowed is not None:
+            return allowed.params(ef)
+        params = self._plain_params.get(ef)
+        if params is None:
+            params = self._plain_params[ef] = faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
+        return params
+
     def search_batch(self, queries: F32, k: int, ef: int, allowed: Selector | None) -> list[tuple[I64, F32]]:
         """``search`` for each row of ``queries`` in one faiss call (its threads split the
         queries): per query, offsets and scores best first, as ``search`` returns them."""
@@ -228,8 +232,7 @@ class HnswIndex:
             return [(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)) for _ in range(nq)]
         if self.kind == "binary":
             return [self.search(q, k, ef, allowed) for q in queries]
-        ef = max(ef, k)
-        params = allowed.params(ef) if allowed is not None else faiss.SearchParametersHNSW(efSearch=ef)  # type: ignore[attr-defined]
+        params = self._params(max(ef, k), allowed)
         q = np.ascontiguousarray(queries, dtype=np.float32)
         if self.distance is Distance.DOT:
             q = np.ascontiguousarray(np.hstack([q, np.zeros((nq, 1), dtype=np.float32)]))

@@ -9,7 +9,7 @@ from typing import Hashable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.config import CollectionConfig, hnsw_of
+from vecbase.core.config import CollectionConfig, full_scan_rows, hnsw_of
 from vecbase.core.filter import Filter
 from vecbase.index.dense import SIMD_MIN_DIM, top_k
 from vecbase.index.hnsw import HnswIndex, Selector
@@ -18,7 +18,6 @@ from vecbase.query.scoring import dense_scores
 from vecbase.query.search import (
     F32,
     Hits,
-    _scan_limit,
     _segment_scores,
     _unindexed_and_large,
     filter_key,
@@ -100,7 +99,7 @@ def _graph_batch(
     selector: Selector | None
     rest: npt.NDArray[np.int64] | None = None
     if index is not None:
-        if index.size != seg.n or index.quantized or allowed < _scan_limit(config, name):
+        if index.size != seg.n or index.quantized or allowed < full_scan_rows(config, name):
             return None
         selector = None
         if allowed != index.size:
@@ -116,8 +115,7 @@ def _graph_batch(
         graph = growing.index
     distance = config.vectors[name].distance
     exact = graph.exact_scores and queries.shape[1] >= SIMD_MIN_DIM
-    path = "unfiltered_hnsw" if flt is None else "filtered_large_cardinality"
-    seg.searches[(name, path)] = seg.searches.get((name, path), 0) + queries.shape[0]
+    seg.count_search(name, "unfiltered_hnsw" if flt is None else "filtered_large_cardinality", queries.shape[0])
     out: list[Part] = []
     for q, (offsets, scores) in zip(queries, graph.search_batch(queries, want, ef, selector)):
         if not exact:

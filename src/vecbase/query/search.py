@@ -9,7 +9,7 @@ from typing import Hashable, Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, Modifier, hnsw_of
+from vecbase.core.config import ITEMSIZE, CollectionConfig, Modifier, full_scan_rows, hnsw_of
 from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter
 from vecbase.core.points import SparseVector
@@ -140,7 +140,7 @@ def _allowed(
     if offsets is None:
         mask = filter_mask(seg, flt) & searchable
         return None, mask, int(np.count_nonzero(mask))
-    graph = name in seg.dense_indexes and offsets.shape[0] >= _scan_limit(config, name)
+    graph = name in seg.dense_indexes and offsets.shape[0] >= full_scan_rows(config, name)
     return offsets, _mask_of(seg.n, offsets) if graph else None, offsets.shape[0]
 
 
@@ -157,12 +157,6 @@ def _unindexed_and_large(seg: Segment, config: CollectionConfig, name: str) -> b
         return False
     vc = config.vectors[name]
     return seg.n * vc.size * ITEMSIZE[vc.datatype] >= hnsw_of(config, name).full_scan_threshold * 1024
-
-
-def _scan_limit(config: CollectionConfig, name: str) -> float:
-    """``full_scan_threshold`` (kB) as a number of vectors: fewer allowed points are scanned."""
-    vc = config.vectors[name]
-    return hnsw_of(config, name).full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype])
 
 
 def _hnsw_candidates(
@@ -183,7 +177,7 @@ def _hnsw_candidates(
         return None
     vc = config.vectors[name]
     h = hnsw_of(config, name)
-    if allowed < _scan_limit(config, name):
+    if allowed < full_scan_rows(config, name):
         return None
     qp = params.quantization
     if index.quantized:

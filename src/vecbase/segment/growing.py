@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, Datatype, hnsw_of, quantization_of
+from vecbase.core.config import CollectionConfig, Datatype, full_scan_rows, hnsw_of, quantization_of
 from vecbase.index.hnsw import HnswIndex
 from vecbase.segment.vectors import DenseStore
 
@@ -36,9 +36,7 @@ def growing_limit(config: CollectionConfig, name: str) -> float:
     ``GROWING_MIN_ROWS``, and half of ``full_scan_threshold`` worth of vectors, so small
     collections of small vectors (whose scans are cheap) stay exact, as in Qdrant's plain
     segments."""
-    vc = config.vectors[name]
-    scan_rows = hnsw_of(config, name).full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype])
-    return max(GROWING_MIN_ROWS, scan_rows / 2)
+    return max(GROWING_MIN_ROWS, full_scan_rows(config, name) / 2)
 
 
 def can_grow(config: CollectionConfig, name: str) -> bool:

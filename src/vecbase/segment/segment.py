@@ -127,9 +127,9 @@ class Segment:
                 store.data = shared
                 store.present = store.present[: self.n].copy()
 
-    def count_search(self, name: str, path: str) -> None:
+    def count_search(self, name: str, path: str, n: int = 1) -> None:
         key = (name, path)
-        self.searches[key] = self.searches.get(key, 0) + 1
+        self.searches[key] = self.searches.get(key, 0) + n
 
     def set_growing(self, name: str, graph: GrowingGraph) -> None:
         self.growing[name] = graph

@@ -15,16 +15,9 @@ def scored_out(point: m.ScoredPoint) -> Any:
 
 def scored_into(out: Any, point: m.ScoredPoint) -> Any:
     """``point`` written into ``out`` (an empty ScoredPoint, e.g. a repeated field's ``add()``)."""
-    v.fill_point_id(out.id, point.id)
-    v.fill_payload(out.payload, point.payload)
     out.score = point.score
     out.version = point.version
-    vectors = v.vectors_output(point.vector)
-    if vectors is not None:
-        out.vectors.CopyFrom(vectors)
-    if point.order_value is not None:
-        out.order_value.CopyFrom(_order_value(point.order_value))
-    return out
+    return _point_into(out, point)
 
 
 def scored_list(container: Any, points: Any) -> None:
@@ -34,12 +27,18 @@ def scored_list(container: Any, points: Any) -> None:
 
 
 def retrieved_out(record: m.Record) -> Any:
-    out = pb.RetrievedPoint(id=v.point_id_out(record.id), payload=v.payload_out(record.payload))
-    vectors = v.vectors_output(record.vector)
+    return _point_into(pb.RetrievedPoint(), record)
+
+
+def _point_into(out: Any, point: m.ScoredPoint | m.Record) -> Any:
+    """The fields scored and retrieved points share: id, payload, vectors, order value."""
+    v.fill_point_id(out.id, point.id)
+    v.fill_payload(out.payload, point.payload)
+    vectors = v.vectors_output(point.vector)
     if vectors is not None:
         out.vectors.CopyFrom(vectors)
-    if record.order_value is not None:
-        out.order_value.CopyFrom(_order_value(record.order_value))
+    if point.order_value is not None:
+        out.order_value.CopyFrom(_order_value(point.order_value))
     return out
 
 

@@ -43,29 +43,13 @@ def struct(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def value_out(x: Any) -> Any:
-    if x is None:
-        return jv.Value(null_value=jv.NULL_VALUE)
-    if isinstance(x, bool):
-        return jv.Value(bool_value=x)
-    if isinstance(x, int):
-        return jv.Value(integer_value=x)
-    if isinstance(x, float):
-        return jv.Value(double_value=x)
-    if isinstance(x, str):
-        return jv.Value(string_value=x)
-    if isinstance(x, Mapping):
-        return jv.Value(struct_value=jv.Struct(fields={k: value_out(v) for k, v in x.items()}))
-    if isinstance(x, (list, tuple)):
-        return jv.Value(list_value=jv.ListValue(values=[value_out(v) for v in x]))
-    return jv.Value(string_value=str(x))
-
-
-def payload_out(payload: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: value_out(v) for k, v in (payload or {}).items()}
+    out = jv.Value()
+    fill_value(out, x)
+    return out
 
 
 def fill_value(target: Any, x: Any) -> None:
-    """``value_out(x)`` written into an existing ``Value`` (a map entry, a list item): no
+    """A JSON value written into an existing ``Value`` (a map entry, a list item): no
     intermediate message to build and copy, which is most of an answer's cost."""
     if x is None:
         target.null_value = jv.NULL_VALUE
