@@ -6,17 +6,15 @@ largest indexed segment copy-on-write, as any merge: the merged rows are the hos
 order followed by the folded ones, so the host's graph, copied and extended by the folded
 rows, is the merged segment's graph (no rebuild). Only where that holds: a host without
 deleted rows whose every graph is complete and may grow (flat, Cosine or Euclid). Merges of
-sealed segments extend the same way. This module decides (``fold_host``, ``can_extend``) and
-extends (``extend_graphs``); the optimizer runs the merge.
+sealed segments extend the same way. This module decides (``fold_host``, ``can_extend``);
+``engine.graphs`` extends the graphs and the optimizer runs the merge.
 """
 
 from __future__ import annotations
 
 from vecbase.core.config import CollectionConfig
-from vecbase.index.hnsw import set_build_threads
 from vecbase.segment.growing import can_grow
 from vecbase.segment.segment import Segment
-from vecbase.segment.vectors import DenseStore
 
 # fewer rows than this stay in the appendable segment (a scan of them costs little, and each
 # fold copies the host's graph)
@@ -37,17 +35,6 @@ def can_extend(config: CollectionConfig, seg: Segment) -> bool:
     return seg.live_count() == seg.n and all(
         name in seg.dense_indexes and seg.dense_indexes[name].size == seg.n for name in names
     )
-
-
-def extend_graphs(config: CollectionConfig, merged: Segment, host: Segment, threads: int) -> None:
-    """Give ``merged`` (``host``'s rows first) the host's graphs, copied and extended by the
-    rows that follow them."""
-    set_build_threads(threads)
-    for name in _indexed(config):
-        graph = host.dense_indexes[name]
-        store = merged.vectors[name]
-        assert isinstance(store, DenseStore)
-        merged.attach_index(name, graph.grown(store.data[graph.size : merged.n].astype("float32")))
 
 
 def fold_host(config: CollectionConfig, segments: list[Segment]) -> Segment | None:

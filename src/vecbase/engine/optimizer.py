@@ -4,7 +4,8 @@ indexes for sealed segments in the background, while writes go on to the new app
 Sizes follow Qdrant: thresholds are in kilobytes of (the largest) dense vector storage;
 ``indexing_threshold = 0`` disables indexing, ``hnsw_config.m = 0`` disables the graph for a
 vector. Builds run outside the collection lock (a sealed segment's vector rows never change:
-writes only tombstone them) and the finished index is attached under the lock.
+writes only tombstone them): a sealed segment is indexed as a merge of one, a new segment of
+its live rows laid out in its graph's walk order (``engine.graphs``), swapped in under the lock.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
-from vecbase.engine.fold import can_extend, extend_graphs, fold_host
+from vecbase.engine.fold import can_extend, fold_host
+from vecbase.engine.graphs import indexable, lay_out, merged_graphs
 from vecbase.engine.optimizable import Optimizable
-from vecbase.index.hnsw import HnswIndex, set_build_threads
+from vecbase.index.hnsw import set_build_threads
 from vecbase.segment import merge
 from vecbase.segment.growing import growth_pending, new_graph, settings_of
 from vecbase.segment.segment import Segment
@@ -43,10 +45,6 @@ def graph_settings(config: CollectionConfig, name: str) -> tuple[Any, ...]:
     return (h.m, h.ef_construct, quantization_of(config, name))
 
 
-def indexable(config: CollectionConfig) -> list[str]:
-    return [n for n, vc in config.vectors.items() if not vc.multivector and hnsw_of(config, n).m > 0]
-
-
 def vector_kb(config: CollectionConfig, seg: Segment) -> float:
     """Size of the segment's largest dense vector storage, in kilobytes."""
     sizes = [seg.n * vc.size * ITEMSIZE[vc.datatype] / 1024 for vc in config.vectors.values()]
@@ -68,21 +66,6 @@ def pending_indexes(config: CollectionConfig, sealed: list[Segment]) -> list[Ind
                 h = hnsw_of(config, name)
                 plans.append(IndexPlan(seg, name, h.m, h.ef_construct))
     return plans
-
-
-def build(config: CollectionConfig, plan: IndexPlan, threads: int) -> HnswIndex:
-    store = plan.segment.vectors[plan.name]
-    assert isinstance(store, DenseStore)
-    set_build_threads(threads)
-    n = plan.segment.n
-    graph = plan.segment.growing.get(plan.name)
-    if graph is not None and graph.completes(config, plan.name, store, n):
-        # the graph that followed the segment while it was appendable, completed: the same
-        # index a build would make, for the cost of the rows it lacks
-        return graph.extended(store.data[graph.size : n].astype("float32"), store.ticks(graph.size, n)).index
-    data = store.data[:n].astype("float32", copy=False)
-    quantization = quantization_of(config, plan.name)
-    return HnswIndex.build(data, config.vectors[plan.name].distance, plan.m, plan.ef_construct, quantization)
 
 
 class Optimizer:
@@ -133,10 +116,6 @@ class Optimizer:
                     wait = QUIET_S  # a build waits for quiet writes: look again when they may be
 
 
-def describe(plan: IndexPlan) -> dict[str, Any]:
-    return {"vector": plan.name, "points": plan.segment.n, "m": plan.m, "ef_construct": plan.ef_construct}
-
-
 def merge_candidates(config: CollectionConfig, sealed: list[Segment]) -> list[Segment]:
     """Sealed segments to rebuild as one: a segment worth vacuuming, or the two smallest
     when there are more segments than ``default_segment_number`` (0: the CPU count)."""
@@ -151,12 +130,6 @@ def merge_candidates(config: CollectionConfig, sealed: list[Segment]) -> list[Se
     # fold the smallest ones at once (one build instead of a cascade of pairwise merges)
     fold = len(sealed) - max(target - 1, 1) + 1
     return sorted(sealed, key=lambda s: s.live_count())[: max(fold, 2)]
-
-
-def build_all(config: CollectionConfig, seg: Segment, threads: int) -> None:
-    for name in indexable(config):
-        h = hnsw_of(config, name)
-        seg.attach_index(name, build(config, IndexPlan(seg, name, h.m, h.ef_construct), threads))
 
 
 QUIET_S = 0.3
@@ -188,18 +161,16 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         standalone = [s for s in col.segments[:-1] if all(s is not g for g in merging)]
         plans = pending_indexes(col.config, standalone)
         col.optimizing = bool(plans or merging)
-    for plan in plans:
+    for seg in list({id(p.segment): p.segment for p in plans}.values()):
         if stop.is_set():
             return
-        index = build(col.config, plan, threads)
+        # a new segment of the sealed one's rows with its graphs (a merge of one): the rows
+        # are laid out in the graph's walk order, which the segment in place could not be
         with col.lock:
-            if col.closed:
-                return  # dropped while the graph was built: nothing to attach it to
-            if plan.segment in col.segments and plan.name in indexable(col.config):
-                plan.segment.attach_index(plan.name, index)
-                plan.segment.changed = True
-                col.mark_dirty()
-                log.info("collection %s: indexed %s", col.name, describe(plan))
+            if col.closed or all(s is not seg for s in col.segments[:-1]):
+                continue
+            plan = _merge_plan(col, [seg])
+        _merge_run(col, plan, threads, "indexed")
     merged = False if stop.is_set() else _merge(col, threads)
     folded = False if stop.is_set() or merged or not _indexed_and_merged(col) else _fold(col, threads)
     if not stop.is_set():
@@ -355,20 +326,21 @@ def _merge_run(col: Optimizable, plan: MergePlan, threads: int, verb: str) -> No
     """Build the merged segment without the lock (copy-on-write) and swap it in under the
     lock, dropping points changed meanwhile. The host's graphs, extended by the other
     members' rows, are the merged segment's (no rebuild); without a host they are built."""
-    merged = merge.merged_segment(plan.config, plan.schema, plan.sources)
-    if plan.host is not None:
-        extend_graphs(plan.config, merged, plan.host, threads)
-    else:
-        build_all(plan.config, merged, threads)
+    graphs = merged_graphs(plan.config, plan.sources, plan.host, threads)
+    order = lay_out(graphs)
+    merged = merge.merged_segment(plan.config, plan.schema, plan.sources, order)
+    for name, graph in graphs.items():
+        merged.attach_index(name, graph)
     group = plan.group
     with col.lock:
         if col.closed or plan.config is not col.config or any(s not in col.segments for s in group):
             return  # the collection changed shape meanwhile; a later pass retries
-        for pos in merge.stale_positions(plan.sources).tolist():
+        for pos in merge.stale_positions(plan.sources, order).tolist():
             merged.drop(pos)  # deleted, moved or rewritten since the snapshot
         at = col.segments.index(group[0])
         rest = [s for s in col.segments if all(s is not g for g in group)]
         rest.insert(min(at, len(rest) - 1), merged)
         col.segments = rest
         col.mark_dirty()
-    log.info("collection %s: %s %d segments into one of %d points", col.name, verb, len(group), merged.live_count())
+    what = f"{len(group)} segments into one" if len(group) > 1 else "a segment"
+    log.info("collection %s: %s %s of %d points", col.name, verb, what, merged.live_count())

@@ -20,6 +20,7 @@ from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
 I64 = npt.NDArray[np.int64]
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -38,45 +39,69 @@ def snapshot(sources: Sequence[Segment]) -> list[Source]:
     return out
 
 
-def merged_segment(
-    config: CollectionConfig, schema: Mapping[str, PayloadIndexSpec], sources: Sequence[Source]
-) -> Segment:
-    ids: list[PointId] = []
+def dense_rows(sources: Sequence[Source], name: str) -> npt.NDArray[np.float32]:
+    """The merged rows of dense vector ``name`` as float32 (what a graph is built on)."""
+    parts = []
     for src in sources:
-        ids.extend(src.segment.ids[o] for o in src.offsets.tolist())
-    docs = (doc for src in sources for doc in src.segment.payloads.docs(src.offsets.tolist()))
+        store = src.segment.vectors[name]
+        assert isinstance(store, DenseStore)
+        parts.append(store.data[src.offsets].astype(np.float32, copy=False))
+    if not parts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.concatenate(parts)
+
+
+def merged_segment(
+    config: CollectionConfig,
+    schema: Mapping[str, PayloadIndexSpec],
+    sources: Sequence[Source],
+    order: I64 | None = None,
+) -> Segment:
+    """A sealed segment of the sources' live rows: in merged order (source by source), or
+    with new row i the merged row ``order[i]``."""
+    pos_src = np.concatenate([np.full(s.offsets.shape[0], i, dtype=np.int64) for i, s in enumerate(sources)] or [_NONE])
+    pos_off = np.concatenate([s.offsets for s in sources] or [_NONE])
+    if order is not None:
+        pos_src, pos_off = pos_src[order], pos_off[order]
+    segs = [s.segment for s in sources]
+    ids: list[PointId] = [segs[i].ids[o] for i, o in zip(pos_src.tolist(), pos_off.tolist())]
+    docs = (segs[i].payloads.doc(o) for i, o in zip(pos_src.tolist(), pos_off.tolist()))
     n = len(ids)
     versions = np.concatenate([s.versions for s in sources]) if sources else np.zeros(0, np.int64)
+    if order is not None:
+        versions = versions[order]
     stores: dict[str, VectorStore] = {}
     for name, vc in config.vectors.items():
         if vc.multivector:
-            stores[name] = _list_store(ListStore(vc), sources, name)
+            stores[name] = _list_store(ListStore(vc), sources, name, order)
             continue
         store = DenseStore(vc, capacity=max(n, 1))
         parts = [s.segment.vectors[name] for s in sources]
-        store.data = np.concatenate([p.data[s.offsets] for p, s in zip(parts, sources)])  # type: ignore[union-attr]
-        store.present = np.concatenate([p.present[s.offsets] for p, s in zip(parts, sources)])  # type: ignore[union-attr]
+        data = np.concatenate([p.data[s.offsets] for p, s in zip(parts, sources)])  # type: ignore[union-attr]
+        present = np.concatenate([p.present[s.offsets] for p, s in zip(parts, sources)])  # type: ignore[union-attr]
+        store.data, store.present = (data, present) if order is None else (data[order], present[order])
         stores[name] = store
     for name in config.sparse_vectors:
-        stores[name] = _list_store(ListStore(None), sources, name)
+        stores[name] = _list_store(ListStore(None), sources, name, order)
     seg = Segment(config, schema)
     seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), PayloadStore.from_docs(docs), stores, 0)
     seg.freeze()  # merged segments are sealed from the start
     return seg
 
 
-def _list_store(store: ListStore, sources: Sequence[Source], name: str) -> ListStore:
+def _list_store(store: ListStore, sources: Sequence[Source], name: str, order: I64 | None) -> ListStore:
     items: list[VectorValue | None] = []
     for src in sources:
         old = src.segment.vectors[name]
         assert isinstance(old, ListStore)
         items.extend(old.items[o] if o < len(old.items) else None for o in src.offsets.tolist())
-    store.items = items
+    store.items = items if order is None else [items[i] for i in order.tolist()]
     return store
 
 
-def stale_positions(sources: Sequence[Source]) -> I64:
-    """Positions (in merged order) whose source point changed since the snapshot."""
+def stale_positions(sources: Sequence[Source], order: I64 | None = None) -> I64:
+    """Positions (in merged order, or in the segment's rows laid out in ``order``) whose
+    source point changed since the snapshot."""
     out = []
     base = 0
     for src in sources:
@@ -84,4 +109,9 @@ def stale_positions(sources: Sequence[Source]) -> I64:
         changed = seg.deleted[src.offsets] | (seg.versions[src.offsets] != src.versions)
         out.append(np.nonzero(changed)[0] + base)
         base += src.offsets.shape[0]
-    return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+    stale = np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
+    if order is None or not stale.size:
+        return stale
+    row_of = np.empty(order.shape[0], dtype=np.int64)
+    row_of[order] = np.arange(order.shape[0], dtype=np.int64)
+    return np.sort(row_of[stale])
