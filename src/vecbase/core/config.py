@@ -189,18 +189,36 @@ def _plain(value: Any) -> Any:
 ITEMSIZE = {Datatype.FLOAT32: 4, Datatype.FLOAT16: 2, Datatype.UINT8: 1}
 
 
-def hnsw_of(config: CollectionConfig, name: str) -> HnswConfig:
-    """The collection's HNSW config with the named vector's own overrides applied."""
+# per (config, vector name): its HNSW config and full_scan_threshold in rows; configs are
+# immutable, so an entry holds while its config is the one asked about (checked by identity:
+# every search asks, and hashing a config costs more than deriving these)
+_PLANNED: dict[tuple[int, str], tuple[CollectionConfig, HnswConfig, float]] = {}
+
+
+def _planned(config: CollectionConfig, name: str) -> tuple[HnswConfig, float]:
+    hit = _PLANNED.get((id(config), name))
+    if hit is not None and hit[0] is config:
+        return hit[1], hit[2]
     own = config.vectors[name].hnsw or {}
     fields = {k: v for k, v in own.items() if v is not None and hasattr(config.hnsw, k)}
-    return replace(config.hnsw, **fields) if fields else config.hnsw
+    h = replace(config.hnsw, **fields) if fields else config.hnsw
+    vc = config.vectors[name]
+    rows = h.full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype])
+    if len(_PLANNED) >= 256:
+        _PLANNED.clear()
+    _PLANNED[(id(config), name)] = (config, h, rows)
+    return h, rows
+
+
+def hnsw_of(config: CollectionConfig, name: str) -> HnswConfig:
+    """The collection's HNSW config with the named vector's own overrides applied."""
+    return _planned(config, name)[0]
 
 
 def full_scan_rows(config: CollectionConfig, name: str) -> float:
     """``full_scan_threshold`` (kB) of dense vector ``name`` as a number of vectors: the
     planner scans when fewer rows are allowed."""
-    vc = config.vectors[name]
-    return hnsw_of(config, name).full_scan_threshold * 1024 / (vc.size * ITEMSIZE[vc.datatype])
+    return _planned(config, name)[1]
 
 
 def vectors_on_disk(config: CollectionConfig, name: str) -> bool:

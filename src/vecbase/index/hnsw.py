@@ -244,8 +244,8 @@ class HnswIndex:
         if labels[k - 1] < 0:
             keep = labels >= 0
             labels, distances = labels[keep], distances[keep]
-        if self.distance is Distance.EUCLID:
-            return labels, np.sqrt(np.maximum(distances, 0.0, out=distances), out=distances)
+        if self.distance is Distance.EUCLID:  # sums of squares (flat or coded): never negative
+            return labels, np.sqrt(distances, out=distances)
         if self.distance is Distance.DOT:
             raw = (float(np.dot(query, query)) + self.max_norm_sq - distances.astype(np.float64)) / 2.0
             return labels, raw.astype(np.float32)
