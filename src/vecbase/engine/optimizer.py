@@ -154,36 +154,49 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         # decided without the exclusive lock: an ingest must not stall on a waiting optimizer
         col.optimizing = col.optimizing or other or sealed is not None
         return
+    del sealed  # replaced by its indexed copy below: nothing here may keep it alive
     _freeze_sealed(col)
+    built = _build(col, threads, stop)
+    if not stop.is_set():
+        _grow(col, threads, stop)
+    if built:
+        # as Qdrant's optimized segments, new graphs are on disk before the collection is
+        # green again: a restart loads them instead of rebuilding
+        col.flush()
+        # the pass's transient buffers (graph builds, copies) and the segments it replaced
+        # were freed (``_build`` holds none of them once it returns); not after a mere seal:
+        # trimming during an ingest makes its next allocations fault pages back in
+        memory.release()
+    with col.lock:
+        col.optimizing = work_pending(col.config, col.segments)
+
+
+def _build(col: Optimizable, threads: int, stop: threading.Event) -> bool:
+    """Index sealed segments, then merge or fold; whether any segment was replaced."""
     with col.lock:
         # segments about to be merged get their index from the merge, not before it
         merging = merge_candidates(col.config, col.segments[:-1])
         standalone = [s for s in col.segments[:-1] if all(s is not g for g in merging)]
-        plans = pending_indexes(col.config, standalone)
-        col.optimizing = bool(plans or merging)
-    for seg in list({id(p.segment): p.segment for p in plans}.values()):
+        pending = list({id(p.segment): p.segment for p in pending_indexes(col.config, standalone)}.values())
+        col.optimizing = bool(pending or merging)
+        del merging, standalone
+    indexed = bool(pending)
+    while pending:
         if stop.is_set():
-            return
+            return indexed
+        seg = pending.pop(0)
         # a new segment of the sealed one's rows with its graphs (a merge of one): the rows
         # are laid out in the graph's walk order, which the segment in place could not be
         with col.lock:
             if col.closed or all(s is not seg for s in col.segments[:-1]):
                 continue
             plan = _merge_plan(col, [seg])
+        del seg
         _merge_run(col, plan, threads, "indexed")
+        del plan
     merged = False if stop.is_set() else _merge(col, threads)
     folded = False if stop.is_set() or merged or not _indexed_and_merged(col) else _fold(col, threads)
-    if not stop.is_set():
-        _grow(col, threads, stop)
-    if plans or merged or folded:
-        # as Qdrant's optimized segments, new graphs are on disk before the collection is
-        # green again: a restart loads them instead of rebuilding
-        col.flush()
-        # the pass's transient buffers (graph builds, copies) were freed; not after a mere
-        # seal: trimming during an ingest makes its next allocations fault pages back in
-        memory.release()
-    with col.lock:
-        col.optimizing = work_pending(col.config, col.segments)
+    return indexed or merged or folded
 
 
 def _indexed_and_merged(col: Optimizable) -> bool:
