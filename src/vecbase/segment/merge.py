@@ -1,4 +1,5 @@
-"""Building one sealed segment from the live points of others (merge, and vacuum of one).
+"""Building one sealed segment from the live points of others (merge, vacuum of one, and the
+index build of one sealed segment), in merged order or in an order its graphs chose.
 
 The copy runs without the collection lock; it records each copied point's version so the
 swap (under the lock) can drop points that were deleted, moved or rewritten meanwhile.
