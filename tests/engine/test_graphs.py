@@ -1,6 +1,7 @@
-"""Indexing a sealed segment makes a new segment whose rows are laid out in its graph's walk
-order: every point keeps its vector, payload and version, filters and searches answer as an
-exact scan does, writes that race the build are kept, and a restart loads the same layout."""
+"""Indexing a sealed segment larger than the CPU's caches makes a new segment whose rows are
+laid out in its graph's walk order (a smaller one is indexed in place): every point keeps its
+vector, payload and version, filters and searches answer as an exact scan does, writes that
+race the build are kept, and a restart loads the same layout."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 
 from vecbase import Client, models
-from vecbase.engine import optimizer
+from vecbase.engine import graphs, optimizer
 
 DIM = 16
 N = 4000
@@ -72,7 +74,8 @@ def check(client: Client, vectors: dict[int, np.ndarray], payload_of: Any) -> No
     assert client.count("g").count == len(vectors)
 
 
-def test_indexed_rows_follow_the_graph_and_answers_do_not_change(tmp_path: Path) -> None:
+def test_indexed_rows_follow_the_graph_and_answers_do_not_change(tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setattr(graphs, "LAYOUT_MIN_BYTES", 0)  # N x 16 floats: lay out this small graph too
     vectors = vectors_of(N, 1)
     client = make(tmp_path / "db", vectors)
     client.update_collection("g", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
@@ -97,7 +100,10 @@ def test_indexed_rows_follow_the_graph_and_answers_do_not_change(tmp_path: Path)
     reopened.close()
 
 
-def test_writes_racing_the_index_build_are_kept(tmp_path: Path, monkeypatch: Any) -> None:
+@pytest.mark.parametrize("laid_out", [True, False])
+def test_writes_racing_the_index_build_are_kept(tmp_path: Path, monkeypatch: Any, laid_out: bool) -> None:
+    if laid_out:
+        monkeypatch.setattr(graphs, "LAYOUT_MIN_BYTES", 0)
     vectors = vectors_of(N, 2)
     client = make(tmp_path / "db", vectors)
     moved = vectors_of(50, 3)
@@ -135,4 +141,18 @@ def test_writes_racing_the_index_build_are_kept(tmp_path: Path, monkeypatch: Any
     col = client._toc.get("g")
     assert any(s.dense_indexes for s in col.segments)
     check(client, by_id, payload_of)
+    client.close()
+
+
+def test_segments_within_the_caches_are_indexed_in_place(tmp_path: Path) -> None:
+    vectors = vectors_of(N, 4)
+    client = make(tmp_path / "db", vectors)
+    col = client._toc.get("g")
+    before = col.segments[0]
+    client.update_collection("g", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
+    green(client, "g")
+    seg = col.segments[0]
+    assert seg is before and seg.dense_indexes[""].size == N  # the same segment, its rows as written
+    assert [seg.ids[o] for o in range(N)] == list(range(N))
+    check(client, {i: vectors[i] for i in range(N)}, lambda i: {"i": i, "even": i % 2 == 0})
     client.close()

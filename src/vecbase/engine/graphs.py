@@ -4,8 +4,9 @@ one sealed segment, which is a merge of one), and the order of its rows.
 A graph is reused where it can be: the host's graph of a merge or fold, copied and extended by
 the rows that follow the host's, or the growing graph that followed an appendable segment,
 completed by the rows it lacks; otherwise it is built. Then the new segment's rows are laid
-out in the walk order of its (first) graph: rows a search visits together sit together in
-memory, which makes each walk cheaper (``HnswIndex.walk_order``). The graphs are laid out
+out in the walk order of its (first) graph when the graph is larger than the CPU's caches:
+rows a search visits together sit together in memory, which makes each walk cheaper
+(``HnswIndex.walk_order``). A sealed segment too small for that is indexed in place. The graphs are laid out
 before anything searches them, and the segment is written in the same order, so a row number
 is the same in the segment and in every graph.
 """
@@ -74,11 +75,25 @@ def _completed(
     return graph.extended(rows[graph.size : n], store.ticks(graph.size, n)).index
 
 
-def lay_out(graphs: dict[str, HnswIndex]) -> I64 | None:
+# graphs whose rows take less than this stay in their order: their vectors stay in the CPU's
+# caches whichever way they are laid out, and a breadth-first order measured no faster there
+# (10k x 128, 5 MB: 7-13% slower than insertion order; 100k x 128, 51 MB: 17-25% faster)
+LAYOUT_MIN_BYTES = 16 << 20
+
+
+def worth_laying_out(config: CollectionConfig, rows: int) -> bool:
+    """Whether graphs over ``rows`` rows are large enough to gain from a walk-order layout."""
+    names = indexable(config)
+    return bool(names) and max(rows * config.vectors[n].size * 4 for n in names) >= LAYOUT_MIN_BYTES
+
+
+def lay_out(config: CollectionConfig, graphs: dict[str, HnswIndex]) -> I64 | None:
     """Lay the graphs' rows out in the walk order of the first one; the order (new row i is
-    merged row ``order[i]``), or None when the rows keep their merged order (no graph, or
-    one that cannot be laid out)."""
+    merged row ``order[i]``), or None when the rows keep their merged order (no graph, one
+    that cannot be laid out, or graphs too small to gain from it)."""
     if not graphs or any(g.kind == "binary" or g.mapped for g in graphs.values()):
+        return None
+    if not worth_laying_out(config, next(iter(graphs.values())).size):
         return None
     order = next(iter(graphs.values())).walk_order()
     if order is None:

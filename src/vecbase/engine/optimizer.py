@@ -17,9 +17,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numpy as np
+
 from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
 from vecbase.engine.fold import can_extend, fold_host
-from vecbase.engine.graphs import indexable, lay_out, merged_graphs
+from vecbase.engine.graphs import indexable, lay_out, merged_graphs, worth_laying_out
 from vecbase.engine.optimizable import Optimizable
 from vecbase.index.hnsw import set_build_threads
 from vecbase.segment import merge
@@ -185,6 +187,9 @@ def _build(col: Optimizable, threads: int, stop: threading.Event) -> bool:
         if stop.is_set():
             return indexed
         seg = pending.pop(0)
+        if not worth_laying_out(col.config, seg.n):
+            _index_in_place(col, seg, threads)
+            continue
         # a new segment of the sealed one's rows with its graphs (a merge of one): the rows
         # are laid out in the graph's walk order, which the segment in place could not be
         with col.lock:
@@ -197,6 +202,24 @@ def _build(col: Optimizable, threads: int, stop: threading.Event) -> bool:
     merged = False if stop.is_set() else _merge(col, threads)
     folded = False if stop.is_set() or merged or not _indexed_and_merged(col) else _fold(col, threads)
     return indexed or merged or folded
+
+
+def _index_in_place(col: Optimizable, seg: Segment, threads: int) -> None:
+    """Build the graphs of a sealed segment over all its rows (deleted ones too: row numbers
+    are offsets) without the lock, and attach them under it. A sealed segment's rows never
+    change (writes only tombstone them), so graphs built from a copy stay valid."""
+    with col.lock.shared():
+        config = col.config
+        every = merge.Source(seg, np.arange(seg.n, dtype=np.int64), seg.versions[: seg.n].copy())
+    graphs = merged_graphs(config, [every], None, threads)
+    with col.lock:
+        if col.closed or config is not col.config or all(s is not seg for s in col.segments[:-1]):
+            return  # dropped or reconfigured meanwhile: a later pass retries
+        for name, graph in graphs.items():
+            seg.attach_index(name, graph)
+        seg.changed = True
+        col.mark_dirty()
+    log.info("collection %s: indexed a segment of %d points", col.name, seg.n)
 
 
 def _indexed_and_merged(col: Optimizable) -> bool:
@@ -340,7 +363,7 @@ def _merge_run(col: Optimizable, plan: MergePlan, threads: int, verb: str) -> No
     lock, dropping points changed meanwhile. The host's graphs, extended by the other
     members' rows, are the merged segment's (no rebuild); without a host they are built."""
     graphs = merged_graphs(plan.config, plan.sources, plan.host, threads)
-    order = lay_out(graphs)
+    order = lay_out(plan.config, graphs)
     merged = merge.merged_segment(plan.config, plan.schema, plan.sources, order)
     for name, graph in graphs.items():
         merged.attach_index(name, graph)
