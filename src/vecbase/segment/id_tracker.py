@@ -26,16 +26,34 @@ class FrozenIds:
 
     def __init__(self, ids: list[PointId]) -> None:
         n = len(ids)
-        self.is_uuid = np.fromiter((isinstance(i, str) for i in ids), dtype=bool, count=n)
-        self.hi = np.zeros(n, dtype=np.uint64)  # UUIDs: high 64 bits; ints: 0
-        self.lo = np.zeros(n, dtype=np.uint64)  # ints: the id; UUIDs: low 64 bits
-        ints = ~self.is_uuid
+        is_uuid = np.fromiter((isinstance(i, str) for i in ids), dtype=bool, count=n)
+        hi = np.zeros(n, dtype=np.uint64)  # UUIDs: high 64 bits; ints: 0
+        lo = np.zeros(n, dtype=np.uint64)  # ints: the id; UUIDs: low 64 bits
+        ints = ~is_uuid
         if ints.any():
-            self.lo[ints] = np.fromiter((i for i in ids if isinstance(i, int)), dtype=np.uint64, count=int(ints.sum()))
-        if self.is_uuid.any():
+            lo[ints] = np.fromiter((i for i in ids if isinstance(i, int)), dtype=np.uint64, count=int(ints.sum()))
+        if is_uuid.any():
             raw = b"".join(uuid.UUID(i).bytes for i in ids if isinstance(i, str))
             words = np.frombuffer(raw, dtype=">u8").reshape(-1, 2).astype(np.uint64)
-            self.hi[self.is_uuid], self.lo[self.is_uuid] = words[:, 0], words[:, 1]
+            hi[is_uuid], lo[is_uuid] = words[:, 0], words[:, 1]
+        self._index(is_uuid, hi, lo)
+
+    @classmethod
+    def of_columns(cls, is_uuid: npt.NDArray[np.bool_], hi: U64, lo: U64) -> FrozenIds:
+        """The frozen ids whose offset ``i`` is the UUID (``hi[i]``, ``lo[i]``) where
+        ``is_uuid[i]``, else the integer ``lo[i]``: built without a Python object per id."""
+        frozen = cls.__new__(cls)
+        frozen._index(is_uuid, hi, lo)
+        return frozen
+
+    def columns(self) -> tuple[npt.NDArray[np.bool_], U64, U64]:
+        """(is_uuid, hi, lo) by offset, as ``of_columns`` takes them."""
+        hi = self.hi if self.uuids else np.zeros(self.count, dtype=np.uint64)
+        return self.is_uuid, hi, self.lo
+
+    def _index(self, is_uuid: npt.NDArray[np.bool_], hi: U64, lo: U64) -> None:
+        n = int(is_uuid.shape[0])
+        self.is_uuid, self.hi, self.lo = is_uuid, hi, lo
         self.uuids = int(self.is_uuid.sum())
         # lookup order: (kind, hi, lo) ascending; integer-only segments need no hi columns
         self.order: I64 | None
@@ -116,6 +134,18 @@ class IdTracker:
         self._map: dict[PointId, int] | None = {pid: i for i, pid in enumerate(self._list)}
         self._frozen: FrozenIds | None = None
         self._n = len(self._list)
+
+    @classmethod
+    def of_frozen(cls, frozen: FrozenIds) -> IdTracker:
+        """A frozen tracker over prepared columns (a merge's ids, gathered with numpy)."""
+        tracker = cls()
+        tracker._list = tracker._map = None
+        tracker._frozen, tracker._n = frozen, frozen.count
+        return tracker
+
+    def columns(self) -> tuple[npt.NDArray[np.bool_], U64, U64]:
+        """(is_uuid, hi, lo) by offset (see ``FrozenIds.of_columns``)."""
+        return (self._frozen if self._frozen is not None else FrozenIds(self.to_list())).columns()
 
     @property
     def frozen(self) -> bool:

@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
-from vecbase.core.ids import PointId
 from vecbase.core.points import VectorValue
+from vecbase.segment.id_tracker import FrozenIds, IdTracker
 from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
@@ -60,13 +60,8 @@ def merged_segment(
 ) -> Segment:
     """A sealed segment of the sources' live rows: in merged order (source by source), or
     with new row i the merged row ``order[i]``."""
-    pos_src = np.concatenate([np.full(s.offsets.shape[0], i, dtype=np.int64) for i, s in enumerate(sources)] or [_NONE])
-    pos_off = np.concatenate([s.offsets for s in sources] or [_NONE])
-    if order is not None:
-        pos_src, pos_off = pos_src[order], pos_off[order]
-    segs = [s.segment for s in sources]
-    ids: list[PointId] = [segs[i].ids[o] for i, o in zip(pos_src.tolist(), pos_off.tolist())]
-    docs = (segs[i].payloads.doc(o) for i, o in zip(pos_src.tolist(), pos_off.tolist()))
+    ids = _merged_ids(sources, order)
+    payloads = PayloadStore.gathered([(s.segment.payloads, s.offsets) for s in sources], order)
     n = len(ids)
     versions = np.concatenate([s.versions for s in sources]) if sources else np.zeros(0, np.int64)
     if order is not None:
@@ -85,9 +80,21 @@ def merged_segment(
     for name in config.sparse_vectors:
         stores[name] = _list_store(ListStore(None), sources, name, order)
     seg = Segment(config, schema)
-    seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), PayloadStore.from_docs(docs), stores, 0)
+    seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), payloads, stores, 0)
     seg.freeze()  # merged segments are sealed from the start
     return seg
+
+
+def _merged_ids(sources: Sequence[Source], order: I64 | None) -> IdTracker:
+    """The merged rows' ids as frozen columns, gathered with numpy (no Python int per id)."""
+    columns = [s.segment.ids.columns() for s in sources]
+    parts = [
+        np.concatenate([c[k][s.offsets] for c, s in zip(columns, sources)]) if sources else np.zeros(0, dtype)
+        for k, dtype in enumerate((np.bool_, np.uint64, np.uint64))
+    ]
+    if order is not None:
+        parts = [p[order] for p in parts]
+    return IdTracker.of_frozen(FrozenIds.of_columns(parts[0], parts[1], parts[2]))
 
 
 def _list_store(store: ListStore, sources: Sequence[Source], name: str, order: I64 | None) -> ListStore:

@@ -368,14 +368,14 @@ class Segment:
     # -- whole-segment state (persistence) ------------------------------------------
     def restore(
         self,
-        ids: list[PointId],
+        ids: list[PointId] | IdTracker,
         versions: I64,
         deleted: npt.NDArray[np.bool_],
         payloads: PayloadStore,
         stores: dict[str, VectorStore],
         version: int,
     ) -> None:
-        self.ids = IdTracker(ids)
+        self.ids = ids if isinstance(ids, IdTracker) else IdTracker(ids)
         self._edits += 1
         self.payloads = payloads
         self.versions = versions
