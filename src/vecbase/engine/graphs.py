@@ -77,7 +77,8 @@ def _completed(
 
 # graphs whose rows take less than this stay in their order: their vectors stay in the CPU's
 # caches whichever way they are laid out, and a breadth-first order measured no faster there
-# (10k x 128, 5 MB: 7-13% slower than insertion order; 100k x 128, 51 MB: 17-25% faster)
+# (10k x 128, 5 MB: 7-13% slower than insertion order, about the noise of that figure;
+# 100k x 128, 51 MB: 17-25% faster); indexing in place also spares the merge's copy
 LAYOUT_MIN_BYTES = 16 << 20
 
 
