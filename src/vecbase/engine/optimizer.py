@@ -33,14 +33,6 @@ from vecbase.storage import memory
 log = logging.getLogger("vecbase.optimizer")
 
 
-@dataclass(frozen=True)
-class IndexPlan:
-    segment: Segment
-    name: str
-    m: int
-    ef_construct: int
-
-
 def graph_settings(config: CollectionConfig, name: str) -> tuple[Any, ...]:
     """What a built graph depends on: changing any of it means rebuilding."""
     h = hnsw_of(config, name)
@@ -60,14 +52,10 @@ def should_seal(config: CollectionConfig, seg: Segment) -> bool:
     return vector_kb(config, seg) >= threshold
 
 
-def pending_indexes(config: CollectionConfig, sealed: list[Segment]) -> list[IndexPlan]:
-    plans = []
-    for seg in sealed:
-        for name in indexable(config):
-            if name not in seg.dense_indexes and seg.live_count() > 0:
-                h = hnsw_of(config, name)
-                plans.append(IndexPlan(seg, name, h.m, h.ef_construct))
-    return plans
+def pending_indexes(config: CollectionConfig, sealed: list[Segment]) -> list[Segment]:
+    """The sealed segments with live points that lack a graph of some indexable vector."""
+    names = indexable(config)
+    return [s for s in sealed if s.live_count() > 0 and any(n not in s.dense_indexes for n in names)]
 
 
 class Optimizer:
@@ -179,7 +167,7 @@ def _build(col: Optimizable, threads: int, stop: threading.Event) -> bool:
         # segments about to be merged get their index from the merge, not before it
         merging = merge_candidates(col.config, col.segments[:-1])
         standalone = [s for s in col.segments[:-1] if all(s is not g for g in merging)]
-        pending = list({id(p.segment): p.segment for p in pending_indexes(col.config, standalone)}.values())
+        pending = pending_indexes(col.config, standalone)
         col.optimizing = bool(pending or merging)
         del merging, standalone
     indexed = bool(pending)

@@ -11,27 +11,26 @@ import numpy.typing as npt
 
 from vecbase.core.config import CollectionConfig, full_scan_rows, hnsw_of
 from vecbase.core.filter import Filter
-from vecbase.index.dense import SIMD_MIN_DIM, top_k
 from vecbase.index.hnsw import HnswIndex, Selector
 from vecbase.query.model import NearestQuery, SearchParams
-from vecbase.query.scoring import dense_scores
 from vecbase.query.search import (
     F32,
     Hits,
+    Part,
     _segment_scores,
     _unindexed_and_large,
+    best_part,
     filter_key,
     growing_split,
     merge_parts,
     nearest_hits,
     prepared_query,
     segment_rows,
+    walked,
 )
 from vecbase.segment.growing import growing_limit
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
-
-Part = tuple[npt.NDArray[np.int64], F32, bool]
 
 
 def nearest_hits_batch(
@@ -64,15 +63,9 @@ def nearest_hits_batch(
         if found is None:
             best = want if threshold is None else 0
             found = [_segment_scores(seg, config, name, flt, params, want, q, fkey, best) for q in matrix]
-        for i, (offsets, scores, ranked) in enumerate(found):
-            if threshold is not None:
-                keep = scores < threshold if smaller else scores > threshold
-                offsets, scores = offsets[keep], scores[keep]
-            if not ranked:
-                best_rows = top_k(scores, want, smaller)
-                offsets, scores = offsets[best_rows], scores[best_rows]
-            parts[i].append((seg, offsets, scores))
-    return [merge_parts(p, want, smaller).drop(offset) if offset else merge_parts(p, want, smaller) for p in parts]
+        for i, part in enumerate(found):
+            parts[i].append(best_part(seg, part, threshold, want, smaller))
+    return [merge_parts(p, want, smaller).drop(offset) for p in parts]
 
 
 def _graph_batch(
@@ -114,15 +107,8 @@ def _graph_batch(
             return None
         graph = growing.index
     distance = config.vectors[name].distance
-    exact = graph.exact_scores and queries.shape[1] >= SIMD_MIN_DIM
     seg.count_search(name, "unfiltered_hnsw" if flt is None else "filtered_large_cardinality", queries.shape[0])
-    out: list[Part] = []
-    for q, (offsets, scores) in zip(queries, graph.search_batch(queries, want, ef, selector)):
-        if not exact:
-            scores = dense_scores(q, store.data, offsets, distance)
-        if rest is not None and rest.shape[0]:
-            tail = dense_scores(q, store.data, rest, distance)
-            out.append((np.concatenate([offsets, rest]), np.concatenate([scores, tail]), False))
-        else:
-            out.append((offsets, scores, exact))
-    return out
+    return [
+        walked(q, store, distance, offsets, scores, graph, rest)
+        for q, (offsets, scores) in zip(queries, graph.search_batch(queries, want, ef, selector))
+    ]

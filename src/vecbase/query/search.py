@@ -9,12 +9,12 @@ from typing import Hashable, Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.config import ITEMSIZE, CollectionConfig, Modifier, full_scan_rows, hnsw_of
+from vecbase.core.config import CollectionConfig, Distance, Modifier, full_scan_rows, hnsw_of
 from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter
 from vecbase.core.points import SparseVector
 from vecbase.index.dense import SIMD_MIN_DIM, max_sim_score, prepare_query, top_k
-from vecbase.index.hnsw import Selector, exact_top
+from vecbase.index.hnsw import HnswIndex, Selector, exact_top
 from vecbase.index.sparse import apply_idf
 from vecbase.query.model import NearestQuery, SearchParams, SearchRequest
 from vecbase.query.scoring import dense_scores
@@ -24,6 +24,8 @@ from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore
 
 F32 = npt.NDArray[np.float32]
+# one segment's candidates: offsets, scores, and whether they are already best first
+Part = tuple[npt.NDArray[np.int64], F32, bool]
 
 
 def _segment_scores(
@@ -182,8 +184,7 @@ def _unindexed_and_large(seg: Segment, config: CollectionConfig, name: str) -> b
     """``indexed_only`` skips these: no graph yet, and too big for a plain scan."""
     if name not in config.vectors or name in seg.dense_indexes:
         return False
-    vc = config.vectors[name]
-    return seg.n * vc.size * ITEMSIZE[vc.datatype] >= hnsw_of(config, name).full_scan_threshold * 1024
+    return seg.n >= full_scan_rows(config, name)
 
 
 def _hnsw_candidates(
@@ -266,11 +267,25 @@ def _growing_candidates(
         graph.probe.record(len(set(offsets.tolist()) & set(best.tolist())), best.shape[0])
         return None
     offsets, scores = graph.index.search(query, want, max(params.hnsw_ef or default_ef, want), selector)
-    exact_scores = graph.index.exact_scores and query.shape[0] >= SIMD_MIN_DIM
-    if not exact_scores:
+    return walked(query, store, distance, offsets, scores, graph.index, rest)
+
+
+def walked(
+    query: F32,
+    store: DenseStore,
+    distance: Distance,
+    offsets: npt.NDArray[np.int64],
+    scores: F32,
+    graph: HnswIndex,
+    rest: npt.NDArray[np.int64] | None,
+) -> Part:
+    """A growing graph's walk as a segment's candidates: scores made exact where the graph's
+    are not, and the allowed rows outside the graph (``rest``) scanned after them."""
+    exact = graph.exact_scores and query.shape[0] >= SIMD_MIN_DIM
+    if not exact:
         scores = dense_scores(query, store.data, offsets, distance)
-    if not rest.shape[0]:
-        return offsets, scores, exact_scores
+    if rest is None or not rest.shape[0]:
+        return offsets, scores, exact
     tail = dense_scores(query, store.data, rest, distance)
     return np.concatenate([offsets, rest]), np.concatenate([scores, tail]), False
 
@@ -387,19 +402,24 @@ def nearest_hits(
     for seg in segments:
         if not len(seg.ids) or (params.indexed_only and _unindexed_and_large(seg, config, name)):
             continue
-        offsets, scores, ranked = _segment_scores(
-            seg, config, name, flt, params, want, query, fkey, want if threshold is None else 0
-        )
-        if threshold is not None:
-            keep = scores < threshold if smaller else scores > threshold
-            offsets, scores = offsets[keep], scores[keep]
-        if ranked:  # best first already (merge_parts keeps the first ``want``)
-            parts.append((seg, offsets, scores))
-        else:
-            best = top_k(scores, want, smaller)
-            parts.append((seg, offsets[best], scores[best]))
-    hits = merge_parts(parts, want, smaller)
-    return hits.drop(offset) if offset else hits
+        found = _segment_scores(seg, config, name, flt, params, want, query, fkey, want if threshold is None else 0)
+        parts.append(best_part(seg, found, threshold, want, smaller))
+    return merge_parts(parts, want, smaller).drop(offset)
+
+
+def best_part(
+    seg: Segment, found: Part, threshold: float | None, want: int, smaller: bool
+) -> tuple[Segment, npt.NDArray[np.int64], F32]:
+    """One segment's candidates past the score threshold, its best ``want`` first (already so
+    when ``found`` says they are ranked: ``merge_parts`` keeps the first ``want``)."""
+    offsets, scores, ranked = found
+    if threshold is not None:
+        keep = scores < threshold if smaller else scores > threshold
+        offsets, scores = offsets[keep], scores[keep]
+    if ranked:
+        return seg, offsets, scores
+    best = top_k(scores, want, smaller)
+    return seg, offsets[best], scores[best]
 
 
 def merge_parts(parts: Sequence[tuple[Segment, npt.NDArray[np.int64], F32]], want: int, smaller: bool) -> Hits:

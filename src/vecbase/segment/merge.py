@@ -21,7 +21,6 @@ from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
 
 I64 = npt.NDArray[np.int64]
-_NONE = np.zeros(0, dtype=np.int64)
 
 
 @dataclass
