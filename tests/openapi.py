@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,16 +15,33 @@ from vecbase.api.qdrant.wire_rules import ENVELOPE_SKIP, SKIP_ALL_NONE, SKIP_EMP
 
 
 def _spec_dir() -> Path:
-    """The vendored specs live beside the repository (``../shared/spec/qdrant``); a clone
+    """The vendored specs live beside the repository (``../shared/spec/qdrant``), or beside
+    the local checkout this one was cloned from (``git clone . /tmp/fresh``); a clone
     elsewhere can point VECBASE_SPEC_DIR at them."""
     env = os.environ.get("VECBASE_SPEC_DIR")
     if env:
         return Path(env)
-    for parent in Path(__file__).resolve().parents:
+    here = Path(__file__).resolve()
+    for parent in [*here.parents, *_origin_parents(here.parent.parent)]:
         candidate = parent / "shared" / "spec" / "qdrant"
         if (candidate / "openapi.json").is_file():
             return candidate
     raise FileNotFoundError("Qdrant OpenAPI spec not found: set VECBASE_SPEC_DIR to .../shared/spec/qdrant")
+
+
+def _origin_parents(repo: Path) -> list[Path]:
+    """The directories above the checkout ``repo`` was cloned from, when that is a local path."""
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(repo), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return []
+    origin = Path(url.removeprefix("file://"))
+    return list(origin.resolve().parents) if url and origin.is_absolute() and origin.is_dir() else []
 
 
 SPEC_DIR = _spec_dir()
