@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -31,6 +32,7 @@ from vecbase.core.points import Payload
 from vecbase.engine import optimizer
 from vecbase.engine.reads import CollectionReads
 from vecbase.engine.rwlock import RWLock
+from vecbase.engine.settler import SETTLER
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
 from vecbase.segment.filtering import filter_mask
@@ -69,7 +71,10 @@ class Collection(CollectionReads):
         self.config = config
         self.path = path
         self.payload_schema: dict[str, PayloadIndexSpec] = dict(payload_schema or {})
-        self.lock = RWLock()
+        self.lock = RWLock(settle=self._settle)
+        # logged and acknowledged (``wait=false``), not yet applied: settled by the next
+        # section that takes the lock, or by the settler thread
+        self._owed: deque[tuple[int, PointOperation]] = deque()
         self._flush_lock = threading.Lock()  # one background flush at a time
         self._writing = threading.Lock()  # held while sealed segments are written
         self._flush_generation = 0
@@ -277,7 +282,9 @@ class Collection(CollectionReads):
 
     # -- the write path ---------------------------------------------------------------
     def _write(self, op: PointOperation, wait: bool) -> int:
-        """Log, apply, and (with ``wait``) fsync one resolved operation."""
+        """Log one resolved operation; with ``wait``, apply and fsync it before returning,
+        else leave its apply owed (in the log already, so it survives a crash) to run once
+        the caller has its answer."""
         self.check_open()
         if self.wal is not None:
             op_num = self.wal.append(encode(op))
@@ -285,11 +292,25 @@ class Collection(CollectionReads):
             op_num = self._op_num + 1
         self._op_num = op_num
         self.last_write = time.monotonic()
-        apply_across(self.segments, op_num, op)
         self._dirty = True
-        if wait and self.wal is not None:
+        if not wait:
+            self._owed.append((op_num, op))
+            self.lock.owed = True
+            SETTLER.owe(self.lock)
+            return op_num
+        apply_across(self.segments, op_num, op)
+        if self.wal is not None:
             self.wal.sync()
         return op_num
+
+    def _settle(self) -> None:
+        """Apply the owed writes in log order (called by the lock, held exclusively)."""
+        while self._owed:
+            op_num, op = self._owed.popleft()
+            try:
+                apply_across(self.segments, op_num, op)
+            except Exception:  # acknowledged already: there is no caller left to tell
+                log.exception("collection %s: applying acknowledged operation %d failed", self.name, op_num)
 
     def _existing(self, ids: Sequence[PointId]) -> tuple[tuple[PointId, ...], PointId | None]:
         present = tuple(i for i in ids if any(s.has_point(i) for s in self.segments))

@@ -2,15 +2,19 @@
 
 The exclusive side is re-entrant for its owner thread (a write may flush, a flush may read),
 and waiting writers block new readers so a stream of queries cannot starve updates.
+
+A writer may leave work owed (``owed``): the ``settle`` callback runs it under the exclusive
+side before any later section begins, read or write, so no one sees the state without it.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Callable
 
 
 class RWLock:
-    def __init__(self) -> None:
+    def __init__(self, settle: Callable[[], None] | None = None) -> None:
         # the read side takes the bare mutex (a C context manager) and touches the condition
         # only to wait or wake: a query pays two uncontended lock round trips, nothing more
         self._mutex = threading.Lock()
@@ -19,6 +23,9 @@ class RWLock:
         self._writer: int | None = None
         self._depth = 0
         self._waiting_writers = 0
+        self._settle = settle
+        # set by the exclusive owner; cleared by whoever settles
+        self.owed = False
 
     # -- exclusive (``with lock:``) --------------------------------------------------
     def acquire(self) -> bool:
@@ -26,16 +33,34 @@ class RWLock:
         with self._cond:
             if self._writer == me:
                 self._depth += 1
-                return True
-            self._waiting_writers += 1
+            else:
+                self._waiting_writers += 1
+                try:
+                    while self._writer is not None or self._readers:
+                        self._cond.wait()
+                finally:
+                    self._waiting_writers -= 1
+                self._writer = me
+                self._depth = 1
+        if self.owed:
             try:
-                while self._writer is not None or self._readers:
-                    self._cond.wait()
-            finally:
-                self._waiting_writers -= 1
-            self._writer = me
-            self._depth = 1
-            return True
+                self._run_owed()
+            except BaseException:
+                self.release()
+                raise
+        return True
+
+    def _run_owed(self) -> None:
+        """Under the exclusive side."""
+        self.owed = False
+        if self._settle is not None:
+            self._settle()
+
+    def settle(self) -> None:
+        """Run the owed work now, if any (taking the exclusive side for it)."""
+        if self.owed:
+            self.acquire()
+            self.release()
 
     def release(self) -> None:
         with self._cond:
@@ -66,16 +91,23 @@ class RWLock:
     def acquire_shared(self) -> bool:
         """Enter a read section; returns False when the caller owns the write lock (then
         nothing was taken and nothing must be released)."""
-        with self._mutex:
-            if self._writer is None and not self._waiting_writers:
-                self._readers += 1
-                return True
-            if self._writer == threading.get_ident():
+        while True:
+            with self._mutex:
+                if self._writer is None and not self._waiting_writers and not self.owed:
+                    self._readers += 1
+                    return True
+                mine = self._writer == threading.get_ident()
+                if not (mine or self.owed):
+                    while self._writer is not None or self._waiting_writers:
+                        self._cond.wait()
+                    if not self.owed:
+                        self._readers += 1
+                        return True
+            if mine:
+                if self.owed:
+                    self._run_owed()
                 return False
-            while self._writer is not None or self._waiting_writers:
-                self._cond.wait()
-            self._readers += 1
-            return True
+            self.settle()  # then try again: a reader never sees the state without owed work
 
     def release_shared(self) -> None:
         with self._mutex:
