@@ -28,6 +28,19 @@ def _collections(http: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [
+        {"points": [{"id": 1, "vector": [1.0, 2.0]}, {"id": 2, "vector": [1.0, 2.0, 3.0]}]},
+        {"points": [{"id": 1, "vector": [1.0, 2.0, 3.0]}]},
+        {"batch": {"ids": [1, 2], "vectors": [[1.0, 2.0], [1.0, 2.0, 3.0]]}},
+    ],
+)
+def test_a_vector_of_another_width_is_named_with_its_width(http: httpx.Client, body: dict[str, Any]) -> None:
+    message = error(http.put(P + "?wait=true", json=body), 400)
+    assert message == "Wrong input: Vector dimension error: expected dim: 2, got 3"
+
+
+@pytest.mark.parametrize(
     ("path", "body", "where"),
     [
         (P, {"points": [{"id": 1, "vector": []}]}, "points[0].vector: dense vector must not be empty"),

@@ -100,9 +100,12 @@ def _columns_dense_matrix(size: int, rows: Any) -> dict[str, VectorColumn]:
     try:
         data = np.asarray(rows, dtype=np.float32)
     except (ValueError, TypeError):
-        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}") from None
-    if data.ndim != 2:
-        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}")
+        data = None
+    if data is None or data.ndim != 2:
+        # ragged rows: name the first one of another width, as a per-point check would
+        got = next((len(r) for r in rows if isinstance(r, (list, np.ndarray)) and len(r) != size), None)
+        detail = f", got {got}" if got is not None else ""
+        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}{detail}")
     return {DEFAULT_VECTOR: DenseColumn(data)}
 
 
