@@ -18,7 +18,7 @@ import pytest
 from vecbase import Client, models
 from vecbase.core.errors import StorageLockedError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _apply(state: dict[int, dict[str, Any] | None], op: dict[str, Any]) -> None:

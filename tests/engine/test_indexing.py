@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.test_hnsw import clustered
+from tests.index.test_hnsw import clustered
 from vecbase import Client, models
 
 DIM = 32

@@ -16,7 +16,7 @@ from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
 from tests.live_server import Server
-from tests.test_differential import Differential
+from tests.client.test_differential import Differential
 
 FACET_INDEXES = {
     "kw": qm.PayloadSchemaType.KEYWORD,
