@@ -15,8 +15,8 @@ from hypothesis.stateful import run_state_machine_as_test
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from tests.live_server import Server
 from tests.client.test_differential import Differential
+from tests.live_server import Server
 
 FACET_INDEXES = {
     "kw": qm.PayloadSchemaType.KEYWORD,
