@@ -143,6 +143,19 @@ def test_integer_index_needs_a_capability(http: httpx.Client) -> None:
         (P + "/query", {"query": [1, 0], "params": {"hnsw_ef": -1}}),
         (P, {"points": [{"id": -5, "vector": [1, 2]}]}),
         ("/collections/valid_new", {"vectors": {"size": 0, "distance": "Dot"}}),
+        # serde converts nothing: a string, a boolean or a fraction is not a number
+        (P + "/query", {"query": [1, 0], "limit": "3"}),
+        (P + "/query", {"query": [1, 0], "limit": 3.0}),
+        (P + "/scroll", {"limit": True}),
+        (P + "/query", {"query": [1, "0"]}),
+        (P + "/search", {"vector": [1, 0], "limit": 3, "score_threshold": "0.5"}),
+        (P + "/query", {"query": [1, 0], "with_payload": "true"}),
+        (P, {"points": [{"id": 1, "vector": [1, "2"]}]}),
+        (P, {"points": [{"id": 1, "vector": [1, None]}]}),
+        (P, {"points": [{"id": 1, "vector": [True, False]}]}),
+        (P, {"points": [{"id": 1, "vector": {"": [1, "2"]}}]}),
+        (P, {"batch": {"ids": [1, 2], "vectors": [[1, 2], [1, "2"]]}}),
+        ("/collections/valid_new", {"vectors": {"size": "4", "distance": "Dot"}}),
     ],
 )
 def test_values_the_types_rule_out_are_format_errors(http: httpx.Client, path: str, body: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
 
+import numpy as np
 import orjson
 from pydantic import TypeAdapter
 from starlette.datastructures import QueryParams
@@ -60,6 +61,17 @@ _UNPARSED = object()
 
 def _is_dense_row(v: Any) -> bool:
     return isinstance(v, list) and bool(v) and isinstance(v[0], (int, float)) and not isinstance(v[0], bool)
+
+
+def _number_matrix(rows: list[Any]) -> Any:
+    """Dense rows as one array when they hold only JSON numbers; None when a value is not a
+    number (a string, a boolean row, null); the rows unchanged when they are ragged (the
+    dimension check words that). A boolean among numbers still reads as 0 or 1."""
+    try:
+        matrix = np.asarray(rows)
+    except ValueError:
+        return rows
+    return matrix if matrix.dtype.kind in "fiu" else None
 
 
 def _dense_batch(data: Any) -> tuple[dict[str, Any], list[Any]] | None:
@@ -123,11 +135,14 @@ class Call:
     def body(self, tp: type[T] | Any, *, required: bool = True) -> T:
         data = self.json()
         if data is None:
-            if not required:
-                data = {}
-            else:
+            if required:
                 raise HttpError(400, "Format error in JSON body: EOF while parsing a value at line 1 column 0")
-        parsed = _adapter(tp).validate_python(data)  # type: ignore[arg-type]
+            parsed = _adapter(tp).validate_python({})
+        else:
+            # the body as written, typed as Qdrant's serde types are: a string or a boolean
+            # where a number belongs (or a float for an integer) is a format error, never
+            # converted; enum names and RFC 3339 strings are read from their JSON strings
+            parsed = _adapter(tp).validate_json(self.raw_body, strict=True)
         validate_request(parsed)  # as Qdrant: 422 before the collection is even looked up
         return parsed  # type: ignore[no-any-return]
 
@@ -140,12 +155,17 @@ class Call:
             return self.body(PointInsertOperations)
         fast = _dense_batch(data)
         if fast is None:
-            parsed = _adapter(PointInsertOperations).validate_python(data)
+            parsed = _adapter(PointInsertOperations).validate_json(self.raw_body, strict=True)
             validate_request(parsed)
             return parsed
         batch, rows = fast
+        matrix = _number_matrix(rows)
+        if matrix is None:  # a value that is not a number: the strict path words the error
+            parsed = _adapter(PointInsertOperations).validate_json(self.raw_body, strict=True)
+            validate_request(parsed)
+            return parsed
         req = _adapter(PointsBatch).validate_python(batch)
-        req.batch.vectors = rows
+        req.batch.vectors = matrix
         return req
 
     def int_param(self, name: str, default: int | None = None) -> int | None:
