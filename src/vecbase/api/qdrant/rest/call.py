@@ -134,15 +134,16 @@ class Call:
 
     def body(self, tp: type[T] | Any, *, required: bool = True) -> T:
         data = self.json()
+        adapter = _adapter(tp)  # type: ignore[arg-type]
         if data is None:
             if required:
                 raise HttpError(400, "Format error in JSON body: EOF while parsing a value at line 1 column 0")
-            parsed = _adapter(tp).validate_python({})
+            parsed = adapter.validate_python({})
         else:
             # the body as written, typed as Qdrant's serde types are: a string or a boolean
             # where a number belongs (or a float for an integer) is a format error, never
             # converted; enum names and RFC 3339 strings are read from their JSON strings
-            parsed = _adapter(tp).validate_json(self.raw_body, strict=True)
+            parsed = adapter.validate_json(self.raw_body, strict=True)
         validate_request(parsed)  # as Qdrant: 422 before the collection is even looked up
         return parsed  # type: ignore[no-any-return]
 
