@@ -13,6 +13,7 @@ from pydantic import (
     ModelWrapValidatorHandler,
     SerializationInfo,
     SerializerFunctionWrapHandler,
+    ValidationInfo,
     WrapSerializer,
     model_validator,
 )
@@ -81,9 +82,9 @@ class NumpyWireModel(WireModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _accept_numpy(cls, data: Any, handler: ModelWrapValidatorHandler[Any]) -> Any:
-        if not isinstance(data, dict):
-            return handler(data)
+    def _accept_numpy(cls, data: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        if info.mode == "json" or not isinstance(data, dict):
+            return handler(data)  # a JSON body holds no numpy values
         bulk = _BULK_FIELDS.get(cls.__name__)
         if bulk is None:
             return handler({k: _plain(v) for k, v in data.items()})
