@@ -84,7 +84,7 @@ def _columns(config: CollectionConfig, per_point: Sequence[Mapping[str, Any]]) -
         try:
             data = np.asarray(rows, dtype=np.float32) if rows else np.zeros((0, vc.size), np.float32)
         except ValueError:
-            raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {vc.size}") from None
+            raise _dimension_error(vc.size, rows) from None
         if data.ndim != 2:
             raise BadRequestError(f"Wrong input: Vector `{name}` is a dense vector of dim {vc.size}")
         if present.all():
@@ -96,17 +96,37 @@ def _columns(config: CollectionConfig, per_point: Sequence[Mapping[str, Any]]) -
     return out
 
 
+def _dense_matrices(config: CollectionConfig, vecs: Mapping[str, Any]) -> dict[str, VectorColumn] | None:
+    """Named vectors given as one numeric matrix per name, each a plain dense vector of the
+    collection: a column per name in one go; None for anything else (read point by point)."""
+    out: dict[str, VectorColumn] = {}
+    for name, matrix in vecs.items():
+        vc = config.vectors.get(name)
+        if vc is None or vc.multivector or not _is_number_matrix(matrix):
+            return None
+        out.update({name: _columns_dense_matrix(vc.size, matrix)[DEFAULT_VECTOR]})
+    return out
+
+
+def _is_number_matrix(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim == 2 and value.dtype.kind in "fiu" and value.shape[0] > 0
+
+
 def _columns_dense_matrix(size: int, rows: Any) -> dict[str, VectorColumn]:
     try:
         data = np.asarray(rows, dtype=np.float32)
     except (ValueError, TypeError):
         data = None
     if data is None or data.ndim != 2:
-        # ragged rows: name the first one of another width, as a per-point check would
-        got = next((len(r) for r in rows if isinstance(r, (list, np.ndarray)) and len(r) != size), None)
-        detail = f", got {got}" if got is not None else ""
-        raise BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}{detail}")
+        raise _dimension_error(size, rows)
     return {DEFAULT_VECTOR: DenseColumn(data)}
+
+
+def _dimension_error(size: int, rows: Any) -> BadRequestError:
+    """Ragged rows: the first one of another width named, as a per-point check would."""
+    got = next((len(r) for r in rows if isinstance(r, (list, np.ndarray)) and len(r) != size), None)
+    detail = f", got {got}" if got is not None else ""
+    return BadRequestError(f"Wrong input: Vector dimension error: expected dim: {size}{detail}")
 
 
 def _sparse_value(name: str, v: Any) -> SparseVector | None:
@@ -157,9 +177,12 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
             raise BadRequestError("Validation error: batch payloads and ids differ in length")
         vecs = points.vectors
         if isinstance(vecs, dict):
-            per_point = [{k: v[i] for k, v in vecs.items() if len(v) > i} for i in range(n)]
             if any(len(v) != n for v in vecs.values()):
                 raise BadRequestError("Validation error: batch vectors and ids differ in length")
+            columns = _dense_matrices(config, vecs) if len(set(ids)) == n else None
+            if columns is not None:
+                return UpsertPoints(ids, columns, payloads)
+            per_point = [{k: v[i] for k, v in vecs.items() if len(v) > i} for i in range(n)]
         else:
             if len(vecs) != n:
                 raise BadRequestError("Validation error: batch vectors and ids differ in length")

@@ -74,9 +74,25 @@ def _number_matrix(rows: list[Any]) -> Any:
     return matrix if matrix.dtype.kind in "fiu" else None
 
 
-def _dense_batch(data: Any) -> tuple[dict[str, Any], list[Any]] | None:
-    """(batch body with the matrix cut to one row, the full matrix), when every point's vector
-    is a plain dense list; None otherwise."""
+def _named_rows(points: list[Any]) -> dict[str, list[Any]] | None:
+    """Each name's rows when every point's vector is a map of the same names to plain dense
+    lists (``{"": [...]}``, as LangChain writes it, or several named vectors); else None."""
+    first = points[0].get("vector") if isinstance(points[0], dict) else None
+    if not isinstance(first, dict) or not first:
+        return None
+    names = first.keys()
+    for p in points:
+        if not (isinstance(p, dict) and p.keys() <= _POINT_KEYS):
+            return None
+        v = p.get("vector")
+        if not (isinstance(v, dict) and v.keys() == names and all(_is_dense_row(r) for r in v.values())):
+            return None
+    return {name: [p["vector"][name] for p in points] for name in names}
+
+
+def _dense_batch(data: Any) -> tuple[dict[str, Any], Any] | None:
+    """(batch body with each matrix cut to one row, the full rows: a list, or a map of names
+    to lists), when every point's vectors are plain dense lists; None otherwise."""
     if not isinstance(data, dict):
         return None
     if isinstance(data.get("batch"), dict):
@@ -89,12 +105,18 @@ def _dense_batch(data: Any) -> tuple[dict[str, Any], list[Any]] | None:
     points = data.get("points")
     if not isinstance(points, list) or not points:
         return None
-    if not all(isinstance(p, dict) and p.keys() <= _POINT_KEYS and _is_dense_row(p.get("vector")) for p in points):
-        return None
-    rows = [p["vector"] for p in points]
-    batch = {"ids": [p.get("id") for p in points], "vectors": rows[:1], "payloads": [p.get("payload") for p in points]}
+    full: Any
+    if all(isinstance(p, dict) and p.keys() <= _POINT_KEYS and _is_dense_row(p.get("vector")) for p in points):
+        full = [p["vector"] for p in points]
+        cut: Any = full[:1]
+    else:
+        full = _named_rows(points)
+        if full is None:
+            return None
+        cut = {name: rows[:1] for name, rows in full.items()}
+    batch = {"ids": [p.get("id") for p in points], "vectors": cut, "payloads": [p.get("payload") for p in points]}
     rest = {k: v for k, v in data.items() if k != "points"}
-    return {**rest, "batch": batch}, rows
+    return {**rest, "batch": batch}, full
 
 
 @dataclass
@@ -149,8 +171,9 @@ class Call:
 
     def upsert_body(self) -> Any:
         """The upsert body. Bulk uploads (a points list or a batch whose vectors are all plain
-        dense lists) skip per-float validation: the engine converts the matrix with numpy,
-        which rejects non-numbers and ragged rows. Everything else validates as usual."""
+        dense lists, unnamed or named) skip per-float validation: their rows are read as one
+        numpy array per name, which must hold numbers only, and the engine checks their
+        widths. Everything else validates as usual."""
         data = self.json()
         if data is None:
             return self.body(PointInsertOperations)
@@ -160,7 +183,11 @@ class Call:
             validate_request(parsed)
             return parsed
         batch, rows = fast
-        matrix = _number_matrix(rows)
+        if isinstance(rows, dict):
+            matrices = {name: _number_matrix(named) for name, named in rows.items()}
+            matrix: Any = None if any(v is None for v in matrices.values()) else matrices
+        else:
+            matrix = _number_matrix(rows)
         if matrix is None:  # a value that is not a number: the strict path words the error
             parsed = _adapter(PointInsertOperations).validate_json(self.raw_body, strict=True)
             validate_request(parsed)

@@ -91,7 +91,7 @@ def written_vectors(points: Any) -> list[tuple[str, Any]]:
         return [pair for p in points for pair in _named(p.vector)]
     vectors = points.vectors
     if isinstance(vectors, dict):
-        return [(name, v) for name, column in vectors.items() for v in (column or [])]
+        return [(name, v) for name, column in vectors.items() for v in (column if column is not None else [])]
     return [("", v) for v in (vectors if vectors is not None else [])]
 
 
