@@ -155,6 +155,9 @@ def test_integer_index_needs_a_capability(http: httpx.Client) -> None:
         (P, {"points": [{"id": 1, "vector": [True, False]}]}),
         (P, {"points": [{"id": 1, "vector": {"": [1, "2"]}}]}),
         (P, {"batch": {"ids": [1, 2], "vectors": [[1, 2], [1, "2"]]}}),
+        (P, {"points": [{"id": 1, "vector": [1, 2]}, {"id": 2.0, "vector": [1, 2]}]}),
+        (P, {"points": [{"id": True, "vector": [1, 2]}]}),
+        (P, {"batch": {"ids": [1, 2.0], "vectors": [[1, 2], [1, 2]]}}),
         ("/collections/valid_new", {"vectors": {"size": "4", "distance": "Dot"}}),
     ],
 )

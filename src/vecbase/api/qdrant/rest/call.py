@@ -74,6 +74,12 @@ def _number_matrix(rows: list[Any]) -> Any:
     return matrix if matrix.dtype.kind in "fiu" else None
 
 
+def _plain_ids(ids: Any) -> bool:
+    """Ids as JSON writes them (integers and strings): 5.0 or true is no id, and the strict
+    path words that error."""
+    return isinstance(ids, list) and all(type(i) is int or type(i) is str for i in ids)
+
+
 def _named_rows(points: list[Any]) -> dict[str, list[Any]] | None:
     """Each name's rows when every point's vector is a map of the same names to plain dense
     lists (``{"": [...]}``, as LangChain writes it, or several named vectors); else None."""
@@ -101,6 +107,8 @@ def _dense_batch(data: Any) -> tuple[dict[str, Any], Any] | None:
             return None
         if not all(isinstance(r, list) and r for r in rows):
             return None  # validated point by point: an empty vector is a 422
+        if not _plain_ids(data["batch"].get("ids")):
+            return None
         return {**data, "batch": {**data["batch"], "vectors": rows[:1]}}, rows
     points = data.get("points")
     if not isinstance(points, list) or not points:
@@ -114,7 +122,10 @@ def _dense_batch(data: Any) -> tuple[dict[str, Any], Any] | None:
         if full is None:
             return None
         cut = {name: rows[:1] for name, rows in full.items()}
-    batch = {"ids": [p.get("id") for p in points], "vectors": cut, "payloads": [p.get("payload") for p in points]}
+    ids = [p.get("id") for p in points]
+    if not _plain_ids(ids):
+        return None
+    batch = {"ids": ids, "vectors": cut, "payloads": [p.get("payload") for p in points]}
     rest = {k: v for k, v in data.items() if k != "points"}
     return {**rest, "batch": batch}, full
 
