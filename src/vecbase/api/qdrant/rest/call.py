@@ -75,7 +75,7 @@ def _number_matrix(rows: list[Any]) -> Any:
 
 
 def _plain_ids(ids: Any) -> bool:
-    """Ids as JSON writes them (integers and strings): 5.0 or true is no id, and the strict
+    """Ids as JSON writes them (integers and strings): 5.0 or true is no id, and the typed
     path words that error."""
     return isinstance(ids, list) and all(type(i) is int or type(i) is str for i in ids)
 
@@ -166,19 +166,22 @@ class Call:
         return data
 
     def body(self, tp: type[T] | Any, *, required: bool = True) -> T:
-        data = self.json()
-        adapter = _adapter(tp)  # type: ignore[arg-type]
-        if data is None:
-            if required:
-                raise HttpError(400, "Format error in JSON body: EOF while parsing a value at line 1 column 0")
-            parsed = adapter.validate_python({})
-        else:
-            # the body as written, typed as Qdrant's serde types are: a string or a boolean
-            # where a number belongs (or a float for an integer) is a format error, never
-            # converted; enum names and RFC 3339 strings are read from their JSON strings
-            parsed = adapter.validate_json(self.raw_body, strict=True)
-        validate_request(parsed)  # as Qdrant: 422 before the collection is even looked up
+        if self.json() is not None:
+            return self._typed(tp)  # type: ignore[no-any-return]
+        if required:
+            raise HttpError(400, "Format error in JSON body: EOF while parsing a value at line 1 column 0")
+        parsed = _adapter(tp).validate_python({})  # type: ignore[arg-type]
+        validate_request(parsed)
         return parsed  # type: ignore[no-any-return]
+
+    def _typed(self, tp: Any) -> Any:
+        """The body as written, typed as Qdrant's serde types are: a string or a boolean where
+        a number belongs (or a float for an integer) is a format error, never converted; enum
+        names and RFC 3339 strings are read from their JSON strings. Then the validators: as
+        Qdrant, 422 before the collection is even looked up."""
+        parsed = _adapter(tp).validate_json(self.raw_body, strict=True)
+        validate_request(parsed)
+        return parsed
 
     def upsert_body(self) -> Any:
         """The upsert body. Bulk uploads (a points list or a batch whose vectors are all plain
@@ -190,19 +193,15 @@ class Call:
             return self.body(PointInsertOperations)
         fast = _dense_batch(data)
         if fast is None:
-            parsed = _adapter(PointInsertOperations).validate_json(self.raw_body, strict=True)
-            validate_request(parsed)
-            return parsed
+            return self._typed(PointInsertOperations)
         batch, rows = fast
         if isinstance(rows, dict):
             matrices = {name: _number_matrix(named) for name, named in rows.items()}
             matrix: Any = None if any(v is None for v in matrices.values()) else matrices
         else:
             matrix = _number_matrix(rows)
-        if matrix is None:  # a value that is not a number: the strict path words the error
-            parsed = _adapter(PointInsertOperations).validate_json(self.raw_body, strict=True)
-            validate_request(parsed)
-            return parsed
+        if matrix is None:  # a value that is not a number: the typed path words the error
+            return self._typed(PointInsertOperations)
         req = _adapter(PointsBatch).validate_python(batch)
         req.batch.vectors = matrix
         return req
