@@ -40,7 +40,8 @@ class Settler:
 
     def _run(self) -> None:
         while True:
-            locks = {id(lock): lock for lock in [self._queue.get()]}
+            first = self._queue.get()
+            locks = {id(first): first}
             time.sleep(self._delay)
             while True:  # everything owed meanwhile, each lock once
                 try:

@@ -9,7 +9,7 @@ import orjson
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.inference import INFERENCE_INPUTS, embed_values, has_inference
-from vecbase.api.qdrant.wire_base import set_extra, set_fields, set_fields_set, set_private
+from vecbase.api.qdrant.wire_base import is_number_matrix, set_extra, set_fields, set_fields_set, set_private
 from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.ids import PointId, normalize_id
@@ -102,24 +102,20 @@ def _dense_matrices(config: CollectionConfig, vecs: Mapping[str, Any]) -> dict[s
     out: dict[str, VectorColumn] = {}
     for name, matrix in vecs.items():
         vc = config.vectors.get(name)
-        if vc is None or vc.multivector or not _is_number_matrix(matrix):
+        if vc is None or vc.multivector or not is_number_matrix(matrix):
             return None
-        out.update({name: _columns_dense_matrix(vc.size, matrix)[DEFAULT_VECTOR]})
+        out[name] = _dense_column(vc.size, matrix)
     return out
 
 
-def _is_number_matrix(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.ndim == 2 and value.dtype.kind in "fiu" and value.shape[0] > 0
-
-
-def _columns_dense_matrix(size: int, rows: Any) -> dict[str, VectorColumn]:
+def _dense_column(size: int, rows: Any) -> DenseColumn:
     try:
         data = np.asarray(rows, dtype=np.float32)
     except (ValueError, TypeError):
         data = None
     if data is None or data.ndim != 2:
         raise _dimension_error(size, rows)
-    return {DEFAULT_VECTOR: DenseColumn(data)}
+    return DenseColumn(data)
 
 
 def _dimension_error(size: int, rows: Any) -> BadRequestError:
@@ -190,7 +186,7 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
             plain = not (n and isinstance(vecs[0], INFERENCE_INPUTS))
             if vc is not None and not vc.multivector and plain and len(set(ids)) == n:
                 # the common bulk shape: one dense matrix, converted in one go
-                return UpsertPoints(ids, _columns_dense_matrix(vc.size, vecs), payloads)
+                return UpsertPoints(ids, {DEFAULT_VECTOR: _dense_column(vc.size, vecs)}, payloads)
             per_point = [{DEFAULT_VECTOR: v} for v in vecs]
     else:
         pts = list(points)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, TypeVar, Union
+from typing import Annotated, Any, TypeGuard, TypeVar, Union
 
 import numpy as np
 from pydantic import (
@@ -59,7 +59,8 @@ def _plain(value: Any) -> Any:
 _BULK_FIELDS = {"Batch": ("vectors", "payloads")}
 
 
-def _is_matrix(value: Any) -> bool:
+def is_number_matrix(value: Any) -> TypeGuard[np.ndarray[Any, Any]]:
+    """A non-empty 2-D numpy array of numbers (dense vectors as rows)."""
     return (
         isinstance(value, np.ndarray)
         and value.ndim == 2
@@ -94,7 +95,7 @@ class NumpyWireModel(WireModel):
         kept: dict[str, Any] = {}
         stand_in = {k: _plain(v) for k, v in data.items() if k not in bulk}
         matrix = data.get(matrix_field)
-        if isinstance(matrix, np.ndarray) and _is_matrix(matrix):
+        if is_number_matrix(matrix):
             kept[matrix_field] = matrix
             stand_in[matrix_field] = [[0.0] * matrix.shape[1]]
         elif matrix_field in data:
