@@ -11,18 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from tests.waits import wait_green
 from vecbase import Client, models
 from vecbase.engine.fold import FOLD_MIN_ROWS
 from vecbase.index.hnsw import HnswIndex
 
 DIM = 16
-
-
-def green(client: Client, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while client.get_collection(name).status != models.CollectionStatus.GREEN:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def upsert(client: Client, vectors: np.ndarray, start: int, stop: int) -> None:
@@ -40,7 +34,7 @@ def test_appendable_points_fold_into_the_indexed_segment(tmp_path: Path, monkeyp
         optimizers_config=models.OptimizersConfigDiff(indexing_threshold=200, default_segment_number=1),
     )
     upsert(client, vectors, 0, 3300)
-    green(client, "f")
+    wait_green(client, "f")
     col = client._toc.get("f")
     assert [s.n for s in col.segments] == [3300, 0]  # one upsert past the threshold: sealed whole
     host = col.segments[0]
@@ -51,7 +45,7 @@ def test_appendable_points_fold_into_the_indexed_segment(tmp_path: Path, monkeyp
 
     monkeypatch.setattr(HnswIndex, "build", no_build)
     upsert(client, vectors, 3300, 3300 + FOLD_MIN_ROWS + 200)
-    green(client, "f")
+    wait_green(client, "f")
     n = 3300 + FOLD_MIN_ROWS + 200
     assert [s.n for s in col.segments] == [n, 0]
     assert col.segments[0].dense_indexes[""].size == n
@@ -95,7 +89,7 @@ def test_writes_racing_a_fold_are_kept() -> None:
     time.sleep(1.5)
     stop.set()
     thread.join()
-    green(client, "f")
+    wait_green(client, "f")
     total = written[-1] + 10
     assert client.count("f").count == total
     records, _ = client.scroll("f", limit=total, with_payload=True)
@@ -116,7 +110,7 @@ def test_merges_extend_the_largest_graph(monkeypatch: Any) -> None:
         optimizers_config=models.OptimizersConfigDiff(indexing_threshold=200, default_segment_number=1),
     )
     upsert(client, vectors, 0, 3300)
-    green(client, "f")
+    wait_green(client, "f")
     col = client._toc.get("f")
     assert [s.n for s in col.segments] == [3300, 0] and col.segments[0].dense_indexes[""].size == 3300
 
@@ -127,7 +121,7 @@ def test_merges_extend_the_largest_graph(monkeypatch: Any) -> None:
     # past the threshold again: sealed on its own, then merged into the indexed segment (one
     # segment is the target), whose graph is extended by the new rows
     upsert(client, vectors, 3300, 7000)
-    green(client, "f")
+    wait_green(client, "f")
     assert [s.n for s in col.segments] == [7000, 0]
     assert col.segments[0].dense_indexes[""].size == 7000
     assert client.get_collection("f").indexed_vectors_count == 7000

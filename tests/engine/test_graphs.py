@@ -5,25 +5,18 @@ race the build are kept, and a restart loads the same layout."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.waits import wait_green
 from vecbase import Client, models
 from vecbase.engine import graphs, optimizer
 
 DIM = 16
 N = 4000
-
-
-def green(client: Client, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while client.get_collection(name).status != models.CollectionStatus.GREEN:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
 
 def vectors_of(n: int, seed: int) -> np.ndarray:
@@ -79,7 +72,7 @@ def test_indexed_rows_follow_the_graph_and_answers_do_not_change(tmp_path: Path,
     vectors = vectors_of(N, 1)
     client = make(tmp_path / "db", vectors)
     client.update_collection("g", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
-    green(client, "g")
+    wait_green(client, "g")
     seg = client._toc.get("g").segments[0]
     graph = seg.dense_indexes[""]
     assert graph.size == seg.n == N
@@ -126,7 +119,7 @@ def test_writes_racing_the_index_build_are_kept(tmp_path: Path, monkeypatch: Any
 
     monkeypatch.setattr(optimizer, "merged_graphs", racing)
     client.update_collection("g", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
-    green(client, "g")
+    wait_green(client, "g")
     monkeypatch.setattr(optimizer, "merged_graphs", build)
     by_id = {i: vectors[i] for i in range(N) if not 100 <= i < 200}
     for j, i in enumerate(range(300, 350)):
@@ -150,7 +143,7 @@ def test_segments_within_the_caches_are_indexed_in_place(tmp_path: Path) -> None
     col = client._toc.get("g")
     before = col.segments[0]
     client.update_collection("g", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=1))
-    green(client, "g")
+    wait_green(client, "g")
     seg = col.segments[0]
     assert seg is before and seg.dense_indexes[""].size == N  # the same segment, its rows as written
     assert [seg.ids[o] for o in range(N)] == list(range(N))

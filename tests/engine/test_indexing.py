@@ -10,19 +10,10 @@ import numpy as np
 import pytest
 
 from tests.index.test_hnsw import clustered
+from tests.waits import wait_green
 from vecbase import Client, models
 
 DIM = 32
-
-
-def wait_green(client: Client, name: str, timeout: float = 60) -> models.CollectionInfo:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        info = client.get_collection(name)
-        if info.status == models.CollectionStatus.GREEN:
-            return info
-        time.sleep(0.1)
-    raise AssertionError(f"collection {name} still {client.get_collection(name).status}")
 
 
 def create(client: Client, distance: models.Distance) -> None:

@@ -4,12 +4,12 @@ since, completed into the sealed segment's index instead of a new build."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.waits import wait_green
 from vecbase import Client, models
 from vecbase.engine import optimizer
 from vecbase.index.hnsw import HnswIndex
@@ -28,13 +28,6 @@ def clustered(n: int, seed: int = 3) -> np.ndarray:
     return (low @ basis / 3 + rng.normal(scale=0.2, size=(n, DIM))).astype(np.float32)
 
 
-def green(client: Client, name: str) -> None:
-    deadline = time.monotonic() + 60
-    while client.get_collection(name).status != models.CollectionStatus.GREEN:
-        assert time.monotonic() < deadline, "the collection never turned green"
-        time.sleep(0.05)
-
-
 def load(client: Client, name: str, vectors: np.ndarray, **payload: Any) -> None:
     client.create_collection(
         name,
@@ -47,7 +40,7 @@ def load(client: Client, name: str, vectors: np.ndarray, **payload: Any) -> None
             name,
             models.Batch(ids=ids, vectors=vectors[ids].tolist(), payloads=[{"odd": i % 2} for i in ids]),
         )
-    green(client, name)
+    wait_green(client, name)
 
 
 def appendable(client: Client, name: str) -> Any:
@@ -113,7 +106,7 @@ def test_rows_written_after_the_graph_are_searched_exactly(client: Client) -> No
     assert appendable(client, "g").growing[""].size == N  # not extended yet: the rows were scanned
     client.delete("g", models.PointIdsList(points=[7]))
     assert search(client, "g", far)[0] == N + 1
-    green(client, "g")
+    wait_green(client, "g")
     assert appendable(client, "g").growing[""].size == N + 1  # one new row (7 was rewritten)
     assert search(client, "g", far)[0] == N + 1
 
@@ -139,7 +132,7 @@ def test_small_segments_and_dot_stay_plain(client: Client) -> None:
         "dot", vectors_config=models.VectorParams(size=DIM, distance=models.Distance.DOT), hnsw_config=HNSW
     )
     client.upsert("dot", models.Batch(ids=list(range(N)), vectors=clustered(N).tolist()))
-    green(client, "dot")
+    wait_green(client, "dot")
     assert appendable(client, "dot").growing == {}
 
 
@@ -155,7 +148,7 @@ def test_sealing_completes_the_graph_instead_of_building_one(client: Client, mon
     monkeypatch.setattr(HnswIndex, "build", no_build)
     # a threshold below the segment's size: the optimizer seals it and indexes it
     client.update_collection("s", optimizers_config=models.OptimizersConfigDiff(indexing_threshold=100))
-    green(client, "s")
+    wait_green(client, "s")
     sealed = client._toc.get("s").segments[0]
     assert sealed.dense_indexes[""].size == N + 500 and sealed.growing == {}
     assert client.get_collection("s").indexed_vectors_count == N + 500
@@ -174,7 +167,7 @@ def test_restart_rebuilds_the_graph_while_searches_scan(tmp_path: Any) -> None:
     again = Client(path=str(tmp_path / "db"))
     # answers right away (exact scans until the graph is back), then the graph is rebuilt
     assert search(again, "g", queries[0]) == exact_ids(vectors, queries[0])
-    green(again, "g")
+    wait_green(again, "g")
     assert appendable(again, "g").growing[""].size == N
     found = sum(len(set(search(again, "g", q)) & set(exact_ids(vectors, q))) for q in queries)
     assert found / (10 * len(queries)) >= 0.95
