@@ -61,10 +61,11 @@ def main() -> None:
             store = http.post("/v1/vector_stores", json={"name": "fuzz"}).json()["id"]
 
         started = time.perf_counter()
-        qdrant = fuzz(QDRANT_SPEC, server.url, args.examples, aim("collection_name", "fuzz", rng))
+        qdrant = fuzz(QDRANT_SPEC, server.url, args.examples, aim("collection_name", "fuzz", rng), seed=args.seed)
         out["qdrant"] = summary("Qdrant dialect", qdrant, time.perf_counter() - started)
         started = time.perf_counter()
-        openai = fuzz(OPENAI_SPEC, server.url + "/v1", args.examples, aim("vector_store_id", store, rng))
+        prepare = aim("vector_store_id", store, rng)
+        openai = fuzz(OPENAI_SPEC, server.url + "/v1", args.examples, prepare, seed=args.seed)
         out["openai"] = summary("vector-stores dialect", openai, time.perf_counter() - started)
         alive = httpx.get(server.url + "/readyz").status_code == 200
         print(f"server still answering after the run: {alive}")

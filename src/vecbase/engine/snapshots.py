@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vecbase.core.errors import BadRequestError, NotFoundError
-from vecbase.engine.toc import TableOfContent
+from vecbase.engine.toc import MAX_DIR_NAME, TableOfContent, dir_name
 from vecbase.storage.archive import (
     extract_tar,
     fetch_url,
@@ -64,7 +64,7 @@ class Snapshots:
         return self.root
 
     def _collection_dir(self, name: str, shard: int | None = None) -> Path:
-        d = self._base() / name.encode().hex()
+        d = self._base() / dir_name(name)
         return d / "shards" / str(shard) if shard is not None else d
 
     def _full_dir(self) -> Path:
@@ -102,7 +102,7 @@ class Snapshots:
         col = self.toc.get(name)
         if col.path is None:
             raise BadRequestError("Bad request: snapshots need on-disk storage (this instance runs in memory)")
-        stem = name if _SAFE.match(name) else name.encode().hex()
+        stem = name if _SAFE.match(name) and len(name) <= MAX_DIR_NAME else dir_name(name)
         dest = self._collection_dir(name, shard) / f"{stem}-{_stamp()}{SUFFIX}"
         col.flush()
         with col.lock:

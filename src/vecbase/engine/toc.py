@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -27,6 +28,18 @@ from vecbase.storage.files import (
 
 log = logging.getLogger("vecbase.toc")
 _BAD_NAME = re.compile(r"[/\\\x00]")
+# file systems allow 255 bytes per path component; names past this are stored by digest
+MAX_DIR_NAME = 200
+# in a digest-named collection directory: the collection's name
+NAME_FILE = "collection_name"
+
+
+def dir_name(name: str) -> str:
+    """The directory name of a collection (and of its snapshots): the name's UTF-8 bytes in
+    hex, which keeps any name (unicode, dots) a valid, unambiguous file name; for a name too
+    long for that, ``_`` and a digest of it, with the name kept in ``NAME_FILE`` inside."""
+    hexed = name.encode().hex()
+    return hexed if len(hexed) <= MAX_DIR_NAME else "_" + hashlib.sha256(name.encode()).hexdigest()
 
 
 def check_name(name: str) -> None:
@@ -89,7 +102,10 @@ class TableOfContent:
             if not (cdir / CONFIG_FILE).exists():
                 log.warning("ignoring %s: no %s (an interrupted create or delete)", cdir, CONFIG_FILE)
                 continue
-            name = bytes.fromhex(cdir.name).decode()
+            name = self._stored_name(cdir)
+            if name is None:
+                log.warning("ignoring %s: no %s (an interrupted create)", cdir, NAME_FILE)
+                continue
             self.collections[name] = self._adopt(Collection.load(name, cdir))
         raw = read_bytes_if_exists(self.path / "aliases.json")  # type: ignore[operator]
         if raw is not None:
@@ -98,14 +114,27 @@ class TableOfContent:
         # heap back, or the process keeps its load-time peak (100k x 128: ~40 MB)
         memory.release()
 
+    @staticmethod
+    def _stored_name(cdir: Path) -> str | None:
+        if not cdir.name.startswith("_"):
+            return bytes.fromhex(cdir.name).decode()
+        raw = read_bytes_if_exists(cdir / NAME_FILE)
+        return None if raw is None else raw.decode()
+
+    @staticmethod
+    def _keep_name(name: str, path: Path | None) -> None:
+        """Record a digest-named directory's collection name (before the call that made the
+        collection is answered: a directory without it is an interrupted create)."""
+        if path is not None and path.name.startswith("_"):
+            atomic_write(path / NAME_FILE, name.encode())
+
     def collection_dir(self, name: str) -> Path | None:
         """The directory of an existing collection's storage (None in memory)."""
         self.get(name)
         return self._collection_path(self.resolve(name))
 
     def _collection_path(self, name: str) -> Path | None:
-        # hex names keep any collection name (unicode, dots) a valid, unambiguous directory name
-        return None if self.path is None else self._collections_dir() / name.encode().hex()
+        return None if self.path is None else self._collections_dir() / dir_name(name)
 
     def _save_aliases(self) -> None:
         if self.path is not None:
@@ -167,6 +196,7 @@ class TableOfContent:
             if path is not None and path.exists():
                 remove_tree(path)
             col = self._adopt(Collection.create(name, config, path))
+            self._keep_name(name, path)
             self.collections[name] = col
             return col
 
@@ -240,6 +270,7 @@ class TableOfContent:
                 remove_tree(path)
             ensure_dir(path.parent)
             move_tree(src, path)
+            self._keep_name(name, path)  # the snapshot's may be another name's
             col = self._adopt(Collection.load(name, path))
             self.collections[name] = col
             return col

@@ -166,6 +166,47 @@ def test_values_the_types_rule_out_are_format_errors(http: httpx.Client, path: s
     assert error(method(path, json=body), 400).startswith("Format error in JSON body")
 
 
+BIG = 123456789012345678901234567890  # past any 64-bit integer
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"points": [{"id": 50, "vector": [1, 2], "payload": {"big": BIG, "u64": 2**64 - 1, "neg": [-(2**63) - 1]}}]},
+        # the same payload on the typed path (named vectors with a sparse one: no bulk read)
+        {
+            "points": [
+                {
+                    "id": 50,
+                    "vector": {"": [1, 2], "s": {"indices": [1], "values": [1]}},
+                    "payload": {"big": BIG, "u64": 2**64 - 1, "neg": [-(2**63) - 1]},
+                }
+            ]
+        },
+    ],
+)
+def test_integers_past_64_bits_read_as_json_numbers(http: httpx.Client, body: dict[str, Any]) -> None:
+    """As Qdrant's serde_json reads them: a float past the 64-bit integers, the u64 range kept."""
+    ok(http.put(P + "?wait=true", json=body))
+    ok(http.post(P + "/payload?wait=true", json={"points": [50], "payload": {"set": BIG}}))
+    (point,) = ok(http.post(P, json={"ids": [50]}))
+    assert point["payload"] == {
+        "big": 1.2345678901234568e29,
+        "u64": 2**64 - 1,
+        "neg": [-9.223372036854776e18],
+        "set": 1.2345678901234568e29,
+    }
+    ok(http.put(P + "/payload?wait=true", json={"points": [50], "payload": {"only": -BIG}}))
+    assert ok(http.post(P, json={"ids": [50]}))[0]["payload"] == {"only": -1.2345678901234568e29}
+    ok(http.post(P + "/delete?wait=true", json={"points": [50]}))
+
+
+def test_a_number_past_the_float_range_is_a_format_error(http: httpx.Client) -> None:
+    body = '{"points": [1], "payload": {"x": 1%s}}' % ("0" * 400)
+    r = http.post(P + "/payload?wait=true", content=body, headers={"content-type": "application/json"})
+    assert error(r, 400).startswith("Format error in JSON body")
+
+
 def test_validator_bounds_stay_validation_errors(http: httpx.Client) -> None:
     assert error(http.post(P + "/query", json={"query": [1, 0], "limit": 0}), 422) == (
         "Validation error in JSON body: [limit: value 0 invalid, must be 1 or larger]"

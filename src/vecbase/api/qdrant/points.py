@@ -147,7 +147,11 @@ def _multi_value(v: Any) -> np.ndarray[Any, Any] | None:
     return arr
 
 
-def _payload_doc(p: Any) -> bytes:
+_PAYLOAD_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_INT_MIN, _INT_END = -(1 << 63), 1 << 64  # the integers JSON numbers keep (i64 and u64)
+
+
+def payload_doc(p: Any) -> bytes:
     """A point's payload as the JSON document the engine stores (and its copy of the
     caller's object: later changes to ``p`` do not reach the collection)."""
     if p is None:
@@ -155,9 +159,25 @@ def _payload_doc(p: Any) -> bytes:
     if not isinstance(p, dict):
         raise BadRequestError("Validation error: payload must be a JSON object")
     try:
-        return orjson.dumps(p, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
-    except TypeError as e:
+        return orjson.dumps(p, option=_PAYLOAD_JSON)
+    except TypeError:
+        pass  # an integer past 64 bits (kept by the typed body parser), or not JSON at all
+    try:
+        return orjson.dumps(_as_json_numbers(p), option=_PAYLOAD_JSON)
+    except (TypeError, OverflowError) as e:
         raise BadRequestError(f"Validation error: payload is not JSON: {e}") from None
+
+
+def _as_json_numbers(value: Any) -> Any:
+    """``value`` with integers beyond the 64-bit range as floats: how Qdrant's JSON reader
+    (serde_json) takes such a number, where the typed body parser kept a Python int."""
+    if isinstance(value, dict):
+        return {k: _as_json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json_numbers(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not _INT_MIN <= value < _INT_END:
+        return float(value)  # OverflowError past float's range: serde_json's "number out of range"
+    return value
 
 
 def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
@@ -168,7 +188,7 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
         if points.payloads is None:
             payloads = PayloadDocs.empty(n)
         else:
-            payloads = PayloadDocs.join(_payload_doc(p) for p in points.payloads)
+            payloads = PayloadDocs.join(payload_doc(p) for p in points.payloads)
         if len(payloads) != n:
             raise BadRequestError("Validation error: batch payloads and ids differ in length")
         vecs = points.vectors
@@ -194,7 +214,7 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
             if not isinstance(p, m.PointStruct):
                 raise BadRequestError("Validation error: points must be PointStruct")
         ids = tuple(_point_id(p.id) for p in pts)
-        payloads = PayloadDocs.join(_payload_doc(p.payload) for p in pts)
+        payloads = PayloadDocs.join(payload_doc(p.payload) for p in pts)
         per_point = [_named(p.vector) for p in pts]
     # the last occurrence of a repeated id wins, as in Qdrant
     last = {pid: i for i, pid in enumerate(ids)}
