@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -168,6 +169,7 @@ def nested_condition(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     )
 
 
+@functools.cache  # one strategy object: hypothesis analyses a recursive one on first use
 def filters() -> st.SearchStrategy[qm.Filter]:
     base = st.one_of(field_conditions(), nested_condition(field_conditions()))
 
