@@ -201,6 +201,15 @@ def test_integers_past_64_bits_read_as_json_numbers(http: httpx.Client, body: di
     ok(http.post(P + "/delete?wait=true", json={"points": [50]}))
 
 
+def test_collection_metadata_reads_integers_as_json_numbers(http: httpx.Client) -> None:
+    body = {"vectors": {"size": 2, "distance": "Dot"}, "metadata": {"big": BIG, "u64": 2**64 - 1}}
+    ok(http.put("/collections/valid_meta", json=body))
+    ok(http.patch("/collections/valid_meta", json={"metadata": {"more": -BIG}}))
+    metadata = ok(http.get("/collections/valid_meta"))["config"]["metadata"]
+    assert metadata == {"big": 1.2345678901234568e29, "u64": 2**64 - 1, "more": -1.2345678901234568e29}
+    ok(http.delete("/collections/valid_meta"))
+
+
 def test_a_number_past_the_float_range_is_a_format_error(http: httpx.Client) -> None:
     body = '{"points": [1], "payload": {"x": 1%s}}' % ("0" * 400)
     r = http.post(P + "/payload?wait=true", content=body, headers={"content-type": "application/json"})

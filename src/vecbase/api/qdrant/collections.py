@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any, Mapping
 
 from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.json_values import json_copy
 from vecbase.core.config import (
     DEFAULT_VECTOR,
     CollectionConfig,
@@ -98,7 +99,7 @@ def config_from_wire(
         shard_number=shard_number or 1,
         replication_factor=replication_factor or 1,
         write_consistency_factor=write_consistency_factor or 1,
-        metadata=dict(metadata) if metadata else None,
+        metadata=json_copy(dict(metadata), "metadata") if metadata else None,
         strict_mode=StrictMode.from_json(dump_wire(strict_mode) or {}) if strict_mode is not None else None,
     )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-import orjson
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.inference import INFERENCE_INPUTS, embed_values, has_inference
+from vecbase.api.qdrant.json_values import json_document
 from vecbase.api.qdrant.wire_base import is_number_matrix, set_extra, set_fields, set_fields_set, set_private
 from vecbase.core.config import DEFAULT_VECTOR, CollectionConfig
 from vecbase.core.errors import BadRequestError
@@ -147,10 +147,6 @@ def _multi_value(v: Any) -> np.ndarray[Any, Any] | None:
     return arr
 
 
-_PAYLOAD_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
-_INT_MIN, _INT_END = -(1 << 63), 1 << 64  # the integers JSON numbers keep (i64 and u64)
-
-
 def payload_doc(p: Any) -> bytes:
     """A point's payload as the JSON document the engine stores (and its copy of the
     caller's object: later changes to ``p`` do not reach the collection)."""
@@ -158,26 +154,7 @@ def payload_doc(p: Any) -> bytes:
         return EMPTY_PAYLOAD_DOC
     if not isinstance(p, dict):
         raise BadRequestError("Validation error: payload must be a JSON object")
-    try:
-        return orjson.dumps(p, option=_PAYLOAD_JSON)
-    except TypeError:
-        pass  # an integer past 64 bits (kept by the typed body parser), or not JSON at all
-    try:
-        return orjson.dumps(_as_json_numbers(p), option=_PAYLOAD_JSON)
-    except (TypeError, OverflowError) as e:
-        raise BadRequestError(f"Validation error: payload is not JSON: {e}") from None
-
-
-def _as_json_numbers(value: Any) -> Any:
-    """``value`` with integers beyond the 64-bit range as floats: how Qdrant's JSON reader
-    (serde_json) takes such a number, where the typed body parser kept a Python int."""
-    if isinstance(value, dict):
-        return {k: _as_json_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_json_numbers(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and not _INT_MIN <= value < _INT_END:
-        return float(value)  # OverflowError past float's range: serde_json's "number out of range"
-    return value
+    return json_document(p, "payload")
 
 
 def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:

@@ -16,6 +16,7 @@ from vecbase.api.qdrant.collections import (
     index_spec_from_wire,
     optimizers_diff,
 )
+from vecbase.api.qdrant.json_values import json_copy
 from vecbase.api.qdrant.service.strict import StrictGate
 from vecbase.core.config import Modifier, SparseVectorConfig, apply_diff
 from vecbase.core.errors import BadRequestError
@@ -102,7 +103,7 @@ class CollectionsService:
         if req.strict_mode_config is not None:
             changes["strict_mode"] = (c.strict_mode or StrictMode()).merged(dump_wire(req.strict_mode_config) or {})
         if req.metadata is not None:
-            merged = {**(c.metadata or {}), **req.metadata}
+            merged = {**(c.metadata or {}), **json_copy(req.metadata, "metadata")}
             changes["metadata"] = {k: v for k, v in merged.items() if v is not None} or None
         if req.vectors is not None:
             vectors = dict(c.vectors)
