@@ -201,6 +201,15 @@ def test_integers_past_64_bits_read_as_json_numbers(http: httpx.Client, body: di
     ok(http.post(P + "/delete?wait=true", json={"points": [50]}))
 
 
+def test_the_point_id_in_a_path_is_parsed_as_qdrant_parses_it(http: httpx.Client) -> None:
+    ok(http.put(P + "?wait=true", json={"points": [{"id": 0, "vector": [1, 2]}]}))
+    assert ok(http.get(P + "/0"))["id"] == 0  # id 0 is an id like any other
+    for raw in ("not-a-uuid", str(2**64)):
+        assert error(http.get(P + "/" + raw), 400) == f'Wrong input: Can not recognize "{raw}" as point id'
+    assert error(http.get(P + "/7"), 404) == "Not found: No point with id 7 found"
+    ok(http.post(P + "/delete?wait=true", json={"points": [0]}))
+
+
 def test_collection_metadata_reads_integers_as_json_numbers(http: httpx.Client) -> None:
     body = {"vectors": {"size": 2, "distance": "Dot"}, "metadata": {"big": BIG, "u64": 2**64 - 1}}
     ok(http.put("/collections/valid_meta", json=body))

@@ -193,7 +193,9 @@ class PointsService:
     def get_point(self, name: str, raw_id: Any) -> m.Record:
         col = self.col(name)
         pid = try_normalize_id(raw_id)
-        found = col.retrieve([pid], with_payload_from_wire(True), with_vectors_from_wire(True)) if pid else []
+        if pid is None:  # the path's id, parsed as Qdrant parses it
+            raise BadRequestError(f'Wrong input: Can not recognize "{raw_id}" as point id')
+        found = col.retrieve([pid], with_payload_from_wire(True), with_vectors_from_wire(True))
         if not found:
             raise PointNotFoundError(raw_id)
         return record_to_wire(col.config, found[0])
