@@ -52,7 +52,7 @@ SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "openapi.json"
 LEGACY_SPEC = ROOT.parent / "shared" / "spec" / "qdrant" / "v1.18.x" / "openapi.json"
 
 PRIMITIVES = {"integer": "int", "number": "float", "boolean": "bool"}
-SCALARS = {"int", "float", "bool", "str"}
+SCALARS = {"int", "float", "bool", "str", "WireUuid"}
 BASE = "<base>"  # a model's base class, chosen once every alias is known
 
 
@@ -127,7 +127,10 @@ class Generator:
             base = PRIMITIVES[kind]
         elif kind == "string":
             fmt = schema.get("format")
-            base = "WireDatetime" if fmt in ("date-time", "partial-date-time") else "str"
+            if fmt in ("date-time", "partial-date-time"):
+                base = "WireDatetime"
+            else:
+                base = "WireUuid" if fmt == "uuid" else "str"
         elif kind == "array":
             base = "List[" + self.type_of(schema.get("items", {}), deps) + "]"
         elif kind == "object" or "additionalProperties" in schema:
@@ -260,7 +263,15 @@ from typing import Annotated, Any, Dict, List, Literal, Optional, Union
 
 from pydantic import AliasChoices, ConfigDict, Field
 
-from vecbase.api.qdrant.wire_base import F32_OUT, NumpyWireModel, WireDatetime, WireModel, is_empty, is_none
+from vecbase.api.qdrant.wire_base import (
+    F32_OUT,
+    NumpyWireModel,
+    WireDatetime,
+    WireModel,
+    WireUuid,
+    is_empty,
+    is_none,
+)
 '''
 
 FOOTER = """for _model in list(globals().values()):

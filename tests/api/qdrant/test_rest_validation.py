@@ -13,6 +13,7 @@ from tests.api.qdrant.rest import error, ok
 
 C = "/collections/valid"
 P = C + "/points"
+BIG = 123456789012345678901234567890  # past any 64-bit integer
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -159,14 +160,18 @@ def test_integer_index_needs_a_capability(http: httpx.Client) -> None:
         (P, {"points": [{"id": True, "vector": [1, 2]}]}),
         (P, {"batch": {"ids": [1, 2.0], "vectors": [[1, 2], [1, 2]]}}),
         ("/collections/valid_new", {"vectors": {"size": "4", "distance": "Dot"}}),
+        # serde reads an integer past 64 bits as a float, which no integer field takes
+        (P + "/query", {"query": [1, 0], "limit": BIG}),
+        ("/collections/valid_new", {"vectors": {"size": 4, "distance": "Dot"}, "hnsw_config": {"m": BIG}}),
+        (
+            "/collections/valid_new",
+            {"vectors": {"size": 4, "distance": "Dot"}, "optimizers_config": {"indexing_threshold": -BIG}},
+        ),
     ],
 )
 def test_values_the_types_rule_out_are_format_errors(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
     method = http.put if path.endswith(("/points", "valid_new")) else http.post
     assert error(method(path, json=body), 400).startswith("Format error in JSON body")
-
-
-BIG = 123456789012345678901234567890  # past any 64-bit integer
 
 
 @pytest.mark.parametrize(
@@ -199,6 +204,34 @@ def test_integers_past_64_bits_read_as_json_numbers(http: httpx.Client, body: di
     ok(http.put(P + "/payload?wait=true", json={"points": [50], "payload": {"only": -BIG}}))
     assert ok(http.post(P, json={"ids": [50]}))[0]["payload"] == {"only": -1.2345678901234568e29}
     ok(http.post(P + "/delete?wait=true", json={"points": [50]}))
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (P, {"ids": [1, "not-a-uuid"]}),
+        (P + "/delete", {"points": ["not-a-uuid"]}),
+        (P + "/scroll", {"offset": "not-a-uuid"}),
+        (P + "/scroll", {"filter": {"must": [{"has_id": [1, "12345"]}]}}),
+        (P + "/count", {"filter": {"must_not": [{"has_id": ["{not-a-uuid}"]}]}}),
+        (P + "/query", {"query": {"recommend": {"positive": ["not-a-uuid"]}}}),
+        (P + "/payload", {"points": ["550e8400-e29b-41d4-a716-44665544000"], "payload": {"a": 1}}),
+    ],
+)
+def test_a_point_id_neither_u64_nor_uuid_fails_the_parse(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
+    """serde's untagged id enum refuses the body, reads included (none of them is 'not found')."""
+    assert error(http.post(path, json=body), 400) == (
+        "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId"
+    )
+
+
+def test_every_uuid_form_qdrant_parses_is_an_id(http: httpx.Client) -> None:
+    canonical = "550e8400-e29b-41d4-a716-446655440000"
+    ok(http.put(P + "?wait=true", json={"points": [{"id": canonical, "vector": [1, 2]}]}))
+    forms = [canonical.upper(), canonical.replace("-", ""), "{" + canonical + "}", "urn:uuid:" + canonical]
+    for form in forms:
+        assert [p["id"] for p in ok(http.post(P, json={"ids": [form]}))] == [canonical]
+    ok(http.post(P + "/delete?wait=true", json={"points": [canonical]}))
 
 
 def test_the_point_id_in_a_path_is_parsed_as_qdrant_parses_it(http: httpx.Client) -> None:

@@ -10,7 +10,15 @@ from typing import Annotated, Any, Dict, List, Literal, Optional, Union
 
 from pydantic import AliasChoices, ConfigDict, Field
 
-from vecbase.api.qdrant.wire_base import F32_OUT, NumpyWireModel, WireDatetime, WireModel, is_empty, is_none
+from vecbase.api.qdrant.wire_base import (
+    F32_OUT,
+    NumpyWireModel,
+    WireDatetime,
+    WireModel,
+    WireUuid,
+    is_empty,
+    is_none,
+)
 
 
 class CollectionStatus(str, Enum):
@@ -1292,7 +1300,7 @@ class CollectionConfigTelemetry(NumpyWireModel):
     wal_config: WalConfig = Field(...)
     quantization_config: Union[QuantizationConfig, None] = Field(default=None)
     strict_mode_config: Union[StrictModeConfigOutput, None] = Field(default=None)
-    uuid: Optional[str] = Field(default=None)
+    uuid: Optional[WireUuid] = Field(default=None)
     metadata: Union[Payload, None] = Field(default=None, description='Arbitrary JSON metadata for the collection')
 
 
@@ -1330,7 +1338,7 @@ class SegmentTelemetry(WireModel):
 
 class SegmentInfo(WireModel):
     "Aggregated information about segment"
-    uuid: str = Field(...)
+    uuid: WireUuid = Field(...)
     segment_type: SegmentType = Field(...)
     num_vectors: int = Field(..., ge=0)
     num_points: int = Field(..., ge=0)
@@ -1428,9 +1436,9 @@ class OptimizerTelemetry(NumpyWireModel):
 class TrackerTelemetry(NumpyWireModel):
     "Tracker object used in telemetry"
     name: str = Field(..., description='Name of the optimizer')
-    uuid: str = Field(..., description='UUID of the upcoming segment being created by the optimizer')
+    uuid: WireUuid = Field(..., description='UUID of the upcoming segment being created by the optimizer')
     segment_ids: List[int] = Field(..., description='Internal segment IDs being optimized. These are local and in-memory, meaning that they can refer to different segments after a service restart.')
-    segment_uuids: List[str] = Field(..., description='Segment UUIDs being optimized. Refers to same segments as in `segment_ids`, but trackable across restarts, and reflect their directory name.')
+    segment_uuids: List[WireUuid] = Field(..., description='Segment UUIDs being optimized. Refers to same segments as in `segment_ids`, but trackable across restarts, and reflect their directory name.')
     status: TrackerStatus = Field(...)
     start_at: WireDatetime = Field(..., description='Start time of the optimizer')
     end_at: Optional[WireDatetime] = Field(default=None, description='End time of the optimizer')
@@ -2129,7 +2137,7 @@ class OptimizationsSummary(WireModel):
 
 
 class Optimization(NumpyWireModel):
-    uuid: str = Field(..., description='Unique identifier of the optimization process.\n\nAfter the optimization is complete, a new segment will be created with this UUID.')
+    uuid: WireUuid = Field(..., description='Unique identifier of the optimization process.\n\nAfter the optimization is complete, a new segment will be created with this UUID.')
     optimizer: str = Field(..., description='Name of the optimizer that performed this optimization.')
     status: TrackerStatus = Field(...)
     segments: List[OptimizationSegmentInfo] = Field(..., description='Segments being optimized.\n\nAfter the optimization is complete, these segments will be replaced by the new optimized segment.')
@@ -2137,7 +2145,7 @@ class Optimization(NumpyWireModel):
 
 
 class OptimizationSegmentInfo(WireModel):
-    uuid: str = Field(..., description='Unique identifier of the segment.')
+    uuid: WireUuid = Field(..., description='Unique identifier of the segment.')
     points_count: int = Field(..., ge=0, description='Number of non-deleted points in the segment.')
 
 
@@ -2382,7 +2390,7 @@ ShardKey = Union[str, int]
 
 ShardKeySelector = Union[ShardKey, List[ShardKey], ShardKeyWithFallback]
 
-ExtendedPointId = Union[int, str]
+ExtendedPointId = Union[int, WireUuid]
 
 PayloadSelector = Union[PayloadSelectorInclude, PayloadSelectorExclude]
 

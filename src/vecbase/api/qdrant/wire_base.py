@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeGuard, TypeVar, Union
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 from vecbase.core.datetimes import parse_datetime
+from vecbase.core.ids import normalize_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,6 +38,16 @@ def _wire_datetime(value: Any) -> Any:
 
 
 WireDatetime = Annotated[Union[datetime, date], BeforeValidator(_wire_datetime)]
+
+
+def _wire_uuid(value: str) -> str:
+    """A UUID in one of the forms Qdrant's parser takes (hyphenated, simple, braced, URN): a
+    point id that is neither a u64 nor a UUID fails the body's parse there, as here."""
+    normalize_id(value)  # ValueError when it is not a UUID
+    return value
+
+
+WireUuid = Annotated[str, AfterValidator(_wire_uuid)]
 
 
 def _plain(value: Any) -> Any:
