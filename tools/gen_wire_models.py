@@ -68,14 +68,42 @@ CONSTRAINTS = {
 }
 
 
+# the values of each integer format: Qdrant's serde refuses any other while parsing (a 400)
+INTEGER_RANGES = {
+    "uint": (0, 2**64 - 1),
+    "uint64": (0, 2**64 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint16": (0, 2**16 - 1),
+    "uint8": (0, 2**8 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+}
+
+
 def constraints(prop: dict[str, Any]) -> list[str]:
-    """Pydantic Field constraints for a property's own bounds (the spec's validation rules)."""
+    """Pydantic Field constraints for a property's own bounds (the spec's validation rules),
+    and the range of an integer property's format where the spec gives no bound."""
     out = []
     for key, arg in CONSTRAINTS.items():
         value = prop.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             out.append(f"{arg}={value!r}")
+    low, high = INTEGER_RANGES.get(integer_format(prop) or "", (None, None))
+    if high is not None and "maximum" not in prop and "exclusiveMaximum" not in prop:
+        out.append(f"le={high}")
+    if low is not None and low < 0 and "minimum" not in prop and "exclusiveMinimum" not in prop:
+        out.append(f"ge={low}")
     return out
+
+
+def integer_format(prop: dict[str, Any]) -> str | None:
+    """The format of an integer property (alone or with null), None for any other."""
+    if prop.get("type") == "integer":
+        return prop.get("format")
+    members = [m for m in prop.get("anyOf", prop.get("oneOf", [])) if m != {"nullable": True}]
+    if len(members) == 1 and members[0].get("type") == "integer":
+        return members[0].get("format")
+    return None
 
 
 def ref_name(ref: str) -> str:

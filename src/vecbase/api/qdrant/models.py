@@ -375,9 +375,9 @@ class CollectionInfo(NumpyWireModel):
     status: CollectionStatus = Field(...)
     optimizer_status: OptimizersStatus = Field(...)
     warnings: Optional[List[CollectionWarning]] = Field(default=None, exclude_if=is_empty, description='Warnings related to the collection')
-    indexed_vectors_count: Optional[int] = Field(default=None, ge=0, description='Approximate number of indexed vectors in the collection. Indexed vectors in large segments are faster to query, as it is stored in a specialized vector index.')
-    points_count: Optional[int] = Field(default=None, ge=0, description='Approximate number of points (vectors + payloads) in collection. Each point could be accessed by unique id.')
-    segments_count: int = Field(..., ge=0, description='Number of segments in collection. Each segment has independent vector as payload indexes')
+    indexed_vectors_count: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Approximate number of indexed vectors in the collection. Indexed vectors in large segments are faster to query, as it is stored in a specialized vector index.')
+    points_count: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Approximate number of points (vectors + payloads) in collection. Each point could be accessed by unique id.')
+    segments_count: int = Field(..., ge=0, le=18446744073709551615, description='Number of segments in collection. Each segment has independent vector as payload indexes')
     config: CollectionConfig = Field(...)
     payload_schema: Dict[str, PayloadIndexInfo] = Field(..., description='Types of stored payload')
     update_queue: Union[UpdateQueueInfo, None] = Field(default=None, exclude_if=is_none, description='Update queue info')
@@ -400,12 +400,12 @@ class CollectionConfig(NumpyWireModel):
 
 class CollectionParams(WireModel):
     vectors: Optional[VectorsConfig] = Field(default=None, exclude_if=is_none)
-    shard_number: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, description='Number of shards the collection has')
+    shard_number: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, le=4294967295, description='Number of shards the collection has')
     sharding_method: Union[ShardingMethod, None] = Field(default=None, exclude_if=is_none, description='Sharding method Default is Auto - points are distributed across all available shards Custom - points are distributed across shards according to shard key')
-    replication_factor: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, description='Number of replicas for each shard')
-    write_consistency_factor: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, description='Defines how many replicas should apply the operation for us to consider it successful. Increasing this number will make the collection more resilient to inconsistencies, but will also make it fail if not enough replicas are available. Does not have any performance impact.')
-    read_fan_out_factor: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Defines how many additional replicas should be processing read request at the same time. Default value is Auto, which means that fan-out will be determined automatically based on the busyness of the local replica. Having more than 0 might be useful to smooth latency spikes of individual nodes.')
-    read_fan_out_delay_ms: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Define number of milliseconds to wait before attempting to read from another replica. This setting can help to reduce latency spikes in case of occasional slow replicas. Default is 0, which means delayed fan out request is disabled.')
+    replication_factor: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, le=4294967295, description='Number of replicas for each shard')
+    write_consistency_factor: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, le=4294967295, description='Defines how many replicas should apply the operation for us to consider it successful. Increasing this number will make the collection more resilient to inconsistencies, but will also make it fail if not enough replicas are available. Does not have any performance impact.')
+    read_fan_out_factor: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=4294967295, description='Defines how many additional replicas should be processing read request at the same time. Default value is Auto, which means that fan-out will be determined automatically based on the busyness of the local replica. Having more than 0 might be useful to smooth latency spikes of individual nodes.')
+    read_fan_out_delay_ms: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Define number of milliseconds to wait before attempting to read from another replica. This setting can help to reduce latency spikes in case of occasional slow replicas. Default is 0, which means delayed fan out request is disabled.')
     on_disk_payload: Optional[bool] = Field(default=None, description="Deprecated: use `payload.memory` instead. If true - point's payload will not be stored in memory. It will be read from the disk every time it is requested. This setting saves RAM by (slightly) increasing the response time. Note: those payload values that are involved in filtering and are indexed - remain in RAM.\n\nDefault: true")
     payload: Union[PayloadStorageParams, None] = Field(default=None, exclude_if=is_none, description='Configuration of the payload storage')
     sparse_vectors: Optional[Dict[str, SparseVectorParams]] = Field(default=None, exclude_if=is_none, description='Configuration of the sparse vector storage')
@@ -413,7 +413,7 @@ class CollectionParams(WireModel):
 
 class VectorParams(WireModel):
     "Params of single vector data storage"
-    size: int = Field(..., ge=1, description='Size of a vectors used')
+    size: int = Field(..., ge=1, le=18446744073709551615, description='Size of a vectors used')
     distance: Distance = Field(...)
     hnsw_config: Union[HnswConfigDiff, None] = Field(default=None, exclude_if=is_none, description='Custom params for HNSW index. If none - values from collection configuration are used.')
     quantization_config: Union[QuantizationConfig, None] = Field(default=None, validation_alias=AliasChoices('quantization_config', 'quantization'), exclude_if=is_none, description='Custom params for quantization. If none - values from collection configuration are used.')
@@ -424,13 +424,13 @@ class VectorParams(WireModel):
 
 
 class HnswConfigDiff(WireModel):
-    m: Optional[int] = Field(default=None, ge=0, description='Number of edges per node in the index graph. Larger the value - more accurate the search, more space required.')
-    ef_construct: Optional[int] = Field(default=None, ge=4, description='Number of neighbours to consider during the index building. Larger the value - more accurate the search, more time required to build the index.')
-    full_scan_threshold: Optional[int] = Field(default=None, validation_alias=AliasChoices('full_scan_threshold', 'full_scan_threshold_kb'), ge=10, description='Minimal size threshold (in KiloBytes) below which full-scan is preferred over HNSW search. This measures the total size of vectors being queried against. When the maximum estimated amount of points that a condition satisfies is smaller than `full_scan_threshold_kb`, the query planner will use full-scan search instead of HNSW index traversal for better performance. Note: 1Kb = 1 vector of size 256')
-    max_indexing_threads: Optional[int] = Field(default=None, ge=0, description='Number of parallel threads used for background index building. If 0 - automatically select from 8 to 16. Best to keep between 8 and 16 to prevent likelihood of building broken/inefficient HNSW graphs. On small CPUs, less threads are used.')
+    m: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Number of edges per node in the index graph. Larger the value - more accurate the search, more space required.')
+    ef_construct: Optional[int] = Field(default=None, ge=4, le=18446744073709551615, description='Number of neighbours to consider during the index building. Larger the value - more accurate the search, more time required to build the index.')
+    full_scan_threshold: Optional[int] = Field(default=None, validation_alias=AliasChoices('full_scan_threshold', 'full_scan_threshold_kb'), ge=10, le=18446744073709551615, description='Minimal size threshold (in KiloBytes) below which full-scan is preferred over HNSW search. This measures the total size of vectors being queried against. When the maximum estimated amount of points that a condition satisfies is smaller than `full_scan_threshold_kb`, the query planner will use full-scan search instead of HNSW index traversal for better performance. Note: 1Kb = 1 vector of size 256')
+    max_indexing_threads: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Number of parallel threads used for background index building. If 0 - automatically select from 8 to 16. Best to keep between 8 and 16 to prevent likelihood of building broken/inefficient HNSW graphs. On small CPUs, less threads are used.')
     on_disk: Optional[bool] = Field(default=None, description='Deprecated: use `memory` instead. Store HNSW index on disk. If set to false, the index will be stored in RAM. Default: false')
     memory: Union[Memory, None] = Field(default=None, description='Memory placement of the HNSW graph. Overrides the deprecated `on_disk` flag if both are set. Default: `cached` (`cold` if `on_disk` is set to true).')
-    payload_m: Optional[int] = Field(default=None, ge=0, description='Custom M param for additional payload-aware HNSW links. If not set, default M will be used.')
+    payload_m: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Custom M param for additional payload-aware HNSW links. If not set, default M will be used.')
     inline_storage: Optional[bool] = Field(default=None, description='Store copies of original and quantized vectors within the HNSW index file. Default: false. Enabling this option will trade the search speed for disk usage by reducing amount of random seeks during the search. Requires quantized vectors to be enabled. Multi-vectors are not supported.')
 
 
@@ -493,7 +493,7 @@ class SparseVectorParams(WireModel):
 
 class SparseIndexParams(WireModel):
     "Configuration for sparse inverted index."
-    full_scan_threshold: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='We prefer a full scan search upto (excluding) this number of vectors.\n\nNote: this is number of vectors, not KiloBytes.')
+    full_scan_threshold: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='We prefer a full scan search upto (excluding) this number of vectors.\n\nNote: this is number of vectors, not KiloBytes.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. Store index on disk. If set to false, the index will be stored in RAM. Default: false')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the index. Overrides the deprecated `on_disk` flag if both are set. Default: `pinned` (`cold` if `on_disk` is set to true).')
     datatype: Union[Datatype, None] = Field(default=None, exclude_if=is_none, description='Defines which datatype should be used for the index. Choosing different datatypes allows to optimize memory usage and performance vs accuracy.\n\n- For `float32` datatype - vectors are stored as single-precision floating point numbers, 4 bytes. - For `float16` datatype - vectors are stored as half-precision floating point numbers, 2 bytes. - For `uint8` datatype - vectors are quantized to unsigned 8-bit integers, 1 byte. Quantization to fit byte range `[0, 255]` happens during indexing automatically, so the actual vector data does not need to conform to this range.')
@@ -501,71 +501,71 @@ class SparseIndexParams(WireModel):
 
 class HnswConfig(WireModel):
     "Config of HNSW index"
-    m: int = Field(..., ge=0, description='Number of edges per node in the index graph. Larger the value - more accurate the search, more space required.')
-    ef_construct: int = Field(..., ge=4, description='Number of neighbours to consider during the index building. Larger the value - more accurate the search, more time required to build index.')
-    full_scan_threshold: int = Field(..., ge=0, description='Minimal size threshold (in KiloBytes) below which full-scan is preferred over HNSW search. This measures the total size of vectors being queried against. When the maximum estimated amount of points that a condition satisfies is smaller than `full_scan_threshold_kb`, the query planner will use full-scan search instead of HNSW index traversal for better performance. Note: 1Kb = 1 vector of size 256')
-    max_indexing_threads: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Number of parallel threads used for background index building. If 0 - automatically select from 8 to 16. Best to keep between 8 and 16 to prevent likelihood of slow building or broken/inefficient HNSW graphs. On small CPUs, less threads are used.')
+    m: int = Field(..., ge=0, le=18446744073709551615, description='Number of edges per node in the index graph. Larger the value - more accurate the search, more space required.')
+    ef_construct: int = Field(..., ge=4, le=18446744073709551615, description='Number of neighbours to consider during the index building. Larger the value - more accurate the search, more time required to build index.')
+    full_scan_threshold: int = Field(..., ge=0, le=18446744073709551615, description='Minimal size threshold (in KiloBytes) below which full-scan is preferred over HNSW search. This measures the total size of vectors being queried against. When the maximum estimated amount of points that a condition satisfies is smaller than `full_scan_threshold_kb`, the query planner will use full-scan search instead of HNSW index traversal for better performance. Note: 1Kb = 1 vector of size 256')
+    max_indexing_threads: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Number of parallel threads used for background index building. If 0 - automatically select from 8 to 16. Best to keep between 8 and 16 to prevent likelihood of slow building or broken/inefficient HNSW graphs. On small CPUs, less threads are used.')
     on_disk: Optional[bool] = Field(default=None, exclude_if=is_none, description='Deprecated: use `memory` instead. Store HNSW index on disk. If set to false, index will be stored in RAM. Default: false')
     memory: Union[Memory, None] = Field(default=None, exclude_if=is_none, description='Memory placement of the HNSW graph. Overrides the deprecated `on_disk` flag if both are set. Default: `cached` (`cold` if `on_disk` is set to true).')
-    payload_m: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Custom M param for hnsw graph built for payload index. If not set, default M will be used.')
+    payload_m: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Custom M param for hnsw graph built for payload index. If not set, default M will be used.')
     inline_storage: Optional[bool] = Field(default=None, exclude_if=is_none, description='Store copies of original and quantized vectors within the HNSW index file. Default: false. Enabling this option will trade the search speed for disk usage by reducing amount of random seeks during the search. Requires quantized vectors to be enabled. Multi-vectors are not supported.')
 
 
 class OptimizersConfig(WireModel):
     deleted_threshold: Optional[float] = Field(default=None, exclude_if=is_none, ge=0, le=1, description='The minimal fraction of deleted vectors in a segment, required to perform segment optimization')
-    vacuum_min_vector_number: Optional[int] = Field(default=None, exclude_if=is_none, ge=100, description='The minimal number of vectors in a segment, required to perform segment optimization')
-    default_segment_number: int = Field(..., ge=0, description='Target amount of segments optimizer will try to keep. Real amount of segments may vary depending on multiple parameters: - Amount of stored points - Current write RPS\n\nIt is recommended to select default number of segments as a factor of the number of search threads, so that each segment would be handled evenly by one of the threads. If `default_segment_number = 0`, will be automatically selected by the number of available CPUs.')
-    max_segment_size: Optional[int] = Field(default=None, ge=1, description='Do not create segments larger this size (in kilobytes). Large segments might require disproportionately long indexation times, therefore it makes sense to limit the size of segments.\n\nIf indexing speed is more important - make this parameter lower. If search speed is more important - make this parameter higher. Note: 1Kb = 1 vector of size 256 If not set, will be automatically selected considering the number of available CPUs.')
-    memmap_threshold: Optional[int] = Field(default=None, ge=0, description='Maximum size (in kilobytes) of vectors to store in-memory per segment. Segments larger than this threshold will be stored as read-only memmapped file.\n\nMemmap storage is disabled by default, to enable it, set this threshold to a reasonable value.\n\nTo disable memmap storage, set this to `0`. Internally it will use the largest threshold possible.\n\nNote: 1Kb = 1 vector of size 256')
-    indexing_threshold: Optional[int] = Field(default=None, ge=0, description='Maximum size (in kilobytes) of vectors allowed for plain index, exceeding this threshold will enable vector indexing\n\nDefault value is 10,000, based on experiments and observations.\n\nTo disable vector indexing, set to `0`.\n\nNote: 1kB = 1 vector of size 256.')
-    flush_interval_sec: int = Field(..., ge=0, description='Minimum interval between forced flushes.')
-    max_optimization_threads: Optional[int] = Field(default=None, ge=0, description='Max number of threads (jobs) for running optimizations per shard. Note: each optimization job will also use `max_indexing_threads` threads by itself for index building. If null - have no limit and choose dynamically to saturate CPU. If 0 - no optimization threads, optimizations will be disabled.')
+    vacuum_min_vector_number: Optional[int] = Field(default=None, exclude_if=is_none, ge=100, le=18446744073709551615, description='The minimal number of vectors in a segment, required to perform segment optimization')
+    default_segment_number: int = Field(..., ge=0, le=18446744073709551615, description='Target amount of segments optimizer will try to keep. Real amount of segments may vary depending on multiple parameters: - Amount of stored points - Current write RPS\n\nIt is recommended to select default number of segments as a factor of the number of search threads, so that each segment would be handled evenly by one of the threads. If `default_segment_number = 0`, will be automatically selected by the number of available CPUs.')
+    max_segment_size: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Do not create segments larger this size (in kilobytes). Large segments might require disproportionately long indexation times, therefore it makes sense to limit the size of segments.\n\nIf indexing speed is more important - make this parameter lower. If search speed is more important - make this parameter higher. Note: 1Kb = 1 vector of size 256 If not set, will be automatically selected considering the number of available CPUs.')
+    memmap_threshold: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Maximum size (in kilobytes) of vectors to store in-memory per segment. Segments larger than this threshold will be stored as read-only memmapped file.\n\nMemmap storage is disabled by default, to enable it, set this threshold to a reasonable value.\n\nTo disable memmap storage, set this to `0`. Internally it will use the largest threshold possible.\n\nNote: 1Kb = 1 vector of size 256')
+    indexing_threshold: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Maximum size (in kilobytes) of vectors allowed for plain index, exceeding this threshold will enable vector indexing\n\nDefault value is 10,000, based on experiments and observations.\n\nTo disable vector indexing, set to `0`.\n\nNote: 1kB = 1 vector of size 256.')
+    flush_interval_sec: int = Field(..., ge=0, le=18446744073709551615, description='Minimum interval between forced flushes.')
+    max_optimization_threads: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max number of threads (jobs) for running optimizations per shard. Note: each optimization job will also use `max_indexing_threads` threads by itself for index building. If null - have no limit and choose dynamically to saturate CPU. If 0 - no optimization threads, optimizations will be disabled.')
     prevent_unoptimized: Optional[bool] = Field(default=None, exclude_if=is_none, description='If enabled, the service will try to prevent the creation of large unoptimized segments. When enabled, new points written to segments larger than the indexing threshold are stored as "deferred points": they are persisted in the WAL and segments, but excluded from read/search results until the corresponding segments are optimized (e.g. indexed, quantized, or moved to mmap storage). Update requests with `wait=true` will only return after the deferred points become visible, which may significantly increase the perceived latency between submitting an update and its completion. Update requests with `wait=false` are not affected. Default is disabled.')
 
 
 class WalConfig(WireModel):
-    wal_capacity_mb: int = Field(..., ge=1, description='Size of a single WAL segment in MB')
-    wal_segments_ahead: int = Field(..., ge=0, description='Number of WAL segments to create ahead of actually used ones')
-    wal_retain_closed: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, description='Number of closed WAL segments to keep')
+    wal_capacity_mb: int = Field(..., ge=1, le=18446744073709551615, description='Size of a single WAL segment in MB')
+    wal_segments_ahead: int = Field(..., ge=0, le=18446744073709551615, description='Number of WAL segments to create ahead of actually used ones')
+    wal_retain_closed: Optional[int] = Field(default=None, exclude_if=is_none, ge=1, le=18446744073709551615, description='Number of closed WAL segments to keep')
 
 
 class StrictModeConfigOutput(WireModel):
     enabled: Optional[bool] = Field(default=None, exclude_if=is_none, description='Whether strict mode is enabled for a collection or not.')
-    max_query_limit: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description="Max allowed `limit` parameter for all APIs that don't have their own max limit.")
-    max_timeout: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max allowed `timeout` parameter.')
+    max_query_limit: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description="Max allowed `limit` parameter for all APIs that don't have their own max limit.")
+    max_timeout: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max allowed `timeout` parameter.')
     unindexed_filtering_retrieve: Optional[bool] = Field(default=None, exclude_if=is_none, description='Allow usage of unindexed fields in retrieval based (e.g. search) filters.')
     unindexed_filtering_update: Optional[bool] = Field(default=None, exclude_if=is_none, description='Allow usage of unindexed fields in filtered updates (e.g. delete by payload).')
-    search_max_hnsw_ef: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max HNSW value allowed in search parameters.')
+    search_max_hnsw_ef: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max HNSW value allowed in search parameters.')
     search_allow_exact: Optional[bool] = Field(default=None, exclude_if=is_none, description='Whether exact search is allowed or not.')
     search_max_oversampling: Optional[float] = Field(default=None, exclude_if=is_none, description='Max oversampling value allowed in search.')
-    upsert_max_batchsize: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max batchsize when upserting')
-    search_max_batchsize: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max batchsize when searching')
-    max_collection_vector_size_bytes: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max size of a collections vector storage in bytes, ignoring replicas.')
-    read_rate_limit: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max number of read operations per minute per replica')
-    write_rate_limit: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max number of write operations per minute per replica')
-    max_collection_payload_size_bytes: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max size of a collections payload storage in bytes')
-    max_points_count: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max number of points estimated in a collection')
-    filter_max_conditions: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max conditions a filter can have.')
-    condition_max_size: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max size of a condition, eg. items in `MatchAny`.')
+    upsert_max_batchsize: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max batchsize when upserting')
+    search_max_batchsize: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max batchsize when searching')
+    max_collection_vector_size_bytes: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max size of a collections vector storage in bytes, ignoring replicas.')
+    read_rate_limit: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max number of read operations per minute per replica')
+    write_rate_limit: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max number of write operations per minute per replica')
+    max_collection_payload_size_bytes: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max size of a collections payload storage in bytes')
+    max_points_count: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max number of points estimated in a collection')
+    filter_max_conditions: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max conditions a filter can have.')
+    condition_max_size: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max size of a condition, eg. items in `MatchAny`.')
     multivector_config: Union[StrictModeMultivectorConfigOutput, None] = Field(default=None, exclude_if=is_none, description='Multivector configuration')
     sparse_config: Union[StrictModeSparseConfigOutput, None] = Field(default=None, exclude_if=is_none, description='Sparse vector configuration')
-    max_payload_index_count: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max number of payload indexes in a collection')
-    max_resident_memory_percent: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Deprecated: use the node-wide quota config instead. Reject memory-consuming update operations when resident memory exceeds this percentage of total RAM (1-100)')
+    max_payload_index_count: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max number of payload indexes in a collection')
+    max_resident_memory_percent: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=255, description='Deprecated: use the node-wide quota config instead. Reject memory-consuming update operations when resident memory exceeds this percentage of total RAM (1-100)')
 
 
 class StrictModeMultivectorOutput(WireModel):
-    max_vectors: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max number of vectors in a multivector')
+    max_vectors: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max number of vectors in a multivector')
 
 
 class StrictModeSparseOutput(WireModel):
-    max_length: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Max length of sparse vector')
+    max_length: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Max length of sparse vector')
 
 
 class PayloadIndexInfo(WireModel):
     "Display payload field type & index information"
     data_type: PayloadSchemaType = Field(...)
     params: Union[PayloadSchemaParams, None] = Field(default=None, exclude_if=is_none)
-    points: int = Field(..., ge=0, description='Number of points indexed with this index')
+    points: int = Field(..., ge=0, le=18446744073709551615, description='Number of points indexed with this index')
 
 
 class KeywordIndexParams(WireModel):
@@ -605,8 +605,8 @@ class GeoIndexParams(WireModel):
 class TextIndexParams(WireModel):
     type: TextIndexType = Field(...)
     tokenizer: Optional[TokenizerType] = Field(default=None, exclude_if=is_none)
-    min_token_len: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Minimum characters to be tokenized.')
-    max_token_len: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Maximum characters to be tokenized.')
+    min_token_len: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Minimum characters to be tokenized.')
+    max_token_len: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Maximum characters to be tokenized.')
     lowercase: Optional[bool] = Field(default=None, exclude_if=is_none, description='If true, lowercase all tokens. Default: true.')
     ascii_folding: Optional[bool] = Field(default=None, exclude_if=is_none, description='If true, normalize tokens by folding accented characters to ASCII (e.g., "ação" -> "acao"). Default: false.')
     phrase_matching: Optional[bool] = Field(default=None, exclude_if=is_none, description='If true, support phrase matching. Default: false.')
@@ -655,8 +655,8 @@ class UuidIndexParams(WireModel):
 
 
 class UpdateQueueInfo(WireModel):
-    length: int = Field(..., ge=0, description='Number of elements in the queue')
-    deferred_points: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
+    length: int = Field(..., ge=0, le=18446744073709551615, description='Number of elements in the queue')
+    deferred_points: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
 
 
 class PointRequest(NumpyWireModel):
@@ -697,7 +697,7 @@ class SparseVector(WireModel):
 class ScoredPoint(NumpyWireModel):
     "Search result"
     id: ExtendedPointId = Field(...)
-    version: int = Field(..., ge=0, description='Point version')
+    version: int = Field(..., ge=0, le=18446744073709551615, description='Point version')
     score: Annotated[float, F32_OUT] = Field(..., description='Points vector distance to the query vector')
     payload: Union[Payload, None] = Field(default=None, exclude_if=is_none, description='Payload - values assigned to the point')
     vector: Annotated[Union[VectorStructOutput, None], F32_OUT] = Field(default=None, exclude_if=is_none, description='Vector of the point')
@@ -706,7 +706,7 @@ class ScoredPoint(NumpyWireModel):
 
 
 class UpdateResult(WireModel):
-    operation_id: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Sequential number of the operation')
+    operation_id: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description='Sequential number of the operation')
     status: UpdateStatus = Field(...)
 
 
@@ -714,7 +714,7 @@ class ScrollRequest(NumpyWireModel):
     "Scroll request - paginate over all points which matches given condition"
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     offset: Union[ExtendedPointId, None] = Field(default=None, description='Start ID to read points from.')
-    limit: Optional[int] = Field(default=None, ge=1, description='Page size. Default: 10')
+    limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Page size. Default: 10')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions. If not provided - all points.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is true.')
     with_vector: Optional[WithVector] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), exclude_if=is_none)
@@ -823,10 +823,10 @@ class GeoLineString(WireModel):
 
 class ValuesCount(WireModel):
     "Values count filter request"
-    lt: Optional[int] = Field(default=None, ge=0, description='point.key.length() < values_count.lt')
-    gt: Optional[int] = Field(default=None, ge=0, description='point.key.length() > values_count.gt')
-    gte: Optional[int] = Field(default=None, ge=0, description='point.key.length() >= values_count.gte')
-    lte: Optional[int] = Field(default=None, ge=0, description='point.key.length() <= values_count.lte')
+    lt: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='point.key.length() < values_count.lt')
+    gt: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='point.key.length() > values_count.gt')
+    gte: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='point.key.length() >= values_count.gte')
+    lte: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='point.key.length() <= values_count.lte')
 
 
 class IsEmptyCondition(WireModel):
@@ -861,8 +861,8 @@ class SliceCondition(WireModel):
 
 class Slice(WireModel):
     "One of `total` disjoint deterministic slices of the id space.\n\nA point belongs to the slice iff `hash(id) % total == index`, where `hash` is SipHash-2-4 with a zero key over the canonical id bytes: 8 little-endian bytes for numeric ids, the 16 RFC 4122 bytes for UUIDs. For a fixed `total`, slices `0..total` are disjoint and together cover all points; membership is uniform regardless of the id scheme and stable across queries, segments, platforms and Qdrant versions.\n\nSlices with different `total` values are correlated (same hash, no salt): e.g. slice `0` of `total: 4` is a strict subset of slice `0` of `total: 2`. This keeps a smaller sample contained in a larger one."
-    total: int = Field(..., ge=1, description='Total number of disjoint slices the id space is split into')
-    index: int = Field(..., ge=0, description='Which slice to select, must be in `0..total`')
+    total: int = Field(..., ge=1, le=4294967295, description='Total number of disjoint slices the id space is split into')
+    index: int = Field(..., ge=0, le=4294967295, description='Which slice to select, must be in `0..total`')
 
 
 class NestedCondition(WireModel):
@@ -877,7 +877,7 @@ class Nested(WireModel):
 
 class MinShould(WireModel):
     conditions: List[Condition] = Field(...)
-    min_count: int = Field(..., ge=1)
+    min_count: int = Field(..., ge=1, le=18446744073709551615)
 
 
 class OrderBy(NumpyWireModel):
@@ -895,10 +895,10 @@ class ScrollResult(NumpyWireModel):
 class CreateCollection(NumpyWireModel):
     "Operation for creating new collection and (optionally) specify index params"
     vectors: Optional[VectorsConfig] = Field(default=None, exclude_if=is_none)
-    shard_number: Optional[int] = Field(default=None, ge=1, description='For auto sharding: Number of shards in collection. - Default is 1 for standalone, otherwise equal to the number of nodes - Minimum is 1\n\nFor custom sharding: Number of shards in collection per shard group. - Default is 1, meaning that each shard key will be mapped to a single shard - Minimum is 1')
+    shard_number: Optional[int] = Field(default=None, ge=1, le=4294967295, description='For auto sharding: Number of shards in collection. - Default is 1 for standalone, otherwise equal to the number of nodes - Minimum is 1\n\nFor custom sharding: Number of shards in collection per shard group. - Default is 1, meaning that each shard key will be mapped to a single shard - Minimum is 1')
     sharding_method: Union[ShardingMethod, None] = Field(default=None, description='Sharding method Default is Auto - points are distributed across all available shards Custom - points are distributed across shards according to shard key')
-    replication_factor: Optional[int] = Field(default=None, ge=1, description='Number of shards replicas. Default is 1 Minimum is 1')
-    write_consistency_factor: Optional[int] = Field(default=None, ge=1, description='Defines how many replicas should apply the operation for us to consider it successful. Increasing this number will make the collection more resilient to inconsistencies, but will also make it fail if not enough replicas are available. Does not have any performance impact.')
+    replication_factor: Optional[int] = Field(default=None, ge=1, le=4294967295, description='Number of shards replicas. Default is 1 Minimum is 1')
+    write_consistency_factor: Optional[int] = Field(default=None, ge=1, le=4294967295, description='Defines how many replicas should apply the operation for us to consider it successful. Increasing this number will make the collection more resilient to inconsistencies, but will also make it fail if not enough replicas are available. Does not have any performance impact.')
     on_disk_payload: Optional[bool] = Field(default=None, description="Deprecated: use `payload.memory` instead. If true - point's payload will not be stored in memory. It will be read from the disk every time it is requested. This setting saves RAM by (slightly) increasing the response time. Note: those payload values that are involved in filtering and are indexed - remain in RAM.\n\nDefault: true")
     payload: Union[PayloadStorageParams, None] = Field(default=None, description='Configuration of the payload storage')
     hnsw_config: Union[HnswConfigDiff, None] = Field(default=None, description='Custom params for HNSW index. If none - values from service configuration file are used.')
@@ -911,53 +911,53 @@ class CreateCollection(NumpyWireModel):
 
 
 class WalConfigDiff(WireModel):
-    wal_capacity_mb: Optional[int] = Field(default=None, ge=1, description='Size of a single WAL segment in MB')
-    wal_segments_ahead: Optional[int] = Field(default=None, ge=0, description='Number of WAL segments to create ahead of actually used ones')
-    wal_retain_closed: Optional[int] = Field(default=None, ge=0, description='Number of closed WAL segments to retain')
+    wal_capacity_mb: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Size of a single WAL segment in MB')
+    wal_segments_ahead: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Number of WAL segments to create ahead of actually used ones')
+    wal_retain_closed: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Number of closed WAL segments to retain')
 
 
 class OptimizersConfigDiff(WireModel):
     deleted_threshold: Optional[float] = Field(default=None, ge=0, le=1, description='The minimal fraction of deleted vectors in a segment, required to perform segment optimization')
-    vacuum_min_vector_number: Optional[int] = Field(default=None, ge=100, description='The minimal number of vectors in a segment, required to perform segment optimization')
-    default_segment_number: Optional[int] = Field(default=None, ge=0, description='Target amount of segments optimizer will try to keep. Real amount of segments may vary depending on multiple parameters: - Amount of stored points - Current write RPS\n\nIt is recommended to select default number of segments as a factor of the number of search threads, so that each segment would be handled evenly by one of the threads If `default_segment_number = 0`, will be automatically selected by the number of available CPUs')
-    max_segment_size: Optional[int] = Field(default=None, validation_alias=AliasChoices('max_segment_size', 'max_segment_size_kb'), ge=1, description='Do not create segments larger this size (in kilobytes). Large segments might require disproportionately long indexation times, therefore it makes sense to limit the size of segments.\n\nIf indexation speed have more priority for your - make this parameter lower. If search speed is more important - make this parameter higher. Note: 1Kb = 1 vector of size 256')
-    memmap_threshold: Optional[int] = Field(default=None, validation_alias=AliasChoices('memmap_threshold', 'memmap_threshold_kb'), ge=0, description='Maximum size (in kilobytes) of vectors to store in-memory per segment. Segments larger than this threshold will be stored as read-only memmapped file.\n\nMemmap storage is disabled by default, to enable it, set this threshold to a reasonable value.\n\nTo disable memmap storage, set this to `0`.\n\nNote: 1Kb = 1 vector of size 256\n\nDeprecated since Qdrant 1.15.0')
-    indexing_threshold: Optional[int] = Field(default=None, validation_alias=AliasChoices('indexing_threshold', 'indexing_threshold_kb'), ge=0, description='Maximum size (in kilobytes) of vectors allowed for plain index, exceeding this threshold will enable vector indexing\n\nDefault value is 20,000, based on <https://github.com/google-research/google-research/blob/master/scann/docs/algorithms.md>.\n\nTo disable vector indexing, set to `0`.\n\nNote: 1kB = 1 vector of size 256.')
-    flush_interval_sec: Optional[int] = Field(default=None, ge=0, description='Minimum interval between forced flushes.')
+    vacuum_min_vector_number: Optional[int] = Field(default=None, ge=100, le=18446744073709551615, description='The minimal number of vectors in a segment, required to perform segment optimization')
+    default_segment_number: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Target amount of segments optimizer will try to keep. Real amount of segments may vary depending on multiple parameters: - Amount of stored points - Current write RPS\n\nIt is recommended to select default number of segments as a factor of the number of search threads, so that each segment would be handled evenly by one of the threads If `default_segment_number = 0`, will be automatically selected by the number of available CPUs')
+    max_segment_size: Optional[int] = Field(default=None, validation_alias=AliasChoices('max_segment_size', 'max_segment_size_kb'), ge=1, le=18446744073709551615, description='Do not create segments larger this size (in kilobytes). Large segments might require disproportionately long indexation times, therefore it makes sense to limit the size of segments.\n\nIf indexation speed have more priority for your - make this parameter lower. If search speed is more important - make this parameter higher. Note: 1Kb = 1 vector of size 256')
+    memmap_threshold: Optional[int] = Field(default=None, validation_alias=AliasChoices('memmap_threshold', 'memmap_threshold_kb'), ge=0, le=18446744073709551615, description='Maximum size (in kilobytes) of vectors to store in-memory per segment. Segments larger than this threshold will be stored as read-only memmapped file.\n\nMemmap storage is disabled by default, to enable it, set this threshold to a reasonable value.\n\nTo disable memmap storage, set this to `0`.\n\nNote: 1Kb = 1 vector of size 256\n\nDeprecated since Qdrant 1.15.0')
+    indexing_threshold: Optional[int] = Field(default=None, validation_alias=AliasChoices('indexing_threshold', 'indexing_threshold_kb'), ge=0, le=18446744073709551615, description='Maximum size (in kilobytes) of vectors allowed for plain index, exceeding this threshold will enable vector indexing\n\nDefault value is 20,000, based on <https://github.com/google-research/google-research/blob/master/scann/docs/algorithms.md>.\n\nTo disable vector indexing, set to `0`.\n\nNote: 1kB = 1 vector of size 256.')
+    flush_interval_sec: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Minimum interval between forced flushes.')
     max_optimization_threads: Union[MaxOptimizationThreads, None] = Field(default=None, description='Max number of threads (jobs) for running optimizations per shard. Note: each optimization job will also use `max_indexing_threads` threads by itself for index building. If "auto" - have no limit and choose dynamically to saturate CPU. If 0 - no optimization threads, optimizations will be disabled.')
     prevent_unoptimized: Optional[bool] = Field(default=None, description='If enabled, the service will try to prevent the creation of large unoptimized segments. When enabled, new points written to segments larger than the indexing threshold are stored as "deferred points": they are persisted in the WAL and segments, but excluded from read/search results until the corresponding segments are optimized (e.g. indexed, quantized, or moved to mmap storage). Update requests with `wait=true` will only return after the deferred points become visible, which may significantly increase the perceived latency between submitting an update and its completion. Update requests with `wait=false` are not affected. Default is disabled.')
 
 
 class StrictModeConfig(WireModel):
     enabled: Optional[bool] = Field(default=None, description='Whether strict mode is enabled for a collection or not.')
-    max_query_limit: Optional[int] = Field(default=None, ge=1, description="Max allowed `limit` parameter for all APIs that don't have their own max limit.")
-    max_timeout: Optional[int] = Field(default=None, ge=1, description='Max allowed `timeout` parameter.')
+    max_query_limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description="Max allowed `limit` parameter for all APIs that don't have their own max limit.")
+    max_timeout: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max allowed `timeout` parameter.')
     unindexed_filtering_retrieve: Optional[bool] = Field(default=None, description='Allow usage of unindexed fields in retrieval based (e.g. search) filters.')
     unindexed_filtering_update: Optional[bool] = Field(default=None, description='Allow usage of unindexed fields in filtered updates (e.g. delete by payload).')
-    search_max_hnsw_ef: Optional[int] = Field(default=None, ge=0, description='Max HNSW ef value allowed in search parameters.')
+    search_max_hnsw_ef: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max HNSW ef value allowed in search parameters.')
     search_allow_exact: Optional[bool] = Field(default=None, description='Whether exact search is allowed.')
     search_max_oversampling: Optional[float] = Field(default=None, description='Max oversampling value allowed in search.')
-    upsert_max_batchsize: Optional[int] = Field(default=None, ge=0, description='Max batchsize when upserting')
-    search_max_batchsize: Optional[int] = Field(default=None, ge=0, description='Max batchsize when searching')
-    max_collection_vector_size_bytes: Optional[int] = Field(default=None, ge=0, description='Max size of a collections vector storage in bytes, ignoring replicas.')
-    read_rate_limit: Optional[int] = Field(default=None, ge=1, description='Max number of read operations per minute per replica')
-    write_rate_limit: Optional[int] = Field(default=None, ge=1, description='Max number of write operations per minute per replica')
-    max_collection_payload_size_bytes: Optional[int] = Field(default=None, ge=0, description='Max size of a collections payload storage in bytes')
-    max_points_count: Optional[int] = Field(default=None, ge=1, description='Max number of points estimated in a collection')
-    filter_max_conditions: Optional[int] = Field(default=None, ge=0, description='Max conditions a filter can have.')
-    condition_max_size: Optional[int] = Field(default=None, ge=0, description='Max size of a condition, eg. items in `MatchAny`.')
+    upsert_max_batchsize: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max batchsize when upserting')
+    search_max_batchsize: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max batchsize when searching')
+    max_collection_vector_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max size of a collections vector storage in bytes, ignoring replicas.')
+    read_rate_limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of read operations per minute per replica')
+    write_rate_limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of write operations per minute per replica')
+    max_collection_payload_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max size of a collections payload storage in bytes')
+    max_points_count: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of points estimated in a collection')
+    filter_max_conditions: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max conditions a filter can have.')
+    condition_max_size: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max size of a condition, eg. items in `MatchAny`.')
     multivector_config: Union[StrictModeMultivectorConfig, None] = Field(default=None, description='Multivector strict mode configuration')
     sparse_config: Union[StrictModeSparseConfig, None] = Field(default=None, description='Sparse vector strict mode configuration')
-    max_payload_index_count: Optional[int] = Field(default=None, ge=0, description='Max number of payload indexes in a collection')
+    max_payload_index_count: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Max number of payload indexes in a collection')
     max_resident_memory_percent: Optional[int] = Field(default=None, ge=1, le=100, description='Deprecated: use the node-wide quota config (`PUT /quotas`) instead, which caps the same resource for every collection. Scheduled for removal in 1.21.\n\nReject memory-consuming update operations (e.g. upsert, set payload) when the process resident memory exceeds this percentage of total system memory (or cgroup limit). Value in [1, 100]. Memory is a node-wide resource, so this only tightens the quota for one collection; it cannot lift it. Delete operations are not affected, so callers can still free memory.')
 
 
 class StrictModeMultivector(WireModel):
-    max_vectors: Optional[int] = Field(default=None, ge=1, description='Max number of vectors in a multivector')
+    max_vectors: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of vectors in a multivector')
 
 
 class StrictModeSparse(WireModel):
-    max_length: Optional[int] = Field(default=None, ge=1, description='Max length of sparse vector')
+    max_length: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max length of sparse vector')
 
 
 class UpdateCollection(NumpyWireModel):
@@ -980,10 +980,10 @@ class VectorParamsDiff(WireModel):
 
 
 class CollectionParamsDiff(WireModel):
-    replication_factor: Optional[int] = Field(default=None, ge=1, description='Number of replicas for each shard')
-    write_consistency_factor: Optional[int] = Field(default=None, ge=1, description='Minimal number successful responses from replicas to consider operation successful')
-    read_fan_out_factor: Optional[int] = Field(default=None, ge=0, description='Fan-out every read request to these many additional remote nodes (and return first available response)')
-    read_fan_out_delay_ms: Optional[int] = Field(default=None, ge=0, description='Delay in milliseconds before sending read requests to remote nodes')
+    replication_factor: Optional[int] = Field(default=None, ge=1, le=4294967295, description='Number of replicas for each shard')
+    write_consistency_factor: Optional[int] = Field(default=None, ge=1, le=4294967295, description='Minimal number successful responses from replicas to consider operation successful')
+    read_fan_out_factor: Optional[int] = Field(default=None, ge=0, le=4294967295, description='Fan-out every read request to these many additional remote nodes (and return first available response)')
+    read_fan_out_delay_ms: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Delay in milliseconds before sending read requests to remote nodes')
     on_disk_payload: Optional[bool] = Field(default=None, description="Deprecated: use `payload.memory` instead. If true - point's payload will not be stored in memory. It will be read from the disk every time it is requested. This setting saves RAM by (slightly) increasing the response time. Note: those payload values that are involved in filtering and are indexed - remain in RAM.")
     payload: Union[PayloadStorageParams, None] = Field(default=None, description='Update params of the payload storage. If none - it is left unchanged.')
 
@@ -1070,8 +1070,8 @@ class Bm25Config(WireModel):
     ascii_folding: Optional[bool] = Field(default=None, description='If true, normalize tokens by folding accented characters to ASCII (e.g., "ação" -> "acao"). Default is `false`.')
     stopwords: Union[StopwordsInterface, None] = Field(default=None, description='Configuration of the stopwords filter. Supports list of pre-defined languages and custom stopwords. Default: initialized for specified `language` or English if not specified.')
     stemmer: Union[StemmingAlgorithm, None] = Field(default=None, description='Configuration of the stemmer. Processes tokens to their root form. Default: initialized Snowball stemmer for specified `language` or English if not specified.')
-    min_token_len: Optional[int] = Field(default=None, ge=0, description='Minimum token length to keep. If token is shorter than this, it will be discarded. Default is `None`, which means no minimum length.')
-    max_token_len: Optional[int] = Field(default=None, ge=0, description='Maximum token length to keep. If token is longer than this, it will be discarded. Default is `None`, which means no maximum length.')
+    min_token_len: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Minimum token length to keep. If token is shorter than this, it will be discarded. Default is `None`, which means no minimum length.')
+    max_token_len: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Maximum token length to keep. If token is longer than this, it will be discarded. Default is `None`, which means no maximum length.')
 
 
 class Image(NumpyWireModel):
@@ -1125,17 +1125,17 @@ class PeerInfo(WireModel):
 
 class RaftInfo(WireModel):
     "Summary information about the current raft state"
-    term: int = Field(..., ge=0, description='Raft divides time into terms of arbitrary length, each beginning with an election. If a candidate wins the election, it remains the leader for the rest of the term. The term number increases monotonically. Each server stores the current term number which is also exchanged in every communication.')
-    commit: int = Field(..., ge=0, description='The index of the latest committed (finalized) operation that this peer is aware of.')
-    pending_operations: int = Field(..., ge=0, description='Number of consensus operations pending to be applied on this peer')
-    leader: Optional[int] = Field(default=None, ge=0, description='Leader of the current term')
+    term: int = Field(..., ge=0, le=18446744073709551615, description='Raft divides time into terms of arbitrary length, each beginning with an election. If a candidate wins the election, it remains the leader for the rest of the term. The term number increases monotonically. Each server stores the current term number which is also exchanged in every communication.')
+    commit: int = Field(..., ge=0, le=18446744073709551615, description='The index of the latest committed (finalized) operation that this peer is aware of.')
+    pending_operations: int = Field(..., ge=0, le=18446744073709551615, description='Number of consensus operations pending to be applied on this peer')
+    leader: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Leader of the current term')
     role: Union[StateRole, None] = Field(default=None, description='Role of this peer in the current term')
     is_voter: bool = Field(..., description='Is this peer a voter or a learner')
 
 
 class MessageSendErrors(WireModel):
     "Message send failures for a particular peer"
-    count: int = Field(..., ge=0)
+    count: int = Field(..., ge=0, le=18446744073709551615)
     latest_error: Optional[str] = Field(default=None)
     latest_error_timestamp: Optional[WireDatetime] = Field(default=None, description='Timestamp of the latest error')
 
@@ -1143,7 +1143,7 @@ class MessageSendErrors(WireModel):
 class SnapshotDescription(WireModel):
     name: str = Field(...)
     creation_time: Optional[WireDatetime] = Field(default=None)
-    size: int = Field(..., ge=0)
+    size: int = Field(..., ge=0, le=18446744073709551615)
     checksum: Optional[str] = Field(default=None)
 
 
@@ -1155,13 +1155,13 @@ class CountRequest(NumpyWireModel):
 
 
 class CountResult(WireModel):
-    count: int = Field(..., ge=0, description='Number of points which satisfy the conditions')
+    count: int = Field(..., ge=0, le=18446744073709551615, description='Number of points which satisfy the conditions')
 
 
 class CollectionClusterInfo(WireModel):
     "Current clustering distribution for the collection"
-    peer_id: int = Field(..., ge=0, description='ID of this peer')
-    shard_count: int = Field(..., ge=0, description='Total number of shards')
+    peer_id: int = Field(..., ge=0, le=18446744073709551615, description='ID of this peer')
+    shard_count: int = Field(..., ge=0, le=18446744073709551615, description='Total number of shards')
     local_shards: List[LocalShardInfo] = Field(..., description='Local shards')
     remote_shards: List[RemoteShardInfo] = Field(..., description='Remote shards')
     shard_transfers: List[ShardTransferInfo] = Field(..., description='Shard transfers')
@@ -1169,24 +1169,24 @@ class CollectionClusterInfo(WireModel):
 
 
 class LocalShardInfo(NumpyWireModel):
-    shard_id: int = Field(..., ge=0, description='Local shard id')
+    shard_id: int = Field(..., ge=0, le=4294967295, description='Local shard id')
     shard_key: Union[ShardKey, None] = Field(default=None, exclude_if=is_none, description='User-defined sharding key')
-    points_count: int = Field(..., ge=0, description='Number of points in the shard')
+    points_count: int = Field(..., ge=0, le=18446744073709551615, description='Number of points in the shard')
     state: ReplicaState = Field(...)
 
 
 class RemoteShardInfo(NumpyWireModel):
-    shard_id: int = Field(..., ge=0, description='Remote shard id')
+    shard_id: int = Field(..., ge=0, le=4294967295, description='Remote shard id')
     shard_key: Union[ShardKey, None] = Field(default=None, exclude_if=is_none, description='User-defined sharding key')
-    peer_id: int = Field(..., ge=0, description='Remote peer id')
+    peer_id: int = Field(..., ge=0, le=18446744073709551615, description='Remote peer id')
     state: ReplicaState = Field(...)
 
 
 class ShardTransferInfo(WireModel):
-    shard_id: int = Field(..., ge=0)
-    to_shard_id: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description='Target shard ID if different than source shard ID\n\nUsed exclusively with `ReshardingStreamRecords` transfer method.')
-    from_: int = Field(..., alias='from', ge=0, description='Source peer id')
-    to: int = Field(..., ge=0, description='Destination peer id')
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    to_shard_id: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=4294967295, description='Target shard ID if different than source shard ID\n\nUsed exclusively with `ReshardingStreamRecords` transfer method.')
+    from_: int = Field(..., alias='from', ge=0, le=18446744073709551615, description='Source peer id')
+    to: int = Field(..., ge=0, le=18446744073709551615, description='Destination peer id')
     sync: bool = Field(..., description='If `true` transfer is a synchronization of a replicas If `false` transfer is a moving of a shard from one peer to another')
     method: Union[ShardTransferMethod, None] = Field(default=None, exclude_if=is_none)
     comment: Optional[str] = Field(default=None, exclude_if=is_none, description='A human-readable report of the transfer progress. Available only on the source peer.')
@@ -1194,8 +1194,8 @@ class ShardTransferInfo(WireModel):
 
 class ReshardingInfo(NumpyWireModel):
     direction: ReshardingDirection = Field(...)
-    shard_id: int = Field(..., ge=0)
-    peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    peer_id: int = Field(..., ge=0, le=18446744073709551615)
     shard_key: Union[ShardKey, None] = Field(default=None)
 
 
@@ -1254,10 +1254,10 @@ class RunningEnvironmentTelemetry(WireModel):
     distribution: Optional[str] = Field(default=None)
     distribution_version: Optional[str] = Field(default=None)
     is_docker: bool = Field(...)
-    cores: Optional[int] = Field(default=None, ge=0)
+    cores: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
     cpu_cores_used: Optional[float] = Field(default=None, description='Average number of CPU cores used by this process over roughly the last two seconds. `None` on unsupported platforms, before two samples are collected, or on transient failures reading process CPU time.')
-    ram_size: Optional[int] = Field(default=None, ge=0, description='Effective total memory for this process in KiB (cgroup limit or host RAM).')
-    disk_size: Optional[int] = Field(default=None, ge=0, description="Size in KiB of the filesystem hosting Qdrant's /storage path (if not available, fallback to host disk size)")
+    ram_size: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Effective total memory for this process in KiB (cgroup limit or host RAM).')
+    disk_size: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description="Size in KiB of the filesystem hosting Qdrant's /storage path (if not available, fallback to host disk size)")
     cpu_flags: str = Field(...)
     cpu_endian: Union[CpuEndian, None] = Field(default=None)
     gpu_devices: Optional[List[GpuDeviceTelemetry]] = Field(default=None)
@@ -1270,22 +1270,22 @@ class GpuDeviceTelemetry(WireModel):
 class AuditTelemetry(WireModel):
     dir: str = Field(...)
     rotation: str = Field(...)
-    max_log_files: int = Field(..., ge=0)
+    max_log_files: int = Field(..., ge=0, le=18446744073709551615)
     trust_forwarded_headers: bool = Field(...)
     log_api: bool = Field(...)
-    dir_size_bytes: Optional[int] = Field(default=None, ge=0)
+    dir_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
 
 
 class CollectionsTelemetry(WireModel):
-    number_of_collections: int = Field(..., ge=0)
-    max_collections: Optional[int] = Field(default=None, ge=0)
+    number_of_collections: int = Field(..., ge=0, le=18446744073709551615)
+    max_collections: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
     collections: Optional[List[CollectionTelemetryEnum]] = Field(default=None)
     snapshots: Optional[List[CollectionSnapshotTelemetry]] = Field(default=None)
 
 
 class CollectionTelemetry(NumpyWireModel):
     id: str = Field(...)
-    init_time_ms: Optional[int] = Field(default=None, ge=0)
+    init_time_ms: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
     config: Union[CollectionConfigTelemetry, None] = Field(default=None)
     shards: Optional[List[ReplicaSetTelemetry]] = Field(default=None)
     transfers: Optional[List[ShardTransferInfo]] = Field(default=None)
@@ -1305,7 +1305,7 @@ class CollectionConfigTelemetry(NumpyWireModel):
 
 
 class ReplicaSetTelemetry(NumpyWireModel):
-    id: int = Field(..., ge=0)
+    id: int = Field(..., ge=0, le=4294967295)
     key: Union[ShardKey, None] = Field(default=None)
     local: Union[LocalShardTelemetry, None] = Field(default=None)
     remote: List[RemoteShardTelemetry] = Field(...)
@@ -1316,11 +1316,11 @@ class ReplicaSetTelemetry(NumpyWireModel):
 class LocalShardTelemetry(NumpyWireModel):
     variant_name: Optional[str] = Field(default=None)
     status: Union[ShardStatus, None] = Field(default=None)
-    total_optimized_points: int = Field(..., ge=0, description='Total number of optimized points since the last start.')
-    vectors_size_bytes: Optional[int] = Field(default=None, ge=0, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
-    payloads_size_bytes: Optional[int] = Field(default=None, ge=0, description='An estimation of the effective amount of bytes used for payloads Do NOT rely on this number unless you know what you are doing')
-    num_points: Optional[int] = Field(default=None, ge=0, description='Sum of segment points This is an approximate number Do NOT rely on this number unless you know what you are doing')
-    num_vectors: Optional[int] = Field(default=None, ge=0, description='Sum of number of vectors in all segments This is an approximate number Do NOT rely on this number unless you know what you are doing')
+    total_optimized_points: int = Field(..., ge=0, le=18446744073709551615, description='Total number of optimized points since the last start.')
+    vectors_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
+    payloads_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='An estimation of the effective amount of bytes used for payloads Do NOT rely on this number unless you know what you are doing')
+    num_points: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Sum of segment points This is an approximate number Do NOT rely on this number unless you know what you are doing')
+    num_vectors: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Sum of number of vectors in all segments This is an approximate number Do NOT rely on this number unless you know what you are doing')
     num_vectors_by_name: Optional[Dict[str, int]] = Field(default=None, description='Sum of number of vectors across all segments, grouped by their name. This is an approximate number. Do NOT rely on this number unless you know what you are doing')
     segments: Optional[List[SegmentTelemetry]] = Field(default=None)
     optimizations: Union[OptimizerTelemetry, None] = Field(default=None)
@@ -1340,27 +1340,27 @@ class SegmentInfo(WireModel):
     "Aggregated information about segment"
     uuid: WireUuid = Field(...)
     segment_type: SegmentType = Field(...)
-    num_vectors: int = Field(..., ge=0)
-    num_points: int = Field(..., ge=0)
-    num_deferred_points: Optional[int] = Field(default=None, ge=0)
-    num_deleted_deferred_points: Optional[int] = Field(default=None, ge=0)
-    num_indexed_vectors: int = Field(..., ge=0)
-    num_deleted_vectors: int = Field(..., ge=0)
-    vectors_size_bytes: int = Field(..., ge=0, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
-    payloads_size_bytes: int = Field(..., ge=0, description='An estimation of the effective amount of bytes used for payloads')
-    ram_usage_bytes: int = Field(..., ge=0)
-    disk_usage_bytes: int = Field(..., ge=0)
+    num_vectors: int = Field(..., ge=0, le=18446744073709551615)
+    num_points: int = Field(..., ge=0, le=18446744073709551615)
+    num_deferred_points: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
+    num_deleted_deferred_points: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
+    num_indexed_vectors: int = Field(..., ge=0, le=18446744073709551615)
+    num_deleted_vectors: int = Field(..., ge=0, le=18446744073709551615)
+    vectors_size_bytes: int = Field(..., ge=0, le=18446744073709551615, description='An ESTIMATION of effective amount of bytes used for vectors Do NOT rely on this number unless you know what you are doing')
+    payloads_size_bytes: int = Field(..., ge=0, le=18446744073709551615, description='An estimation of the effective amount of bytes used for payloads')
+    ram_usage_bytes: int = Field(..., ge=0, le=18446744073709551615)
+    disk_usage_bytes: int = Field(..., ge=0, le=18446744073709551615)
     is_appendable: bool = Field(...)
     index_schema: Dict[str, PayloadIndexInfo] = Field(...)
     vector_data: Dict[str, VectorDataInfo] = Field(...)
     payload_storage_io_backend: Union[IoBackend, None] = Field(default=None, description='Universal I/O backend that payload storage reads files with. Absent if payload storage does not support configurable backends or only supports a single backend type.')
-    deferred_internal_id: Optional[int] = Field(default=None, ge=0, description='Internal ID from which points are deferred (hidden from reads). Only set for appendable segments.')
+    deferred_internal_id: Optional[int] = Field(default=None, ge=0, le=4294967295, description='Internal ID from which points are deferred (hidden from reads). Only set for appendable segments.')
 
 
 class VectorDataInfo(WireModel):
-    num_vectors: int = Field(..., ge=0)
-    num_indexed_vectors: int = Field(..., ge=0)
-    num_deleted_vectors: int = Field(..., ge=0)
+    num_vectors: int = Field(..., ge=0, le=18446744073709551615)
+    num_indexed_vectors: int = Field(..., ge=0, le=18446744073709551615)
+    num_deleted_vectors: int = Field(..., ge=0, le=18446744073709551615)
     io_backend: Union[IoBackend, None] = Field(default=None, description='Universal I/O backend that this vector storage reads files with. Absent if vector storage does not support configurable backends or only supports a single backend type.')
 
 
@@ -1372,7 +1372,7 @@ class SegmentConfig(NumpyWireModel):
 
 class VectorDataConfig(NumpyWireModel):
     "Config of single vector data storage"
-    size: int = Field(..., ge=0, description='Size/dimensionality of the vectors used')
+    size: int = Field(..., ge=0, le=18446744073709551615, description='Size/dimensionality of the vectors used')
     distance: Distance = Field(...)
     storage_type: VectorStorageType = Field(...)
     index: Indexes = Field(...)
@@ -1390,7 +1390,7 @@ class SparseVectorDataConfig(WireModel):
 
 class SparseIndexConfig(WireModel):
     "Configuration for sparse inverted index."
-    full_scan_threshold: Optional[int] = Field(default=None, ge=0, description='We prefer a full scan search upto (excluding) this number of vectors.\n\nNote: this is number of vectors, not KiloBytes.')
+    full_scan_threshold: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='We prefer a full scan search upto (excluding) this number of vectors.\n\nNote: this is number of vectors, not KiloBytes.')
     index_type: SparseIndexType = Field(...)
     datatype: Union[VectorStorageDatatype, None] = Field(default=None, description='Datatype used to store weights in the index.')
     memory: Union[Memory, None] = Field(default=None, description='Requested memory placement of the index.\n\nThe structural decision is carried by `index_type`; this field additionally distinguishes `cold` from `cached` for the mmap index variant.')
@@ -1410,21 +1410,21 @@ class VectorIndexSearchesTelemetry(WireModel):
 
 
 class OperationDurationStatistics(WireModel):
-    count: int = Field(..., ge=0)
-    fail_count: Optional[int] = Field(default=None, ge=0)
+    count: int = Field(..., ge=0, le=18446744073709551615)
+    fail_count: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
     avg_duration_micros: Optional[float] = Field(default=None, description='The average time taken by 128 latest operations, calculated as a weighted mean.')
     min_duration_micros: Optional[float] = Field(default=None, description='The minimum duration of the operations across all the measurements.')
     max_duration_micros: Optional[float] = Field(default=None, description='The maximum duration of the operations across all the measurements.')
-    total_duration_micros: Optional[int] = Field(default=None, ge=0, description='The total duration of all operations in microseconds.')
+    total_duration_micros: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='The total duration of all operations in microseconds.')
     last_responded: Optional[WireDatetime] = Field(default=None)
 
 
 class PayloadIndexTelemetry(WireModel):
     field_name: Optional[str] = Field(default=None)
     index_type: str = Field(...)
-    points_values_count: int = Field(..., ge=0, description='The amount of values indexed for all points.')
-    points_count: int = Field(..., ge=0, description='The amount of points that have at least one value indexed.')
-    histogram_bucket_size: Optional[int] = Field(default=None, ge=0)
+    points_values_count: int = Field(..., ge=0, le=18446744073709551615, description='The amount of values indexed for all points.')
+    points_count: int = Field(..., ge=0, le=18446744073709551615, description='The amount of points that have at least one value indexed.')
+    histogram_bucket_size: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
 
 
 class OptimizerTelemetry(NumpyWireModel):
@@ -1445,26 +1445,26 @@ class TrackerTelemetry(NumpyWireModel):
 
 
 class ShardUpdateQueueInfo(WireModel):
-    length: int = Field(..., ge=0, description='Number of elements in the queue')
-    op_num: Optional[int] = Field(default=None, ge=0, description='last operation number processed')
-    deferred_points: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
+    length: int = Field(..., ge=0, le=18446744073709551615, description='Number of elements in the queue')
+    op_num: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='last operation number processed')
+    deferred_points: Optional[int] = Field(default=None, exclude_if=is_none, ge=0, le=18446744073709551615, description="Number of points that are deferred (i.e hidden from search as they're not yet optimized).")
 
 
 class RemoteShardTelemetry(WireModel):
-    shard_id: int = Field(..., ge=0)
-    peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    peer_id: int = Field(..., ge=0, le=18446744073709551615)
     searches: Union[OperationDurationStatistics, None] = Field(default=None)
     updates: Union[OperationDurationStatistics, None] = Field(default=None)
 
 
 class PartialSnapshotTelemetry(WireModel):
-    ongoing_create_snapshot_requests: int = Field(..., ge=0)
+    ongoing_create_snapshot_requests: int = Field(..., ge=0, le=18446744073709551615)
     is_recovering: bool = Field(...)
-    recovery_timestamp: int = Field(..., ge=0)
+    recovery_timestamp: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class ShardCleanStatusProgressTelemetry(WireModel):
-    deleted_points: int = Field(..., ge=0)
+    deleted_points: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class ShardCleanStatusFailedTelemetry(WireModel):
@@ -1472,16 +1472,16 @@ class ShardCleanStatusFailedTelemetry(WireModel):
 
 
 class CollectionsAggregatedTelemetry(NumpyWireModel):
-    vectors: int = Field(..., ge=0)
+    vectors: int = Field(..., ge=0, le=18446744073709551615)
     optimizers_status: OptimizersStatus = Field(...)
     params: CollectionParams = Field(...)
 
 
 class CollectionSnapshotTelemetry(WireModel):
     id: str = Field(...)
-    running_snapshots: Optional[int] = Field(default=None, ge=0)
-    running_snapshot_recovery: Optional[int] = Field(default=None, ge=0)
-    total_snapshot_creations: Optional[int] = Field(default=None, ge=0)
+    running_snapshots: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
+    running_snapshot_recovery: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
+    total_snapshot_creations: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
 
 
 class ClusterTelemetry(NumpyWireModel):
@@ -1495,30 +1495,30 @@ class ClusterTelemetry(NumpyWireModel):
 
 
 class ClusterStatusTelemetry(NumpyWireModel):
-    number_of_peers: int = Field(..., ge=0)
-    term: int = Field(..., ge=0)
-    commit: int = Field(..., ge=0)
-    pending_operations: int = Field(..., ge=0)
+    number_of_peers: int = Field(..., ge=0, le=18446744073709551615)
+    term: int = Field(..., ge=0, le=18446744073709551615)
+    commit: int = Field(..., ge=0, le=18446744073709551615)
+    pending_operations: int = Field(..., ge=0, le=18446744073709551615)
     role: Union[StateRole, None] = Field(default=None)
     is_voter: bool = Field(...)
-    peer_id: Optional[int] = Field(default=None, ge=0)
+    peer_id: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
     consensus_thread_status: ConsensusThreadStatus = Field(...)
 
 
 class ClusterConfigTelemetry(WireModel):
-    grpc_timeout_ms: int = Field(..., ge=0)
+    grpc_timeout_ms: int = Field(..., ge=0, le=18446744073709551615)
     p2p: P2pConfigTelemetry = Field(...)
     consensus: ConsensusConfigTelemetry = Field(...)
 
 
 class P2pConfigTelemetry(WireModel):
-    connection_pool_size: int = Field(..., ge=0)
+    connection_pool_size: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class ConsensusConfigTelemetry(WireModel):
-    max_message_queue_size: int = Field(..., ge=0)
-    tick_period_ms: int = Field(..., ge=0)
-    bootstrap_timeout_sec: int = Field(..., ge=0)
+    max_message_queue_size: int = Field(..., ge=0, le=18446744073709551615)
+    tick_period_ms: int = Field(..., ge=0, le=18446744073709551615)
+    bootstrap_timeout_sec: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class PeerMetadata(WireModel):
@@ -1542,11 +1542,11 @@ class GrpcTelemetry(WireModel):
 
 
 class MemoryTelemetry(WireModel):
-    active_bytes: int = Field(..., ge=0, description='Total number of bytes in active pages allocated by the application')
-    allocated_bytes: int = Field(..., ge=0, description='Total number of bytes allocated by the application')
-    metadata_bytes: int = Field(..., ge=0, description='Total number of bytes dedicated to metadata')
-    resident_bytes: int = Field(..., ge=0, description='Maximum number of bytes in physically resident data pages mapped')
-    retained_bytes: int = Field(..., ge=0, description='Total number of bytes in virtual memory mappings')
+    active_bytes: int = Field(..., ge=0, le=18446744073709551615, description='Total number of bytes in active pages allocated by the application')
+    allocated_bytes: int = Field(..., ge=0, le=18446744073709551615, description='Total number of bytes allocated by the application')
+    metadata_bytes: int = Field(..., ge=0, le=18446744073709551615, description='Total number of bytes dedicated to metadata')
+    resident_bytes: int = Field(..., ge=0, le=18446744073709551615, description='Maximum number of bytes in physically resident data pages mapped')
+    retained_bytes: int = Field(..., ge=0, le=18446744073709551615, description='Total number of bytes in virtual memory mappings')
 
 
 class HardwareTelemetry(WireModel):
@@ -1555,20 +1555,20 @@ class HardwareTelemetry(WireModel):
 
 class HardwareUsage(WireModel):
     "Usage of the hardware resources, spent to process the request"
-    cpu: int = Field(..., ge=0)
-    payload_io_read: int = Field(..., ge=0)
-    payload_io_write: int = Field(..., ge=0)
-    payload_index_io_read: int = Field(..., ge=0)
-    payload_index_io_write: int = Field(..., ge=0)
-    vector_io_read: int = Field(..., ge=0)
-    vector_io_write: int = Field(..., ge=0)
+    cpu: int = Field(..., ge=0, le=18446744073709551615)
+    payload_io_read: int = Field(..., ge=0, le=18446744073709551615)
+    payload_io_write: int = Field(..., ge=0, le=18446744073709551615)
+    payload_index_io_read: int = Field(..., ge=0, le=18446744073709551615)
+    payload_index_io_write: int = Field(..., ge=0, le=18446744073709551615)
+    vector_io_read: int = Field(..., ge=0, le=18446744073709551615)
+    vector_io_write: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class SearchThreadPoolTelemetry(WireModel):
     "Live snapshot of the adaptive search routing.\n\n`mode` is the runtime currently selected by [`SearchMode`]; `high_cpu_threads` and `high_io_threads` are the blocking-thread budgets of the two underlying runtimes that the adaptive handle routes between."
     mode: str = Field(..., description='Currently active mode (`high_cpu` or `high_io`).')
-    high_cpu_threads: int = Field(..., ge=0, description='Blocking-thread count of the high-CPU runtime.')
-    high_io_threads: int = Field(..., ge=0, description='Blocking-thread count of the high-IO runtime.')
+    high_cpu_threads: int = Field(..., ge=0, le=18446744073709551615, description='Blocking-thread count of the high-CPU runtime.')
+    high_io_threads: int = Field(..., ge=0, le=18446744073709551615, description='Blocking-thread count of the high-IO runtime.')
 
 
 class QuotaTelemetry(WireModel):
@@ -1596,9 +1596,9 @@ class MoveShardOperation(WireModel):
 
 
 class MoveShard(WireModel):
-    shard_id: int = Field(..., ge=0)
-    to_peer_id: int = Field(..., ge=0)
-    from_peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    to_peer_id: int = Field(..., ge=0, le=18446744073709551615)
+    from_peer_id: int = Field(..., ge=0, le=18446744073709551615)
     method: Union[ShardTransferMethod, None] = Field(default=None, description='Method for transferring the shard from one node to another')
 
 
@@ -1607,9 +1607,9 @@ class ReplicateShardOperation(WireModel):
 
 
 class ReplicateShard(WireModel):
-    shard_id: int = Field(..., ge=0)
-    to_peer_id: int = Field(..., ge=0)
-    from_peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    to_peer_id: int = Field(..., ge=0, le=18446744073709551615)
+    from_peer_id: int = Field(..., ge=0, le=18446744073709551615)
     method: Union[ShardTransferMethod, None] = Field(default=None, description='Method for transferring the shard from one node to another')
 
 
@@ -1618,9 +1618,9 @@ class AbortTransferOperation(WireModel):
 
 
 class AbortShardTransfer(WireModel):
-    shard_id: int = Field(..., ge=0)
-    to_peer_id: int = Field(..., ge=0)
-    from_peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    to_peer_id: int = Field(..., ge=0, le=18446744073709551615)
+    from_peer_id: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class DropReplicaOperation(WireModel):
@@ -1628,8 +1628,8 @@ class DropReplicaOperation(WireModel):
 
 
 class Replica(WireModel):
-    shard_id: int = Field(..., ge=0)
-    peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    peer_id: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class CreateShardingKeyOperation(WireModel):
@@ -1638,8 +1638,8 @@ class CreateShardingKeyOperation(WireModel):
 
 class CreateShardingKey(NumpyWireModel):
     shard_key: ShardKey = Field(...)
-    shards_number: Optional[int] = Field(default=None, ge=1, description='How many shards to create for this key If not specified, will use the default value from config')
-    replication_factor: Optional[int] = Field(default=None, ge=1, description='How many replicas to create for each shard If not specified, will use the default value from config')
+    shards_number: Optional[int] = Field(default=None, ge=1, le=4294967295, description='How many shards to create for this key If not specified, will use the default value from config')
+    replication_factor: Optional[int] = Field(default=None, ge=1, le=4294967295, description='How many replicas to create for each shard If not specified, will use the default value from config')
     placement: Optional[List[int]] = Field(default=None, description='Placement of shards for this key List of peer ids, that can be used to place shards for this key If not specified, will be randomly placed among all peers')
     initial_state: Union[ReplicaState, None] = Field(default=None, description='Initial state of the shards for this key If not specified, will be `Initializing` first and then `Active` Warning: do not change this unless you know what you are doing')
 
@@ -1657,9 +1657,9 @@ class RestartTransferOperation(WireModel):
 
 
 class RestartTransfer(WireModel):
-    shard_id: int = Field(..., ge=0)
-    from_peer_id: int = Field(..., ge=0)
-    to_peer_id: int = Field(..., ge=0)
+    shard_id: int = Field(..., ge=0, le=4294967295)
+    from_peer_id: int = Field(..., ge=0, le=18446744073709551615)
+    to_peer_id: int = Field(..., ge=0, le=18446744073709551615)
     method: ShardTransferMethod = Field(...)
 
 
@@ -1669,7 +1669,7 @@ class StartReshardingOperation(WireModel):
 
 class StartResharding(NumpyWireModel):
     direction: ReshardingDirection = Field(...)
-    peer_id: Optional[int] = Field(default=None, ge=0, description='Peer to create the new shard on, or to migrate points away from when scaling down. If not specified, the least loaded peer is picked when scaling up, a peer holding the removed shard when scaling down.')
+    peer_id: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Peer to create the new shard on, or to migrate points away from when scaling down. If not specified, the least loaded peer is picked when scaling up, a peer holding the removed shard when scaling down.')
     shard_key: Union[ShardKey, None] = Field(default=None, description='Custom shard key to reshard, must already exist. If not specified, shards without a shard key are resharded.')
 
 
@@ -1793,8 +1793,8 @@ class QueryRequest(NumpyWireModel):
     filter: Union[Filter, None] = Field(default=None, description='Filter conditions - return only those points that satisfy the specified conditions.')
     params: Union[SearchParams, None] = Field(default=None, description='Search params for when there is no prefetch')
     score_threshold: Optional[float] = Field(default=None, description='Return points with scores better than this threshold.')
-    limit: Optional[int] = Field(default=None, ge=1, description='Max number of points to return. Default is 10.')
-    offset: Optional[int] = Field(default=None, ge=0, description='Offset of the result. Skip this many points. Default is 0')
+    limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of points to return. Default is 10.')
+    offset: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Offset of the result. Skip this many points. Default is 0')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into the response. Default is false.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Options for specifying which payload to include or not. Default is false.')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
@@ -1807,7 +1807,7 @@ class Prefetch(NumpyWireModel):
     filter: Union[Filter, None] = Field(default=None, description='Filter conditions - return only those points that satisfy the specified conditions.')
     params: Union[SearchParams, None] = Field(default=None, description='Search params for when there is no prefetch')
     score_threshold: Optional[float] = Field(default=None, description='Return points with scores better than this threshold.')
-    limit: Optional[int] = Field(default=None, ge=1, description='Max number of points to return. Default is 10.')
+    limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of points to return. Default is 10.')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
 
 
@@ -1864,7 +1864,7 @@ class RrfQuery(WireModel):
 
 class Rrf(WireModel):
     "Parameters for Reciprocal Rank Fusion"
-    k: Optional[int] = Field(default=None, ge=1, description='K parameter for reciprocal rank fusion')
+    k: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='K parameter for reciprocal rank fusion')
     weights: Optional[List[float]] = Field(default=None, description='Weights for each prefetch source. Higher weight gives more influence on the final ranking. If not specified, all prefetches are weighted equally. The number of weights should match the number of prefetches.')
 
 
@@ -1991,7 +1991,7 @@ class NaiveFeedbackStrategyParams(WireModel):
 
 class SearchParams(WireModel):
     "Additional parameters of the search"
-    hnsw_ef: Optional[int] = Field(default=None, ge=1, description='Params relevant to HNSW index Size of the beam in a beam-search. Larger the value - more accurate the result, more time required for search.')
+    hnsw_ef: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Params relevant to HNSW index Size of the beam in a beam-search. Larger the value - more accurate the result, more time required for search.')
     exact: Optional[bool] = Field(default=None, exclude_if=is_none, description='Search without approximation. If set to true, search may run long but with exact results.')
     quantization: Union[QuantizationSearchParams, None] = Field(default=None, description='Quantization params')
     indexed_only: Optional[bool] = Field(default=None, exclude_if=is_none, description='If enabled, the engine will only perform search among indexed or small segments. Using this option prevents slow searches in case of delayed index, but does not guarantee that all uploaded vectors will be included in search results')
@@ -2044,8 +2044,8 @@ class QueryGroupsRequest(NumpyWireModel):
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Options for specifying which payload to include or not. Default is false.')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description="The location to use for IDs lookup, if not specified - use the current collection and the 'using' vector Note: the other collection vectors should have the same vector size as the 'using' vector in the current collection")
     group_by: str = Field(..., description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
-    group_size: Optional[int] = Field(default=None, ge=1, description='Maximum amount of points to return per group. Default is 3.')
-    limit: Optional[int] = Field(default=None, ge=1, description='Maximum amount of groups to return. Default is 10.')
+    group_size: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Maximum amount of points to return per group. Default is 3.')
+    limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Maximum amount of groups to return. Default is 10.')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
@@ -2058,8 +2058,8 @@ class WithLookup(NumpyWireModel):
 class SearchMatrixRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None, description='Specify in which shards to look for the points, if not specified - look in all shards')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
-    sample: Optional[int] = Field(default=None, ge=2, description='How many points to select and search within. Default is 10.')
-    limit: Optional[int] = Field(default=None, ge=1, description='How many neighbours per sample to find. Default is 3.')
+    sample: Optional[int] = Field(default=None, ge=2, le=18446744073709551615, description='How many points to select and search within. Default is 10.')
+    limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='How many neighbours per sample to find. Default is 3.')
     using: Optional[str] = Field(default=None, description='Define which vector name to use for querying. If missing, the default vector is used.')
 
 
@@ -2084,7 +2084,7 @@ class SearchMatrixPair(NumpyWireModel):
 class FacetRequest(NumpyWireModel):
     shard_key: Union[ShardKeySelector, None] = Field(default=None)
     key: str = Field(..., description='Payload key to use for faceting.')
-    limit: Optional[int] = Field(default=None, ge=1, description='Max number of hits to return. Default is 10.')
+    limit: Optional[int] = Field(default=None, ge=1, le=18446744073709551615, description='Max number of hits to return. Default is 10.')
     filter: Union[Filter, None] = Field(default=None, description='Filter conditions - only consider points that satisfy these conditions.')
     exact: Optional[bool] = Field(default=None, description='Whether to do a more expensive exact count for each of the values in the facet. Default is false.')
 
@@ -2095,7 +2095,7 @@ class FacetResponse(WireModel):
 
 class FacetValueHit(NumpyWireModel):
     value: FacetValue = Field(...)
-    count: int = Field(..., ge=0)
+    count: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class Usage(WireModel):
@@ -2109,7 +2109,7 @@ class InferenceUsage(WireModel):
 
 
 class ModelUsage(WireModel):
-    tokens: int = Field(..., ge=0)
+    tokens: int = Field(..., ge=0, le=18446744073709551615)
 
 
 class ShardKeysResponse(WireModel):
@@ -2130,10 +2130,10 @@ class OptimizationsResponse(WireModel):
 
 
 class OptimizationsSummary(WireModel):
-    queued_optimizations: int = Field(..., ge=0, description='Number of pending optimizations in the queue. Each optimization will take one or more unoptimized segments and produce one optimized segment.')
-    queued_segments: int = Field(..., ge=0, description='Number of unoptimized segments in the queue.')
-    queued_points: int = Field(..., ge=0, description='Number of points in unoptimized segments in the queue.')
-    idle_segments: int = Field(..., ge=0, description="Number of segments that don't require optimization.")
+    queued_optimizations: int = Field(..., ge=0, le=18446744073709551615, description='Number of pending optimizations in the queue. Each optimization will take one or more unoptimized segments and produce one optimized segment.')
+    queued_segments: int = Field(..., ge=0, le=18446744073709551615, description='Number of unoptimized segments in the queue.')
+    queued_points: int = Field(..., ge=0, le=18446744073709551615, description='Number of points in unoptimized segments in the queue.')
+    idle_segments: int = Field(..., ge=0, le=18446744073709551615, description="Number of segments that don't require optimization.")
 
 
 class Optimization(NumpyWireModel):
@@ -2146,7 +2146,7 @@ class Optimization(NumpyWireModel):
 
 class OptimizationSegmentInfo(WireModel):
     uuid: WireUuid = Field(..., description='Unique identifier of the segment.')
-    points_count: int = Field(..., ge=0, description='Number of non-deleted points in the segment.')
+    points_count: int = Field(..., ge=0, le=18446744073709551615, description='Number of non-deleted points in the segment.')
 
 
 class ProgressTree(WireModel):
@@ -2154,8 +2154,8 @@ class ProgressTree(WireModel):
     started_at: Optional[WireDatetime] = Field(default=None, description='When the operation started.')
     finished_at: Optional[WireDatetime] = Field(default=None, description='When the operation finished.')
     duration_sec: Optional[float] = Field(default=None, description='For finished operations, how long they took, in seconds.')
-    done: Optional[int] = Field(default=None, ge=0, description='Number of completed units of work, if applicable.')
-    total: Optional[int] = Field(default=None, ge=0, description='Total number of units of work, if applicable and known.')
+    done: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Number of completed units of work, if applicable.')
+    total: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Total number of units of work, if applicable and known.')
     children: Optional[List[ProgressTree]] = Field(default=None, exclude_if=is_none, description='Child operations.')
 
 
@@ -2177,20 +2177,20 @@ class DistributedCollectionTelemetry(WireModel):
 
 
 class DistributedShardTelemetry(NumpyWireModel):
-    id: int = Field(..., ge=0, description='Shard ID')
+    id: int = Field(..., ge=0, le=4294967295, description='Shard ID')
     key: Union[ShardKey, None] = Field(default=None, description='Optional shard key')
     replicas: List[DistributedReplicaTelemetry] = Field(..., description='Replica information')
 
 
 class DistributedReplicaTelemetry(NumpyWireModel):
-    peer_id: int = Field(..., ge=0, description='Peer ID hosting this replica')
+    peer_id: int = Field(..., ge=0, le=18446744073709551615, description='Peer ID hosting this replica')
     state: ReplicaState = Field(...)
     status: Union[ShardStatus, None] = Field(default=None, description='Shard status')
-    total_optimized_points: Optional[int] = Field(default=None, ge=0, description='Total optimized points')
-    vectors_size_bytes: Optional[int] = Field(default=None, ge=0, description='Estimated vectors size in bytes')
-    payloads_size_bytes: Optional[int] = Field(default=None, ge=0, description='Estimated payloads size in bytes')
-    num_points: Optional[int] = Field(default=None, ge=0, description='Approximate number of points')
-    num_vectors: Optional[int] = Field(default=None, ge=0, description='Approximate number of vectors')
+    total_optimized_points: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Total optimized points')
+    vectors_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Estimated vectors size in bytes')
+    payloads_size_bytes: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Estimated payloads size in bytes')
+    num_points: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Approximate number of points')
+    num_vectors: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Approximate number of vectors')
     num_vectors_by_name: Optional[Dict[str, int]] = Field(default=None, description='Approximate number of vectors by name')
     shard_cleaning_status: Union[ShardCleanStatusTelemetry, None] = Field(default=None, description='Shard cleaning task status. After a resharding, a cleanup task is performed to remove outdated points from this shard.')
     partial_snapshot: Union[PartialSnapshotTelemetry, None] = Field(default=None, description='Partial snapshot telemetry')
@@ -2198,7 +2198,7 @@ class DistributedReplicaTelemetry(NumpyWireModel):
 
 class DistributedClusterTelemetry(WireModel):
     enabled: bool = Field(...)
-    number_of_peers: Optional[int] = Field(default=None, ge=0)
+    number_of_peers: Optional[int] = Field(default=None, ge=0, le=18446744073709551615)
     peers: Dict[str, DistributedPeerInfo] = Field(...)
 
 
@@ -2212,9 +2212,9 @@ class DistributedPeerDetails(NumpyWireModel):
     version: str = Field(..., description='Qdrant version')
     role: Union[StateRole, None] = Field(default=None, description='Consensus role for the peer')
     is_voter: bool = Field(..., description='Whether it can participate in leader elections')
-    term: int = Field(..., ge=0, description='Election term')
-    commit: int = Field(..., ge=0, description='Latest accepted commit')
-    num_pending_operations: int = Field(..., ge=0, description='Number of operations pending for being applied')
+    term: int = Field(..., ge=0, le=18446744073709551615, description='Election term')
+    commit: int = Field(..., ge=0, le=18446744073709551615, description='Latest accepted commit')
+    num_pending_operations: int = Field(..., ge=0, le=18446744073709551615, description='Number of operations pending for being applied')
     consensus_thread_status: ConsensusThreadStatus = Field(...)
 
 
@@ -2251,15 +2251,15 @@ class QuotaStatus(WireModel):
 
 class QuotaUsage(WireModel):
     "Utilization of the quota-managed resources **on this node alone** \u2014 memory and disk are node-local, so a peer under its limit says nothing about the rest of the cluster.\n\nA field is `null` when the platform does not expose the underlying stat."
-    resident_memory_percent: Optional[int] = Field(default=None, ge=0, description="Resident memory of this node's process, as a percentage of the memory available to it (cgroup limit if one applies, else total system memory).")
-    disk_usage_percent: Optional[int] = Field(default=None, ge=0, description="Used space of this node's storage filesystem, as a percentage of its capacity.")
+    resident_memory_percent: Optional[int] = Field(default=None, ge=0, le=255, description="Resident memory of this node's process, as a percentage of the memory available to it (cgroup limit if one applies, else total system memory).")
+    disk_usage_percent: Optional[int] = Field(default=None, ge=0, le=255, description="Used space of this node's storage filesystem, as a percentage of its capacity.")
 
 
 class PeerQuotaUsage(WireModel):
     "What one peer reports about the quota it is enforcing."
     exceeded: bool = Field(..., description='Whether this peer is at or over one of the enforced limits, and so is currently refusing updates. Always false while the quota is disabled.')
-    resident_memory_percent: Optional[int] = Field(default=None, ge=0, description="Resident memory of this node's process, as a percentage of the memory available to it (cgroup limit if one applies, else total system memory).")
-    disk_usage_percent: Optional[int] = Field(default=None, ge=0, description="Used space of this node's storage filesystem, as a percentage of its capacity.")
+    resident_memory_percent: Optional[int] = Field(default=None, ge=0, le=255, description="Resident memory of this node's process, as a percentage of the memory available to it (cgroup limit if one applies, else total system memory).")
+    disk_usage_percent: Optional[int] = Field(default=None, ge=0, le=255, description="Used space of this node's storage filesystem, as a percentage of its capacity.")
 
 
 class SearchRequest(NumpyWireModel):
@@ -2268,8 +2268,8 @@ class SearchRequest(NumpyWireModel):
     vector: NamedVectorStruct = Field(...)
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
-    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, description='Max number of result to return')
-    offset: Optional[int] = Field(default=None, ge=0, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
+    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, le=18446744073709551615, description='Max number of result to return')
+    offset: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
@@ -2295,8 +2295,8 @@ class RecommendRequest(NumpyWireModel):
     strategy: Union[RecommendStrategy, None] = Field(default=None, description='How to use positive and negative examples to find the results')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
-    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, description='Max number of result to return')
-    offset: Optional[int] = Field(default=None, ge=0, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
+    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, le=18446744073709551615, description='Max number of result to return')
+    offset: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
@@ -2321,8 +2321,8 @@ class SearchGroupsRequest(NumpyWireModel):
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
     score_threshold: Optional[float] = Field(default=None, description='Define a minimal score threshold for the result. If defined, less similar results will not be returned. Score of the returned result might be higher or smaller than the threshold depending on the Distance function used. E.g. for cosine similarity only higher scores will be returned.')
     group_by: str = Field(..., description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
-    group_size: int = Field(..., ge=1, description='Maximum amount of points to return per group')
-    limit: int = Field(..., ge=1, description='Maximum amount of groups to return')
+    group_size: int = Field(..., ge=1, le=4294967295, description='Maximum amount of points to return per group')
+    limit: int = Field(..., ge=1, le=4294967295, description='Maximum amount of groups to return')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
@@ -2339,8 +2339,8 @@ class RecommendGroupsRequest(NumpyWireModel):
     using: Union[UsingVector, None] = Field(default=None, description='Define which vector to use for recommendation, if not specified - try to use default vector')
     lookup_from: Union[LookupLocation, None] = Field(default=None, description='The location used to lookup vectors. If not specified - use current collection. Note: the other collection should have the same vector size as the current collection')
     group_by: str = Field(..., description='Payload field to group by, must be a string or number field. If the field contains more than 1 value, all values will be used for grouping. One point can be in multiple groups.')
-    group_size: int = Field(..., ge=1, description='Maximum amount of points to return per group')
-    limit: int = Field(..., ge=1, description='Maximum amount of groups to return')
+    group_size: int = Field(..., ge=1, le=4294967295, description='Maximum amount of points to return per group')
+    limit: int = Field(..., ge=1, le=4294967295, description='Maximum amount of groups to return')
     with_lookup: Union[WithLookupInterface, None] = Field(default=None, description='Look for points in another collection using the group ids')
 
 
@@ -2351,8 +2351,8 @@ class DiscoverRequest(NumpyWireModel):
     context: Optional[List[ContextExamplePair]] = Field(default=None, description='Pairs of { positive, negative } examples to constrain the search.\n\nWhen using only the context (without a target), a special search - called context search - is performed where pairs of points are used to generate a loss that guides the search towards the zone where most positive examples overlap. This means that the score minimizes the scenario of finding a point closer to a negative than to a positive part of a pair.\n\nSince the score of a context relates to loss, the maximum score a point can get is 0.0, and it becomes normal that many points can have a score of 0.0.\n\nFor discovery search (when including a target), the context part of the score for each pair is calculated +1 if the point is closer to a positive than to a negative part of a pair, and -1 otherwise.')
     filter: Union[Filter, None] = Field(default=None, description='Look only for points which satisfies this conditions')
     params: Union[SearchParams, None] = Field(default=None, description='Additional search params')
-    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, description='Max number of result to return')
-    offset: Optional[int] = Field(default=None, ge=0, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
+    limit: int = Field(..., validation_alias=AliasChoices('limit', 'top'), ge=1, le=18446744073709551615, description='Max number of result to return')
+    offset: Optional[int] = Field(default=None, ge=0, le=18446744073709551615, description='Offset of the first result to return. May be used to paginate results. Note: large offset values may cause performance issues.')
     with_payload: Union[WithPayloadInterface, None] = Field(default=None, description='Select which payload to return with the response. Default is false.')
     with_vector: Union[WithVector, None] = Field(default=None, validation_alias=AliasChoices('with_vector', 'with_vectors'), description='Options for specifying which vectors to include into response. Default is false.')
     using: Union[UsingVector, None] = Field(default=None, description='Define which vector to use for recommendation, if not specified - try to use default vector')

@@ -27,10 +27,17 @@ _RANGE_ERRORS = {
 }
 
 
+# the ends of the integer types' ranges (the wire models bound integer fields by them)
+_INTEGER_TYPE_ENDS = {2**64 - 1, 2**32 - 1, 2**16 - 1, 2**8 - 1, 2**63 - 1, -(2**63), 2**31 - 1, -(2**31)}
+
+
 def _type_bound(err: Any) -> bool:
-    """A bound that Qdrant's Rust types enforce while parsing (an unsigned integer, the
-    non-zero vector size), so Qdrant answers 400, not a 422 validation error."""
+    """A bound that Qdrant's Rust types enforce while parsing (an unsigned integer, an
+    integer type's range, the non-zero vector size), so Qdrant answers 400, not a 422
+    validation error."""
     ctx = err.get("ctx") or {}
+    if ctx.get("le") in _INTEGER_TYPE_ENDS or ctx.get("ge") in _INTEGER_TYPE_ENDS:
+        return True
     value = err.get("input")
     negative = isinstance(value, int) and not isinstance(value, bool) and value < 0
     if err["type"] == "greater_than_equal" and (ctx.get("ge") == 0 or negative):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TypeVar
@@ -131,22 +130,6 @@ def _dense_batch(data: Any) -> tuple[dict[str, Any], Any] | None:
     return {**rest, "batch": batch}, full
 
 
-# an integer past the 64-bit range has at least 20 digits
-_LONG_NUMBER = re.compile(rb"\d{20}")
-
-
-def _serde_numbers(raw: bytes) -> bytes:
-    """The body with its integers past 64 bits written as floats, as Qdrant's serde_json reads
-    them: an integer field then refuses the value (a format error) and a payload keeps it as a
-    float. orjson reads numbers that way; bodies without such a run of digits pass as sent."""
-    if not _LONG_NUMBER.search(raw):
-        return raw
-    try:
-        return orjson.dumps(orjson.loads(raw))
-    except orjson.JSONDecodeError:
-        return raw  # the typed parse words the error
-
-
 @dataclass
 class Call:
     svc: QdrantService
@@ -196,7 +179,7 @@ class Call:
         a number belongs (or a float for an integer) is a format error, never converted; enum
         names and RFC 3339 strings are read from their JSON strings. Then the validators: as
         Qdrant, 422 before the collection is even looked up."""
-        parsed = _adapter(tp).validate_json(_serde_numbers(self.raw_body), strict=True)
+        parsed = _adapter(tp).validate_json(self.raw_body, strict=True)
         validate_request(parsed)
         return parsed
 
