@@ -556,3 +556,29 @@ def test_collection_configs_read_the_same_over_both_transports(server: Server) -
     assert {k: (s.data_type, s.params) for k, s in a.payload_schema.items()} == {
         k: (s.data_type, s.params) for k, s in b.payload_schema.items()
     }
+
+
+def test_an_id_that_is_no_uuid_is_refused_in_every_message(channel: grpc.Channel) -> None:
+    """As Qdrant converts a message's ids first: reads refuse it too, none answers 'not found'."""
+    collections = crpc.CollectionsStub(channel)
+    params = cpb.VectorParams(size=2, distance=cpb.Distance.Dot)
+    create = cpb.CreateCollection(collection_name="uuids", vectors_config=cpb.VectorsConfig(params=params))
+    collections.Create(create)
+    stub, bad = prpc.PointsStub(channel), common.PointId(uuid="not-a-uuid")
+    has_id = common.Filter(must=[common.Condition(has_id=common.HasIdCondition(has_id=[bad]))])
+    calls = [
+        lambda: stub.Get(ppb.GetPoints(collection_name="uuids", ids=[pid(1), bad])),
+        lambda: stub.Scroll(ppb.ScrollPoints(collection_name="uuids", filter=has_id)),
+        lambda: stub.Scroll(ppb.ScrollPoints(collection_name="uuids", offset=bad)),
+        lambda: stub.Upsert(
+            ppb.UpsertPoints(collection_name="uuids", points=[ppb.PointStruct(id=bad, vectors=dense(1, 2))])
+        ),
+    ]
+    for call in calls:
+        assert code_of(call) == (grpc.StatusCode.INVALID_ARGUMENT, "Unable to parse UUID: not-a-uuid")
+    good = common.PointId(uuid="550E8400E29B41D4A716446655440000")  # the simple form, upper case
+    stub.Upsert(
+        ppb.UpsertPoints(collection_name="uuids", wait=True, points=[ppb.PointStruct(id=good, vectors=dense(1, 2))])
+    )
+    (got,) = stub.Get(ppb.GetPoints(collection_name="uuids", ids=[good])).result
+    assert got.id.uuid == "550e8400-e29b-41d4-a716-446655440000"

@@ -16,11 +16,20 @@ from google.protobuf import json_format
 from vecbase.api.qdrant.grpc.proto import json_with_int_pb2 as jv
 from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import qdrant_common_pb2 as common
+from vecbase.core.errors import BadRequestError
+from vecbase.core.ids import normalize_id
 
 
 # -- point ids and payload values -----------------------------------------------------------
 def point_id(pid: Any) -> int | str:
-    return int(pid.num) if pid.WhichOneof("point_id_options") == "num" else str(pid.uuid)
+    if pid.WhichOneof("point_id_options") == "num":
+        return int(pid.num)
+    try:
+        normalize_id(pid.uuid)
+    except ValueError:
+        # Qdrant converts a message's ids before anything else runs, in these words
+        raise BadRequestError(f"Unable to parse UUID: {pid.uuid}") from None
+    return str(pid.uuid)
 
 
 def point_id_out(value: int | str) -> Any:
