@@ -12,10 +12,11 @@ import numpy as np
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.client.admin import AdminMethods
 from vecbase.engine.toc import TableOfContent
 
 
-class Client:
+class Client(AdminMethods):
     """Embedded vecbase with the method names, parameters and return types of QdrantClient."""
 
     def __init__(self, location: str | None = None, path: str | None = None, **kwargs: Any) -> None:

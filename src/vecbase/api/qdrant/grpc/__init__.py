@@ -23,8 +23,8 @@ from vecbase.api.qdrant.grpc.proto import (
 from vecbase.api.qdrant.grpc.proto import qdrant_pb2 as qpb
 from vecbase.api.qdrant.grpc.snapshots import SnapshotsServicer
 from vecbase.api.qdrant.grpc.storage_read import StorageReadServicer
-from vecbase.api.qdrant.rest.service_routes import version_info
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.api.qdrant.version import version_info
 
 SERVICE_NAMES = ("qdrant.Qdrant", "qdrant.Collections", "qdrant.Points", "qdrant.Snapshots", "qdrant.StorageRead")
 

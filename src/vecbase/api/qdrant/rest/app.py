@@ -15,10 +15,11 @@ from vecbase.api.qdrant.rest.call import Call, check_path_params
 from vecbase.api.qdrant.rest.envelope import error_response, json_response, ok
 from vecbase.api.qdrant.rest.rbac import authorize, visible_only
 from vecbase.api.qdrant.rest.routes import Operation, check_flags, operations
-from vecbase.api.qdrant.rest.service_routes import metrics_text, service_operations, version_info
+from vecbase.api.qdrant.rest.service_routes import metrics_text, service_operations
 from vecbase.api.qdrant.rest.snapshot_routes import snapshot_routes
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
+from vecbase.api.qdrant.version import version_info
 from vecbase.inference import usage
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -8,7 +8,6 @@ from typing import Any, Callable
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.rest.call import Call
 from vecbase.api.qdrant.rest.envelope import HttpError
-from vecbase.core.errors import BadRequestError
 
 Handler = Callable[[Call], Any]
 
@@ -52,24 +51,6 @@ def check_flags(c: Call) -> None:
     timeout = c.int_param("timeout")
     if timeout is not None and timeout < 1:
         raise HttpError(422, "Validation error in query: timeout must be at least 1")
-
-
-def _shard_key_refusal(c: Call) -> bool:
-    c.svc.collections.col(c.name)
-    raise BadRequestError(
-        f"Bad request: Shard keys are only supported for collections with custom sharding;"
-        f" `{c.name}` uses auto sharding"
-    )
-
-
-def _list_shard_keys(c: Call) -> m.ShardKeysResponse:
-    c.svc.collections.col(c.name)
-    return m.ShardKeysResponse(shard_keys=None)
-
-
-def _cluster_update(c: Call) -> bool:
-    c.svc.collections.col(c.name)
-    raise BadRequestError("Bad request: Distributed mode is disabled: cluster operations are not available")
 
 
 def _legacy_batch(c: Call, kind: str, model: Any) -> list[list[m.ScoredPoint]]:
@@ -141,11 +122,18 @@ def operations() -> list[Operation]:
             True,
         ),
         Operation("GET", s + "/cluster", "collection_cluster_info", lambda c: c.svc.collections.cluster_info(c.name)),
-        Operation("POST", s + "/cluster", "update_collection_cluster", _cluster_update),
+        Operation(
+            "POST",
+            s + "/cluster",
+            "update_collection_cluster",
+            lambda c: c.svc.collections.refuse_cluster_update(c.name),
+        ),
         Operation("GET", s + "/optimizations", "get_optimizations", lambda c: c.svc.collections.optimizations(c.name)),
-        Operation("PUT", s + "/shards", "create_shard_key", _shard_key_refusal),
-        Operation("GET", s + "/shards", "list_shard_keys", _list_shard_keys),
-        Operation("POST", s + "/shards/delete", "delete_shard_key", _shard_key_refusal),
+        Operation("PUT", s + "/shards", "create_shard_key", lambda c: c.svc.collections.refuse_shard_keys(c.name)),
+        Operation("GET", s + "/shards", "list_shard_keys", lambda c: c.svc.collections.shard_keys(c.name)),
+        Operation(
+            "POST", s + "/shards/delete", "delete_shard_key", lambda c: c.svc.collections.refuse_shard_keys(c.name)
+        ),
         # points: writes
         Operation(
             "PUT",

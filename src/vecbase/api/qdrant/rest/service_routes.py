@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 from typing import Any
@@ -11,21 +10,8 @@ from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.rest.call import Call
 from vecbase.api.qdrant.rest.routes import Operation
 from vecbase.api.qdrant.rest.stats import BUCKETS, RequestStats
+from vecbase.api.qdrant.version import QDRANT_VERSION, build_commit
 from vecbase.core.errors import BadRequestError
-
-QDRANT_VERSION = "1.19.0"
-TITLE = "vecbase - vector search engine (qdrant-compatible)"
-
-
-def build_commit() -> str:
-    """A stable 40-hex build id derived from the package version (there is no git at run time)."""
-    from vecbase import __version__
-
-    return hashlib.sha1(f"vecbase-{__version__}".encode()).hexdigest()
-
-
-def version_info() -> dict[str, Any]:
-    return {"title": TITLE, "version": QDRANT_VERSION, "commit": build_commit()}
 
 
 def metrics_text(c: Call, stats: RequestStats) -> str:

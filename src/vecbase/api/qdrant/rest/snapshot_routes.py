@@ -20,16 +20,11 @@ from vecbase.api.qdrant.rest.envelope import HttpError, error_response, ok
 from vecbase.api.qdrant.rest.rbac import authorize
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
-from vecbase.engine.snapshots import SnapshotInfo, Snapshots
+from vecbase.api.qdrant.service.snapshots import describe
+from vecbase.engine.snapshots import Snapshots
 from vecbase.storage.archive import save_stream
 
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def _desc(info: SnapshotInfo) -> m.SnapshotDescription:
-    return m.SnapshotDescription(
-        name=info.name, creation_time=info.creation_time, size=info.size, checksum=info.checksum
-    )
 
 
 def _shard(request: Request) -> int | None:
@@ -65,10 +60,10 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         return str(r.path_params["collection_name"])
 
     async def create(r: Request) -> Any:
-        return _desc(await run_in_threadpool(snaps.create, name(r), _shard(r)))
+        return describe(await run_in_threadpool(snaps.create, name(r), _shard(r)))
 
     async def listing(r: Request) -> Any:
-        return [_desc(i) for i in await run_in_threadpool(snaps.list, name(r), _shard(r))]
+        return [describe(i) for i in await run_in_threadpool(snaps.list, name(r), _shard(r))]
 
     async def download(r: Request) -> Any:
         path: Path = await run_in_threadpool(snaps.path, name(r), r.path_params["snapshot_name"], _shard(r))
@@ -109,10 +104,10 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
             await upload.close()
 
     async def create_full(r: Request) -> Any:
-        return _desc(await run_in_threadpool(snaps.create_full))
+        return describe(await run_in_threadpool(snaps.create_full))
 
     async def list_full(r: Request) -> Any:
-        return [_desc(i) for i in await run_in_threadpool(snaps.list_full)]
+        return [describe(i) for i in await run_in_threadpool(snaps.list_full)]
 
     async def download_full(r: Request) -> Any:
         path: Path = await run_in_threadpool(snaps.path_full, r.path_params["snapshot_name"])

@@ -182,6 +182,21 @@ class CollectionsService:
             shard_transfers=[],
         )
 
+    def shard_keys(self, name: str) -> m.ShardKeysResponse:
+        self.col(name)
+        return m.ShardKeysResponse(shard_keys=None)  # every collection shards automatically
+
+    def refuse_shard_keys(self, name: str) -> bool:
+        self.col(name)
+        raise BadRequestError(
+            f"Bad request: Shard keys are only supported for collections with custom sharding;"
+            f" `{name}` uses auto sharding"
+        )
+
+    def refuse_cluster_update(self, name: str) -> bool:
+        self.col(name)
+        raise BadRequestError("Bad request: Distributed mode is disabled: cluster operations are not available")
+
     def optimizations(self, name: str) -> m.OptimizationsResponse:
         self.col(name)
         return m.OptimizationsResponse(
