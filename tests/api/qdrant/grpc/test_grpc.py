@@ -582,3 +582,28 @@ def test_an_id_that_is_no_uuid_is_refused_in_every_message(channel: grpc.Channel
     )
     (got,) = stub.Get(ppb.GetPoints(collection_name="uuids", ids=[good])).result
     assert got.id.uuid == "550e8400-e29b-41d4-a716-446655440000"
+
+
+def test_values_past_what_the_server_can_hold_are_refused(channel: grpc.Channel) -> None:
+    """A timestamp past the years a datetime holds, and a multivector whose count does not
+    divide its data (a count of 2**32 - 1 made four billion rows): INVALID_ARGUMENT."""
+    collections = crpc.CollectionsStub(channel)
+    params = cpb.VectorParams(size=2, distance=cpb.Distance.Dot)
+    collections.Create(cpb.CreateCollection(collection_name="limits", vectors_config=cpb.VectorsConfig(params=params)))
+    stub = prpc.PointsStub(channel)
+    far = common.DatetimeRange()
+    far.gt.seconds = 2**62
+    cond = common.Condition(field=common.FieldCondition(key="d", datetime_range=far))
+    count = ppb.CountPoints(collection_name="limits", filter=common.Filter(must=[cond]))
+    code, details = code_of(lambda: stub.Count(count))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and "timestamp out of range" in details
+    ragged = ppb.Vectors(vector=ppb.Vector(data=[1.0, 2.0, 3.0], vectors_count=2**32 - 1))
+    upsert = ppb.UpsertPoints(collection_name="limits", points=[ppb.PointStruct(id=pid(1), vectors=ragged)])
+    code, details = code_of(lambda: stub.Upsert(upsert))
+    assert code == grpc.StatusCode.INVALID_ARGUMENT and details == (
+        "Malformed multi vector: data length 3 is not divisible by vectors count 4294967295"
+    )
+    within = common.DatetimeRange()
+    within.gt.seconds, within.gt.nanos = -86_400, 500_000_000  # 1969-12-31T00:00:00.5Z
+    near = common.Condition(field=common.FieldCondition(key="d", datetime_range=within))
+    assert stub.Count(ppb.CountPoints(collection_name="limits", filter=common.Filter(must=[near]))).result.count == 0

@@ -8,7 +8,7 @@ here decides anything: it only moves fields between the two encodings.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Mapping
 
 from google.protobuf import json_format
@@ -122,6 +122,11 @@ def vector(v: Any) -> Any:
         return {"indices": list(v.indices.data), "values": data}
     count = v.vectors_count if v.HasField("vectors_count") else 1
     if count > 1:
+        # checked before the split: a count past the data's length asks for that many rows
+        if not data or len(data) % count:
+            raise BadRequestError(
+                f"Malformed multi vector: data length {len(data)} is not divisible by vectors count {count}"
+            )
         size = len(data) // count
         return [data[i * size : (i + 1) * size] for i in range(count)]
     return data
@@ -179,7 +184,14 @@ def _range(r: Any) -> dict[str, Any]:
 
 
 def _timestamp(ts: Any) -> str:
-    return datetime.fromtimestamp(ts.seconds + ts.nanos / 1e9, UTC).isoformat().replace("+00:00", "Z")
+    try:
+        moment = _EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
+    except OverflowError:  # past the years a datetime holds (1 to 9999)
+        raise BadRequestError(f"Wrong input: timestamp out of range: {ts.seconds} seconds") from None
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _geo_point(p: Any) -> dict[str, float]:
