@@ -25,6 +25,9 @@ def sdk(server: Server) -> Client:
         endpoint=f"127.0.0.1:{server.port}",
         protocol="http",
         region_id="cn-hangzhou",
+        # the SDK's default 10 s read timeout fails a document upload on a busy CI machine
+        # (local embedding runs inside the call); the server's own limits still apply
+        read_timeout=60_000,
     )
     return Client(config)
 
