@@ -84,6 +84,11 @@ def test_snapshots_on_disk(tmp_path: Path) -> None:
         assert client.count("copy").count == 3
         shard = client.create_shard_snapshot("c", 0)
         assert shard.name in [s.name for s in client.list_shard_snapshots("c", 0)]
+        shard_archive = tmp_path / "snapshots" / dir_name("c") / "shards" / "0" / shard.name
+        assert client.recover_shard_snapshot("from_shard", 0, f"file://{shard_archive}")  # a new collection
+        assert client.count("from_shard").count == 3
+        with pytest.raises(NotFoundError, match="Shard 1 does not exist"):
+            client.recover_shard_snapshot("from_shard", 1, f"file://{shard_archive}")
         assert client.delete_shard_snapshot("c", 0, shard.name)
         assert client.delete_snapshot("c", made.name)
         assert client.list_snapshots("c") == []
@@ -91,7 +96,7 @@ def test_snapshots_on_disk(tmp_path: Path) -> None:
         assert [s.name for s in client.list_full_snapshots()] == [full.name]
         assert client.delete_full_snapshot(full.name)
     with Client(path=str(tmp_path)) as client:  # the recovered copy is a collection like any other
-        assert {c.name for c in client.get_collections().collections} == {"c", "copy"}
+        assert {c.name for c in client.get_collections().collections} == {"c", "copy", "from_shard"}
 
 
 def test_snapshots_need_disk() -> None:

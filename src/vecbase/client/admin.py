@@ -71,7 +71,7 @@ class AdminMethods:
         checksum: str | None = None,
         **kwargs: Any,
     ) -> bool:
-        self._svc.snapshots.list(collection_name, shard_id)  # the shard must exist
+        self._svc.snapshots.check_shard(shard_id)
         return self._svc.snapshots.recover(collection_name, location, checksum, api_key)
 
     def create_full_snapshot(self, **kwargs: Any) -> m.SnapshotDescription:

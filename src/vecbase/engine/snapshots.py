@@ -98,7 +98,7 @@ class Snapshots:
     # -- collection and shard snapshots ---------------------------------------------------
     def create(self, name: str, shard: int | None = None) -> SnapshotInfo:
         name = self._real(name)
-        self._check_shard(shard)
+        self.check_shard(shard)
         col = self.toc.get(name)
         if col.path is None:
             raise BadRequestError("Bad request: snapshots need on-disk storage (this instance runs in memory)")
@@ -111,11 +111,11 @@ class Snapshots:
         return self._finish(dest)
 
     def list(self, name: str, shard: int | None = None) -> list[SnapshotInfo]:
-        self._check_shard(shard)
+        self.check_shard(shard)
         return self._list(self._collection_dir(self._real(name), shard))
 
     def path(self, name: str, snapshot: str, shard: int | None = None) -> Path:
-        self._check_shard(shard)
+        self.check_shard(shard)
         return self._file(self._collection_dir(self._real(name), shard), snapshot)
 
     def delete(self, name: str, snapshot: str, shard: int | None = None) -> bool:
@@ -124,7 +124,7 @@ class Snapshots:
         remove_file(path.with_name(path.name + ".checksum"))
         return True
 
-    def _check_shard(self, shard: int | None) -> None:
+    def check_shard(self, shard: int | None) -> None:
         if shard is not None and shard != 0:
             raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
 

@@ -18,6 +18,7 @@ from pydantic import (
     WrapSerializer,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from vecbase.core.datetimes import parse_datetime
 from vecbase.core.ids import normalize_id
@@ -40,10 +41,16 @@ def _wire_datetime(value: Any) -> Any:
 WireDatetime = Annotated[Union[datetime, date], BeforeValidator(_wire_datetime)]
 
 
+UUID_ERROR = "uuid_parsing"  # the error type of a string that is no UUID (body_errors words it)
+
+
 def _wire_uuid(value: str) -> str:
     """A UUID in one of the forms Qdrant's parser takes (hyphenated, simple, braced, URN): a
     point id that is neither a u64 nor a UUID fails the body's parse there, as here."""
-    normalize_id(value)  # ValueError when it is not a UUID
+    try:
+        normalize_id(value)
+    except ValueError:
+        raise PydanticCustomError(UUID_ERROR, "Unable to parse UUID: {value}", {"value": value}) from None
     return value
 
 

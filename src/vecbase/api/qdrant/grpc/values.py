@@ -183,15 +183,15 @@ def _range(r: Any) -> dict[str, Any]:
     return {name: getattr(r, name) for name in ("lt", "gt", "gte", "lte") if r.HasField(name)}
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _timestamp(ts: Any) -> str:
     try:
         moment = _EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000)
     except OverflowError:  # past the years a datetime holds (1 to 9999)
         raise BadRequestError(f"Wrong input: timestamp out of range: {ts.seconds} seconds") from None
     return moment.isoformat().replace("+00:00", "Z")
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _geo_point(p: Any) -> dict[str, float]:

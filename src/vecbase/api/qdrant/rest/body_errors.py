@@ -14,6 +14,7 @@ from typing import Any
 import pydantic
 
 from vecbase.api.qdrant import models as m
+from vecbase.api.qdrant.wire_base import UUID_ERROR
 
 _RANGE_ERRORS = {
     "greater_than",
@@ -104,7 +105,7 @@ def body_error(e: pydantic.ValidationError) -> tuple[int, str]:
     ranged = [describe(err) for err in errors if err["type"] in _RANGE_ERRORS and not _type_bound(err)]
     if ranged:
         return 422, "Validation error in JSON body: [" + "; ".join(dict.fromkeys(ranged[:5])) + "]"
-    if any(err["type"] == "value_error" and "parse UUID" in str(err["msg"]) for err in errors):
+    if any(err["type"] == UUID_ERROR for err in errors):
         # a point id that is neither a u64 nor a UUID: serde's words for its untagged enum
         return 400, "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId"
     plain = [f"{error_path(tuple(err['loc']))}: {err['msg']}" if err["loc"] else str(err["msg"]) for err in errors]

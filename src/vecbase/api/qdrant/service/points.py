@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import orjson
-
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.filters import convert_filter
+from vecbase.api.qdrant.json_values import json_copy
 from vecbase.api.qdrant.points import (
-    payload_doc,
     record_to_wire,
     update_vectors_from_wire,
     upsert_from_wire,
@@ -66,7 +64,7 @@ def limit_of(limit: int | None, default: int = 10) -> int:
 def json_payload(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise BadRequestError("Validation error: payload must be a JSON object")
-    return orjson.loads(payload_doc(payload))  # type: ignore[no-any-return]
+    return json_copy(payload, "payload")  # type: ignore[no-any-return]
 
 
 def order_by_from_wire(order_by: Any) -> OrderBy:
