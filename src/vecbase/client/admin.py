@@ -87,11 +87,22 @@ class AdminMethods:
     def list_shard_keys(self, collection_name: str, **kwargs: Any) -> m.ShardKeysResponse:
         return self._svc.collections.shard_keys(collection_name)
 
-    def create_shard_key(self, collection_name: str, shard_key: Any, **kwargs: Any) -> bool:
-        return self._svc.collections.refuse_shard_keys(collection_name)
+    def create_shard_key(
+        self,
+        collection_name: str,
+        shard_key: Any,
+        shards_number: int | None = None,
+        replication_factor: int | None = None,
+        placement: list[int] | None = None,
+        **kwargs: Any,
+    ) -> bool:
+        req = m.CreateShardingKey(
+            shard_key=shard_key, shards_number=shards_number, replication_factor=replication_factor, placement=placement
+        )
+        return self._svc.collections.create_shard_key(collection_name, req)
 
     def delete_shard_key(self, collection_name: str, shard_key: Any, **kwargs: Any) -> bool:
-        return self._svc.collections.refuse_shard_keys(collection_name)
+        return self._svc.collections.delete_shard_key(collection_name, m.DropShardingKey(shard_key=shard_key))
 
     def cluster_status(self) -> Any:
         return {"status": "disabled"}  # a single node: what `GET /cluster` answers

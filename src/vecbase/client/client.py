@@ -139,9 +139,13 @@ class Client(AdminMethods):
         mode = m.UpdateMode(update_mode) if isinstance(update_mode, str) else update_mode
         req: m.PointsList | m.PointsBatch
         if isinstance(points, m.Batch):
-            req = m.PointsBatch(batch=points, update_filter=update_filter, update_mode=mode)
+            req = m.PointsBatch(
+                batch=points, update_filter=update_filter, update_mode=mode, shard_key=shard_key_selector
+            )
         else:
-            req = m.PointsList.model_construct(points=list(points), update_filter=update_filter, update_mode=mode)
+            req = m.PointsList.model_construct(
+                points=list(points), update_filter=update_filter, update_mode=mode, shard_key=shard_key_selector
+            )
         return self._svc.points.upsert(collection_name, req, wait)
 
     def upload_points(
@@ -150,16 +154,17 @@ class Client(AdminMethods):
         points: Iterable[m.PointStruct],
         batch_size: int = 64,
         wait: bool = False,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> None:
         batch: list[m.PointStruct] = []
         for p in points:
             batch.append(p)
             if len(batch) >= batch_size:
-                self.upsert(collection_name, batch, wait=wait)
+                self.upsert(collection_name, batch, wait=wait, shard_key_selector=shard_key_selector)
                 batch = []
         if batch:
-            self.upsert(collection_name, batch, wait=wait)
+            self.upsert(collection_name, batch, wait=wait, shard_key_selector=shard_key_selector)
 
     def upload_collection(
         self,
@@ -169,6 +174,7 @@ class Client(AdminMethods):
         ids: Iterable[Any] | None = None,
         batch_size: int = 64,
         wait: bool = False,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> None:
         vecs = list(vectors) if not isinstance(vectors, (np.ndarray, dict)) else vectors
@@ -178,10 +184,19 @@ class Client(AdminMethods):
         for start in range(0, n, batch_size):
             sl = slice(start, start + batch_size)
             part = {k: list(v[sl]) for k, v in vecs.items()} if isinstance(vecs, dict) else list(vecs[sl])
-            self.upsert(collection_name, m.Batch(ids=id_list[sl], vectors=part, payloads=pay[sl]), wait=wait)
+            batch = m.Batch(ids=id_list[sl], vectors=part, payloads=pay[sl])
+            self.upsert(collection_name, batch, wait=wait, shard_key_selector=shard_key_selector)
 
-    def delete(self, collection_name: str, points_selector: Any, wait: bool = True, **kwargs: Any) -> m.UpdateResult:
-        return self._svc.points.delete(collection_name, points_selector, wait)
+    def delete(
+        self,
+        collection_name: str,
+        points_selector: Any,
+        wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
+        **kwargs: Any,
+    ) -> m.UpdateResult:
+        return self._svc.points.delete(collection_name, _keyed_selector(points_selector, shard_key_selector), wait)
 
     def set_payload(
         self,
@@ -190,32 +205,53 @@ class Client(AdminMethods):
         points: Any,
         key: str | None = None,
         wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.UpdateResult:
         ids, flt = _split_selector(points)
-        req = m.SetPayload(payload=payload, points=ids, filter=flt, key=key)
+        req = m.SetPayload(payload=payload, points=ids, filter=flt, key=key, shard_key=shard_key_selector)
         return self._svc.points.set_payload(collection_name, req, wait)
 
     def overwrite_payload(
-        self, collection_name: str, payload: dict[str, Any], points: Any, wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        payload: dict[str, Any],
+        points: Any,
+        wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
+        **kwargs: Any,
     ) -> m.UpdateResult:
         ids, flt = _split_selector(points)
-        return self._svc.points.overwrite_payload(
-            collection_name, m.SetPayload(payload=payload, points=ids, filter=flt), wait
-        )
+        req = m.SetPayload(payload=payload, points=ids, filter=flt, shard_key=shard_key_selector)
+        return self._svc.points.overwrite_payload(collection_name, req, wait)
 
     def delete_payload(
-        self, collection_name: str, keys: Sequence[str], points: Any, wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        keys: Sequence[str],
+        points: Any,
+        wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
+        **kwargs: Any,
     ) -> m.UpdateResult:
         ids, flt = _split_selector(points)
-        return self._svc.points.delete_payload(
-            collection_name, m.DeletePayload(keys=list(keys), points=ids, filter=flt), wait
-        )
+        req = m.DeletePayload(keys=list(keys), points=ids, filter=flt, shard_key=shard_key_selector)
+        return self._svc.points.delete_payload(collection_name, req, wait)
 
     def clear_payload(
-        self, collection_name: str, points_selector: Any, wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        points_selector: Any,
+        wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
+        **kwargs: Any,
     ) -> m.UpdateResult:
-        return self._svc.points.clear_payload(collection_name, points_selector, wait)
+        selector = _keyed_selector(points_selector, shard_key_selector)
+        return self._svc.points.clear_payload(collection_name, selector, wait)
 
     def update_vectors(
         self,
@@ -227,14 +263,23 @@ class Client(AdminMethods):
         update_filter: m.Filter | None = None,
         **kwargs: Any,
     ) -> m.UpdateResult:
-        req = m.UpdateVectors.model_construct(points=list(points), update_filter=update_filter)
+        req = m.UpdateVectors.model_construct(
+            points=list(points), update_filter=update_filter, shard_key=shard_key_selector
+        )
         return self._svc.points.update_vectors(collection_name, req, wait)
 
     def delete_vectors(
-        self, collection_name: str, vectors: Sequence[str], points: Any, wait: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        vectors: Sequence[str],
+        points: Any,
+        wait: bool = True,
+        ordering: Any = None,
+        shard_key_selector: Any = None,
+        **kwargs: Any,
     ) -> m.UpdateResult:
         ids, flt = _split_selector(points)
-        req = m.DeleteVectors(vector=list(vectors), points=ids, filter=flt)
+        req = m.DeleteVectors(vector=list(vectors), points=ids, filter=flt, shard_key=shard_key_selector)
         return self._svc.points.delete_vectors(collection_name, req, wait)
 
     def batch_update_points(
@@ -268,9 +313,13 @@ class Client(AdminMethods):
         ids: Sequence[Any],
         with_payload: Any = True,
         with_vectors: Any = False,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> list[m.Record]:
-        req = m.PointRequest.model_construct(ids=list(ids), with_payload=with_payload, with_vector=with_vectors)
+        req = m.PointRequest.model_construct(
+            ids=list(ids), with_payload=with_payload, with_vector=with_vectors, shard_key=shard_key_selector
+        )
         return self._svc.points.retrieve(collection_name, req)
 
     def scroll(
@@ -282,9 +331,12 @@ class Client(AdminMethods):
         offset: Any = None,
         with_payload: Any = True,
         with_vectors: Any = False,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> tuple[list[m.Record], Any]:
         req = m.ScrollRequest.model_construct(
+            shard_key=shard_key_selector,
             filter=scroll_filter,
             limit=limit,
             order_by=order_by,
@@ -296,9 +348,15 @@ class Client(AdminMethods):
         return res.points, res.next_page_offset
 
     def count(
-        self, collection_name: str, count_filter: m.Filter | None = None, exact: bool = True, **kwargs: Any
+        self,
+        collection_name: str,
+        count_filter: m.Filter | None = None,
+        exact: bool = True,
+        shard_key_selector: Any = None,
+        **kwargs: Any,
     ) -> m.CountResult:
-        return self._svc.points.count(collection_name, m.CountRequest(filter=count_filter, exact=exact))
+        req = m.CountRequest(filter=count_filter, exact=exact, shard_key=shard_key_selector)
+        return self._svc.points.count(collection_name, req)
 
     def facet(
         self,
@@ -307,9 +365,13 @@ class Client(AdminMethods):
         facet_filter: m.Filter | None = None,
         limit: int = 10,
         exact: bool = False,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.FacetResponse:
-        req = m.FacetRequest.model_construct(key=key, filter=facet_filter, limit=limit, exact=exact)
+        req = m.FacetRequest.model_construct(
+            key=key, filter=facet_filter, limit=limit, exact=exact, shard_key=shard_key_selector
+        )
         return self._svc.points.facet(collection_name, req)
 
     def query_points(
@@ -326,6 +388,8 @@ class Client(AdminMethods):
         with_vectors: Any = False,
         score_threshold: float | None = None,
         lookup_from: Any = None,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.QueryResponse:
         # numpy vectors pass through: the service reads them as they are
@@ -342,6 +406,7 @@ class Client(AdminMethods):
             offset,
             with_payload,
             with_vectors,
+            shard_key_selector,
         )
 
     def query_batch_points(
@@ -365,9 +430,12 @@ class Client(AdminMethods):
         score_threshold: float | None = None,
         with_lookup: Any = None,
         lookup_from: Any = None,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.GroupsResult:
         req = m.QueryGroupsRequest.model_construct(
+            shard_key=shard_key_selector,
             group_by=group_by,
             query=query,  # numpy vectors pass through: the service reads them as they are
             using=using,
@@ -391,9 +459,13 @@ class Client(AdminMethods):
         limit: int = 3,
         sample: int = 10,
         using: str | None = None,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.SearchMatrixPairsResponse:
-        req = m.SearchMatrixRequest(filter=query_filter, limit=limit, sample=sample, using=using)
+        req = m.SearchMatrixRequest(
+            filter=query_filter, limit=limit, sample=sample, using=using, shard_key=shard_key_selector
+        )
         return self._svc.query.matrix_pairs(collection_name, req)
 
     def search_matrix_offsets(
@@ -403,10 +475,24 @@ class Client(AdminMethods):
         limit: int = 3,
         sample: int = 10,
         using: str | None = None,
+        consistency: Any = None,
+        shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.SearchMatrixOffsetsResponse:
-        req = m.SearchMatrixRequest(filter=query_filter, limit=limit, sample=sample, using=using)
+        req = m.SearchMatrixRequest(
+            filter=query_filter, limit=limit, sample=sample, using=using, shard_key=shard_key_selector
+        )
         return self._svc.query.matrix_offsets(collection_name, req)
+
+
+def _keyed_selector(points: Any, shard_key: Any) -> Any:
+    """A points selector carrying the call's shard key selector."""
+    if shard_key is None:
+        return points
+    ids, flt = _split_selector(points)
+    if flt is not None:
+        return m.FilterSelector(filter=flt, shard_key=shard_key)
+    return m.PointIdsList(points=ids or [], shard_key=shard_key)
 
 
 def _split_selector(points: Any) -> tuple[list[Any] | None, m.Filter | None]:

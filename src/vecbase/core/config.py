@@ -115,6 +115,8 @@ class CollectionConfig:
     quantization: Mapping[str, Any] | None = None
     on_disk_payload: bool = True
     shard_number: int = 1
+    # "auto" or "custom" as the create request named it; None when it named neither
+    sharding_method: str | None = None
     replication_factor: int = 1
     write_consistency_factor: int = 1
     metadata: Mapping[str, Any] | None = None
@@ -154,6 +156,7 @@ class CollectionConfig:
             quantization=data.get("quantization"),
             on_disk_payload=data.get("on_disk_payload", True),
             shard_number=data.get("shard_number", 1),
+            sharding_method=data.get("sharding_method"),
             replication_factor=data.get("replication_factor", 1),
             write_consistency_factor=data.get("write_consistency_factor", 1),
             metadata=data.get("metadata"),

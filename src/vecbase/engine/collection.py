@@ -6,8 +6,9 @@ import logging
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import orjson
@@ -29,6 +30,7 @@ from vecbase.core.operations import (
     take,
 )
 from vecbase.core.points import Payload
+from vecbase.core.sharding import ShardSelector, shard_key_not_found
 from vecbase.engine import optimizer
 from vecbase.engine.reads import CollectionReads
 from vecbase.engine.rwlock import RWLock
@@ -57,8 +59,22 @@ CONFIG_FORMAT = 1
 PointSelector = Sequence[object] | Filter
 
 
+def _stored(path: Path) -> dict[str, Any]:
+    raw: dict[str, Any] = orjson.loads(read_bytes(path / CONFIG_FILE))
+    if raw.get("format") != CONFIG_FORMAT:
+        raise StorageError(f"Collection {path} has format {raw.get('format')}, this build reads {CONFIG_FORMAT}")
+    return raw
+
+
+def stored_config(path: Path) -> CollectionConfig:
+    """The configuration saved in a collection directory."""
+    return CollectionConfig.from_json(_stored(path)["config"])
+
+
 class Collection(CollectionReads):
     """Thread-safe: writes hold the collection lock exclusively, reads share it."""
+
+    lock: RWLock
 
     def __init__(
         self,
@@ -105,9 +121,7 @@ class Collection(CollectionReads):
 
     @classmethod
     def load(cls, name: str, path: Path) -> Collection:
-        raw = orjson.loads(read_bytes(path / CONFIG_FILE))
-        if raw.get("format") != CONFIG_FORMAT:
-            raise StorageError(f"Collection {path} has format {raw.get('format')}, this build reads {CONFIG_FORMAT}")
+        raw = _stored(path)
         config = CollectionConfig.from_json(raw["config"])
         schema = {k: PayloadIndexSpec(PayloadType(v["type"]), v.get("params", {})) for k, v in raw["schema"].items()}
         col = cls(name, config, path, schema)
@@ -273,6 +287,31 @@ class Collection(CollectionReads):
                     self.wal = None
                 if self.path is not None:
                     remove_tree(self.path)
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Flushed and held still under the lock (a snapshot's moment)."""
+        self.flush()
+        with self.lock:
+            self.flush()
+            yield
+
+    def units(self) -> list[Collection]:
+        """The collections that hold this one's points (itself; a keyed collection's shards)."""
+        return [self]
+
+    def select(self, sel: ShardSelector | None) -> CollectionReads:
+        """What a read with this shard selector sees: the whole collection, which has no
+        shard keys (custom sharding: ``engine.keyed``)."""
+        if sel is not None and sel.keys:
+            raise shard_key_not_found(sel.keys[0])
+        return self
+
+    def write_targets(self, sel: ShardSelector | None) -> list[Collection]:
+        """The collections a write with this shard selector goes to."""
+        if sel is not None and sel.keys:
+            raise shard_key_not_found(sel.keys[0])
+        return [self]
 
     def check_open(self) -> None:
         """Under the lock: a request that looked the collection up before it was dropped

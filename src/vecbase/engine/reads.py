@@ -3,14 +3,13 @@ collection's shared lock (a mixin of ``Collection``, which owns the state it rea
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, ContextManager, Protocol, Sequence, TypeVar
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
 from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId
 from vecbase.core.points import Record, ScoredColumns, ScoredPoint
 from vecbase.engine import optimizer
-from vecbase.engine.rwlock import RWLock
 from vecbase.query import groups, matrix, read, universal
 from vecbase.query.model import (
     FacetHit,
@@ -27,11 +26,21 @@ from vecbase.segment.segment import Segment
 T = TypeVar("T")
 
 
+class ReadLock(Protocol):
+    """The shared side of a lock: one collection's (``RWLock``) or several shards' at once."""
+
+    def shared(self) -> ContextManager[None]: ...
+
+    def acquire_shared(self) -> bool: ...
+
+    def release_shared(self) -> None: ...
+
+
 class CollectionReads:
     """Reads share the collection lock; every query sees one consistent list of segments."""
 
     config: CollectionConfig
-    lock: RWLock
+    lock: ReadLock
     segments: list[Segment]
     payload_schema: dict[str, PayloadIndexSpec]
     optimizing: bool

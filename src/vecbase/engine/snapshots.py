@@ -104,9 +104,7 @@ class Snapshots:
             raise BadRequestError("Bad request: snapshots need on-disk storage (this instance runs in memory)")
         stem = name if _SAFE.match(name) and len(name) <= MAX_DIR_NAME else dir_name(name)
         dest = self._collection_dir(name, shard) / f"{stem}-{_stamp()}{SUFFIX}"
-        col.flush()
-        with col.lock:
-            col.flush()
+        with col.frozen():
             make_tar(dest, {"collection": col.path})
         return self._finish(dest)
 

@@ -14,6 +14,7 @@ import orjson
 from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError, CollectionNotFoundError, ConflictError, StorageError
 from vecbase.engine.collection import CONFIG_FILE, Collection
+from vecbase.engine.keyed import new_collection, open_collection
 from vecbase.engine.optimizer import Optimizer
 from vecbase.storage import memory
 from vecbase.storage.archive import move_tree
@@ -71,7 +72,7 @@ class TableOfContent:
         self._flusher: threading.Thread | None = None
         if compact_memory:
             memory.single_arena()
-        self.optimizer = Optimizer(lambda: list(self.collections.values()))
+        self.optimizer = Optimizer(lambda: [u for c in list(self.collections.values()) for u in c.units()])
         if self.path is not None:
             ensure_dir(self.path)
             self._dir_lock = DirectoryLock(self.path)
@@ -106,7 +107,7 @@ class TableOfContent:
             if name is None:
                 log.warning("ignoring %s: no %s (an interrupted create)", cdir, NAME_FILE)
                 continue
-            self.collections[name] = self._adopt(Collection.load(name, cdir))
+            self.collections[name] = self._adopt(open_collection(name, cdir))
         raw = read_bytes_if_exists(self.path / "aliases.json")  # type: ignore[operator]
         if raw is not None:
             self.aliases = {k: v for k, v in orjson.loads(raw).items() if v in self.collections}
@@ -195,7 +196,7 @@ class TableOfContent:
             path = self._collection_path(name)
             if path is not None and path.exists():
                 remove_tree(path)
-            col = self._adopt(Collection.create(name, config, path))
+            col = self._adopt(new_collection(name, config, path))
             self._keep_name(name, path)
             self.collections[name] = col
             return col
@@ -271,6 +272,6 @@ class TableOfContent:
             ensure_dir(path.parent)
             move_tree(src, path)
             self._keep_name(name, path)  # the snapshot's may be another name's
-            col = self._adopt(Collection.load(name, path))
+            col = self._adopt(open_collection(name, path))
             self.collections[name] = col
             return col

@@ -80,6 +80,7 @@ def config_from_wire(
     write_consistency_factor: int | None = None,
     metadata: Mapping[str, Any] | None = None,
     strict_mode: m.StrictModeConfig | None = None,
+    sharding_method: m.ShardingMethod | None = None,
 ) -> CollectionConfig:
     vectors = vectors_from_wire(vectors_config)
     sparse = sparse_from_wire(sparse_vectors_config)
@@ -97,6 +98,7 @@ def config_from_wire(
         quantization=dump_wire(quantization_config),
         on_disk_payload=True if on_disk_payload is None else on_disk_payload,
         shard_number=shard_number or 1,
+        sharding_method=sharding_method.value if sharding_method is not None else None,
         replication_factor=replication_factor or 1,
         write_consistency_factor=write_consistency_factor or 1,
         metadata=json_copy(dict(metadata), "metadata") if metadata else None,
@@ -143,6 +145,7 @@ def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
         params=m.CollectionParams(
             vectors=vectors,
             shard_number=c.shard_number,
+            sharding_method=m.ShardingMethod(c.sharding_method) if c.sharding_method is not None else None,
             replication_factor=c.replication_factor,
             write_consistency_factor=c.write_consistency_factor,
             on_disk_payload=c.on_disk_payload,

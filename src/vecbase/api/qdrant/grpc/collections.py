@@ -67,6 +67,8 @@ def create_body(r: Any) -> dict[str, Any]:
             for name, p in r.sparse_vectors_config.map.items()
         }
     v.set_if(body, r, "shard_number", "replication_factor", "write_consistency_factor", "on_disk_payload")
+    if r.HasField("sharding_method"):
+        body["sharding_method"] = "custom" if r.sharding_method == pb.ShardingMethod.Custom else "auto"
     if r.metadata:
         body["metadata"] = v.struct(r.metadata)
     return body
@@ -112,6 +114,8 @@ def info_out(info: m.CollectionInfo) -> Any:
         params["vectors_config"] = {"params": _vector_params_out(vectors)}
     elif isinstance(vectors, dict):
         params["vectors_config"] = {"params_map": {"map": {k: _vector_params_out(x) for k, x in vectors.items()}}}
+    if "sharding_method" in params:
+        params["sharding_method"] = str(params["sharding_method"]).capitalize()
     sparse = params.pop("sparse_vectors", None)
     if sparse:
         params["sparse_vectors_config"] = {"map": _capitalised(sparse, ("modifier",))}
@@ -227,10 +231,14 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def CollectionClusterInfo(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             info = self.svc.collections.cluster_info(request.collection_name)
-            shards = [
-                pb.LocalShardInfo(shard_id=s.shard_id, points_count=s.points_count, state=pb.ReplicaState.Active)
-                for s in info.local_shards
-            ]
+            shards = []
+            for s in info.local_shards:
+                shard = pb.LocalShardInfo(
+                    shard_id=s.shard_id, points_count=s.points_count, state=pb.ReplicaState.Active
+                )
+                if s.shard_key is not None:
+                    v.shard_key_out(shard.shard_key, s.shard_key)
+                shards.append(shard)
             return pb.CollectionClusterInfoResponse(
                 peer_id=info.peer_id, shard_count=info.shard_count, local_shards=shards
             )
@@ -250,7 +258,11 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def CreateShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             path = {"collection_name": request.collection_name}
-            done = rest_twin(self.svc, "create_shard_key", path, v.message_json(request.request))
+            r = request.request
+            body = v.set_if({"shard_key": v.shard_key(r.shard_key)}, r, "shards_number", "replication_factor")
+            if r.placement:
+                body["placement"] = list(r.placement)
+            done = rest_twin(self.svc, "create_shard_key", path, body)
             return pb.CreateShardKeyResponse(result=bool(done))
 
         return self.call(context, f"PUT {_C}/shards", request.collection_name, run)
@@ -258,15 +270,19 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def DeleteShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             path = {"collection_name": request.collection_name}
-            done = rest_twin(self.svc, "delete_shard_key", path, v.message_json(request.request))
+            body = {"shard_key": v.shard_key(request.request.shard_key)}
+            done = rest_twin(self.svc, "delete_shard_key", path, body)
             return pb.DeleteShardKeyResponse(result=bool(done))
 
         return self.call(context, f"POST {_C}/shards/delete", request.collection_name, run)
 
     def ListShardKeys(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
-            rest_twin(self.svc, "list_shard_keys", {"collection_name": request.collection_name})
-            return pb.ListShardKeysResponse()
+            found = rest_twin(self.svc, "list_shard_keys", {"collection_name": request.collection_name})
+            out = pb.ListShardKeysResponse()
+            for d in found.shard_keys or []:
+                v.shard_key_out(out.shard_keys.add().key, d.key)
+            return out
 
         return self.call(context, f"GET {_C}/shards", request.collection_name, run)
 

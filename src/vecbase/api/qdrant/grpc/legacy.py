@@ -23,7 +23,7 @@ def _common(r: Any, payload_default: Any = False) -> dict[str, Any]:
         if "vector_name" in lookup:
             lookup["vector"] = lookup.pop("vector_name")
         body["lookup_from"] = lookup
-    return body
+    return v.keyed(body, r)
 
 
 def _groups(r: Any, body: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,9 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
                 body: dict[str, Any] = {"points": points_list(request.points)}
                 if update_filter is not None:
                     body["update_filter"] = update_filter
-                req = wire(m.PointsList, body)
+                req = wire(m.PointsList, v.keyed(body, request))
+            elif (selector := v.keyed({}, request).get("shard_key")) is not None:
+                req.shard_key = wire(m.ShardKeySelector, selector)
             result = self.svc.points.upsert(request.collection_name, req, request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
 
@@ -47,7 +49,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
 
     def Delete(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
-            selector = v.points_selector(request.points)
+            selector = v.keyed(v.points_selector(request.points), request)
             model = m.PointIdsList if "points" in selector else m.FilterSelector
             result = self.svc.points.delete(request.collection_name, wire(model, selector), request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
@@ -61,7 +63,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
                 "with_payload": v.with_payload(request.with_payload, True),
                 "with_vector": v.with_vectors(request.with_vectors, False),
             }
-            records = self.svc.points.retrieve(request.collection_name, wire(m.PointRequest, body))
+            records = self.svc.points.retrieve(request.collection_name, wire(m.PointRequest, v.keyed(body, request)))
             return pb.GetResponse(result=[retrieved_out(r) for r in records])
 
         return self.call(context, "POST /collections/{collection_name}/points", request.collection_name, run)
@@ -78,7 +80,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             if request.HasField("points_selector"):
                 body.update(v.points_selector(request.points_selector))
             v.set_if(body, request, "key")
-            result = fn(request.collection_name, wire(m.SetPayload, body), request.wait)
+            result = fn(request.collection_name, wire(m.SetPayload, v.keyed(body, request)), request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
 
         label = f"{method} /collections/{{collection_name}}/points/payload"
@@ -89,7 +91,8 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             body: dict[str, Any] = {"keys": list(request.keys)}
             if request.HasField("points_selector"):
                 body.update(v.points_selector(request.points_selector))
-            result = self.svc.points.delete_payload(request.collection_name, wire(m.DeletePayload, body), request.wait)
+            req = wire(m.DeletePayload, v.keyed(body, request))
+            result = self.svc.points.delete_payload(request.collection_name, req, request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
 
         label = "POST /collections/{collection_name}/points/payload/delete"
@@ -97,7 +100,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
 
     def ClearPayload(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
-            selector = v.points_selector(request.points)
+            selector = v.keyed(v.points_selector(request.points), request)
             model = m.PointIdsList if "points" in selector else m.FilterSelector
             result = self.svc.points.clear_payload(request.collection_name, wire(model, selector), request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
@@ -118,7 +121,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
                 body["offset"] = v.point_id(request.offset)
             if request.HasField("order_by"):
                 body["order_by"] = order_by_body(request.order_by)
-            result = self.svc.points.scroll(request.collection_name, wire(m.ScrollRequest, body))
+            result = self.svc.points.scroll(request.collection_name, wire(m.ScrollRequest, v.keyed(body, request)))
             out = pb.ScrollResponse(result=[retrieved_out(r) for r in result.points])
             if result.next_page_offset is not None:
                 out.next_page_offset.CopyFrom(v.point_id_out(result.next_page_offset))
@@ -131,7 +134,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             body: dict[str, Any] = v.set_if({}, request, "exact")
             if request.HasField("filter"):
                 body["filter"] = v.filter_(request.filter)
-            result = self.svc.points.count(request.collection_name, wire(m.CountRequest, body))
+            result = self.svc.points.count(request.collection_name, wire(m.CountRequest, v.keyed(body, request)))
             return pb.CountResponse(result=pb.CountResult(count=result.count))
 
         return self.call(context, "POST /collections/{collection_name}/points/count", request.collection_name, run)
@@ -204,7 +207,8 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             }
             if request.HasField("update_filter"):
                 body["update_filter"] = v.filter_(request.update_filter)
-            result = self.svc.points.update_vectors(request.collection_name, wire(m.UpdateVectors, body), request.wait)
+            req = wire(m.UpdateVectors, v.keyed(body, request))
+            result = self.svc.points.update_vectors(request.collection_name, req, request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
 
         return self.call(context, "PUT /collections/{collection_name}/points/vectors", request.collection_name, run)
@@ -213,7 +217,8 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         def run() -> Any:
             body: dict[str, Any] = {"vector": list(request.vectors.names)}
             body.update(v.points_selector(request.points_selector))
-            result = self.svc.points.delete_vectors(request.collection_name, wire(m.DeleteVectors, body), request.wait)
+            req = wire(m.DeleteVectors, v.keyed(body, request))
+            result = self.svc.points.delete_vectors(request.collection_name, req, request.wait)
             return pb.PointsOperationResponse(result=update_out(result))
 
         label = "POST /collections/{collection_name}/points/vectors/delete"
@@ -224,7 +229,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
             body: dict[str, Any] = v.set_if({"key": request.key}, request, "limit", "exact")
             if request.HasField("filter"):
                 body["filter"] = v.filter_(request.filter)
-            result = self.svc.points.facet(request.collection_name, wire(m.FacetRequest, body))
+            result = self.svc.points.facet(request.collection_name, wire(m.FacetRequest, v.keyed(body, request)))
             return pb.FacetResponse(
                 hits=[pb.FacetHit(value=facet_value_out(h.value), count=h.count) for h in result.hits]
             )
@@ -247,7 +252,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
         body: dict[str, Any] = v.set_if({}, request, "sample", "limit", "using")
         if request.HasField("filter"):
             body["filter"] = v.filter_(request.filter)
-        matrix: m.SearchMatrixRequest = wire(m.SearchMatrixRequest, body)
+        matrix: m.SearchMatrixRequest = wire(m.SearchMatrixRequest, v.keyed(body, request))
         return matrix
 
     def SearchMatrixPairs(self, request: Any, context: Any) -> Any:  # noqa: N802

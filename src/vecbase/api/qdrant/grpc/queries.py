@@ -129,7 +129,7 @@ def _query_body(r: Any) -> dict[str, Any]:
 
 
 def query_request(r: Any) -> dict[str, Any]:
-    body = _query_body(r)
+    body = v.keyed(_query_body(r), r)
     v.set_if(body, r, "offset")
     if r.HasField("with_payload"):
         body["with_payload"] = v.with_payload(r.with_payload, False)

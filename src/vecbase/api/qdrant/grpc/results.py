@@ -39,6 +39,8 @@ def _point_into(out: Any, point: m.ScoredPoint | m.Record) -> Any:
         out.vectors.CopyFrom(vectors)
     if point.order_value is not None:
         out.order_value.CopyFrom(_order_value(point.order_value))
+    if point.shard_key is not None:
+        v.shard_key_out(out.shard_key, point.shard_key)
     return out
 
 

@@ -60,24 +60,26 @@ def batch_operation(op: Any) -> dict[str, Any]:
         upsert: dict[str, Any] = {"points": points_list(op.upsert.points)}
         if op.upsert.HasField("update_filter"):
             upsert["update_filter"] = v.filter_(op.upsert.update_filter)
-        return {"upsert": upsert}
+        return {"upsert": v.keyed(upsert, op.upsert)}
     if kind in ("delete_deprecated", "clear_payload_deprecated"):
         return {kind.removesuffix("_deprecated"): v.points_selector(getattr(op, kind))}
     if kind in ("delete_points", "clear_payload"):
-        return {"delete" if kind == "delete_points" else kind: v.points_selector(getattr(op, kind).points)}
+        sub = getattr(op, kind)
+        return {"delete" if kind == "delete_points" else kind: v.keyed(v.points_selector(sub.points), sub)}
     if kind in ("set_payload", "overwrite_payload"):
         payload_op = getattr(op, kind)
         body = v.set_if({"payload": v.struct(payload_op.payload)}, payload_op, "key")
-        return {kind: _selected(body, payload_op, "points_selector")}
+        return {kind: v.keyed(_selected(body, payload_op, "points_selector"), payload_op)}
     if kind == "delete_payload":
-        return {kind: _selected({"keys": list(op.delete_payload.keys)}, op.delete_payload, "points_selector")}
+        body = _selected({"keys": list(op.delete_payload.keys)}, op.delete_payload, "points_selector")
+        return {kind: v.keyed(body, op.delete_payload)}
     if kind == "update_vectors":
         points = [{"id": v.point_id(p.id), "vector": v.vectors(p.vectors)} for p in op.update_vectors.points]
         update: dict[str, Any] = {"points": points}
         if op.update_vectors.HasField("update_filter"):
             update["update_filter"] = v.filter_(op.update_vectors.update_filter)
-        return {"update_vectors": update}
+        return {"update_vectors": v.keyed(update, op.update_vectors)}
     if kind == "delete_vectors":
         body = {"vector": list(op.delete_vectors.vectors.names)}
-        return {kind: _selected(body, op.delete_vectors, "points_selector")}
+        return {kind: v.keyed(_selected(body, op.delete_vectors, "points_selector"), op.delete_vectors)}
     raise ValueError("a batch operation needs an operation")

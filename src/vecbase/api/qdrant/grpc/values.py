@@ -343,3 +343,34 @@ def lower_enums(data: Any, names: tuple[str, ...]) -> Any:
     if isinstance(data, list):
         return [lower_enums(x, names) for x in data]
     return data
+
+
+def shard_key(key: Any) -> Any:
+    """A ``ShardKey`` message as REST writes the key: a string or a number."""
+    return key.keyword if key.WhichOneof("key") == "keyword" else key.number
+
+
+def keyed(body: dict[str, Any], message: Any) -> dict[str, Any]:
+    """``body`` with the REST form of ``message``'s ``shard_key_selector``, when it has one:
+    one key, a list of keys, or a target with a fallback."""
+    if not message.HasField("shard_key_selector"):
+        return body
+    sel = message.shard_key_selector
+    keys = [shard_key(k) for k in sel.shard_keys]
+    if not keys:
+        return body
+    if sel.HasField("fallback"):
+        if len(keys) != 1:
+            raise BadRequestError("Wrong input: a shard key selector with a fallback names exactly one target key")
+        body["shard_key"] = {"target": keys[0], "fallback": shard_key(sel.fallback)}
+    else:
+        body["shard_key"] = keys[0] if len(keys) == 1 else keys
+    return body
+
+
+def shard_key_out(out: Any, key: Any) -> None:
+    """``key`` (a string or a number) written into a ``ShardKey`` message."""
+    if isinstance(key, str):
+        out.keyword = key
+    else:
+        out.number = key

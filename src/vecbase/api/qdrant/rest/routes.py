@@ -129,10 +129,18 @@ def operations() -> list[Operation]:
             lambda c: c.svc.collections.refuse_cluster_update(c.name),
         ),
         Operation("GET", s + "/optimizations", "get_optimizations", lambda c: c.svc.collections.optimizations(c.name)),
-        Operation("PUT", s + "/shards", "create_shard_key", lambda c: c.svc.collections.refuse_shard_keys(c.name)),
+        Operation(
+            "PUT",
+            s + "/shards",
+            "create_shard_key",
+            lambda c: c.svc.collections.create_shard_key(c.name, c.body(m.CreateShardingKey)),
+        ),
         Operation("GET", s + "/shards", "list_shard_keys", lambda c: c.svc.collections.shard_keys(c.name)),
         Operation(
-            "POST", s + "/shards/delete", "delete_shard_key", lambda c: c.svc.collections.refuse_shard_keys(c.name)
+            "POST",
+            s + "/shards/delete",
+            "delete_shard_key",
+            lambda c: c.svc.collections.delete_shard_key(c.name, c.body(m.DropShardingKey)),
         ),
         # points: writes
         Operation(

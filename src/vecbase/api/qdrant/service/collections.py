@@ -23,6 +23,7 @@ from vecbase.core.errors import BadRequestError
 from vecbase.core.paths import check_path
 from vecbase.core.strict import StrictMode
 from vecbase.engine.collection import Collection
+from vecbase.engine.keyed import KeyedCollection
 from vecbase.engine.toc import TableOfContent
 
 PEER_ID = 1
@@ -64,8 +65,6 @@ class CollectionsService:
         )
 
     def create(self, name: str, req: m.CreateCollection) -> bool:
-        if req.sharding_method is not None and req.sharding_method == m.ShardingMethod.CUSTOM:
-            raise BadRequestError("Wrong input: custom sharding is not supported by vecbase on a single node")
         config = config_from_wire(
             req.vectors,
             req.sparse_vectors,
@@ -79,6 +78,7 @@ class CollectionsService:
             req.write_consistency_factor,
             req.metadata,
             req.strict_mode_config,
+            req.sharding_method,
         )
         self.toc.create(name, config)
         return True
@@ -174,24 +174,37 @@ class CollectionsService:
     # -- single-node cluster answers --------------------------------------------------
     def cluster_info(self, name: str) -> m.CollectionClusterInfo:
         col = self.col(name)
+        if isinstance(col, KeyedCollection):
+            local = [
+                m.LocalShardInfo(shard_id=i, shard_key=key, points_count=points, state=m.ReplicaState.ACTIVE)
+                for i, (key, points) in enumerate(col.shard_infos())
+            ]
+        else:
+            local = [m.LocalShardInfo(shard_id=0, points_count=col.count(None), state=m.ReplicaState.ACTIVE)]
         return m.CollectionClusterInfo(
-            peer_id=PEER_ID,
-            shard_count=1,
-            local_shards=[m.LocalShardInfo(shard_id=0, points_count=col.count(None), state=m.ReplicaState.ACTIVE)],
-            remote_shards=[],
-            shard_transfers=[],
+            peer_id=PEER_ID, shard_count=len(local), local_shards=local, remote_shards=[], shard_transfers=[]
         )
 
     def shard_keys(self, name: str) -> m.ShardKeysResponse:
-        self.col(name)
-        return m.ShardKeysResponse(shard_keys=None)  # every collection shards automatically
+        col = self.col(name)
+        if not isinstance(col, KeyedCollection):
+            return m.ShardKeysResponse(shard_keys=None)  # the collection shards automatically
+        return m.ShardKeysResponse(shard_keys=[m.ShardKeyDescription(key=k) for k in col.shard_key_list()])
 
-    def refuse_shard_keys(self, name: str) -> bool:
-        self.col(name)
-        raise BadRequestError(
-            f"Bad request: Shard keys are only supported for collections with custom sharding;"
-            f" `{name}` uses auto sharding"
-        )
+    def create_shard_key(self, name: str, req: m.CreateShardingKey) -> bool:
+        return self._keyed(name).create_shard_key(req.shard_key)
+
+    def delete_shard_key(self, name: str, req: m.DropShardingKey) -> bool:
+        return self._keyed(name).delete_shard_key(req.shard_key)
+
+    def _keyed(self, name: str) -> KeyedCollection:
+        col = self.col(name)
+        if not isinstance(col, KeyedCollection):
+            raise BadRequestError(
+                f"Bad request: Shard keys are only supported for collections with custom sharding;"
+                f" `{name}` uses auto sharding"
+            )
+        return col
 
     def refuse_cluster_update(self, name: str) -> bool:
         self.col(name)

@@ -26,6 +26,7 @@ def search_query(req: m.SearchRequest | m.SearchGroupsRequest) -> m.QueryRequest
         offset=getattr(req, "offset", None),
         with_payload=req.with_payload,
         with_vector=req.with_vector,
+        shard_key=req.shard_key,
     )
 
 
@@ -43,6 +44,7 @@ def recommend_query(req: m.RecommendRequest | m.RecommendGroupsRequest) -> m.Que
         with_payload=req.with_payload,
         with_vector=req.with_vector,
         lookup_from=req.lookup_from,
+        shard_key=req.shard_key,
     )
 
 
@@ -63,4 +65,5 @@ def discover_query(req: m.DiscoverRequest) -> m.QueryRequest:
         with_payload=req.with_payload,
         with_vector=req.with_vector,
         lookup_from=req.lookup_from,
+        shard_key=req.shard_key,
     )

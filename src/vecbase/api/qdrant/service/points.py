@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.filters import convert_filter
@@ -16,12 +16,15 @@ from vecbase.api.qdrant.points import (
 )
 from vecbase.api.qdrant.service.collections import done
 from vecbase.api.qdrant.service.strict import StrictGate
+from vecbase.api.qdrant.sharding import selector_from_wire, tag_shard_keys
 from vecbase.core import filter as f
 from vecbase.core.config import PayloadType
 from vecbase.core.errors import BadRequestError, PointNotFoundError
 from vecbase.core.ids import try_normalize_id
 from vecbase.core.paths import check_path
+from vecbase.core.points import Record
 from vecbase.engine.collection import Collection, PointSelector
+from vecbase.engine.reads import CollectionReads
 from vecbase.engine.toc import TableOfContent
 from vecbase.query.model import Direction, OrderBy, ScrollRequest
 
@@ -94,6 +97,20 @@ def written_vectors(points: Any) -> list[tuple[str, Any]]:
     return [("", v) for v in (vectors if vectors is not None else [])]
 
 
+def _each(col: Collection, req: Any, write: Callable[[Collection], int]) -> m.UpdateResult:
+    """A write applied to each shard its request names (the collection itself when it is
+    not custom-sharded); the answer carries the last one's operation id."""
+    op_num = 0
+    for target in col.write_targets(selector_from_wire(getattr(req, "shard_key", None))):
+        op_num = write(target)
+    return done(op_num)
+
+
+def _tagged(reader: CollectionReads, found: Sequence[Record], points: list[m.Record]) -> list[m.Record]:
+    tag_shard_keys(reader, [r.id for r in found], points)
+    return points
+
+
 class PointsService:
     def __init__(self, toc: TableOfContent, strict: StrictGate, facet_needs_index: bool = True) -> None:
         self.toc = toc
@@ -112,36 +129,42 @@ class PointsService:
         self.strict.write(col, cost=count, batch=count, grows=True, vectors=checked)
         op = upsert_from_wire(col.config, points)
         mode = req.update_mode.value if req.update_mode is not None else "upsert"
-        return done(col.upsert(op, wait=wait, update_filter=convert_filter(req.update_filter), mode=mode))
+        flt = convert_filter(req.update_filter)
+        return _each(col, req, lambda t: t.upsert(op, wait=wait, update_filter=flt, mode=mode))
 
     def delete(self, name: str, req: Any, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
         self.strict.write(col, selector=_filter_of(req))
-        return done(col.delete(selector(req), wait=wait))
+        sel = selector(req)
+        return _each(col, req, lambda t: t.delete(sel, wait=wait))
 
     def set_payload(self, name: str, req: m.SetPayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
         key = check_path(req.key) if req.key is not None else None
         col = self.col(name)
         self.strict.write(col, selector=convert_filter(req.filter), payload_grows=True)
-        return done(col.set_payload(sel, json_payload(req.payload), key, wait=wait))
+        payload = json_payload(req.payload)
+        return _each(col, req, lambda t: t.set_payload(sel, payload, key, wait=wait))
 
     def overwrite_payload(self, name: str, req: m.SetPayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
         col = self.col(name)
         self.strict.write(col, selector=convert_filter(req.filter), payload_grows=True)
-        return done(col.overwrite_payload(sel, json_payload(req.payload), wait=wait))
+        payload = json_payload(req.payload)
+        return _each(col, req, lambda t: t.overwrite_payload(sel, payload, wait=wait))
 
     def delete_payload(self, name: str, req: m.DeletePayload, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
         col = self.col(name)
         self.strict.write(col, selector=convert_filter(req.filter))
-        return done(col.delete_payload(sel, [check_path(k) for k in req.keys], wait=wait))
+        keys = [check_path(k) for k in req.keys]
+        return _each(col, req, lambda t: t.delete_payload(sel, keys, wait=wait))
 
     def clear_payload(self, name: str, req: Any, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
         self.strict.write(col, selector=_filter_of(req))
-        return done(col.clear_payload(selector(req), wait=wait))
+        sel = selector(req)
+        return _each(col, req, lambda t: t.clear_payload(sel, wait=wait))
 
     def update_vectors(self, name: str, req: m.UpdateVectors, wait: bool = True) -> m.UpdateResult:
         col = self.col(name)
@@ -149,13 +172,15 @@ class PointsService:
         count = len(req.points)
         self.strict.write(col, cost=count, batch=count, batch_name="update limit", grows=True, vectors=vectors)
         op = update_vectors_from_wire(col.config, req.points)
-        return done(col.update_vectors(op, wait=wait, update_filter=convert_filter(req.update_filter)))
+        flt = convert_filter(req.update_filter)
+        return _each(col, req, lambda t: t.update_vectors(op, wait=wait, update_filter=flt))
 
     def delete_vectors(self, name: str, req: m.DeleteVectors, wait: bool = True) -> m.UpdateResult:
         sel = ids_or_filter(req.points, req.filter)
         col = self.col(name)
         self.strict.write(col, selector=convert_filter(req.filter))
-        return done(col.delete_vectors(sel, list(req.vector), wait=wait))
+        names = list(req.vector)
+        return _each(col, req, lambda t: t.delete_vectors(sel, names, wait=wait))
 
     def batch(self, name: str, operations: Sequence[Any], wait: bool = True) -> list[m.UpdateResult]:
         self.col(name)
@@ -186,17 +211,20 @@ class PointsService:
         self.strict.read(col, None)
         wp = with_payload_from_wire(True if req.with_payload is None else req.with_payload)
         wv = with_vectors_from_wire(False if req.with_vector is None else req.with_vector, col.config)
-        return [record_to_wire(col.config, r) for r in col.retrieve(list(req.ids), wp, wv)]
+        reader = col.select(selector_from_wire(req.shard_key))
+        found = reader.retrieve(list(req.ids), wp, wv)
+        return _tagged(reader, found, [record_to_wire(col.config, r) for r in found])
 
     def get_point(self, name: str, raw_id: Any) -> m.Record:
         col = self.col(name)
         pid = try_normalize_id(raw_id)
         if pid is None:  # the path's id, parsed as Qdrant parses it
             raise BadRequestError(f'Wrong input: Can not recognize "{raw_id}" as point id')
-        found = col.retrieve([pid], with_payload_from_wire(True), with_vectors_from_wire(True))
+        reader = col.select(None)
+        found = reader.retrieve([pid], with_payload_from_wire(True), with_vectors_from_wire(True))
         if not found:
             raise PointNotFoundError(raw_id)
-        return record_to_wire(col.config, found[0])
+        return _tagged(reader, found, [record_to_wire(col.config, found[0])])[0]
 
     def scroll(self, name: str, req: m.ScrollRequest) -> m.ScrollResult:
         col = self.col(name)
@@ -219,13 +247,16 @@ class PointsService:
             with_vectors=with_vectors_from_wire(False if req.with_vector is None else req.with_vector, col.config),
         )
         self.strict.read(col, req.filter, limit=limit_of(req.limit))
-        records, next_id = col.scroll(sreq)
-        return m.ScrollResult(points=[record_to_wire(col.config, r) for r in records], next_page_offset=next_id)
+        reader = col.select(selector_from_wire(req.shard_key))
+        records, next_id = reader.scroll(sreq)
+        points = _tagged(reader, records, [record_to_wire(col.config, r) for r in records])
+        return m.ScrollResult(points=points, next_page_offset=next_id)
 
     def count(self, name: str, req: m.CountRequest) -> m.CountResult:
         col = self.col(name)
         self.strict.read(col, req.filter)
-        return m.CountResult(count=col.count(convert_filter(req.filter)))
+        reader = col.select(selector_from_wire(req.shard_key))
+        return m.CountResult(count=reader.count(convert_filter(req.filter)))
 
     def facet(self, name: str, req: m.FacetRequest) -> m.FacetResponse:
         col = self.col(name)
@@ -237,5 +268,6 @@ class PointsService:
                     f'Bad request: Index required but not found for "{req.key}" of one of the following types:'
                     " [keyword, integer, bool, uuid]. Help: Create an index for this key or use a different filter."
                 )
-        hits = col.facet(check_path(req.key), convert_filter(req.filter), limit_of(req.limit))
+        reader = col.select(selector_from_wire(req.shard_key))
+        hits = reader.facet(check_path(req.key), convert_filter(req.filter), limit_of(req.limit))
         return m.FacetResponse(hits=[m.FacetValueHit(value=h.value, count=h.count) for h in hits])

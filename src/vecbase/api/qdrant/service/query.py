@@ -22,6 +22,7 @@ from vecbase.api.qdrant.service import legacy
 from vecbase.api.qdrant.service.points import limit_of, order_by_from_wire
 from vecbase.api.qdrant.service.query_vectors import QueryResolver, array_query, average_vector, lookup_collection
 from vecbase.api.qdrant.service.strict import StrictGate, check_limit
+from vecbase.api.qdrant.sharding import selector_from_wire, tag_shard_keys
 from vecbase.api.qdrant.wire_base import construct
 from vecbase.core.config import DEFAULT_VECTOR
 from vecbase.core.errors import BadRequestError
@@ -30,6 +31,7 @@ from vecbase.core.ids import PointId
 from vecbase.core.paths import check_path
 from vecbase.core.points import ScoredColumns, ScoredPoint
 from vecbase.engine.collection import Collection
+from vecbase.engine.reads import CollectionReads
 from vecbase.engine.toc import TableOfContent
 from vecbase.query.model import (
     ContextQuery,
@@ -110,6 +112,12 @@ def _check_node(req: m.QueryRequest | m.Prefetch | m.QueryGroupsRequest, using: 
             raise BadRequestError("Bad request: Can't use score_threshold with an order_by query.")
     if isinstance(q, (m.FusionQuery, m.RrfQuery)) and using != DEFAULT_VECTOR:
         raise BadRequestError("Bad request: Fusion queries cannot be combined with the 'using' field.")
+
+
+def _answer(reader: CollectionReads, found: ScoredColumns) -> m.QueryResponse:
+    points = scored_to_wire(reader.config, found)
+    tag_shard_keys(reader, found.ids, points)
+    return construct(m.QueryResponse, {"points": points})
 
 
 class QueryService:
@@ -234,6 +242,7 @@ class QueryService:
             req.offset,
             req.with_payload,
             req.with_vector,
+            req.shard_key,
         )
 
     def query_values(
@@ -250,12 +259,14 @@ class QueryService:
         offset: int | None,
         with_payload: m.WithPayloadInterface | None,
         with_vector: m.WithVector | None,
+        shard_key: Any = None,
     ) -> m.QueryResponse:
         """``query`` with a QueryRequest's field values as arguments: the embedded client's
         call, which builds no request model (values typed as the model's fields)."""
         col = self.col(name)
         if col.config.strict_mode is not None:
             self.strict.read(col, (prefetch, flt, params), limit=limit_of(limit))
+        reader = col.select(selector_from_wire(shard_key))
         if prefetch or lookup is not None or not isinstance(query, (np.ndarray, list)):
             req = construct(
                 m.QueryRequest,
@@ -274,11 +285,11 @@ class QueryService:
                 ),
             )
             node = self._top_node(col, req)
-            return construct(m.QueryResponse, {"points": scored_to_wire(col.config, col.query(node))})
+            return _answer(reader, reader.query(node))
         # a plain vector and no prefetch, the most common query: run without a query node
         if offset is not None and offset < 0:
             raise BadRequestError("Validation error: offset must be non-negative")
-        found = col.nearest(
+        found = reader.nearest(
             NearestQuery(using if using is not None else DEFAULT_VECTOR, array_query(query)),
             convert_filter(flt),
             limit_of(limit),
@@ -288,7 +299,7 @@ class QueryService:
             with_payload_from_wire(False if with_payload is None else with_payload),
             with_vectors_from_wire(with_vector, col.config),
         )
-        return construct(m.QueryResponse, {"points": scored_to_wire(col.config, found)})
+        return _answer(reader, found)
 
     def query_batch(self, name: str, reqs: Sequence[m.QueryRequest]) -> list[m.QueryResponse]:
         """Each request's answer; plain vector queries that differ only in their vector run
@@ -300,7 +311,7 @@ class QueryService:
             plain = not r.prefetch and r.lookup_from is None and isinstance(r.query, (list, np.ndarray))
             if plain and (r.offset or 0) >= 0:
                 key = (r.using, r.limit, r.offset, r.score_threshold) + tuple(
-                    map(_same, (r.filter, r.params, r.with_payload, r.with_vector))
+                    map(_same, (r.filter, r.params, r.with_payload, r.with_vector, r.shard_key))
                 )
                 groups.setdefault(key, []).append(i)
             else:
@@ -320,7 +331,8 @@ class QueryService:
             for r in reqs:
                 self.strict.read(col, (r.prefetch, r.filter, r.params), limit=limit_of(r.limit))
         using = first.using if first.using is not None else DEFAULT_VECTOR
-        found = col.nearest_batch(
+        reader = col.select(selector_from_wire(first.shard_key))
+        found = reader.nearest_batch(
             [NearestQuery(using, array_query(r.query)) for r in reqs],
             convert_filter(first.filter),
             limit_of(first.limit),
@@ -330,7 +342,7 @@ class QueryService:
             with_payload_from_wire(False if first.with_payload is None else first.with_payload),
             with_vectors_from_wire(first.with_vector, col.config),
         )
-        return [construct(m.QueryResponse, {"points": scored_to_wire(col.config, f)}) for f in found]
+        return [_answer(reader, f) for f in found]
 
     def check_batch(self, name: str, size: int) -> None:
         """A batch's size against strict mode (each entry is checked as it runs)."""
@@ -346,12 +358,11 @@ class QueryService:
         wp = with_payload_from_wire(False if req.with_payload is None else req.with_payload)
         node = self.node(col, req, limit_of(req.limit), 0, wp, with_vectors_from_wire(req.with_vector, col.config))
         group_size = limit_of(req.group_size, 3)
-        return self._groups(
-            col, GroupRequest(node, check_path(req.group_by), group_size, limit_of(req.limit)), req.with_lookup
-        )
+        greq = GroupRequest(node, check_path(req.group_by), group_size, limit_of(req.limit))
+        return self._groups(col, col.select(selector_from_wire(req.shard_key)), greq, req.with_lookup)
 
-    def _groups(self, col: Collection, greq: GroupRequest, with_lookup: Any) -> m.GroupsResult:
-        found = col.query_groups(greq)
+    def _groups(self, col: Collection, reader: CollectionReads, greq: GroupRequest, with_lookup: Any) -> m.GroupsResult:
+        found = reader.query_groups(greq)
         lookup_col, lwp, lwv = None, WithPayload(True), WithVectors(False)
         if with_lookup is not None:
             wl = m.WithLookup(collection=with_lookup) if isinstance(with_lookup, str) else with_lookup
@@ -364,14 +375,19 @@ class QueryService:
             if lookup_col is not None:
                 recs = lookup_col.retrieve([gid], lwp, lwv)
                 lookup = record_to_wire(lookup_col.config, recs[0]) if recs else None
-            groups.append(m.PointGroup(id=gid, hits=self._points(col, hits), lookup=lookup))
+            points = self._points(col, hits)
+            tag_shard_keys(reader, [h.id for h in hits], points)
+            groups.append(m.PointGroup(id=gid, hits=points, lookup=lookup))
         return m.GroupsResult(groups=groups)
 
     def matrix(self, name: str, req: m.SearchMatrixRequest) -> tuple[list[PointId], list[list[tuple[PointId, float]]]]:
         col = self.col(name)
         self.strict.read(col, req.filter, limit=limit_of(req.sample, 10) * limit_of(req.limit, 3))
         using = req.using if req.using is not None else DEFAULT_VECTOR
-        return col.distance_matrix(convert_filter(req.filter), limit_of(req.sample, 10), limit_of(req.limit, 3), using)
+        reader = col.select(selector_from_wire(req.shard_key))
+        return reader.distance_matrix(
+            convert_filter(req.filter), limit_of(req.sample, 10), limit_of(req.limit, 3), using
+        )
 
     def matrix_pairs(self, name: str, req: m.SearchMatrixRequest) -> m.SearchMatrixPairsResponse:
         ids, rows = self.matrix(name, req)
@@ -404,6 +420,5 @@ class QueryService:
         col = self.col(name)
         self.strict.read(col, (q.filter, q.params), limit=req.limit * req.group_size, group_by=req.group_by)
         node = replace(self._top_node(col, q), offset=0)
-        return self._groups(
-            col, GroupRequest(node, check_path(req.group_by), req.group_size, req.limit), req.with_lookup
-        )
+        greq = GroupRequest(node, check_path(req.group_by), req.group_size, req.limit)
+        return self._groups(col, col.select(selector_from_wire(q.shard_key)), greq, req.with_lookup)

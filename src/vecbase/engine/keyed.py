@@ -1,0 +1,380 @@
+"""Custom sharding: a collection whose points live in shards named by the user's shard keys.
+
+As in Qdrant, each shard key owns a shard of its own, and a shard is a whole collection
+under the hood (its own write-ahead log, segments and optimizer passes), stored under
+``shard_keys/`` inside the collection's directory. Writes name the shard keys they go to;
+reads without a selector see every shard. The collection itself (``KeyedCollection``) keeps
+the settings and the payload schema every shard shares, and holds no points.
+
+Invariants:
+- a shard's directory counts only once its ``shard_key.json`` is written, so a crash in the
+  middle of creating one leaves nothing a restart loads;
+- a read over several shards holds each one's shared lock, taken in creation order, for the
+  whole read, so it sees one consistent state of every shard; writes take one shard's lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Sequence
+
+import orjson
+
+from vecbase.core.config import CollectionConfig, PayloadIndexSpec
+from vecbase.core.errors import BadRequestError
+from vecbase.core.ids import PointId
+from vecbase.core.operations import PointOperation
+from vecbase.core.points import Record, ScoredColumns
+from vecbase.core.sharding import ALL_SHARDS, CUSTOM, ShardKey, ShardSelector, key_text, shard_key_not_found
+from vecbase.engine.collection import Collection, stored_config
+from vecbase.engine.reads import CollectionReads
+from vecbase.query.model import QueryNode, ScrollRequest, WithPayload, WithVectors
+from vecbase.segment.segment import Segment
+from vecbase.storage.files import atomic_write, ensure_dir, list_dirs, read_bytes_if_exists, remove_tree
+
+log = logging.getLogger("vecbase.keyed")
+
+SHARDS_DIR = "shard_keys"
+KEY_FILE = "shard_key.json"
+
+
+def _shard_dir_name(key: ShardKey) -> str:
+    # the JSON form tells 42 from "42"; a digest keeps any key a short, valid file name
+    return hashlib.sha256(orjson.dumps(key)).hexdigest()[:32]
+
+
+class _SharedAll:
+    """The shared side of several shards' locks, as one (``CollectionReads`` reads under
+    it); entering it also fixes the view's segments to those of that moment."""
+
+    def __init__(self, view: ShardView) -> None:
+        self._view = view
+        self._stack: ExitStack | None = None
+
+    def acquire_shared(self) -> bool:
+        stack = ExitStack()
+        try:
+            for col in self._view.shards.values():
+                stack.enter_context(col.lock.shared())
+                col.check_open()
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+        self._view.segments = [seg for col in self._view.shards.values() for seg in col.segments]
+        return True
+
+    def release_shared(self) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+    def shared(self) -> _SharedAll:
+        return self
+
+    def __enter__(self) -> None:
+        self.acquire_shared()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release_shared()
+
+
+class ShardView(CollectionReads):
+    """Reads over some shards of a keyed collection, as if their segments were one
+    collection's (a point id found in two shards counts once, its newest version)."""
+
+    def __init__(self, root: Collection, shards: Mapping[ShardKey, Collection]) -> None:
+        self.config = root.config
+        self.payload_schema = root.payload_schema
+        self.optimizing = False
+        self.shards = dict(shards)
+        self.segments: list[Segment] = []
+        self.lock = _SharedAll(self)
+
+    # a point id in several shards is one result, the first found (the best scored), as
+    # Qdrant merges shards' answers; counts add the shards' counts up
+    def retrieve(self, ids: Sequence[object], wp: WithPayload, wv: WithVectors) -> list[Record]:
+        return _first_of_each(super().retrieve(ids, wp, wv))
+
+    def scroll(self, req: ScrollRequest) -> tuple[list[Record], PointId | None]:
+        records, next_id = super().scroll(req)
+        return _first_of_each(records), next_id
+
+    def query(self, node: QueryNode) -> ScoredColumns:
+        return _unique_columns(super().query(node))
+
+    def nearest(self, *args: Any, **kwargs: Any) -> ScoredColumns:
+        return _unique_columns(super().nearest(*args, **kwargs))
+
+    def nearest_batch(self, *args: Any, **kwargs: Any) -> list[ScoredColumns]:
+        return [_unique_columns(c) for c in super().nearest_batch(*args, **kwargs)]
+
+    def shard_keys_of(self, ids: Sequence[PointId]) -> list[ShardKey | None]:
+        """The shard key of each point (the first shard holding it)."""
+        if len(self.shards) == 1:
+            return [next(iter(self.shards))] * len(ids)
+        out: list[ShardKey | None] = []
+        with self.lock.shared():
+            for pid in ids:
+                out.append(
+                    next(
+                        (key for key, col in self.shards.items() if any(s.has_point(pid) for s in col.segments)),
+                        None,
+                    )
+                )
+        return out
+
+
+def _first_of_each(records: list[Record]) -> list[Record]:
+    seen: set[PointId] = set()
+    out = []
+    for r in records:
+        if r.id not in seen:
+            seen.add(r.id)
+            out.append(r)
+    return out
+
+
+def _unique_columns(cols: ScoredColumns) -> ScoredColumns:
+    if len(set(cols.ids)) == len(cols.ids):
+        return cols
+    seen: set[PointId] = set()
+    keep = []
+    for i, pid in enumerate(cols.ids):
+        if pid not in seen:
+            seen.add(pid)
+            keep.append(i)
+
+    def pick(column: list[Any] | None) -> list[Any] | None:
+        return None if column is None else [column[i] for i in keep]
+
+    return ScoredColumns(
+        [cols.ids[i] for i in keep],
+        [cols.scores[i] for i in keep],
+        [cols.versions[i] for i in keep],
+        pick(cols.payloads),
+        pick(cols.vectors),
+        pick(cols.order_values),
+    )
+
+
+class KeyedCollection(Collection):
+    """A collection with ``sharding_method: custom``: no points of its own, one shard (a
+    ``Collection``) per shard key."""
+
+    def __init__(
+        self,
+        name: str,
+        config: CollectionConfig,
+        path: Path | None,
+        payload_schema: Mapping[str, PayloadIndexSpec] | None = None,
+    ) -> None:
+        super().__init__(name, config, path, payload_schema)
+        self.shards: dict[ShardKey, Collection] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @classmethod
+    def load(cls, name: str, path: Path) -> Collection:
+        col = super().load(name, path)
+        assert isinstance(col, KeyedCollection)
+        found: list[tuple[int, ShardKey, Collection]] = []
+        for sdir in list_dirs(path / SHARDS_DIR):
+            raw = read_bytes_if_exists(sdir / KEY_FILE)
+            if raw is None:
+                log.warning("ignoring %s: no %s (an interrupted shard key create)", sdir, KEY_FILE)
+                continue
+            meta = orjson.loads(raw)
+            found.append((meta["seq"], meta["key"], Collection.load(name, sdir)))
+        for _, key, shard in sorted(found, key=lambda f: f[0]):
+            col._adopt_shard(key, shard)
+        return col
+
+    def _adopt_shard(self, key: ShardKey, shard: Collection) -> None:
+        shard.on_change = lambda: self.on_change()
+        self.shards[key] = shard
+
+    def units(self) -> list[Collection]:
+        """The collections that hold points: what the optimizer and the flusher work on."""
+        return list(self.shards.values())
+
+    def flush(self) -> None:
+        for shard in list(self.shards.values()):
+            shard.flush()
+        super().flush()
+
+    def close(self) -> None:
+        with self.lock:
+            for shard in self.shards.values():
+                shard.close()
+            super().close()
+
+    def drop(self) -> None:
+        with self.lock:
+            for shard in self.shards.values():
+                shard.drop()
+            super().drop()
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """Every shard flushed and held still (a snapshot's moment)."""
+        with ExitStack() as stack:
+            stack.enter_context(super().frozen())
+            for shard in list(self.shards.values()):
+                stack.enter_context(shard.frozen())
+            yield
+
+    # -- shard keys ---------------------------------------------------------------------
+    def shard_key_list(self) -> list[ShardKey]:
+        with self.lock:
+            return list(self.shards)
+
+    def create_shard_key(self, key: ShardKey) -> bool:
+        with self.lock:
+            self.check_open()
+            if key in self.shards:
+                raise BadRequestError(f"Bad request: Shard key {key_text(key)} already exists")
+            path = None
+            if self.path is not None:
+                path = self.path / SHARDS_DIR / _shard_dir_name(key)
+                if path.exists():  # left by an interrupted create
+                    remove_tree(path)
+                ensure_dir(path.parent)
+            shard = Collection.create(self.name, self.config, path)
+            for field, spec in self.payload_schema.items():
+                shard.create_field_index(field, spec)
+            if path is not None:
+                seq = 1 + max((s for s in self._seqs()), default=0)
+                atomic_write(path / KEY_FILE, orjson.dumps({"key": key, "seq": seq}))
+            self._adopt_shard(key, shard)
+        self.on_change()
+        return True
+
+    def _seqs(self) -> Iterator[int]:
+        for shard in self.shards.values():
+            raw = read_bytes_if_exists(shard.path / KEY_FILE) if shard.path is not None else None
+            if raw is not None:
+                yield int(orjson.loads(raw)["seq"])
+
+    def delete_shard_key(self, key: ShardKey) -> bool:
+        with self.lock:
+            self.check_open()
+            shard = self.shards.pop(key, None)
+            if shard is None:
+                raise shard_key_not_found(key)
+            shard.drop()
+        return True
+
+    # -- selection ----------------------------------------------------------------------
+    def _resolve_keys(self, sel: ShardSelector) -> list[ShardKey]:
+        if sel.keys is None:
+            return list(self.shards)
+        out: list[ShardKey] = []
+        for key in sel.keys:
+            if key not in self.shards:
+                if sel.fallback is not None and sel.fallback in self.shards:
+                    key = sel.fallback
+                else:
+                    raise shard_key_not_found(key)
+            if key not in out:
+                out.append(key)
+        return out
+
+    def select(self, sel: ShardSelector | None) -> ShardView:
+        with self.lock.shared():
+            keys = self._resolve_keys(sel or ALL_SHARDS)
+            return ShardView(self, {k: self.shards[k] for k in keys})
+
+    def write_targets(self, sel: ShardSelector | None) -> list[Collection]:
+        if sel is None or sel.keys is None:
+            raise BadRequestError("Wrong input: Shard key not specified")
+        with self.lock.shared():
+            return [self.shards[k] for k in self._resolve_keys(sel)]
+
+    # -- what every shard shares --------------------------------------------------------
+    def create_field_index(self, key: str, spec: PayloadIndexSpec) -> int:
+        with self.lock:
+            for shard in self.shards.values():
+                shard.create_field_index(key, spec)
+            return super().create_field_index(key, spec)
+
+    def delete_field_index(self, key: str) -> int:
+        with self.lock:
+            for shard in self.shards.values():
+                shard.delete_field_index(key)
+            return super().delete_field_index(key)
+
+    def update_config(self, config: CollectionConfig) -> None:
+        with self.lock:
+            super().update_config(config)
+            for shard in self.shards.values():
+                shard.update_config(config)
+
+    def change_vector_names(self, config: CollectionConfig) -> int:
+        with self.lock:
+            for shard in self.shards.values():
+                shard.change_vector_names(config)
+            return super().change_vector_names(config)
+
+    # -- reads and writes without a selector -------------------------------------------
+    def _write(self, op: PointOperation, wait: bool) -> int:
+        raise BadRequestError("Wrong input: Shard key not specified")
+
+    def retrieve(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).retrieve(*args, **kwargs)
+
+    def scroll(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).scroll(*args, **kwargs)
+
+    def count(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).count(*args, **kwargs)
+
+    def facet(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).facet(*args, **kwargs)
+
+    def query(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).query(*args, **kwargs)
+
+    def nearest(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).nearest(*args, **kwargs)
+
+    def nearest_batch(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).nearest_batch(*args, **kwargs)
+
+    def query_groups(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).query_groups(*args, **kwargs)
+
+    def distance_matrix(self, *args: Any, **kwargs: Any) -> Any:
+        return self.select(None).distance_matrix(*args, **kwargs)
+
+    # -- telemetry ----------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        parts = [shard.info() for shard in list(self.shards.values())]
+        return {
+            "points_count": sum(p["points_count"] for p in parts),
+            "segments_count": sum(p["segments_count"] for p in parts),
+            "indexed_vectors_count": sum(p["indexed_vectors_count"] for p in parts),
+            "optimizing": any(p["optimizing"] for p in parts),
+            "payload_points": {k: sum(p["payload_points"].get(k, 0) for p in parts) for k in self.payload_schema},
+        }
+
+    def segment_plans(self) -> list[dict[str, Any]]:
+        return [plan for shard in list(self.shards.values()) for plan in shard.segment_plans()]
+
+    def shard_infos(self) -> list[tuple[ShardKey, int]]:
+        """(shard key, points) per shard, in creation order."""
+        return [(key, shard.info()["points_count"]) for key, shard in list(self.shards.items())]
+
+
+def new_collection(name: str, config: CollectionConfig, path: Path | None) -> Collection:
+    if config.sharding_method == CUSTOM:
+        return KeyedCollection.create(name, config, path)
+    return Collection.create(name, config, path)
+
+
+def open_collection(name: str, path: Path) -> Collection:
+    if stored_config(path).sharding_method == CUSTOM:
+        return KeyedCollection.load(name, path)
+    return Collection.load(name, path)

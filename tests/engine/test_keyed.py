@@ -1,0 +1,108 @@
+"""Custom sharding in the engine: one shard (a collection) per shard key, writes that name
+their shards, reads over some or all of them, and shard directories that a restart loads
+only once complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vecbase.core.config import CollectionConfig, DenseVectorConfig, Distance, PayloadIndexSpec, PayloadType
+from vecbase.core.errors import BadRequestError
+from vecbase.core.operations import UpsertPoints
+from vecbase.core.points import DenseColumn, PayloadDocs
+from vecbase.core.sharding import ShardSelector
+from vecbase.engine.keyed import KEY_FILE, SHARDS_DIR, KeyedCollection
+from vecbase.engine.toc import TableOfContent
+from vecbase.query.model import ScrollRequest, WithPayload, WithVectors
+
+CONFIG = CollectionConfig(vectors={"": DenseVectorConfig(size=2, distance=Distance.DOT)}, sharding_method="custom")
+
+
+def upsert(col: KeyedCollection, key: object, ids: list[int]) -> None:
+    vectors = DenseColumn(np.ones((len(ids), 2), dtype=np.float32))
+    op = UpsertPoints(tuple(ids), {"": vectors}, PayloadDocs.of([{"n": i} for i in ids]))
+    for shard in col.write_targets(ShardSelector((key,))):  # type: ignore[arg-type]
+        shard.upsert(op)
+
+
+def ids(col: KeyedCollection, sel: ShardSelector | None) -> list[object]:
+    records, _ = col.select(sel).scroll(ScrollRequest(limit=100, with_payload=WithPayload(False)))
+    return [r.id for r in records]
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_shards_hold_their_own_points(tmp_path: Path, on_disk: bool) -> None:
+    toc = TableOfContent(tmp_path if on_disk else None, flush_interval=None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_shard_key("a")
+    col.create_shard_key(7)
+    upsert(col, "a", [1, 2])
+    upsert(col, 7, [3])
+    assert ids(col, ShardSelector(("a",))) == [1, 2]
+    assert ids(col, ShardSelector((7,))) == [3]
+    assert ids(col, None) == [1, 2, 3]
+    assert col.info()["points_count"] == 3
+    with pytest.raises(BadRequestError, match="Shard key not specified"):
+        col.write_targets(None)
+    with pytest.raises(BadRequestError, match="Shard key not specified"):
+        col.delete([1])
+    with pytest.raises(BadRequestError, match="Shard key b not found"):
+        col.select(ShardSelector(("b",)))
+    # the fallback stands in for a missing key only
+    assert ids(col, ShardSelector(("b",), fallback=7)) == [3]
+    assert ids(col, ShardSelector(("a",), fallback=7)) == [1, 2]
+    # "7" and 7 are two keys
+    with pytest.raises(BadRequestError, match="Shard key 7 not found"):
+        col.select(ShardSelector(("7",)))
+    toc.close()
+
+
+def test_one_id_in_two_shards(tmp_path: Path) -> None:
+    toc = TableOfContent(None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_shard_key("a")
+    col.create_shard_key("b")
+    upsert(col, "a", [1])
+    upsert(col, "b", [1, 2])
+    # each shard keeps its point; reads over both answer it once; counts add up, as Qdrant's
+    assert ids(col, ShardSelector(("a",))) == [1] and ids(col, ShardSelector(("b",))) == [1, 2]
+    assert ids(col, None) == [1, 2]
+    assert [r.id for r in col.retrieve([1, 2], WithPayload(False), WithVectors(False))] == [1, 2]
+    assert col.count(None) == 3
+    col.delete_shard_key("a")
+    assert ids(col, None) == [1, 2] and col.count(None) == 2
+    toc.close()
+
+
+def test_restart_loads_complete_shards_with_the_schema(tmp_path: Path) -> None:
+    toc = TableOfContent(tmp_path, flush_interval=None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_field_index("n", PayloadIndexSpec(PayloadType.INTEGER))
+    for key in ("z", "a", 3):
+        col.create_shard_key(key)
+    upsert(col, "a", [1])
+    with pytest.raises(BadRequestError, match="Shard key a already exists"):
+        col.create_shard_key("a")
+    col.delete_shard_key("z")
+    shard_dirs = tmp_path / "collections" / "63" / SHARDS_DIR
+    assert len(list(shard_dirs.iterdir())) == 2
+    toc.close()
+    # a shard whose key file was never written is an interrupted create
+    (shard_dirs / "interrupted").mkdir()
+    toc = TableOfContent(tmp_path, flush_interval=None)
+    col = toc.get("c")
+    assert isinstance(col, KeyedCollection)
+    assert col.shard_key_list() == ["a", 3]  # creation order
+    assert ids(col, ShardSelector(("a",))) == [1]
+    assert col.info()["payload_points"] == {"n": 1}
+    assert all(shard.payload_schema.keys() == {"n"} for shard in col.shards.values())
+    assert all((shard.path / KEY_FILE).is_file() for shard in col.shards.values() if shard.path is not None)
+    toc.delete("c")
+    assert not (tmp_path / "collections" / "63").exists()
+    toc.close()
