@@ -137,6 +137,9 @@ class Generator:
                         nullable = True
                         continue
                     member = self.type_of(option, deps)
+                    bounds = constraints(option) if option.get("type") == "integer" else []
+                    if bounds:  # a union's integer keeps its format's range (a 400 past it)
+                        member = f"Annotated[{member}, Field({', '.join(bounds)})]"
                     if member not in members:
                         members.append(member)
                 if nullable:

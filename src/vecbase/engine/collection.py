@@ -377,12 +377,14 @@ class Collection(CollectionReads):
     def _write_existing(
         self, selector: PointSelector, make: Callable[[tuple[PointId, ...]], PointOperation], wait: bool
     ) -> int:
-        """Apply to the selected points that exist; then 404 on the first missing id, as Qdrant."""
+        """Apply to the selected points that exist; then 404 on the first missing id, as Qdrant
+        answers once it has applied a write. A write not waited for (``wait=false``) is
+        acknowledged before Qdrant applies it, so a missing id never reaches its answer."""
         with self.lock:
             ids = self._resolve(selector)
             present, missing = self._existing(ids)
             op_num = self._write(make(present), wait) if present or not ids else self._op_num
-            if missing is not None and not isinstance(selector, Filter):
+            if wait and missing is not None and not isinstance(selector, Filter):
                 raise PointNotFoundError(missing)
             return op_num
 
@@ -431,7 +433,8 @@ class Collection(CollectionReads):
         return self._write_existing(selector, ClearPayload, wait)
 
     def update_vectors(self, op: UpdateVectors, wait: bool = True, update_filter: Filter | None = None) -> int:
-        """Points that exist (and pass ``update_filter``) are updated; then 404 on the first missing id."""
+        """Points that exist (and pass ``update_filter``) are updated; then 404 on the first
+        missing id when the write is waited for (see ``_write_existing``)."""
         if not op.ids:
             raise BadRequestError("Empty update request")
         check_vectors(self.config, op.vectors, len(op.ids))
@@ -444,7 +447,7 @@ class Collection(CollectionReads):
             op_num = self._op_num
             if keep:
                 op_num = self._write(take(op, keep), wait)
-            if missing is not None:
+            if wait and missing is not None:
                 raise PointNotFoundError(missing)
             return op_num
 

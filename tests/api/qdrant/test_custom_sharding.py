@@ -121,6 +121,15 @@ def test_errors_in_qdrants_words(server: Server) -> None:
     ok(http.put(c, json={"vectors": {"size": 2, "distance": "Dot"}, "sharding_method": "custom"}))
     assert ok(http.put(c + "/shards", json={"shard_key": "a"})) is True
     assert "Shard key a already exists" in error(http.put(c + "/shards", json={"shard_key": "a"}), 400)
+    # a key is a string or an unsigned 64-bit integer, as Qdrant's serde reads it
+    for bad in (-1, 2**64, 1.5, True, None, [1]):
+        message = error(http.put(c + "/shards", json={"shard_key": bad}), 400)
+        assert message == "Format error in JSON body: data did not match any variant of untagged enum ShardKey"
+    query = {"query": [1.0, 1.0], "shard_key": -3}
+    message = error(http.post(c + "/points/query", json=query), 400)
+    assert message == "Format error in JSON body: Expected a string or an integer"
+    assert ok(http.put(c + "/shards", json={"shard_key": 2**64 - 1})) is True
+    assert ok(http.post(c + "/shards/delete", json={"shard_key": 2**64 - 1})) is True
     point = {"id": 1, "vector": [1.0, 2.0]}
     assert (
         error(http.put(c + "/points?wait=true", json={"points": [point]}), 400)

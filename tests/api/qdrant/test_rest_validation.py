@@ -216,6 +216,11 @@ def test_integers_past_64_bits_read_as_json_numbers(http: httpx.Client, body: di
         (P + "/count", {"filter": {"must_not": [{"has_id": ["{not-a-uuid}"]}]}}),
         (P + "/query", {"query": {"recommend": {"positive": ["not-a-uuid"]}}}),
         (P + "/payload", {"points": ["550e8400-e29b-41d4-a716-44665544000"], "payload": {"a": 1}}),
+        # numbers that are no u64
+        (P, {"ids": [-1]}),
+        (P + "/scroll", {"offset": 2**64}),
+        (P + "/delete", {"points": [1.5]}),
+        (P + "/scroll", {"filter": {"must": [{"has_id": [True]}]}}),
     ],
 )
 def test_a_point_id_neither_u64_nor_uuid_fails_the_parse(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
@@ -349,3 +354,21 @@ def test_probe_texts(http: httpx.Client) -> None:
     assert http.get("/livez").text == "healthz check passed"
     assert http.get("/healthz").text == "healthz check passed"
     assert http.get("/readyz").text == "all shards are ready"
+
+
+def test_a_missing_point_fails_a_waited_write_only(http: httpx.Client) -> None:
+    ok(http.put(P + "?wait=true", json={"points": [{"id": 31, "vector": [1, 2]}]}))
+    waited = {"payload": {"k": 1}, "points": [31, 32]}
+    assert error(http.post(P + "/payload?wait=true", json=waited), 404) == "Not found: No point with id 32 found"
+    # not waited for: Qdrant acknowledges before it applies, so the missing point is no error
+    for path, body in (
+        ("/payload", {"payload": {"k": 2}, "points": [31, 32]}),
+        ("/payload/delete", {"keys": ["gone"], "points": [32]}),
+        ("/payload/clear", {"points": [33]}),
+    ):
+        assert ok(http.post(P + path + "?wait=false", json=body))["status"] == "acknowledged"
+    vectors = {"points": [{"id": 31, "vector": [3, 4]}, {"id": 32, "vector": [5, 6]}]}
+    assert ok(http.put(P + "/vectors?wait=false", json=vectors))["status"] == "acknowledged"
+    point = ok(http.post(P, json={"ids": [31, 32], "with_vector": True}))
+    assert [(p["id"], p["payload"], p["vector"]) for p in point] == [(31, {"k": 2}, [3.0, 4.0])]
+    ok(http.post(P + "/delete?wait=true", json={"points": [31]}))

@@ -2386,11 +2386,11 @@ StopwordsInterface = Union[Language, StopwordsSet]
 
 StemmingAlgorithm = Union[SnowballParams, DisabledStemmerParams]
 
-ShardKey = Union[str, int]
+ShardKey = Union[str, Annotated[int, Field(ge=0, le=18446744073709551615)]]
 
 ShardKeySelector = Union[ShardKey, List[ShardKey], ShardKeyWithFallback]
 
-ExtendedPointId = Union[int, WireUuid]
+ExtendedPointId = Union[Annotated[int, Field(ge=0, le=18446744073709551615)], WireUuid]
 
 PayloadSelector = Union[PayloadSelectorInclude, PayloadSelectorExclude]
 
@@ -2402,13 +2402,13 @@ VectorOutput = Union[List[float], SparseVector, List[List[float]]]
 
 VectorStructOutput = Union[List[float], List[List[float]], Dict[str, VectorOutput]]
 
-OrderValue = Union[int, float]
+OrderValue = Union[Annotated[int, Field(le=9223372036854775807, ge=-9223372036854775808)], float]
 
 Condition = Union[FieldCondition, IsEmptyCondition, IsNullCondition, HasIdCondition, HasVectorCondition, SliceCondition, NestedCondition, Filter]
 
 Match = Union[MatchValue, MatchText, MatchTextAny, MatchPhrase, MatchPrefix, MatchAny, MatchExcept]
 
-ValueVariants = Union[str, int, bool]
+ValueVariants = Union[str, Annotated[int, Field(le=9223372036854775807, ge=-9223372036854775808)], bool]
 
 AnyVariants = Union[List[str], List[int]]
 
@@ -2416,9 +2416,9 @@ RangeInterface = Union[Range, DatetimeRange]
 
 OrderByInterface = Union[str, OrderBy]
 
-StartFrom = Union[int, float, WireDatetime]
+StartFrom = Union[Annotated[int, Field(le=9223372036854775807, ge=-9223372036854775808)], float, WireDatetime]
 
-MaxOptimizationThreads = Union[MaxOptimizationThreadsSetting, int]
+MaxOptimizationThreads = Union[MaxOptimizationThreadsSetting, Annotated[int, Field(ge=0, le=18446744073709551615)]]
 
 StrictModeMultivectorConfig = Dict[str, StrictModeMultivector]
 
@@ -2472,9 +2472,9 @@ ClusterOperations = Union[MoveShardOperation, ReplicateShardOperation, AbortTran
 
 AbortResharding = Dict[str, Any]
 
-ReadConsistency = Union[int, ReadConsistencyType]
+ReadConsistency = Union[Annotated[int, Field(ge=1, le=18446744073709551615)], ReadConsistencyType]
 
-GroupId = Union[str, int]
+GroupId = Union[str, Annotated[int, Field(ge=0, le=18446744073709551615)], Annotated[int, Field(le=9223372036854775807, ge=-9223372036854775808)]]
 
 UpdateOperation = Union[UpsertOperation, DeleteOperation, SetPayloadOperation, OverwritePayloadOperation, DeletePayloadOperation, ClearPayloadOperation, UpdateVectorsOperation, DeleteVectorsOperation]
 
@@ -2496,7 +2496,7 @@ IdfParams = Union[IdfScope, IdfCorpusParams]
 
 WithLookupInterface = Union[str, WithLookup]
 
-FacetValue = Union[str, int, bool]
+FacetValue = Union[str, Annotated[int, Field(le=9223372036854775807, ge=-9223372036854775808)], bool]
 
 VectorNameConfig = Union[DenseVectorNameConfig, SparseVectorNameConfig]
 

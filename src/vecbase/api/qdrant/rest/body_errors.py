@@ -47,11 +47,17 @@ def _type_bound(err: Any) -> bool:
     return err["type"] == "greater_than_equal" and ctx.get("ge") == 1 and bool(loc) and loc[-1] == "size"
 
 
+# pydantic's names of a union's scalar members (``ShardKey = Union[str, int]``: ``shard_key.str``)
+_SCALAR_BRANCHES = {"str", "int", "float", "bool"}
+# models whose ``shard_key`` is one key (serde's untagged ``ShardKey``); elsewhere it selects
+_ONE_KEY_MODELS = {"CreateShardingKey", "DropShardingKey"}
+
+
 def _is_union_branch(part: Any) -> bool:
     """pydantic names the union member it tried in an error's location; Qdrant's paths
     only hold field names, map keys and list positions."""
     text = str(part)
-    if text.startswith(("function-", "tagged-union")) or "[" in text:
+    if text.startswith(("function-", "tagged-union", "constrained-")) or "[" in text or text in _SCALAR_BRANCHES:
         return True
     return isinstance(getattr(m, text, None), type)
 
@@ -91,6 +97,12 @@ def _message(err: Any) -> str:
     return str(err["msg"])
 
 
+def _point_id_branch(err: Any) -> bool:
+    """An error of the UUID member of ``ExtendedPointId`` (the id was no u64 either)."""
+    loc = err.get("loc") or ()
+    return bool(loc) and "_wire_uuid" in str(loc[-1])
+
+
 def describe(err: Any) -> str:
     path = error_path(tuple(err["loc"]))
     return f"{path}: {_message(err)}" if path else _message(err)
@@ -105,8 +117,12 @@ def body_error(e: pydantic.ValidationError) -> tuple[int, str]:
     ranged = [describe(err) for err in errors if err["type"] in _RANGE_ERRORS and not _type_bound(err)]
     if ranged:
         return 422, "Validation error in JSON body: [" + "; ".join(dict.fromkeys(ranged[:5])) + "]"
-    if any(err["type"] == UUID_ERROR for err in errors):
+    if any(err["type"] == UUID_ERROR or _point_id_branch(err) for err in errors):
         # a point id that is neither a u64 nor a UUID: serde's words for its untagged enum
         return 400, "Format error in JSON body: data did not match any variant of untagged enum ExtendedPointId"
+    if any(err["loc"] and err["loc"][0] == "shard_key" for err in errors):
+        if e.title in _ONE_KEY_MODELS:
+            return 400, "Format error in JSON body: data did not match any variant of untagged enum ShardKey"
+        return 400, "Format error in JSON body: Expected a string or an integer"
     plain = [f"{error_path(tuple(err['loc']))}: {err['msg']}" if err["loc"] else str(err["msg"]) for err in errors]
     return 400, "Format error in JSON body: " + "; ".join(dict.fromkeys(plain[:5]))
