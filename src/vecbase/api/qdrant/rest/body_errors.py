@@ -99,7 +99,7 @@ def _message(err: Any) -> str:
 
 def _point_id_branch(err: Any) -> bool:
     """An error of the UUID member of ``ExtendedPointId`` (the id was no u64 either)."""
-    loc = err.get("loc") or ()
+    loc: tuple[Any, ...] = tuple(err.get("loc") or ())
     return bool(loc) and "_wire_uuid" in str(loc[-1])
 
 
