@@ -4,6 +4,7 @@ only once complete."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -105,4 +106,38 @@ def test_restart_loads_complete_shards_with_the_schema(tmp_path: Path) -> None:
     assert all((shard.path / KEY_FILE).is_file() for shard in col.shards.values() if shard.path is not None)
     toc.delete("c")
     assert not (tmp_path / "collections" / "63").exists()
+    toc.close()
+
+
+def test_reads_across_shards_while_keys_come_and_go() -> None:
+    toc = TableOfContent(None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_shard_key("base")
+    upsert(col, "base", list(range(10)))
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                found = ids(col, None)
+                assert found[:10] == list(range(10)), found
+            except BaseException as e:  # reported below
+                errors.append(e)
+                return
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for t in readers:
+        t.start()
+    for round_ in range(150):
+        key = f"k{round_}"
+        col.create_shard_key(key)
+        upsert(col, key, [100 + round_])
+        col.delete_shard_key(key)
+    stop.set()
+    for t in readers:
+        t.join()
+    assert errors == []
+    assert ids(col, None) == list(range(10))
     toc.close()

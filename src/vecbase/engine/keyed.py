@@ -52,25 +52,23 @@ class _SharedAll:
 
     def __init__(self, view: ShardView) -> None:
         self._view = view
-        self._stack: ExitStack | None = None
+        self._held: list[ExitStack] = []  # one per (nested) section
 
     def acquire_shared(self) -> bool:
         stack = ExitStack()
         try:
             for col in self._view.shards.values():
                 stack.enter_context(col.lock.shared())
-                col.check_open()
         except BaseException:
             stack.close()
             raise
-        self._stack = stack
-        self._view.segments = [seg for col in self._view.shards.values() for seg in col.segments]
+        self._held.append(stack)
+        # a shard whose key was deleted since the view was made holds no points any more
+        self._view.segments = [seg for col in self._view.shards.values() if not col.closed for seg in col.segments]
         return True
 
     def release_shared(self) -> None:
-        if self._stack is not None:
-            self._stack.close()
-            self._stack = None
+        self._held.pop().close()
 
     def shared(self) -> _SharedAll:
         return self
