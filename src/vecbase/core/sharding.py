@@ -28,5 +28,6 @@ def key_text(key: ShardKey) -> str:
     return str(key)
 
 
-def shard_key_not_found(key: ShardKey) -> BadRequestError:
-    return BadRequestError(f"Bad request: Shard key {key_text(key)} not found")
+def shard_key_not_found(key: ShardKey, write: bool = False) -> BadRequestError:
+    """Qdrant words a missing key as a bad request on reads and as wrong input on writes."""
+    return BadRequestError(f"{'Wrong input' if write else 'Bad request'}: Shard key {key_text(key)} not found")

@@ -310,7 +310,7 @@ class Collection(CollectionReads):
     def write_targets(self, sel: ShardSelector | None) -> list[Collection]:
         """The collections a write with this shard selector goes to."""
         if sel is not None and sel.keys:
-            raise shard_key_not_found(sel.keys[0])
+            raise shard_key_not_found(sel.keys[0], write=True)
         return [self]
 
     def check_open(self) -> None:

@@ -266,7 +266,7 @@ class KeyedCollection(Collection):
         return True
 
     # -- selection ----------------------------------------------------------------------
-    def _resolve_keys(self, sel: ShardSelector) -> list[ShardKey]:
+    def _resolve_keys(self, sel: ShardSelector, write: bool = False) -> list[ShardKey]:
         if sel.keys is None:
             return list(self.shards)
         out: list[ShardKey] = []
@@ -275,7 +275,7 @@ class KeyedCollection(Collection):
                 if sel.fallback is not None and sel.fallback in self.shards:
                     key = sel.fallback
                 else:
-                    raise shard_key_not_found(key)
+                    raise shard_key_not_found(key, write)
             if key not in out:
                 out.append(key)
         return out
@@ -289,7 +289,7 @@ class KeyedCollection(Collection):
         if sel is None or sel.keys is None:
             raise BadRequestError("Wrong input: Shard key not specified")
         with self.lock.shared():
-            return [self.shards[k] for k in self._resolve_keys(sel)]
+            return [self.shards[k] for k in self._resolve_keys(sel, write=True)]
 
     # -- what every shard shares --------------------------------------------------------
     def create_field_index(self, key: str, spec: PayloadIndexSpec) -> int:

@@ -136,7 +136,7 @@ def test_errors_in_qdrants_words(server: Server) -> None:
         == "Wrong input: Shard key not specified"
     )
     body = {"points": [point], "shard_key": "b"}
-    assert error(http.put(c + "/points?wait=true", json=body), 400) == "Bad request: Shard key b not found"
+    assert error(http.put(c + "/points?wait=true", json=body), 400) == "Wrong input: Shard key b not found"
     ok(http.put(c + "/points?wait=true", json={"points": [point], "shard_key": "a"}))
     query = {"query": [1.0, 1.0], "shard_key": 7}
     assert error(http.post(c + "/points/query", json=query), 400) == "Bad request: Shard key 7 not found"
