@@ -111,4 +111,4 @@ class AdminMethods:
         return self._svc.collections.cluster_info(collection_name)
 
     def cluster_collection_update(self, collection_name: str, cluster_operation: Any, **kwargs: Any) -> bool:
-        return self._svc.collections.refuse_cluster_update(collection_name)
+        return self._svc.collections.cluster_update(collection_name, cluster_operation)

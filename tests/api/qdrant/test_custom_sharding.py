@@ -145,6 +145,12 @@ def test_errors_in_qdrants_words(server: Server) -> None:
     assert "Shard key b not found" in error(http.post(c + "/shards/delete", json={"shard_key": "b"}), 400)
     cluster = ok(http.get(c + "/cluster"))
     assert [(s["shard_key"], s["points_count"]) for s in cluster["local_shards"]] == [("a", 1)]
+    # Qdrant runs shard key changes as cluster operations: the same through /cluster
+    assert ok(http.post(c + "/cluster", json={"create_sharding_key": {"shard_key": 9}})) is True
+    assert ok(http.get(c + "/shards"))["shard_keys"] == [{"key": "a"}, {"key": 9}]
+    assert ok(http.post(c + "/cluster", json={"drop_sharding_key": {"shard_key": 9}})) is True
+    move = {"move_shard": {"shard_id": 0, "from_peer_id": 1, "to_peer_id": 2}}
+    assert "Distributed mode is disabled" in error(http.post(c + "/cluster", json=move), 400)
     # an automatically sharded collection has no keys
     http.delete("/collections/plain")
     ok(http.put("/collections/plain", json={"vectors": {"size": 2, "distance": "Dot"}}))
@@ -188,3 +194,40 @@ def test_keys_survive_restart_and_snapshot(tmp_path: Path) -> None:
     )
     assert client.count("copy").count == 7
     assert server.stop(signal.SIGTERM) == 0
+
+
+def test_grpc_shard_key_messages(server: Server) -> None:
+    import grpc
+
+    from vecbase.api.qdrant.grpc.proto import collections_pb2 as cpb
+    from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc as crpc
+
+    with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        stub = crpc.CollectionsStub(channel)
+        stub.Delete(cpb.DeleteCollection(collection_name="g"))
+        params = cpb.VectorsConfig(params=cpb.VectorParams(size=2, distance=cpb.Distance.Dot))
+        create = cpb.CreateCollection(
+            collection_name="g", vectors_config=params, sharding_method=cpb.ShardingMethod.Custom
+        )
+        assert stub.Create(create).result
+        info = stub.Get(cpb.GetCollectionInfoRequest(collection_name="g")).result
+        assert info.config.params.sharding_method == cpb.ShardingMethod.Custom
+        key = cpb.CreateShardKey(shard_key=cpb.ShardKey(keyword="x"), shards_number=1)
+        assert stub.CreateShardKey(cpb.CreateShardKeyRequest(collection_name="g", request=key)).result
+        setup = cpb.UpdateCollectionClusterSetupRequest(
+            collection_name="g", create_shard_key=cpb.CreateShardKey(shard_key=cpb.ShardKey(number=5))
+        )
+        assert stub.UpdateCollectionClusterSetup(setup).result
+        listed = stub.ListShardKeys(cpb.ListShardKeysRequest(collection_name="g")).shard_keys
+        assert [(k.key.keyword, k.key.number) for k in listed] == [("x", 0), ("", 5)]
+        cluster = stub.CollectionClusterInfo(cpb.CollectionClusterInfoRequest(collection_name="g"))
+        assert [s.shard_key.keyword or s.shard_key.number for s in cluster.local_shards] == ["x", 5]
+        drop = cpb.DeleteShardKeyRequest(
+            collection_name="g", request=cpb.DeleteShardKey(shard_key=cpb.ShardKey(keyword="x"))
+        )
+        assert stub.DeleteShardKey(drop).result
+        setup = cpb.UpdateCollectionClusterSetupRequest(
+            collection_name="g", delete_shard_key=cpb.DeleteShardKey(shard_key=cpb.ShardKey(number=5))
+        )
+        assert stub.UpdateCollectionClusterSetup(setup).result
+        assert len(stub.ListShardKeys(cpb.ListShardKeysRequest(collection_name="g")).shard_keys) == 0

@@ -249,6 +249,10 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
         def run() -> Any:
             kind = request.WhichOneof("operation")
             body = {kind: v.message_json(getattr(request, kind))} if kind is not None else {}
+            if kind in ("create_shard_key", "delete_shard_key"):  # REST names them *_sharding_key
+                key = getattr(request, kind)
+                rest_kind = kind.replace("shard_key", "sharding_key").replace("delete", "drop")
+                body = {rest_kind: _shard_key_body(key)}
             path = {"collection_name": request.collection_name}
             done = rest_twin(self.svc, "update_collection_cluster", path, body)
             return pb.UpdateCollectionClusterSetupResponse(result=bool(done))
@@ -258,10 +262,7 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
     def CreateShardKey(self, request: Any, context: Any) -> Any:  # noqa: N802
         def run() -> Any:
             path = {"collection_name": request.collection_name}
-            r = request.request
-            body = v.set_if({"shard_key": v.shard_key(r.shard_key)}, r, "shards_number", "replication_factor")
-            if r.placement:
-                body["placement"] = list(r.placement)
+            body = _shard_key_body(request.request)
             done = rest_twin(self.svc, "create_shard_key", path, body)
             return pb.CreateShardKeyResponse(result=bool(done))
 
@@ -285,6 +286,14 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             return out
 
         return self.call(context, f"GET {_C}/shards", request.collection_name, run)
+
+
+def _shard_key_body(r: Any) -> dict[str, Any]:
+    """A ``CreateShardKey`` or ``DeleteShardKey`` message as REST's body."""
+    body = v.set_if({"shard_key": v.shard_key(r.shard_key)}, r, "shards_number", "replication_factor")
+    if "placement" in r.DESCRIPTOR.fields_by_name and r.placement:
+        body["placement"] = list(r.placement)
+    return body
 
 
 def _aliases_out(aliases: list[m.AliasDescription]) -> Any:

@@ -347,7 +347,10 @@ def lower_enums(data: Any, names: tuple[str, ...]) -> Any:
 
 def shard_key(key: Any) -> Any:
     """A ``ShardKey`` message as REST writes the key: a string or a number."""
-    return key.keyword if key.WhichOneof("key") == "keyword" else key.number
+    kind = key.WhichOneof("key")
+    if kind is None:
+        raise BadRequestError("Wrong input: Shard key is empty")
+    return key.keyword if kind == "keyword" else key.number
 
 
 def keyed(body: dict[str, Any], message: Any) -> dict[str, Any]:

@@ -206,7 +206,14 @@ class CollectionsService:
             )
         return col
 
-    def refuse_cluster_update(self, name: str) -> bool:
+    def cluster_update(self, name: str, op: Any) -> bool:
+        """A cluster operation: shard keys are created and dropped as through ``/shards``
+        (Qdrant runs those through this operation); moving or replicating shards needs
+        peers that a single node does not have."""
+        if isinstance(op, m.CreateShardingKeyOperation):
+            return self.create_shard_key(name, op.create_sharding_key)
+        if isinstance(op, m.DropShardingKeyOperation):
+            return self.delete_shard_key(name, op.drop_sharding_key)
         self.col(name)
         raise BadRequestError("Bad request: Distributed mode is disabled: cluster operations are not available")
 
