@@ -1,5 +1,6 @@
 """The embedded client's service and administration methods: QdrantClient's names, the
-server's answers (snapshots on disk, shard keys and cluster changes refused)."""
+server's answers (snapshots on disk; shard keys refused on automatically sharded collections,
+cluster changes refused)."""
 
 from __future__ import annotations
 
