@@ -33,7 +33,14 @@ from vecbase.engine.collection import Collection, stored_config
 from vecbase.engine.reads import CollectionReads
 from vecbase.query.model import QueryNode, ScrollRequest, WithPayload, WithVectors
 from vecbase.segment.segment import Segment
-from vecbase.storage.files import atomic_write, ensure_dir, list_dirs, read_bytes_if_exists, remove_tree
+from vecbase.storage.files import (
+    atomic_write,
+    ensure_dir,
+    list_dirs,
+    read_bytes_if_exists,
+    remove_file,
+    remove_tree,
+)
 
 log = logging.getLogger("vecbase.keyed")
 
@@ -182,7 +189,7 @@ class KeyedCollection(Collection):
         for sdir in list_dirs(path / SHARDS_DIR):
             raw = read_bytes_if_exists(sdir / KEY_FILE)
             if raw is None:
-                log.warning("ignoring %s: no %s (an interrupted shard key create)", sdir, KEY_FILE)
+                log.warning("ignoring %s: no %s (an interrupted shard key create or delete)", sdir, KEY_FILE)
                 continue
             meta = orjson.loads(raw)
             found.append((meta["seq"], meta["key"], Collection.load(name, sdir)))
@@ -262,6 +269,8 @@ class KeyedCollection(Collection):
             shard = self.shards.pop(key, None)
             if shard is None:
                 raise shard_key_not_found(key)
+            if shard.path is not None:  # first: a crash while removing the rest leaves no key
+                remove_file(shard.path / KEY_FILE)
             shard.drop()
         return True
 
