@@ -3,6 +3,7 @@ shard key calls and ``shard_key_selector`` arguments, with the server's behaviou
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -49,4 +50,60 @@ def test_tenants_by_shard_key(tmp_path: Path, on_disk: bool) -> None:
     assert client.count("t").count == 0
     with pytest.raises(BadRequestError, match="Shard key globex not found"):
         client.count("t", shard_key_selector="globex")
+    client.close()
+
+
+def test_random_operations_match_a_model_of_independent_shards() -> None:
+    """Each shard key as its own map of points: random writes with random selectors, and
+    every shard's contents compared with the model after each step."""
+    rng = random.Random(7)
+    client = Client(":memory:")
+    client.create_collection(
+        "r", vectors_config=m.VectorParams(size=2, distance=m.Distance.DOT), sharding_method=m.ShardingMethod.CUSTOM
+    )
+    model: dict[object, dict[int, dict[str, int]]] = {}
+    pool: list[object] = ["a", "b", 1, 2, "1"]
+    for step in range(300):
+        live = list(model)
+        action = rng.random()
+        if action < 0.1 or not live:
+            key = rng.choice(pool)
+            if key in model:
+                with pytest.raises(BadRequestError, match="already exists"):
+                    client.create_shard_key("r", key)
+            else:
+                client.create_shard_key("r", key)
+                model[key] = {}
+        elif action < 0.15:
+            key = rng.choice(live)
+            client.delete_shard_key("r", key)
+            del model[key]
+        else:
+            targets = rng.sample(live, rng.randint(1, len(live)))
+            selector: object = targets[0] if len(targets) == 1 else targets
+            ids = rng.sample(range(20), 3)
+            if action < 0.6:
+                points = [m.PointStruct(id=i, vector=[1.0, float(i)], payload={"s": step}) for i in ids]
+                client.upsert("r", points, shard_key_selector=selector)
+                for key in targets:
+                    model[key].update({i: {"s": step} for i in ids})
+            elif action < 0.8:
+                client.delete("r", m.PointIdsList(points=ids), shard_key_selector=selector)
+                for key in targets:
+                    for i in ids:
+                        model[key].pop(i, None)
+            else:
+                flt = m.Filter(must=[m.FieldCondition(key="s", range=m.Range(lt=step // 2))])
+                client.set_payload("r", {"s": step}, points=flt, shard_key_selector=selector)
+                for key in targets:
+                    for payload in model[key].values():
+                        if payload["s"] < step // 2:
+                            payload["s"] = step
+        for key, points in model.items():
+            records, _ = client.scroll("r", limit=100, shard_key_selector=key)
+            assert {r.id: r.payload for r in records} == points, (step, key)
+            assert {r.shard_key for r in records} <= {key}
+        assert client.count("r").count == sum(len(p) for p in model.values())
+        hits = client.query_points("r", query=[0.0, 1.0], limit=100).points
+        assert {h.id for h in hits} == {i for p in model.values() for i in p}
     client.close()
