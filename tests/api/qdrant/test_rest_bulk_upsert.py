@@ -60,6 +60,9 @@ def test_a_repeated_id_keeps_its_last_vector(http: httpx.Client) -> None:
     [
         ({"": [1, "2", 3, 4]}, 400, "Format error in JSON body"),
         ({"": [1, None, 3, 4]}, 400, "Format error in JSON body"),
+        # numpy would read a boolean among numbers as 0 or 1; serde refuses it
+        ({"": [0.5, True, 3, 4]}, 400, "Format error in JSON body"),
+        ({"": [False, 0.5, 0.25, 4]}, 400, "Format error in JSON body"),
         ({"nope": [1, 2, 3, 4]}, 400, "Wrong input: Not existing vector name error: nope"),
         ({"": [1, 2, 3]}, 400, "Wrong input: Vector dimension error: expected dim: 4, got 3"),
         ({"s": [1, 2, 3, 4]}, 400, "Conversion between sparse and regular vectors failed"),
@@ -71,3 +74,12 @@ def test_bad_rows_are_refused_whole(http: httpx.Client, vector: dict[str, Any], 
         points[0]["vector"] = {k: [1] * (4 if k in ("", "nope", "s") else 3) for k in vector}
     assert wording in error(http.put(P + "?wait=true", json={"points": points}), status)
     assert stored(http, [500, 501]) == {}  # nothing of a refused batch is written
+
+
+def test_a_boolean_in_an_unnamed_batch_is_refused_and_zeros_and_ones_are_numbers(http: httpx.Client) -> None:
+    rows = [[0.5, 0.25, 0.125, 1.0], [0.0, 1.0, 1, 0]]
+    body = {"batch": {"ids": [600, 601], "vectors": [rows[0], [0.0, True, 1, 0]]}}
+    assert "Format error in JSON body" in error(http.put(P + "?wait=true", json=body), 400)
+    assert stored(http, [600, 601]) == {}
+    ok(http.put(P + "?wait=true", json={"batch": {"ids": [600, 601], "vectors": rows}}))
+    assert [v for v, _ in stored(http, [600, 601]).values()] == [[0.5, 0.25, 0.125, 1.0], [0.0, 1.0, 1.0, 0.0]]

@@ -65,13 +65,21 @@ def _is_dense_row(v: Any) -> bool:
 
 def _number_matrix(rows: list[Any]) -> Any:
     """Dense rows as one array when they hold only JSON numbers; None when a value is not a
-    number (a string, a boolean row, null); the rows unchanged when they are ragged (the
-    dimension check words that). A boolean among numbers still reads as 0 or 1."""
+    number (a string, a boolean, null); the rows unchanged when they are ragged (the
+    dimension check words that)."""
     try:
         matrix = np.asarray(rows)
     except ValueError:
         return rows
-    return matrix if matrix.dtype.kind in "fiu" else None
+    if matrix.dtype.kind not in "fiu":
+        return None
+    if matrix.ndim == 2:
+        # numpy reads a boolean among numbers as 0 or 1: only rows holding a 0 or a 1 can
+        # hide one (rare in embeddings), so only those are looked at value by value
+        suspects = np.nonzero(((matrix == 0) | (matrix == 1)).any(axis=1))[0].tolist()
+        if any(type(x) is bool for i in suspects for x in rows[i]):
+            return None
+    return matrix
 
 
 def _plain_ids(ids: Any) -> bool:
