@@ -102,3 +102,86 @@ def test_a_failing_settle_releases_the_lock() -> None:
     done = threading.Event()
     threading.Thread(target=lambda: (lock.acquire(), lock.release(), done.set())).start()
     assert done.wait(5)  # not left held
+
+
+def _busy_writer(lock: RWLock, sections: list[int], stop: threading.Event) -> threading.Thread:
+    """A thread that takes the exclusive side again as soon as it lets go (a stream of writes)."""
+
+    def run() -> None:
+        while not stop.is_set():
+            with lock:
+                sections.append(1)
+                time.sleep(0.0005)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t
+
+
+def test_a_waiting_writer_is_not_overtaken_by_a_stream_of_writes() -> None:
+    lock = RWLock()
+    sections: list[int] = []
+    stop = threading.Event()
+    busy = [_busy_writer(lock, sections, stop) for _ in range(2)]
+    overtaken: list[int] = []
+
+    def turns() -> None:
+        for _ in range(20):
+            before = len(sections)
+            with lock:  # a snapshot's or a flush's turn
+                # each busy writer finishes at most the section it was in, then queues behind us
+                overtaken.append(len(sections) - before)
+            before = len(sections)
+            with lock.shared():  # a reader's turn, likewise
+                overtaken.append(len(sections) - before)
+
+    time.sleep(0.05)
+    t = threading.Thread(target=turns)
+    t.start()
+    t.join(10)
+    starved = t.is_alive()
+    stop.set()
+    for b in busy:
+        b.join(5)
+    t.join(5)
+    assert not starved and len(overtaken) == 40
+    assert max(overtaken) <= 2, overtaken
+
+
+def test_an_interrupted_waiter_gives_its_turn_up() -> None:
+    lock = RWLock()
+    lock.acquire()
+    lock._cond.wait = _raise_once(lock._cond.wait)  # type: ignore[method-assign]
+    failed: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            lock.acquire()
+        except KeyboardInterrupt as e:
+            failed.append(e)
+
+    t = threading.Thread(target=waiter)
+    t.start()
+    t.join(5)
+    assert failed  # its wait was interrupted while the lock was held
+    lock.release()
+    # the given-up ticket is skipped: others still get the lock, exclusive and shared
+    got: list[str] = []
+    other = threading.Thread(target=lambda: (lock.acquire(), got.append("w"), lock.release()))
+    other.start()
+    other.join(5)
+    with lock.shared():
+        got.append("r")
+    assert got == ["w", "r"]
+
+
+def _raise_once(wait: object) -> object:
+    state = {"raised": False}
+
+    def patched(*args: object, **kwargs: object) -> object:
+        if not state["raised"]:
+            state["raised"] = True
+            raise KeyboardInterrupt
+        return wait(*args, **kwargs)  # type: ignore[operator]
+
+    return patched

@@ -1,7 +1,10 @@
 """A readers-writer lock: searches share a collection, writes own it.
 
-The exclusive side is re-entrant for its owner thread (a write may flush, a flush may read),
-and waiting writers block new readers so a stream of queries cannot starve updates.
+The exclusive side is re-entrant for its owner thread (a write may flush, a flush may read).
+Whoever has to wait takes a ticket and enters in ticket order: waiting writers block new
+readers (a stream of queries cannot starve updates), a writer cannot overtake one that
+waits longer (a snapshot or a flush is not starved by a stream of writes), and readers that
+queued behind a writer enter together once it leaves. Uncontended sections take no ticket.
 
 A writer may leave work owed (``owed``): the ``settle`` callback runs it under the exclusive
 side before any later section begins, read or write, so no one sees the state without it.
@@ -23,6 +26,10 @@ class RWLock:
         self._writer: int | None = None
         self._depth = 0
         self._waiting_writers = 0
+        # waiting sections enter in ticket order; tickets of callers that gave up are skipped
+        self._next_ticket = 0
+        self._serving = 0
+        self._abandoned: set[int] = set()
         self._settle = settle
         # set by the exclusive owner; cleared by whoever settles
         self.owed = False
@@ -34,12 +41,17 @@ class RWLock:
             if self._writer == me:
                 self._depth += 1
             else:
+                ticket = self._take_ticket()
                 self._waiting_writers += 1
                 try:
-                    while self._writer is not None or self._readers:
+                    while self._writer is not None or self._readers or self._serving != ticket:
                         self._cond.wait()
+                except BaseException:
+                    self._abandon(ticket)
+                    raise
                 finally:
                     self._waiting_writers -= 1
+                self._advance()
                 self._writer = me
                 self._depth = 1
         if self.owed:
@@ -49,6 +61,27 @@ class RWLock:
                 self.release()
                 raise
         return True
+
+    # -- tickets (under the mutex) -------------------------------------------------------
+    def _take_ticket(self) -> int:
+        ticket = self._next_ticket
+        self._next_ticket += 1
+        return ticket
+
+    def _advance(self) -> None:
+        """The next ticket may enter (once the lock allows it)."""
+        self._serving += 1
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+
+    def _abandon(self, ticket: int) -> None:
+        """A waiter interrupted before its turn gives its ticket up."""
+        if ticket == self._serving:
+            self._advance()
+            self._cond.notify_all()
+        else:
+            self._abandoned.add(ticket)
 
     def _run_owed(self) -> None:
         """Under the exclusive side."""
@@ -93,13 +126,21 @@ class RWLock:
         nothing was taken and nothing must be released)."""
         while True:
             with self._mutex:
-                if self._writer is None and not self._waiting_writers and not self.owed:
+                # nobody waits (no ticket out) and no writer: the uncontended path
+                if self._writer is None and self._serving == self._next_ticket and not self.owed:
                     self._readers += 1
                     return True
                 mine = self._writer == threading.get_ident()
                 if not (mine or self.owed):
-                    while self._writer is not None or self._waiting_writers:
-                        self._cond.wait()
+                    ticket = self._take_ticket()
+                    try:
+                        while self._writer is not None or self._serving != ticket:
+                            self._cond.wait()
+                    except BaseException:
+                        self._abandon(ticket)
+                        raise
+                    self._advance()
+                    self._cond.notify_all()  # a reader queued next may enter beside this one
                     if not self.owed:
                         self._readers += 1
                         return True
