@@ -185,3 +185,26 @@ def _raise_once(wait: object) -> object:
         return wait(*args, **kwargs)  # type: ignore[operator]
 
     return patched
+
+
+def test_a_ticket_given_up_behind_another_waiter_is_skipped() -> None:
+    lock = RWLock()
+    lock.acquire()
+    order: list[str] = []
+    first = threading.Thread(target=lambda: (lock.acquire(), order.append("first"), lock.release()))
+    first.start()
+    while lock._waiting_writers < 1:  # the first waiter holds the ticket being served next
+        time.sleep(0.001)
+    with lock._cond:
+        second = lock._take_ticket()  # a second waiter queues behind it ...
+        lock._abandon(second)  # ... and is interrupted before its turn
+    third = threading.Thread(target=lambda: (lock.acquire(), order.append("third"), lock.release()))
+    third.start()
+    while lock._waiting_writers < 2:
+        time.sleep(0.001)
+    lock.release()
+    first.join(5)
+    third.join(5)
+    assert order == ["first", "third"]
+    with lock.shared():  # nobody waits any more: the uncontended path again
+        assert lock._serving == lock._next_ticket
