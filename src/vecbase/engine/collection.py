@@ -110,9 +110,15 @@ class Collection(CollectionReads):
 
     # -- lifecycle ------------------------------------------------------------------
     @classmethod
-    def create(cls, name: str, config: CollectionConfig, path: Path | None) -> Collection:
-        col = cls(name, config, path)
-        col.segments = [Segment(config)]
+    def create(
+        cls,
+        name: str,
+        config: CollectionConfig,
+        path: Path | None,
+        payload_schema: Mapping[str, PayloadIndexSpec] | None = None,
+    ) -> Collection:
+        col = cls(name, config, path, payload_schema)
+        col.segments = [Segment(config, col.payload_schema)]
         if path is not None:
             ensure_dir(path)
             col._save_config()

@@ -179,6 +179,7 @@ class KeyedCollection(Collection):
     ) -> None:
         super().__init__(name, config, path, payload_schema)
         self.shards: dict[ShardKey, Collection] = {}
+        self._last_seq = 0  # the creation order of the newest shard key (kept in its key file)
 
     # -- lifecycle ------------------------------------------------------------------------
     @classmethod
@@ -193,8 +194,9 @@ class KeyedCollection(Collection):
                 continue
             meta = orjson.loads(raw)
             found.append((meta["seq"], meta["key"], Collection.load(name, sdir)))
-        for _, key, shard in sorted(found, key=lambda f: f[0]):
+        for seq, key, shard in sorted(found, key=lambda f: f[0]):
             col._adopt_shard(key, shard)
+            col._last_seq = seq
         return col
 
     def _adopt_shard(self, key: ShardKey, shard: Collection) -> None:
@@ -224,9 +226,9 @@ class KeyedCollection(Collection):
 
     @contextmanager
     def frozen(self) -> Iterator[None]:
-        """Every shard flushed and held still (a snapshot's moment)."""
-        with ExitStack() as stack:
-            stack.enter_context(super().frozen())
+        """Every shard flushed and held still, and no key created or dropped (a snapshot's
+        moment; the collection itself logs nothing, so it has nothing to flush)."""
+        with self.lock, ExitStack() as stack:
             for shard in list(self.shards.values()):
                 stack.enter_context(shard.frozen())
             yield
@@ -247,21 +249,13 @@ class KeyedCollection(Collection):
                 if path.exists():  # left by an interrupted create
                     remove_tree(path)
                 ensure_dir(path.parent)
-            shard = Collection.create(self.name, self.config, path)
-            for field, spec in self.payload_schema.items():
-                shard.create_field_index(field, spec)
+            shard = Collection.create(self.name, self.config, path, self.payload_schema)
+            self._last_seq += 1
             if path is not None:
-                seq = 1 + max((s for s in self._seqs()), default=0)
-                atomic_write(path / KEY_FILE, orjson.dumps({"key": key, "seq": seq}))
+                atomic_write(path / KEY_FILE, orjson.dumps({"key": key, "seq": self._last_seq}))
             self._adopt_shard(key, shard)
         self.on_change()
         return True
-
-    def _seqs(self) -> Iterator[int]:
-        for shard in self.shards.values():
-            raw = read_bytes_if_exists(shard.path / KEY_FILE) if shard.path is not None else None
-            if raw is not None:
-                yield int(orjson.loads(raw)["seq"])
 
     def delete_shard_key(self, key: ShardKey) -> bool:
         with self.lock:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from vecbase.api.qdrant import models as m
 from vecbase.core.ids import PointId
 from vecbase.core.sharding import ShardSelector
 from vecbase.engine.keyed import ShardView
@@ -15,7 +14,7 @@ def selector_from_wire(raw: Any) -> ShardSelector | None:
     """A request's ``shard_key`` (a key, a list of keys, or a key with a fallback)."""
     if raw is None:
         return None
-    if isinstance(raw, m.ShardKeyWithFallback) or hasattr(raw, "fallback"):  # or the caller's model of it
+    if hasattr(raw, "fallback"):  # m.ShardKeyWithFallback, or an embedded caller's model of it
         return ShardSelector((raw.target,), raw.fallback)
     if isinstance(raw, list):
         return ShardSelector(tuple(raw))
