@@ -2,8 +2,8 @@
 version, optimizations, vector names, snapshots, shard keys and cluster state.
 
 Each answers what the server answers for the same call, through the same service (snapshots
-need on-disk storage, as on a server; shard keys and cluster changes are refused, as by a
-single node with automatic sharding)."""
+need on-disk storage, as on a server; shard keys exist in custom-sharded collections only;
+cluster changes other than shard keys are refused, as by a single node)."""
 
 from __future__ import annotations
 
