@@ -1,6 +1,7 @@
 """Client: the embedded client, with qdrant-client's method names, over the local engine.
 
-Invariants: speaks only the Qdrant wire models (`vecbase.models`) to its caller and only
+Invariants: answers its caller in the Qdrant wire models (`vecbase.models`), takes those or
+qdrant-client's same-named models (translated at the door, client.foreign), and speaks only
 the engine and the Qdrant dialect's converters below; holds the storage directory's lock
 for its whole life (close() releases it).
 """

@@ -13,10 +13,12 @@ import numpy as np
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.client.admin import AdminMethods
+from vecbase.client.foreign import accepts_foreign_models
 from vecbase.client.reads import ReadMethods
 from vecbase.engine.toc import TableOfContent
 
 
+@accepts_foreign_models
 class Client(ReadMethods, AdminMethods):
     """Embedded vecbase with the method names, parameters and return types of QdrantClient."""
 
