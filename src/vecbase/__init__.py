@@ -3,7 +3,7 @@
 Layers, imports pointing downward only:
 cli -> {server, client} -> api -> engine -> query -> segment -> index -> storage -> core.
 
-``Client`` and ``models`` load on first use, so the server entry point can configure the
+``Client``, ``AsyncClient`` and ``models`` load on first use, so the server entry point can configure the
 process (BLAS threads) before numpy is imported.
 """
 
@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from vecbase import models
-    from vecbase.client import Client
+    from vecbase.client import AsyncClient, Client
 
-__all__ = ["Client", "models"]
+__all__ = ["AsyncClient", "Client", "models"]
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Client":
-        return importlib.import_module("vecbase.client").Client
+    if name in ("Client", "AsyncClient"):
+        return getattr(importlib.import_module("vecbase.client"), name)
     if name == "models":
         return importlib.import_module("vecbase.models")
     raise AttributeError(f"module 'vecbase' has no attribute {name!r}")
