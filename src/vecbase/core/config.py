@@ -87,6 +87,8 @@ class DenseVectorConfig:
     on_disk: bool | None = None
     hnsw: Mapping[str, Any] | None = None
     quantization: Mapping[str, Any] | None = None
+    # Qdrant's memory placement ("cold", "cached", "pinned"): kept and shown; everything is in RAM
+    memory: str | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.size <= MAX_VECTOR_SIZE:

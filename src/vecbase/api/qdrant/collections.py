@@ -48,6 +48,7 @@ def dense_from_wire(p: m.VectorParams) -> DenseVectorConfig:
         on_disk=p.on_disk,
         hnsw=dump_wire(p.hnsw_config),
         quantization=dump_wire(p.quantization_config),
+        memory=p.memory.value if p.memory is not None else None,
     )
 
 
@@ -125,6 +126,7 @@ def _vector_params_out(v: DenseVectorConfig) -> m.VectorParams:
         on_disk=v.on_disk,
         datatype=m.Datatype(v.datatype.value) if v.datatype is not Datatype.FLOAT32 else None,
         multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM) if v.multivector else None,
+        memory=m.Memory(v.memory) if v.memory is not None else None,
     )
 
 
@@ -192,6 +194,8 @@ def index_spec_from_wire(field_schema: Any) -> PayloadIndexSpec:
             raise ValidationError(f"Validation error: unknown payload schema type {value!r}") from None
     params = dump_wire(field_schema) or {}
     kind = params.pop("type", None)
+    if kind == "text":  # Qdrant's text params default their tokenizer, and show it
+        params.setdefault("tokenizer", "word")
     try:
         return PayloadIndexSpec(PayloadType(kind.value if hasattr(kind, "value") else kind), params)
     except ValueError:

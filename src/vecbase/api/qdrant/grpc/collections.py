@@ -13,14 +13,16 @@ from vecbase.api.qdrant.grpc import values as v
 from vecbase.api.qdrant.grpc.calls import GrpcCall, rest_twin, wire
 from vecbase.api.qdrant.grpc.proto import collections_pb2 as pb
 from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc as rpc
+from vecbase.api.qdrant.grpc.settings import (
+    capitalised,
+    index_params_out,
+    memory_in,
+    quantization_in,
+    quantization_out,
+)
 from vecbase.api.qdrant.service import QdrantService
 
 _C = "/collections/{collection_name}"
-
-
-def _quantization_in(q: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = v.lower_enums(q, ("type", "compression", "encoding", "query_encoding"))
-    return out
 
 
 def _vector_params_in(p: Any) -> dict[str, Any]:
@@ -28,7 +30,7 @@ def _vector_params_in(p: Any) -> dict[str, Any]:
     if "multivector_config" in out:
         out["multivector_config"] = {"comparator": out["multivector_config"].get("comparator", "max_sim")}
     if "quantization_config" in out:
-        out["quantization_config"] = _quantization_in(out["quantization_config"])
+        out["quantization_config"] = quantization_in(out["quantization_config"])
     return out
 
 
@@ -60,12 +62,13 @@ def create_body(r: Any) -> dict[str, Any]:
     if r.HasField("strict_mode_config"):
         body["strict_mode_config"] = _strict_in(v.message_json(r.strict_mode_config))
     if r.HasField("quantization_config"):
-        body["quantization_config"] = _quantization_in(v.message_json(r.quantization_config))
+        body["quantization_config"] = quantization_in(v.message_json(r.quantization_config))
     if r.HasField("sparse_vectors_config"):
         body["sparse_vectors"] = {
             name: v.lower_enums(v.message_json(p), ("modifier", "datatype"))
             for name, p in r.sparse_vectors_config.map.items()
         }
+    body = memory_in(body)
     v.set_if(body, r, "shard_number", "replication_factor", "write_consistency_factor", "on_disk_payload")
     if r.HasField("sharding_method"):
         body["sharding_method"] = "custom" if r.sharding_method == pb.ShardingMethod.Custom else "auto"
@@ -75,34 +78,14 @@ def create_body(r: Any) -> dict[str, Any]:
 
 
 # -- REST -> protobuf ---------------------------------------------------------------------
-def _capitalised(data: Any, names: tuple[str, ...]) -> Any:
-    """Protobuf's enum names: ``keyword`` -> ``Keyword``, ``float32`` -> ``Float32``."""
-    if isinstance(data, dict):
-        return {
-            k: (x[:1].upper() + x[1:] if k in names and isinstance(x, str) else _capitalised(x, names))
-            for k, x in data.items()
-        }
-    if isinstance(data, list):
-        return [_capitalised(x, names) for x in data]
-    return data
-
-
 def _vector_params_out(p: dict[str, Any]) -> dict[str, Any]:
     p = {k: x for k, x in p.items() if x is not None}
     if "multivector_config" in p:
         p["multivector_config"] = {"comparator": "MaxSim"}
-    out: dict[str, Any] = _capitalised(p, ("datatype",))
+    if "quantization_config" in p:
+        p["quantization_config"] = quantization_out(p["quantization_config"])
+    out: dict[str, Any] = capitalised(p, ("datatype",))
     return out
-
-
-def _index_params_out(params: Any) -> dict[str, Any]:
-    """REST's index params (``{"type": "text", "tokenizer": "word", ...}``) as protobuf's
-    ``PayloadIndexParams`` oneof; the stop-word and stemmer settings stay REST-only."""
-    if not isinstance(params, dict) or "type" not in params:
-        return {}
-    fields = {k: x for k, x in params.items() if k not in ("type", "stopwords", "stemmer")}
-    fields = _capitalised(fields, ("tokenizer",))
-    return {"params": {f"{params['type']}_index_params": fields}}
 
 
 def info_out(info: m.CollectionInfo) -> Any:
@@ -118,18 +101,19 @@ def info_out(info: m.CollectionInfo) -> Any:
         params["sharding_method"] = str(params["sharding_method"]).capitalize()
     sparse = params.pop("sparse_vectors", None)
     if sparse:
-        params["sparse_vectors_config"] = {"map": _capitalised(sparse, ("modifier",))}
+        params["sparse_vectors_config"] = {"map": capitalised(sparse, ("modifier",))}
     if "quantization_config" in config:
-        config["quantization_config"] = _capitalised(config["quantization_config"], ("type", "compression"))
+        config["quantization_config"] = quantization_out(config["quantization_config"])
     metadata = config.pop("metadata", None)
+    data["config"] = config = capitalised(config, ())  # memory placements
     status = data.get("optimizer_status")
     data["optimizer_status"] = {"ok": True} if status == "ok" else {"ok": False, "error": str(status)}
     data["status"] = str(data.get("status", "green")).capitalize()
     data["payload_schema"] = {
         key: {
-            **_capitalised({"data_type": s.get("data_type")}, ("data_type",)),
+            **capitalised({"data_type": s.get("data_type")}, ("data_type",)),
             "points": s.get("points", 0),
-            **_index_params_out(s.get("params")),
+            **index_params_out(s.get("params")),
         }
         for key, s in data.get("payload_schema", {}).items()
     }
@@ -194,7 +178,8 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             if request.HasField("strict_mode_config"):
                 body["strict_mode_config"] = _strict_in(v.message_json(request.strict_mode_config))
             if request.HasField("quantization_config"):
-                body["quantization_config"] = _quantization_in(v.message_json(request.quantization_config))
+                body["quantization_config"] = quantization_in(v.message_json(request.quantization_config))
+            body = memory_in(body)
             if request.metadata:
                 body["metadata"] = v.struct(request.metadata)
             updated = self.svc.collections.update(request.collection_name, wire(m.UpdateCollection, body))

@@ -22,7 +22,8 @@ from vecbase.api.qdrant.grpc.results import (
     scored_out,
     update_out,
 )
-from vecbase.api.qdrant.grpc.updates import batch_operation, dense_batch, points_list
+from vecbase.api.qdrant.grpc.settings import index_params_in
+from vecbase.api.qdrant.grpc.updates import batch_operation, dense_batch, points_list, upsert_options
 from vecbase.api.qdrant.service import QdrantService
 
 
@@ -33,12 +34,10 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
 
     def Upsert(self, request: Any, context: Any) -> Any:  # noqa: N802 (gRPC method names)
         def run() -> Any:
-            update_filter = v.filter_(request.update_filter) if request.HasField("update_filter") else None
-            req: m.PointsList | m.PointsBatch | None = dense_batch(request.points, update_filter)
+            options = upsert_options(request)
+            req: m.PointsList | m.PointsBatch | None = dense_batch(request.points, options)
             if req is None:
-                body: dict[str, Any] = {"points": points_list(request.points)}
-                if update_filter is not None:
-                    body["update_filter"] = update_filter
+                body: dict[str, Any] = {"points": points_list(request.points), **options}
                 req = wire(m.PointsList, v.keyed(body, request))
             elif (selector := v.keyed({}, request).get("shard_key")) is not None:
                 req.shard_key = wire(m.ShardKeySelector, selector)
@@ -182,10 +181,7 @@ class PointsServicer(rpc.PointsServicer):  # type: ignore[misc]
                 params = request.field_index_params
                 which = params.WhichOneof("index_params")
                 if which is not None:
-                    schema = {
-                        "type": kind,
-                        **v.lower_enums(v.message_json(getattr(params, which)), ("tokenizer", "type")),
-                    }
+                    schema = index_params_in(kind, v.message_json(getattr(params, which)))
             body = {"field_name": request.field_name, "field_schema": schema}
             result = self.svc.collections.create_index(request.collection_name, wire(m.CreateFieldIndex, body))
             return pb.PointsOperationResponse(result=update_out(result))

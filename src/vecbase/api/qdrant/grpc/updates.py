@@ -10,9 +10,23 @@ import numpy as np
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.grpc import values as v
 from vecbase.api.qdrant.grpc.calls import wire
+from vecbase.api.qdrant.grpc.proto import points_pb2 as pb
+
+_UPDATE_MODES = {"Upsert": "upsert", "InsertOnly": "insert_only", "UpdateOnly": "update_only"}
 
 
-def dense_batch(points: Any, update_filter: dict[str, Any] | None) -> m.PointsBatch | None:
+def upsert_options(message: Any) -> dict[str, Any]:
+    """An upsert message's ``update_filter`` and ``update_mode``, as REST's body fields."""
+    out: dict[str, Any] = {}
+    if message.HasField("update_filter"):
+        out["update_filter"] = v.filter_(message.update_filter)
+    if message.HasField("update_mode"):
+        name = pb.UpdateMode.Name(message.update_mode)
+        out["update_mode"] = _UPDATE_MODES.get(name, name)
+    return out
+
+
+def dense_batch(points: Any, options: dict[str, Any]) -> m.PointsBatch | None:
     """Points that all carry one unnamed dense vector, as a batch whose vectors are one float32
     matrix: a bulk upload skips per-float validation, as over REST (numpy refuses ragged rows)."""
     rows = []
@@ -35,9 +49,7 @@ def dense_batch(points: Any, update_filter: dict[str, Any] | None) -> m.PointsBa
         "vectors": [list(rows[0])],
         "payloads": [v.struct(p.payload) for p in points],
     }
-    body: dict[str, Any] = {"batch": batch}
-    if update_filter is not None:
-        body["update_filter"] = update_filter
+    body: dict[str, Any] = {"batch": batch, **options}
     req: m.PointsBatch = wire(m.PointsBatch, body)
     req.batch.vectors = np.array(rows, dtype=np.float32)  # type: ignore[assignment]  # the engine takes a matrix
     return req
@@ -57,9 +69,7 @@ def batch_operation(op: Any) -> dict[str, Any]:
     """One ``PointsUpdateOperation`` as REST's batch operation."""
     kind = op.WhichOneof("operation")
     if kind == "upsert":
-        upsert: dict[str, Any] = {"points": points_list(op.upsert.points)}
-        if op.upsert.HasField("update_filter"):
-            upsert["update_filter"] = v.filter_(op.upsert.update_filter)
+        upsert: dict[str, Any] = {"points": points_list(op.upsert.points), **upsert_options(op.upsert)}
         return {"upsert": v.keyed(upsert, op.upsert)}
     if kind in ("delete_deprecated", "clear_payload_deprecated"):
         return {kind.removesuffix("_deprecated"): v.points_selector(getattr(op, kind))}

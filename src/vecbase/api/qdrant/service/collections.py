@@ -115,6 +115,8 @@ class CollectionsService:
                     update["hnsw"] = {**(vectors[vname].hnsw or {}), **(dump_wire(diff.hnsw_config) or {})}
                 if diff.on_disk is not None:
                     update["on_disk"] = diff.on_disk
+                if diff.memory is not None:
+                    update["memory"] = diff.memory.value
                 if diff.quantization_config is not None:
                     q = diff.quantization_config
                     update["quantization"] = None if q in ("Disabled", m.Disabled.DISABLED) else dump_wire(q)

@@ -1,0 +1,127 @@
+"""Settings set over gRPC read back the same over REST and over gRPC (api.qdrant.grpc.settings):
+payload index parameters, quantization, memory placements, and upsert modes."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import httpx
+import pytest
+from qdrant_client import QdrantClient, models
+
+from tests.live_server import Server
+
+TEXT_PARAMS = {
+    "multilingual": models.TextIndexParams(type="text", tokenizer=models.TokenizerType.MULTILINGUAL),
+    "stop_language": models.TextIndexParams(type="text", stopwords=models.Language.ENGLISH),
+    "stop_set": models.TextIndexParams(
+        type="text", stopwords=models.StopwordsSet(languages=[models.Language.ENGLISH], custom=["foo"])
+    ),
+    "stem": models.TextIndexParams(
+        type="text", stemmer=models.SnowballParams(type="snowball", language=models.SnowballLanguage.ENGLISH)
+    ),
+    "no_stem": models.TextIndexParams(type="text", stemmer=models.DisabledStemmerParams(type=models.NoStemmer.NONE)),
+    "cold": models.TextIndexParams(type="text", memory=models.Memory.COLD, phrase_matching=True, ascii_folding=True),
+}
+
+
+@pytest.fixture(scope="module")
+def clients(server: Server) -> Iterator[tuple[QdrantClient, QdrantClient, httpx.Client]]:
+    grpc_client = QdrantClient(host="127.0.0.1", port=server.port, grpc_port=server.grpc_port, prefer_grpc=True)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        yield grpc_client, QdrantClient(url=server.url), http
+    grpc_client.close()
+
+
+def _fresh(client: QdrantClient, name: str, **kwargs: Any) -> None:
+    if client.collection_exists(name):
+        client.delete_collection(name)
+    client.create_collection(name, vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT), **kwargs)
+
+
+def test_text_index_params_round_trip(clients: Any) -> None:
+    grpc_client, rest_client, http = clients
+    _fresh(grpc_client, "text_params")
+    for field, params in TEXT_PARAMS.items():
+        grpc_client.create_payload_index("text_params", field, params, wait=True)
+    raw = http.get("/collections/text_params").json()["result"]["payload_schema"]
+    assert raw["stop_language"]["params"]["stopwords"] == "english"  # one language: REST's short form
+    assert raw["stop_set"]["params"]["stopwords"] == {"languages": ["english"], "custom": ["foo"]}
+    assert raw["stem"]["params"]["stemmer"] == {"type": "snowball", "language": "english"}
+    assert raw["no_stem"]["params"]["stemmer"] == {"type": "none"}
+    assert raw["cold"]["params"]["memory"] == "cold" and raw["multilingual"]["params"]["tokenizer"] == "multilingual"
+    over_grpc = grpc_client.get_collection("text_params").payload_schema
+    over_rest = rest_client.get_collection("text_params").payload_schema
+    for field in TEXT_PARAMS:
+        ours, theirs = over_grpc[field].params, over_rest[field].params
+        assert ours is not None and theirs is not None
+        for name in ("stopwords", "stemmer", "memory", "phrase_matching", "ascii_folding"):
+            assert getattr(ours, name) == getattr(theirs, name), (field, name)
+
+
+@pytest.mark.parametrize("encoding", list(models.BinaryQuantizationEncoding))
+@pytest.mark.parametrize("query_encoding", [*models.BinaryQuantizationQueryEncoding, None])
+def test_binary_quantization_round_trip(clients: Any, encoding: Any, query_encoding: Any) -> None:
+    grpc_client, rest_client, _ = clients
+    config = models.BinaryQuantization(
+        binary=models.BinaryQuantizationConfig(encoding=encoding, query_encoding=query_encoding)
+    )
+    _fresh(grpc_client, "binary", quantization_config=config)
+    for client in (grpc_client, rest_client):
+        read = client.get_collection("binary").config.quantization_config
+        assert isinstance(read, models.BinaryQuantization)
+        assert (read.binary.encoding, read.binary.query_encoding) == (encoding, query_encoding)
+
+
+def test_quantization_update_and_disable_over_grpc(clients: Any) -> None:
+    grpc_client, rest_client, http = clients
+    _fresh(grpc_client, "quant")
+    scalar = models.ScalarQuantization(
+        scalar=models.ScalarQuantizationConfig(type=models.ScalarType.INT8, quantile=0.99, memory=models.Memory.PINNED)
+    )
+    assert grpc_client.update_collection("quant", quantization_config=scalar)
+    raw = http.get("/collections/quant").json()["result"]["config"]["quantization_config"]
+    assert raw == {"scalar": {"type": "int8", "quantile": 0.99, "memory": "pinned"}}
+    read = grpc_client.get_collection("quant").config.quantization_config
+    assert isinstance(read, models.ScalarQuantization) and read.scalar.memory == models.Memory.PINNED
+    assert grpc_client.update_collection("quant", quantization_config=models.Disabled.DISABLED)
+    assert rest_client.get_collection("quant").config.quantization_config is None
+
+
+def test_memory_placements_round_trip(clients: Any) -> None:
+    grpc_client, rest_client, http = clients
+    if grpc_client.collection_exists("memory"):
+        grpc_client.delete_collection("memory")
+    grpc_client.create_collection(
+        "memory",
+        vectors_config=models.VectorParams(size=4, distance=models.Distance.DOT, memory=models.Memory.CACHED),
+        hnsw_config=models.HnswConfigDiff(memory=models.Memory.COLD),
+    )
+    config = http.get("/collections/memory").json()["result"]["config"]
+    assert config["params"]["vectors"]["memory"] == "cached" and config["hnsw_config"]["memory"] == "cold"
+    for client in (grpc_client, rest_client):
+        read = client.get_collection("memory").config
+        assert read.params.vectors.memory == models.Memory.CACHED
+        assert read.hnsw_config.memory == models.Memory.COLD
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["upsert", "batch_update"])
+def test_update_modes_over_grpc(clients: Any, batch: bool) -> None:
+    grpc_client, _, _ = clients
+    _fresh(grpc_client, "modes")
+    grpc_client.upsert("modes", [models.PointStruct(id=1, vector=[1, 0, 0, 0], payload={"v": 1})])
+
+    def upsert(pid: int, value: int, mode: models.UpdateMode) -> None:
+        point = models.PointStruct(id=pid, vector=[0, 1, 0, 0], payload={"v": value})
+        if batch:
+            op = models.UpsertOperation(upsert=models.PointsList(points=[point], update_mode=mode))
+            grpc_client.batch_update_points("modes", [op])
+        else:
+            grpc_client.upsert("modes", [point], update_mode=mode)
+
+    upsert(1, 2, models.UpdateMode.INSERT_ONLY)  # exists: kept as it was
+    upsert(2, 2, models.UpdateMode.UPDATE_ONLY)  # missing: not inserted
+    upsert(3, 3, models.UpdateMode.INSERT_ONLY)  # missing: inserted
+    upsert(1, 4, models.UpdateMode.UPDATE_ONLY)  # exists: updated
+    records = {r.id: r.payload for r in grpc_client.retrieve("modes", [1, 2, 3])}
+    assert records == {1: {"v": 4}, 3: {"v": 3}}
