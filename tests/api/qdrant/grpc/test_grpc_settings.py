@@ -125,3 +125,92 @@ def test_update_modes_over_grpc(clients: Any, batch: bool) -> None:
     upsert(1, 4, models.UpdateMode.UPDATE_ONLY)  # exists: updated
     records = {r.id: r.payload for r in grpc_client.retrieve("modes", [1, 2, 3])}
     assert records == {1: {"v": 4}, 3: {"v": 3}}
+
+
+def _full_config() -> dict[str, Any]:
+    m = models
+    return dict(
+        vectors_config={
+            "a": m.VectorParams(
+                size=4,
+                distance=m.Distance.COSINE,
+                on_disk=True,
+                datatype=m.Datatype.FLOAT16,
+                hnsw_config=m.HnswConfigDiff(m=8, ef_construct=50, payload_m=4, on_disk=True),
+                quantization_config=m.ProductQuantization(
+                    product=m.ProductQuantizationConfig(compression=m.CompressionRatio.X8, always_ram=True)
+                ),
+            ),
+            "b": m.VectorParams(
+                size=4,
+                distance=m.Distance.MANHATTAN,
+                datatype=m.Datatype.UINT8,
+                multivector_config=m.MultiVectorConfig(comparator=m.MultiVectorComparator.MAX_SIM),
+            ),
+        },
+        sparse_vectors_config={
+            "s": m.SparseVectorParams(
+                index=m.SparseIndexParams(full_scan_threshold=100, on_disk=True, datatype=m.Datatype.FLOAT16),
+                modifier=m.Modifier.IDF,
+            )
+        },
+        hnsw_config=m.HnswConfigDiff(m=32, ef_construct=200, full_scan_threshold=2000, max_indexing_threads=2),
+        optimizers_config=m.OptimizersConfigDiff(
+            deleted_threshold=0.3,
+            vacuum_min_vector_number=500,
+            default_segment_number=2,
+            max_segment_size=100000,
+            indexing_threshold=5000,
+            flush_interval_sec=3,
+            max_optimization_threads=1,
+        ),
+        wal_config=m.WalConfigDiff(wal_capacity_mb=16, wal_segments_ahead=1, wal_retain_closed=2),
+        quantization_config=m.ScalarQuantization(
+            scalar=m.ScalarQuantizationConfig(type=m.ScalarType.INT8, quantile=0.5)
+        ),
+        on_disk_payload=False,
+        strict_mode_config=m.StrictModeConfig(
+            enabled=True,
+            max_query_limit=100,
+            multivector_config={"b": m.StrictModeMultivector(max_vectors=5)},
+            sparse_config={"s": m.StrictModeSparse(max_length=100)},
+        ),
+        metadata={"x": {"y": [1, 2.5, "z", None, True]}},
+    )
+
+
+def test_collection_config_is_the_same_created_or_updated_over_either(clients: Any) -> None:
+    grpc_client, rest_client, _ = clients
+    for name, client in (("via_rest", rest_client), ("via_grpc", grpc_client)):
+        if client.collection_exists(name):
+            client.delete_collection(name)
+        client.create_collection(name, **_full_config())
+
+    def views() -> list[Any]:
+        return [c.get_collection(n).config for n in ("via_rest", "via_grpc") for c in (rest_client, grpc_client)]
+
+    first = views()
+    assert all(view == first[0] for view in first[1:])
+    assert first[0].optimizer_config.max_optimization_threads == 1
+    assert first[0].params.vectors["a"].quantization_config.product.compression == models.CompressionRatio.X8
+    diff = dict(
+        vectors_config={
+            "a": models.VectorParamsDiff(
+                hnsw_config=models.HnswConfigDiff(m=12),
+                on_disk=False,
+                quantization_config=models.BinaryQuantization(binary=models.BinaryQuantizationConfig(always_ram=True)),
+            )
+        },
+        sparse_vectors_config={"s": models.SparseVectorParams(index=models.SparseIndexParams(full_scan_threshold=50))},
+        optimizers_config=models.OptimizersConfigDiff(indexing_threshold=7000, max_optimization_threads="auto"),
+        quantization_config=models.Disabled.DISABLED,
+    )
+    for name, client in (("via_rest", rest_client), ("via_grpc", grpc_client)):
+        assert client.update_collection(name, **diff)
+    updated = views()
+    assert all(view == updated[0] for view in updated[1:])
+    vector = updated[0].params.vectors["a"]
+    assert (vector.hnsw_config.m, vector.on_disk, updated[0].quantization_config) == (12, False, None)
+    assert isinstance(vector.quantization_config, models.BinaryQuantization)
+    assert updated[0].params.sparse_vectors["s"].index.full_scan_threshold == 50
+    assert updated[0].optimizer_config.max_optimization_threads is None  # auto

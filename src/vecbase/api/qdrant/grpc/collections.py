@@ -17,6 +17,8 @@ from vecbase.api.qdrant.grpc.settings import (
     capitalised,
     index_params_out,
     memory_in,
+    optimizers_in,
+    optimizers_out,
     quantization_in,
     quantization_out,
 )
@@ -32,6 +34,27 @@ def _vector_params_in(p: Any) -> dict[str, Any]:
     if "quantization_config" in out:
         out["quantization_config"] = quantization_in(out["quantization_config"])
     return out
+
+
+def sparse_vectors_in(config: Any) -> dict[str, Any]:
+    return {name: v.lower_enums(v.message_json(p), ("modifier", "datatype")) for name, p in config.map.items()}
+
+
+def _vector_diffs_in(config: Any) -> dict[str, Any]:
+    """A ``VectorsConfigDiff`` as REST's per-vector diffs (the unnamed vector is ``""``)."""
+
+    def diff(p: Any) -> dict[str, Any]:
+        out = v.message_json(p)
+        if "quantization_config" in out:
+            out["quantization_config"] = quantization_in(out["quantization_config"])
+        return out
+
+    kind = config.WhichOneof("config")
+    if kind == "params":
+        return {"": diff(config.params)}
+    if kind == "params_map":
+        return {name: diff(p) for name, p in config.params_map.map.items()}
+    return {}
 
 
 def vectors_config_in(config: Any) -> Any:
@@ -59,15 +82,14 @@ def create_body(r: Any) -> dict[str, Any]:
     for name in ("hnsw_config", "wal_config", "optimizers_config"):
         if r.HasField(name):
             body[name] = v.message_json(getattr(r, name))
+    if "optimizers_config" in body:
+        body["optimizers_config"] = optimizers_in(body["optimizers_config"])
     if r.HasField("strict_mode_config"):
         body["strict_mode_config"] = _strict_in(v.message_json(r.strict_mode_config))
     if r.HasField("quantization_config"):
         body["quantization_config"] = quantization_in(v.message_json(r.quantization_config))
     if r.HasField("sparse_vectors_config"):
-        body["sparse_vectors"] = {
-            name: v.lower_enums(v.message_json(p), ("modifier", "datatype"))
-            for name, p in r.sparse_vectors_config.map.items()
-        }
+        body["sparse_vectors"] = sparse_vectors_in(r.sparse_vectors_config)
     body = memory_in(body)
     v.set_if(body, r, "shard_number", "replication_factor", "write_consistency_factor", "on_disk_payload")
     if r.HasField("sharding_method"):
@@ -101,9 +123,11 @@ def info_out(info: m.CollectionInfo) -> Any:
         params["sharding_method"] = str(params["sharding_method"]).capitalize()
     sparse = params.pop("sparse_vectors", None)
     if sparse:
-        params["sparse_vectors_config"] = {"map": capitalised(sparse, ("modifier",))}
+        params["sparse_vectors_config"] = {"map": capitalised(sparse, ("modifier", "datatype"))}
     if "quantization_config" in config:
         config["quantization_config"] = quantization_out(config["quantization_config"])
+    if isinstance(config.get("optimizer_config"), dict):
+        config["optimizer_config"] = optimizers_out(config["optimizer_config"])
     metadata = config.pop("metadata", None)
     data["config"] = config = capitalised(config, ())  # memory placements
     status = data.get("optimizer_status")
@@ -122,7 +146,6 @@ def info_out(info: m.CollectionInfo) -> Any:
         for name in ("multivector_config", "sparse_config"):
             if name in strict:
                 strict[name] = {name: strict[name]}
-    data.pop("update_queue", None)
     out = pb.CollectionInfo()
     json_format.ParseDict(data, out, ignore_unknown_fields=True)
     for key, value in (metadata or {}).items():
@@ -175,10 +198,16 @@ class CollectionsServicer(rpc.CollectionsServicer):  # type: ignore[misc]
             for name in ("optimizers_config", "hnsw_config", "params"):
                 if request.HasField(name):
                     body[name] = v.message_json(getattr(request, name))
+            if "optimizers_config" in body:
+                body["optimizers_config"] = optimizers_in(body["optimizers_config"])
             if request.HasField("strict_mode_config"):
                 body["strict_mode_config"] = _strict_in(v.message_json(request.strict_mode_config))
             if request.HasField("quantization_config"):
                 body["quantization_config"] = quantization_in(v.message_json(request.quantization_config))
+            if request.HasField("vectors_config"):
+                body["vectors"] = _vector_diffs_in(request.vectors_config)
+            if request.HasField("sparse_vectors_config"):
+                body["sparse_vectors"] = sparse_vectors_in(request.sparse_vectors_config)
             body = memory_in(body)
             if request.metadata:
                 body["metadata"] = v.struct(request.metadata)

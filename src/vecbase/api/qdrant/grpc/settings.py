@@ -68,7 +68,7 @@ def quantization_out(q: Any) -> Any:
     """REST's quantization config (as JSON) as the ``QuantizationConfig`` message's JSON."""
     if not isinstance(q, dict):
         return q
-    out: dict[str, Any] = capitalised(q, ("type", "compression", "bits"))
+    out: dict[str, Any] = capitalised(q, ("type", "bits"))  # compression ratios are lower case there too
     if "turbo" in out:
         out["turboquant"] = out.pop("turbo")
     binary = out.get("binary")
@@ -118,3 +118,31 @@ def index_params_out(params: Any) -> dict[str, Any]:
         else:
             fields["stemmer"] = {"snowball": {"language": stemmer.get("language")}}
     return {"params": {f"{params['type']}_index_params": capitalised(fields, ("tokenizer",))}}
+
+
+def optimizers_in(diff: dict[str, Any]) -> dict[str, Any]:
+    """An ``OptimizersConfigDiff`` message's JSON as REST's: the thread count is a oneof of a
+    number and ``Auto``, and the deprecated plain number counts when the oneof is unset."""
+    out = dict(diff)
+    old = out.pop("deprecated_max_optimization_threads", None)
+    threads = out.pop("max_optimization_threads", None)
+    if isinstance(threads, dict) and "value" in threads:
+        out["max_optimization_threads"] = int(threads["value"])
+    elif isinstance(threads, dict) and "setting" in threads:
+        out["max_optimization_threads"] = "auto"
+    elif old is not None:
+        out["max_optimization_threads"] = int(old)
+    return out
+
+
+def optimizers_out(config: dict[str, Any]) -> dict[str, Any]:
+    """REST's optimizer config as the ``OptimizersConfigDiff`` message's JSON (no thread count
+    is ``Auto``)."""
+    out = dict(config)
+    threads = out.pop("max_optimization_threads", None)
+    if isinstance(threads, int):
+        out["max_optimization_threads"] = {"value": threads}
+        out["deprecated_max_optimization_threads"] = threads
+    else:
+        out["max_optimization_threads"] = {"setting": "Auto"}
+    return out

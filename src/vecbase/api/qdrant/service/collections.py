@@ -92,7 +92,10 @@ class CollectionsService:
         c = col.config
         changes: dict[str, Any] = {}
         if req.optimizers_config is not None:
-            changes["optimizers"] = apply_diff(c.optimizers, optimizers_diff(req.optimizers_config))
+            optimizers = apply_diff(c.optimizers, optimizers_diff(req.optimizers_config))
+            if req.optimizers_config.max_optimization_threads == "auto":  # back to no limit
+                optimizers = replace(optimizers, max_optimization_threads=None)
+            changes["optimizers"] = optimizers
         if req.hnsw_config is not None:
             changes["hnsw"] = apply_diff(c.hnsw, dump_wire(req.hnsw_config))
         if req.quantization_config is not None:
