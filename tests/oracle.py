@@ -48,16 +48,26 @@ def vectors_close(a: Any, b: Any, tol: float = 1e-4) -> bool:
         return False
 
 
-def assert_records_equal(ours: list[Any], theirs: list[Any], context: str) -> None:
+def _payloads_equal(a: Any, b: Any, empty_is_none: bool) -> bool:
+    return (a or None) == (b or None) if empty_is_none else bool(a == b)
+
+
+def assert_records_equal(ours: list[Any], theirs: list[Any], context: str, empty_is_none: bool = False) -> None:
+    """``empty_is_none``: an empty payload and none count as one (qdrant-client's gRPC transport
+    cannot tell them apart: a protobuf map is never absent)."""
     assert [r.id for r in ours] == [r.id for r in theirs], f"{context}: ids differ"
     for a, b in zip(ours, theirs):
-        assert a.payload == b.payload, f"{context}: payload of {a.id} differs: {a.payload} != {b.payload}"
+        assert _payloads_equal(a.payload, b.payload, empty_is_none), (
+            f"{context}: payload of {a.id} differs: {a.payload} != {b.payload}"
+        )
         assert vectors_close(a.vector, b.vector), (
             f"{context}: vectors of {a.id} differ: {plain(a.vector)} vs {plain(b.vector)}"
         )
 
 
-def assert_scored_equal(ours: list[Any], theirs: list[Any], context: str, tol: float = 1e-4) -> None:
+def assert_scored_equal(
+    ours: list[Any], theirs: list[Any], context: str, tol: float = 1e-4, empty_is_none: bool = False
+) -> None:
     """Same scores in the same order; ids equal except within ties at the same score."""
     mine = [(p.id, p.score) for p in ours]
     oracle = [(p.id, p.score) for p in theirs]
@@ -73,7 +83,7 @@ def assert_scored_equal(ours: list[Any], theirs: list[Any], context: str, tol: f
         b = by_id.get(a.id)
         assert b is not None, f"{context}: {a.id} (score {a.score}) missing from the oracle's answer"
         assert abs(a.score - b.score) <= tol * max(1.0, abs(b.score)), f"{context}: score of {a.id} differs"
-        assert a.payload == b.payload, f"{context}: payload of {a.id} differs"
+        assert _payloads_equal(a.payload, b.payload, empty_is_none), f"{context}: payload of {a.id} differs"
         assert vectors_close(a.vector, b.vector), (
             f"{context}: vectors of {a.id} differ: {plain(a.vector)} vs {plain(b.vector)}"
         )

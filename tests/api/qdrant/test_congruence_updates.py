@@ -57,3 +57,26 @@ def test_updates_through_rest_match_local_mode(server: Server) -> None:
     RestDifferential.URL = server.url
     run_state_machine_as_test(RestDifferential, settings=settings(max_examples=40, stateful_step_count=40))
     assert RestDifferential.compared > 500
+
+
+class GrpcDifferential(RestDifferential):
+    """The same state machine through qdrant-client's gRPC transport (``prefer_grpc``)."""
+
+    HOST = ("127.0.0.1", 0, 0)
+    EMPTY_PAYLOAD_IS_NONE = True
+
+    def open_subject(self) -> Any:
+        host, port, grpc_port = self.HOST
+        return QdrantClient(host=host, port=port, grpc_port=grpc_port, prefer_grpc=True, timeout=30)
+
+    def teardown(self) -> None:
+        GrpcDifferential.compared += self.ops
+        self.vb.close()
+        self.qd.close()
+
+
+def test_updates_through_grpc_match_local_mode(server: Server) -> None:
+    GrpcDifferential.HOST = ("127.0.0.1", server.port, server.grpc_port)
+    GrpcDifferential.compared = 0
+    run_state_machine_as_test(GrpcDifferential, settings=settings(max_examples=25, stateful_step_count=40))
+    assert GrpcDifferential.compared > 300
