@@ -4,6 +4,7 @@ cluster changes refused)."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,6 @@ CLIENT_SIDE = {
     "list_sparse_models",
     "list_text_models",
     "migrate",
-    "recover_current_peer",
-    "remove_peer",
-    "cluster_telemetry",
 }
 
 
@@ -42,6 +40,35 @@ def _collection(client: Client, name: str = "c") -> None:
 def test_every_database_call_of_qdrant_client_is_a_method() -> None:
     wanted = {n for n in dir(QdrantClient) if not n.startswith("_")} - CLIENT_SIDE
     assert sorted(n for n in wanted if not callable(getattr(Client, n, None))) == []
+
+
+def _named(fn: object) -> list[str]:
+    return [
+        name
+        for name, p in inspect.signature(fn).parameters.items()  # type: ignore[arg-type]
+        if p.kind is p.POSITIONAL_OR_KEYWORD and name != "self"
+    ]
+
+
+def test_parameters_are_qdrant_clients_in_its_order() -> None:
+    """Code calling QdrantClient positionally or by keyword reaches the same parameters: every
+    named parameter of a method is the one QdrantClient has at that place (a shorter list
+    ends in ``**kwargs``, where the rest are accepted)."""
+    for name, theirs in inspect.getmembers(QdrantClient, inspect.isfunction):
+        if name.startswith("_") or name in CLIENT_SIDE:
+            continue
+        ours = _named(getattr(Client, name))
+        assert ours == _named(theirs)[: len(ours)], name
+        missing = [p for p in _named(theirs) if p not in ours]
+        takes_rest = any(p.kind is p.VAR_KEYWORD for p in inspect.signature(getattr(Client, name)).parameters.values())
+        assert not missing or takes_rest, (name, missing)
+
+
+def test_cluster_membership_calls_are_refused_as_on_a_single_node() -> None:
+    with Client(":memory:") as client:
+        for call in (client.cluster_telemetry, client.recover_current_peer, lambda: client.remove_peer(7)):
+            with pytest.raises(BadRequestError, match="Distributed mode disabled"):
+                call()
 
 
 def test_version_optimizations_and_cluster() -> None:

@@ -7,12 +7,15 @@ cluster changes other than shard keys are refused, as by a single node)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.api.qdrant.service.snapshots import describe
 from vecbase.api.qdrant.version import version_info
+from vecbase.core.errors import BadRequestError
+
+_NOT_DISTRIBUTED = "Bad request: Distributed mode disabled"
 
 
 class AdminMethods:
@@ -21,8 +24,17 @@ class AdminMethods:
     def info(self) -> m.VersionInfo:
         return m.VersionInfo(**version_info())
 
-    def get_optimizations(self, collection_name: str, **kwargs: Any) -> m.OptimizationsResponse:
-        return self._svc.collections.optimizations(collection_name)
+    def get_optimizations(
+        self,
+        collection_name: str,
+        completed_limit: int | None = None,
+        with_: str | Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> m.OptimizationsResponse:
+        wanted = [with_] if isinstance(with_, str) else list(with_ or [])
+        if completed_limit is not None and "completed" not in wanted:  # as qdrant-client asks
+            wanted.append("completed")
+        return self._svc.collections.optimizations(collection_name, ",".join(wanted), completed_limit)
 
     # -- vector names -----------------------------------------------------------------
     def create_vector_name(
@@ -112,3 +124,13 @@ class AdminMethods:
 
     def cluster_collection_update(self, collection_name: str, cluster_operation: Any, **kwargs: Any) -> bool:
         return self._svc.collections.cluster_update(collection_name, cluster_operation)
+
+    # Qdrant's answer on a node without distributed mode, as the server gives it
+    def cluster_telemetry(self, details_level: int | None = None, timeout: int | None = None, **kwargs: Any) -> Any:
+        raise BadRequestError(_NOT_DISTRIBUTED)
+
+    def recover_current_peer(self, **kwargs: Any) -> bool:
+        raise BadRequestError(_NOT_DISTRIBUTED)
+
+    def remove_peer(self, peer_id: int, force: bool | None = None, timeout: int | None = None, **kwargs: Any) -> bool:
+        raise BadRequestError(_NOT_DISTRIBUTED)

@@ -6,6 +6,7 @@ Qdrant dialect's service, so embedded and server answers are the same code path.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -156,18 +157,26 @@ class Client(ReadMethods, AdminMethods):
         collection_name: str,
         points: Iterable[m.PointStruct],
         batch_size: int = 64,
+        parallel: int = 1,
+        method: str | None = None,
+        max_retries: int = 3,
         wait: bool = False,
         shard_key_selector: Any = None,
+        update_filter: m.Filter | None = None,
+        update_mode: m.UpdateMode | str | None = None,
         **kwargs: Any,
     ) -> None:
+        """``parallel``, ``method`` and ``max_retries`` shape qdrant-client's network upload;
+        embedded, each batch is one upsert."""
+        options = dict(wait=wait, shard_key_selector=shard_key_selector, update_filter=update_filter)
         batch: list[m.PointStruct] = []
         for p in points:
             batch.append(p)
             if len(batch) >= batch_size:
-                self.upsert(collection_name, batch, wait=wait, shard_key_selector=shard_key_selector)
+                self.upsert(collection_name, batch, update_mode=update_mode, **options)
                 batch = []
         if batch:
-            self.upsert(collection_name, batch, wait=wait, shard_key_selector=shard_key_selector)
+            self.upsert(collection_name, batch, update_mode=update_mode, **options)
 
     def upload_collection(
         self,
@@ -176,19 +185,32 @@ class Client(ReadMethods, AdminMethods):
         payload: Iterable[dict[str, Any]] | None = None,
         ids: Iterable[Any] | None = None,
         batch_size: int = 64,
+        parallel: int = 1,
+        method: str | None = None,
+        max_retries: int = 3,
         wait: bool = False,
         shard_key_selector: Any = None,
+        update_filter: m.Filter | None = None,
+        update_mode: m.UpdateMode | str | None = None,
         **kwargs: Any,
     ) -> None:
+        """Without ``ids`` every vector gets a new random UUID, as qdrant-client assigns them."""
         vecs = list(vectors) if not isinstance(vectors, (np.ndarray, dict)) else vectors
         n = len(next(iter(vecs.values()))) if isinstance(vecs, dict) else len(vecs)
-        id_list = list(ids) if ids is not None else list(range(n))
+        id_list = list(ids) if ids is not None else [str(uuid.uuid4()) for _ in range(n)]
         pay = list(payload) if payload is not None else [None] * n
         for start in range(0, n, batch_size):
             sl = slice(start, start + batch_size)
             part = {k: list(v[sl]) for k, v in vecs.items()} if isinstance(vecs, dict) else list(vecs[sl])
             batch = m.Batch(ids=id_list[sl], vectors=part, payloads=pay[sl])
-            self.upsert(collection_name, batch, wait=wait, shard_key_selector=shard_key_selector)
+            self.upsert(
+                collection_name,
+                batch,
+                wait=wait,
+                shard_key_selector=shard_key_selector,
+                update_filter=update_filter,
+                update_mode=update_mode,
+            )
 
     def delete(
         self,

@@ -73,6 +73,7 @@ class ReadMethods:
         limit: int = 10,
         exact: bool = False,
         consistency: Any = None,
+        timeout: int | None = None,
         shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.FacetResponse:
@@ -167,6 +168,7 @@ class ReadMethods:
         sample: int = 10,
         using: str | None = None,
         consistency: Any = None,
+        timeout: int | None = None,
         shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.SearchMatrixPairsResponse:
@@ -183,6 +185,7 @@ class ReadMethods:
         sample: int = 10,
         using: str | None = None,
         consistency: Any = None,
+        timeout: int | None = None,
         shard_key_selector: Any = None,
         **kwargs: Any,
     ) -> m.SearchMatrixOffsetsResponse:

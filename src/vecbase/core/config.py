@@ -123,6 +123,11 @@ class CollectionConfig:
     write_consistency_factor: int = 1
     metadata: Mapping[str, Any] | None = None
     strict_mode: StrictMode | None = None
+    # settings a single node keeps and shows without acting on them: the payload storage's
+    # memory placement (Qdrant's ``payload.memory``) and replica read fan-out
+    payload_memory: str | None = None
+    read_fan_out_factor: int | None = None
+    read_fan_out_delay_ms: int | None = None
 
     @property
     def unnamed(self) -> bool:
@@ -163,6 +168,9 @@ class CollectionConfig:
             write_consistency_factor=data.get("write_consistency_factor", 1),
             metadata=data.get("metadata"),
             strict_mode=StrictMode.from_json(data["strict_mode"]) if data.get("strict_mode") is not None else None,
+            payload_memory=data.get("payload_memory"),
+            read_fan_out_factor=data.get("read_fan_out_factor"),
+            read_fan_out_delay_ms=data.get("read_fan_out_delay_ms"),
         )
 
 

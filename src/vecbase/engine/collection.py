@@ -36,6 +36,7 @@ from vecbase.engine.flushing import MANIFEST, SegmentFlush
 from vecbase.engine.reads import CollectionReads
 from vecbase.engine.rwlock import RWLock
 from vecbase.engine.settler import SETTLER
+from vecbase.engine.tracker import OptimizationTracker
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
 from vecbase.segment.filtering import filter_mask
@@ -95,6 +96,7 @@ class Collection(SegmentFlush, CollectionReads):
         self._writing = threading.Lock()  # held while sealed segments are written
         self._flush_generation = 0
         self.optimizing = False
+        self.tracker = OptimizationTracker()  # the optimizer's passes, for the API to report
         self.last_write = 0.0  # monotonic time of the last write: index builds wait for a pause
         self.deferred_since: float | None = None
         # set by the owner: nudges the background optimizer after a settings change

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
 from vecbase.engine.rwlock import RWLock
+from vecbase.engine.tracker import OptimizationTracker
 from vecbase.segment.segment import Segment
 
 
@@ -22,6 +23,7 @@ class Optimizable(Protocol):
     last_write: float
     deferred_since: float | None
     closed: bool
+    tracker: OptimizationTracker
 
     @property
     def config(self) -> CollectionConfig: ...

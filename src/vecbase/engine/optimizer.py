@@ -23,6 +23,7 @@ from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hn
 from vecbase.engine.fold import can_extend, fold_host
 from vecbase.engine.graphs import indexable, lay_out, merged_graphs, worth_laying_out
 from vecbase.engine.optimizable import Optimizable
+from vecbase.engine.tracker import Tracked
 from vecbase.index.hnsw import set_build_threads
 from vecbase.segment import merge
 from vecbase.segment.growing import growth_pending, new_graph, settings_of
@@ -199,14 +200,17 @@ def _index_in_place(col: Optimizable, seg: Segment, threads: int) -> None:
     with col.lock.shared():
         config = col.config
         every = merge.Source(seg, np.arange(seg.n, dtype=np.int64), seg.versions[: seg.n].copy())
-    graphs = merged_graphs(config, [every], None, threads)
-    with col.lock:
-        if col.closed or config is not col.config or all(s is not seg for s in col.segments[:-1]):
-            return  # dropped or reconfigured meanwhile: a later pass retries
-        for name, graph in graphs.items():
-            seg.attach_index(name, graph)
-        seg.changed = True
-        col.mark_dirty()
+        members = [(seg.uid, seg.live_count())]
+    with col.tracker.track("indexing", members) as tracked:
+        graphs = merged_graphs(config, [every], None, threads)
+        with col.lock:
+            if col.closed or config is not col.config or all(s is not seg for s in col.segments[:-1]):
+                tracked.cancel("the collection changed during the optimization; a later pass retries")
+                return
+            for name, graph in graphs.items():
+                seg.attach_index(name, graph)
+            seg.changed = True
+            col.mark_dirty()
     log.info("collection %s: indexed a segment of %d points", col.name, seg.n)
 
 
@@ -328,13 +332,15 @@ def _fold(col: Optimizable, threads: int) -> bool:
 @dataclass
 class MergePlan:
     """A merge's inputs, taken under the collection lock: the members (the one whose graphs
-    the merged segment extends first), their live rows and versions, the settings."""
+    the merged segment extends first), their live rows and versions, the settings, and the
+    members as the optimization tracker reports them (uid, live points)."""
 
     group: list[Segment]
     host: Segment | None
     sources: list[merge.Source]
     config: CollectionConfig
     schema: dict[str, PayloadIndexSpec]
+    members: list[tuple[str, int]]
 
 
 def _merge_plan(col: Optimizable, group: list[Segment]) -> MergePlan:
@@ -343,28 +349,72 @@ def _merge_plan(col: Optimizable, group: list[Segment]) -> MergePlan:
     host = max(hosts, key=lambda s: s.n) if hosts else None
     if host is not None:
         group = [host] + [s for s in group if s is not host]
-    return MergePlan(group, host, merge.snapshot(group), col.config, dict(col.payload_schema))
+    members = [(s.uid, s.live_count()) for s in group]
+    return MergePlan(group, host, merge.snapshot(group), col.config, dict(col.payload_schema), members)
+
+
+# the optimizer names Qdrant reports for each kind of pass
+_OPTIMIZER_OF = {"indexed": "indexing", "merged": "merge", "folded": "merge"}
 
 
 def _merge_run(col: Optimizable, plan: MergePlan, threads: int, verb: str) -> None:
     """Build the merged segment without the lock (copy-on-write) and swap it in under the
     lock, dropping points changed meanwhile. The host's graphs, extended by the other
     members' rows, are the merged segment's (no rebuild); without a host they are built."""
-    graphs = merged_graphs(plan.config, plan.sources, plan.host, threads)
-    order = lay_out(plan.config, graphs)
-    merged = merge.merged_segment(plan.config, plan.schema, plan.sources, order)
-    for name, graph in graphs.items():
-        merged.attach_index(name, graph)
     group = plan.group
-    with col.lock:
-        if col.closed or plan.config is not col.config or any(s not in col.segments for s in group):
-            return  # the collection changed shape meanwhile; a later pass retries
-        for pos in merge.stale_positions(plan.sources, order).tolist():
-            merged.drop(pos)  # deleted, moved or rewritten since the snapshot
-        at = col.segments.index(group[0])
-        rest = [s for s in col.segments if all(s is not g for g in group)]
-        rest.insert(min(at, len(rest) - 1), merged)
-        col.segments = rest
-        col.mark_dirty()
+    optimizer = "vacuum" if verb == "merged" and len(group) == 1 else _OPTIMIZER_OF[verb]
+    with col.tracker.track(optimizer, plan.members) as tracked:
+        graphs = merged_graphs(plan.config, plan.sources, plan.host, threads)
+        order = lay_out(plan.config, graphs)
+        merged = merge.merged_segment(plan.config, plan.schema, plan.sources, order)
+        for name, graph in graphs.items():
+            merged.attach_index(name, graph)
+        with col.lock:
+            if col.closed or plan.config is not col.config or any(s not in col.segments for s in group):
+                tracked.cancel("the collection changed during the optimization; a later pass retries")
+                return
+            for pos in merge.stale_positions(plan.sources, order).tolist():
+                merged.drop(pos)  # deleted, moved or rewritten since the snapshot
+            at = col.segments.index(group[0])
+            rest = [s for s in col.segments if all(s is not g for g in group)]
+            rest.insert(min(at, len(rest) - 1), merged)
+            col.segments = rest
+            col.mark_dirty()
     what = f"{len(group)} segments into one" if len(group) > 1 else "a segment"
     log.info("collection %s: %s %s of %d points", col.name, verb, what, merged.live_count())
+
+
+@dataclass(frozen=True)
+class OptimizationState:
+    """What ``GET /collections/{name}/optimizations`` reports of one collection: the running
+    and completed optimizations, those the planner would start next (optimizer, members) and
+    the segments needing none (uid, live points)."""
+
+    running: list[Tracked]
+    queued: list[tuple[str, list[tuple[str, int]]]]
+    idle: list[tuple[str, int]]
+    completed: list[Tracked]
+
+
+def optimization_state(col: Optimizable, completed_limit: int) -> OptimizationState:
+    """The planner's view, taken under the shared lock with the same rules a pass applies."""
+    running = col.tracker.running()
+    busy = {uid for t in running for uid, _ in t.segments}
+    with col.lock.shared():
+        config, segments = col.config, list(col.segments)
+        sealed = [s for s in segments[:-1] if s.uid not in busy]
+        plan: list[tuple[str, list[Segment]]] = []
+        merging = merge_candidates(config, sealed)
+        if merging:
+            plan.append(("vacuum" if len(merging) == 1 else "merge", merging))
+        standalone = [s for s in sealed if all(s is not g for g in merging)]
+        plan += [("indexing", [s]) for s in pending_indexes(config, standalone)]
+        if should_seal(config, segments[-1]):  # sealed, then indexed, by the next pass
+            plan.append(("indexing", [segments[-1]]))
+        host = fold_host(config, segments) if not plan and segments[-1].uid not in busy else None
+        if host is not None and host.uid not in busy:
+            plan.append(("merge", [host, segments[-1]]))
+        planned = {s.uid for _, group in plan for s in group}
+        queued = [(name, [(s.uid, s.live_count()) for s in group]) for name, group in plan]
+        idle = [(s.uid, s.live_count()) for s in segments if s.uid not in planned and s.uid not in busy]
+    return OptimizationState(running, queued, idle, col.tracker.completed(completed_limit))

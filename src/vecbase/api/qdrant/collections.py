@@ -82,6 +82,7 @@ def config_from_wire(
     metadata: Mapping[str, Any] | None = None,
     strict_mode: m.StrictModeConfig | None = None,
     sharding_method: m.ShardingMethod | None = None,
+    payload: m.PayloadStorageParams | None = None,
 ) -> CollectionConfig:
     vectors = vectors_from_wire(vectors_config)
     sparse = sparse_from_wire(sparse_vectors_config)
@@ -104,7 +105,13 @@ def config_from_wire(
         write_consistency_factor=write_consistency_factor or 1,
         metadata=json_copy(dict(metadata), "metadata") if metadata else None,
         strict_mode=StrictMode.from_json(dump_wire(strict_mode) or {}) if strict_mode is not None else None,
+        payload_memory=payload_memory_from_wire(payload),
     )
+
+
+def payload_memory_from_wire(payload: m.PayloadStorageParams | None) -> str | None:
+    memory = payload.memory if payload is not None else None
+    return str(memory.value) if memory is not None else None
 
 
 def optimizers_diff(diff: m.OptimizersConfigDiff | None) -> dict[str, Any] | None:
@@ -151,6 +158,9 @@ def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
             replication_factor=c.replication_factor,
             write_consistency_factor=c.write_consistency_factor,
             on_disk_payload=c.on_disk_payload,
+            read_fan_out_factor=c.read_fan_out_factor,
+            read_fan_out_delay_ms=c.read_fan_out_delay_ms,
+            payload=m.PayloadStorageParams(memory=m.Memory(c.payload_memory)) if c.payload_memory else None,
             sparse_vectors=sparse or None,
         ),
         hnsw_config=m.HnswConfig(**asdict(c.hnsw)),

@@ -235,6 +235,25 @@ def _create_collection(body: m.CreateCollection, path: str, errors: Errors) -> N
     for name in body.sparse_vectors or {}:
         if not name:
             errors.append((_join(path, "sparse_vectors"), "sparse vector name must not be empty"))
+    _payload_storage(body.payload, _join(path, "payload"), errors)
+
+
+def _payload_storage(p: m.PayloadStorageParams | None, path: str, errors: Errors) -> None:
+    if p is not None and p.memory == m.Memory.PINNED:
+        errors.append((_join(path, "memory"), "`pinned` memory placement is not supported for payload storage"))
+
+
+def _update_collection(body: m.UpdateCollection, path: str, errors: Errors) -> None:
+    for name, diff in (body.vectors or {}).items():
+        if diff.memory == m.Memory.PINNED:
+            errors.append(
+                (
+                    _join(path, f"vectors.{name}.memory"),
+                    "`pinned` memory placement is not supported for dense vector storage",
+                )
+            )
+    if body.params is not None:
+        _payload_storage(body.params.payload, _join(path, "params.payload"), errors)
 
 
 _CHECKS: dict[type, Callable[[Any, str, Errors], None]] = {
@@ -253,4 +272,5 @@ _CHECKS: dict[type, Callable[[Any, str, Errors], None]] = {
     m.RecommendRequestBatch: _recommend_batch,
     m.CreateFieldIndex: _field_index,
     m.CreateCollection: _create_collection,
+    m.UpdateCollection: _update_collection,
 }

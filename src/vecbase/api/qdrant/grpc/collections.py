@@ -90,6 +90,8 @@ def create_body(r: Any) -> dict[str, Any]:
         body["quantization_config"] = quantization_in(v.message_json(r.quantization_config))
     if r.HasField("sparse_vectors_config"):
         body["sparse_vectors"] = sparse_vectors_in(r.sparse_vectors_config)
+    if r.HasField("payload"):
+        body["payload"] = v.message_json(r.payload)
     body = memory_in(body)
     v.set_if(body, r, "shard_number", "replication_factor", "write_consistency_factor", "on_disk_payload")
     if r.HasField("sharding_method"):

@@ -128,7 +128,12 @@ def operations() -> list[Operation]:
             "update_collection_cluster",
             lambda c: c.svc.collections.cluster_update(c.name, _shard_key_operation(c)),
         ),
-        Operation("GET", s + "/optimizations", "get_optimizations", lambda c: c.svc.collections.optimizations(c.name)),
+        Operation(
+            "GET",
+            s + "/optimizations",
+            "get_optimizations",
+            lambda c: c.svc.collections.optimizations(c.name, c.query.get("with"), c.int_param("completed_limit")),
+        ),
         Operation(
             "PUT",
             s + "/shards",

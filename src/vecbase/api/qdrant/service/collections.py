@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from vecbase.api.qdrant.collections import (
     index_info_to_wire,
     index_spec_from_wire,
     optimizers_diff,
+    payload_memory_from_wire,
 )
 from vecbase.api.qdrant.json_values import json_copy
 from vecbase.api.qdrant.service.strict import StrictGate
@@ -24,7 +26,9 @@ from vecbase.core.paths import check_path
 from vecbase.core.strict import StrictMode
 from vecbase.engine.collection import Collection
 from vecbase.engine.keyed import KeyedCollection
+from vecbase.engine.optimizer import optimization_state
 from vecbase.engine.toc import TableOfContent
+from vecbase.engine.tracker import Tracked
 
 PEER_ID = 1
 
@@ -79,6 +83,7 @@ class CollectionsService:
             req.metadata,
             req.strict_mode_config,
             req.sharding_method,
+            req.payload,
         )
         self.toc.create(name, config)
         return True
@@ -101,8 +106,15 @@ class CollectionsService:
         if req.quantization_config is not None:
             q = req.quantization_config
             changes["quantization"] = None if q in ("Disabled", m.Disabled.DISABLED) else dump_wire(q)
-        if req.params is not None and req.params.on_disk_payload is not None:
-            changes["on_disk_payload"] = req.params.on_disk_payload
+        if req.params is not None:
+            given = req.params
+            if given.on_disk_payload is not None:
+                changes["on_disk_payload"] = given.on_disk_payload
+            if given.payload is not None and given.payload.memory is not None:
+                changes["payload_memory"] = payload_memory_from_wire(given.payload)
+            for field in ("read_fan_out_factor", "read_fan_out_delay_ms"):
+                if getattr(given, field) is not None:
+                    changes[field] = getattr(given, field)
         if req.strict_mode_config is not None:
             changes["strict_mode"] = (c.strict_mode or StrictMode()).merged(dump_wire(req.strict_mode_config) or {})
         if req.metadata is not None:
@@ -222,11 +234,31 @@ class CollectionsService:
         self.col(name)
         raise BadRequestError("Bad request: Distributed mode is disabled: cluster operations are not available")
 
-    def optimizations(self, name: str) -> m.OptimizationsResponse:
-        self.col(name)
+    def optimizations(
+        self, name: str, with_: str | None = None, completed_limit: int | None = None
+    ) -> m.OptimizationsResponse:
+        """The optimizer's running, planned and completed work on every shard of ``name``;
+        ``with_``: Qdrant's comma-separated ``queued``, ``completed``, ``idle_segments``."""
+        col = self.col(name)
+        wanted = {w.strip() for w in (with_ or "").split(",") if w.strip()}
+        limit = DEFAULT_COMPLETED_LIMIT if completed_limit is None else completed_limit
+        states = [optimization_state(unit, limit) for unit in col.units()]
+        queued = [q for st in states for q in st.queued]
+        idle = [seg for st in states for seg in st.idle]
+        completed = sorted((t for st in states for t in st.completed), key=lambda t: t.started_at, reverse=True)
         return m.OptimizationsResponse(
-            summary=m.OptimizationsSummary(queued_optimizations=0, queued_segments=0, queued_points=0, idle_segments=1),
-            running=[],
+            summary=m.OptimizationsSummary(
+                queued_optimizations=len(queued),
+                queued_segments=sum(len(members) for _, members in queued),
+                queued_points=sum(points for _, members in queued for _, points in members),
+                idle_segments=len(idle),
+            ),
+            running=[_optimization(t) for st in states for t in st.running],
+            queued=[m.PendingOptimization(optimizer=name, segments=_segments(members)) for name, members in queued]
+            if "queued" in wanted
+            else None,
+            completed=[_optimization(t) for t in completed[:limit]] if "completed" in wanted else None,
+            idle_segments=_segments(idle) if "idle_segments" in wanted else None,
         )
 
     # -- named vectors ------------------------------------------------------------------
@@ -254,3 +286,27 @@ class CollectionsService:
         vectors = {k: v for k, v in c.vectors.items() if k != vector}
         sparse = {k: v for k, v in c.sparse_vectors.items() if k != vector}
         return done(col.change_vector_names(replace(c, vectors=vectors, sparse_vectors=sparse)))
+
+
+DEFAULT_COMPLETED_LIMIT = 16
+
+
+def _segments(members: list[tuple[str, int]]) -> list[m.OptimizationSegmentInfo]:
+    return [m.OptimizationSegmentInfo(uuid=str(uuid.UUID(uid)), points_count=n) for uid, n in members]
+
+
+def _optimization(t: Tracked) -> m.Optimization:
+    if t.cancelled is not None:
+        status: Any = {"cancelled": t.cancelled}
+    else:
+        status = t.status
+    duration = (t.finished_at - t.started_at).total_seconds() if t.finished_at is not None else None
+    return m.Optimization(
+        uuid=t.uuid,
+        optimizer=t.optimizer,
+        status=status,
+        segments=_segments(t.segments),
+        progress=m.ProgressTree(
+            name=t.optimizer, started_at=t.started_at, finished_at=t.finished_at, duration_sec=duration
+        ),
+    )
