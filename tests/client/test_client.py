@@ -273,3 +273,18 @@ def test_payload_edits_survive_restarts(tmp_path: Path) -> None:
                 exact=True,
             )
             assert hits.count == 1
+
+
+def test_uploads_take_qdrant_clients_parameters() -> None:
+    c = Client(":memory:")
+    c.create_collection("u", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    vectors = np.arange(10, dtype=np.float32).reshape(5, 2)
+    c.upload_collection("u", vectors, payload=[{"i": i} for i in range(5)], batch_size=2, parallel=2, max_retries=1)
+    c.upload_collection("u", vectors)  # no ids: new random UUIDs, nothing overwritten
+    records = c.scroll("u", limit=20)[0]
+    assert len(records) == 10 and all(isinstance(r.id, str) and len(r.id) == 36 for r in records)
+    points = [models.PointStruct(id=1, vector=[1.0, 0.0], payload={"v": 1})]
+    c.upload_points("u", points, 64, 1, None, 3, True)  # positionally, in qdrant-client's order
+    again = [models.PointStruct(id=1, vector=[1.0, 0.0], payload={"v": 2}), models.PointStruct(id=2, vector=[0.0, 1.0])]
+    c.upload_points("u", again, update_mode=models.UpdateMode.INSERT_ONLY, wait=True)
+    assert {r.id: r.payload for r in c.retrieve("u", [1, 2])} == {1: {"v": 1}, 2: {}}

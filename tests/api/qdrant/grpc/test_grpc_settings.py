@@ -214,3 +214,31 @@ def test_collection_config_is_the_same_created_or_updated_over_either(clients: A
     assert isinstance(vector.quantization_config, models.BinaryQuantization)
     assert updated[0].params.sparse_vectors["s"].index.full_scan_threshold == 50
     assert updated[0].optimizer_config.max_optimization_threads is None  # auto
+
+
+def test_payload_storage_and_read_fan_out_round_trip(clients: Any) -> None:
+    grpc_client, rest_client, http = clients
+    for name, client in (("payload_rest", rest_client), ("payload_grpc", grpc_client)):
+        if client.collection_exists(name):
+            client.delete_collection(name)
+        client.create_collection(
+            name,
+            vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT),
+            payload=models.PayloadStorageParams(memory=models.Memory.CACHED),
+        )
+        assert http.get(f"/collections/{name}").json()["result"]["config"]["params"]["payload"] == {"memory": "cached"}
+        diff = models.CollectionParamsDiff(
+            payload=models.PayloadStorageParams(memory=models.Memory.COLD),
+            read_fan_out_factor=2,
+            read_fan_out_delay_ms=30,
+        )
+        assert client.update_collection(name, collection_params=diff)
+        for reader in (rest_client, grpc_client):
+            params = reader.get_collection(name).config.params
+            assert params.payload == models.PayloadStorageParams(memory=models.Memory.COLD)
+            assert (params.read_fan_out_factor, params.read_fan_out_delay_ms) == (2, 30)
+    pinned = {"vectors": {"size": 2, "distance": "Dot"}, "payload": {"memory": "pinned"}}
+    answer = http.put("/collections/pinned", json=pinned)
+    assert answer.status_code == 422
+    assert "payload.memory: `pinned` memory placement is not supported" in answer.json()["status"]["error"]
+    assert not rest_client.collection_exists("pinned")
