@@ -23,15 +23,19 @@ from vecbase.api.qdrant.wire_base import WireModel
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound=type)
 
-# argument types that never hold a model: passed on without a look inside
-_PLAIN = frozenset({int, float, str, bool, bytes, type(None), np.ndarray})
+# argument types passed on without a look inside: scalars, arrays, and each of our own
+# models once seen (the set only grows, so the common call checks types and nothing else)
+_SAFE: set[type] = {int, float, str, bool, bytes, type(None), np.ndarray}
 
 
 def ours(value: Any) -> Any:
     """``value`` with every foreign model (or enum member) replaced by the same-named
     ``vecbase.models`` one; the same object when nothing needed replacing."""
     kind = type(value)
-    if kind in _PLAIN or isinstance(value, WireModel):
+    if kind in _SAFE:
+        return value
+    if isinstance(value, WireModel):
+        _SAFE.add(kind)
         return value
     if isinstance(value, BaseModel):
         cls = getattr(m, kind.__name__, None)
@@ -62,6 +66,12 @@ def accepting_foreign_models(method: F) -> F:
 
     @functools.wraps(method)
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # the hot path: only types already known to need nothing (a loop, not all(): cheaper)
+        for value in (*args, *kwargs.values()):
+            if type(value) not in _SAFE:
+                break
+        else:
+            return method(self, *args, **kwargs)
         args = tuple(ours(a) for a in args)
         kwargs = {k: ours(v) for k, v in kwargs.items()}
         return method(self, *args, **kwargs)
