@@ -242,3 +242,26 @@ def test_payload_storage_and_read_fan_out_round_trip(clients: Any) -> None:
     assert answer.status_code == 422
     assert "payload.memory: `pinned` memory placement is not supported" in answer.json()["status"]["error"]
     assert not rest_client.collection_exists("pinned")
+
+
+def test_protobuf_default_datatype_is_no_datatype(server: Server, clients: Any) -> None:
+    import grpc
+
+    from vecbase.api.qdrant.grpc.proto import collections_pb2 as cpb
+    from vecbase.api.qdrant.grpc.proto import collections_service_pb2_grpc as crpc
+
+    _, rest_client, http = clients
+    if rest_client.collection_exists("default_dt"):
+        rest_client.delete_collection("default_dt")
+    with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        dense = cpb.VectorParams(size=2, distance=cpb.Distance.Dot, datatype=cpb.Datatype.Default)
+        index = cpb.SparseIndexConfig(full_scan_threshold=10, datatype=cpb.Datatype.Default)
+        create = cpb.CreateCollection(
+            collection_name="default_dt",
+            vectors_config=cpb.VectorsConfig(params=dense),
+            sparse_vectors_config=cpb.SparseVectorConfig(map={"s": cpb.SparseVectorParams(index=index)}),
+        )
+        assert crpc.CollectionsStub(channel).Create(create).result is True
+    params = http.get("/collections/default_dt").json()["result"]["config"]["params"]
+    assert params["vectors"] == {"size": 2, "distance": "Dot"}
+    assert params["sparse_vectors"] == {"s": {"index": {"full_scan_threshold": 10}}}

@@ -27,8 +27,16 @@ from vecbase.api.qdrant.service import QdrantService
 _C = "/collections/{collection_name}"
 
 
+def _no_default_datatype(params: dict[str, Any]) -> dict[str, Any]:
+    """Protobuf's ``Default`` datatype is REST's unset one."""
+    for where in (params, params.get("index")):
+        if isinstance(where, dict) and where.get("datatype") == "default":
+            del where["datatype"]
+    return params
+
+
 def _vector_params_in(p: Any) -> dict[str, Any]:
-    out: dict[str, Any] = v.lower_enums(v.message_json(p), ("datatype", "comparator"))
+    out: dict[str, Any] = _no_default_datatype(v.lower_enums(v.message_json(p), ("datatype", "comparator")))
     if "multivector_config" in out:
         out["multivector_config"] = {"comparator": out["multivector_config"].get("comparator", "max_sim")}
     if "quantization_config" in out:
@@ -37,7 +45,10 @@ def _vector_params_in(p: Any) -> dict[str, Any]:
 
 
 def sparse_vectors_in(config: Any) -> dict[str, Any]:
-    return {name: v.lower_enums(v.message_json(p), ("modifier", "datatype")) for name, p in config.map.items()}
+    return {
+        name: _no_default_datatype(v.lower_enums(v.message_json(p), ("modifier", "datatype")))
+        for name, p in config.map.items()
+    }
 
 
 def _vector_diffs_in(config: Any) -> dict[str, Any]:
