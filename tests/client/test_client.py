@@ -288,3 +288,18 @@ def test_uploads_take_qdrant_clients_parameters() -> None:
     again = [models.PointStruct(id=1, vector=[1.0, 0.0], payload={"v": 2}), models.PointStruct(id=2, vector=[0.0, 1.0])]
     c.upload_points("u", again, update_mode=models.UpdateMode.INSERT_ONLY, wait=True)
     assert {r.id: r.payload for r in c.retrieve("u", [1, 2])} == {1: {"v": 1}, 2: {}}
+
+
+def test_placement_settings_survive_a_reopen(tmp_path: Path) -> None:
+    with Client(path=str(tmp_path / "db")) as c:
+        c.create_collection(
+            "a",
+            vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT, memory=models.Memory.COLD),
+            payload=models.PayloadStorageParams(memory=models.Memory.CACHED),
+        )
+        c.update_collection("a", collection_params=models.CollectionParamsDiff(read_fan_out_factor=4))
+    with Client(path=str(tmp_path / "db")) as c:
+        params = c.get_collection("a").config.params
+        assert params.vectors.memory == models.Memory.COLD
+        assert params.payload == models.PayloadStorageParams(memory=models.Memory.CACHED)
+        assert params.read_fan_out_factor == 4

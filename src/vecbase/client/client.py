@@ -57,6 +57,7 @@ class Client(ReadMethods, AdminMethods):
         timeout: int | None = None,
         strict_mode_config: Any = None,
         metadata: dict[str, Any] | None = None,
+        payload: m.PayloadStorageParams | None = None,
         **kwargs: Any,
     ) -> bool:
         req = m.CreateCollection(
@@ -73,6 +74,7 @@ class Client(ReadMethods, AdminMethods):
             quantization_config=quantization_config,
             strict_mode_config=strict_mode_config,
             metadata=metadata,
+            payload=payload,
         )
         return self._svc.collections.create(collection_name, req)
 
