@@ -291,8 +291,17 @@ class CollectionsService:
 DEFAULT_COMPLETED_LIMIT = 16
 
 
+def _segment_uuid(uid: str) -> str:
+    """A segment's uid (a uuid's hex digits) in the UUID form the API shows; a name that is
+    none gets a stable one derived from it."""
+    try:
+        return str(uuid.UUID(uid))
+    except ValueError:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, uid))
+
+
 def _segments(members: list[tuple[str, int]]) -> list[m.OptimizationSegmentInfo]:
-    return [m.OptimizationSegmentInfo(uuid=str(uuid.UUID(uid)), points_count=n) for uid, n in members]
+    return [m.OptimizationSegmentInfo(uuid=_segment_uuid(uid), points_count=n) for uid, n in members]
 
 
 def _optimization(t: Tracked) -> m.Optimization:
