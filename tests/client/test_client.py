@@ -303,3 +303,12 @@ def test_placement_settings_survive_a_reopen(tmp_path: Path) -> None:
         assert params.vectors.memory == models.Memory.COLD
         assert params.payload == models.PayloadStorageParams(memory=models.Memory.CACHED)
         assert params.read_fan_out_factor == 4
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"location": "http://localhost:6333"}, {"url": "http://localhost:6333"}, {"host": "localhost", "port": 6333}],
+)
+def test_a_server_address_is_refused_not_replaced_by_memory(kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="embeds the engine"):
+        Client(**kwargs)

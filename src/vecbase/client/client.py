@@ -24,8 +24,14 @@ class Client(ReadMethods, AdminMethods):
     """Embedded vecbase with the method names, parameters and return types of QdrantClient."""
 
     def __init__(self, location: str | None = None, path: str | None = None, **kwargs: Any) -> None:
-        if location is not None and location != ":memory:":
-            raise ValueError("vecbase.Client embeds the engine: use location=':memory:' or path=...")
+        remote = sorted(k for k in ("url", "host", "port", "grpc_port", "prefer_grpc", "https") if kwargs.get(k))
+        if (location is not None and location != ":memory:") or remote:
+            # a server address would otherwise open an empty in-memory database without a word
+            raise ValueError(
+                "vecbase.Client embeds the engine: use location=':memory:' or path=...; to reach a"
+                " vecbase server, use qdrant_client.QdrantClient(url=...)"
+                + (f" (got {', '.join(remote)})" if remote else "")
+            )
         self._toc = TableOfContent(path if location is None else None, compact_memory=True)
         # qdrant-client's local mode facets without an index; the embedded client does too
         self._svc = QdrantService(self._toc, facet_needs_index=False)
