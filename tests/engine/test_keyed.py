@@ -141,3 +141,20 @@ def test_reads_across_shards_while_keys_come_and_go() -> None:
     assert errors == []
     assert ids(col, None) == list(range(10))
     toc.close()
+
+
+def test_shard_ids_follow_creation_and_stay_with_their_key(tmp_path: Path) -> None:
+    toc = TableOfContent(tmp_path, flush_interval=None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    for key in ("a", "b", "c"):
+        col.create_shard_key(key)
+    upsert(col, "c", [1, 2])
+    col.delete_shard_key("a")
+    assert col.shard_infos() == [(1, "b", 0), (2, "c", 2)]
+    toc.close()
+    reopened = TableOfContent(tmp_path, flush_interval=None).get("c")
+    assert isinstance(reopened, KeyedCollection)
+    assert reopened.shard_infos() == [(1, "b", 0), (2, "c", 2)]
+    reopened.create_shard_key("d")
+    assert [sid for sid, _, _ in reopened.shard_infos()] == [1, 2, 3]

@@ -180,6 +180,9 @@ class KeyedCollection(Collection):
         super().__init__(name, config, path, payload_schema)
         self.shards: dict[ShardKey, Collection] = {}
         self._last_seq = 0  # the creation order of the newest shard key (kept in its key file)
+        # each key's shard id, as Qdrant numbers them: in creation order from 0, and a key's
+        # id stays its own when other keys are dropped
+        self._shard_ids: dict[ShardKey, int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
     @classmethod
@@ -195,13 +198,14 @@ class KeyedCollection(Collection):
             meta = orjson.loads(raw)
             found.append((meta["seq"], meta["key"], Collection.load(name, sdir)))
         for seq, key, shard in sorted(found, key=lambda f: f[0]):
-            col._adopt_shard(key, shard)
+            col._adopt_shard(key, shard, seq)
             col._last_seq = seq
         return col
 
-    def _adopt_shard(self, key: ShardKey, shard: Collection) -> None:
+    def _adopt_shard(self, key: ShardKey, shard: Collection, seq: int) -> None:
         shard.on_change = lambda: self.on_change()
         self.shards[key] = shard
+        self._shard_ids[key] = seq - 1
 
     def units(self) -> list[Collection]:
         """The collections that hold points: what the optimizer and the flusher work on."""
@@ -253,7 +257,7 @@ class KeyedCollection(Collection):
             self._last_seq += 1
             if path is not None:
                 atomic_write(path / KEY_FILE, orjson.dumps({"key": key, "seq": self._last_seq}))
-            self._adopt_shard(key, shard)
+            self._adopt_shard(key, shard, self._last_seq)
         self.on_change()
         return True
 
@@ -263,6 +267,7 @@ class KeyedCollection(Collection):
             shard = self.shards.pop(key, None)
             if shard is None:
                 raise shard_key_not_found(key)
+            del self._shard_ids[key]
             if shard.path is not None:  # first: a crash while removing the rest leaves no key
                 remove_file(shard.path / KEY_FILE)
             shard.drop()
@@ -364,9 +369,11 @@ class KeyedCollection(Collection):
     def segment_plans(self) -> list[dict[str, Any]]:
         return [plan for shard in list(self.shards.values()) for plan in shard.segment_plans()]
 
-    def shard_infos(self) -> list[tuple[ShardKey, int]]:
-        """(shard key, points) per shard, in creation order."""
-        return [(key, shard.info()["points_count"]) for key, shard in list(self.shards.items())]
+    def shard_infos(self) -> list[tuple[int, ShardKey, int]]:
+        """(shard id, shard key, points) per shard, in creation order."""
+        with self.lock.shared():
+            shards = [(self._shard_ids[key], key, shard) for key, shard in self.shards.items()]
+        return [(sid, key, shard.info()["points_count"]) for sid, key, shard in shards]
 
 
 def new_collection(name: str, config: CollectionConfig, path: Path | None) -> Collection:

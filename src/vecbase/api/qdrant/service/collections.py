@@ -193,8 +193,8 @@ class CollectionsService:
         col = self.col(name)
         if isinstance(col, KeyedCollection):
             local = [
-                m.LocalShardInfo(shard_id=i, shard_key=key, points_count=points, state=m.ReplicaState.ACTIVE)
-                for i, (key, points) in enumerate(col.shard_infos())
+                m.LocalShardInfo(shard_id=sid, shard_key=key, points_count=points, state=m.ReplicaState.ACTIVE)
+                for sid, key, points in col.shard_infos()
             ]
         else:
             local = [m.LocalShardInfo(shard_id=0, points_count=col.count(None), state=m.ReplicaState.ACTIVE)]
