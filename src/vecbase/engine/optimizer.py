@@ -402,6 +402,8 @@ def optimization_state(col: Optimizable, completed_limit: int) -> OptimizationSt
     busy = {uid for t in running for uid, _ in t.segments}
     with col.lock.shared():
         config, segments = col.config, list(col.segments)
+        if not segments:  # a collection that holds no points itself (custom sharding's root)
+            return OptimizationState(running, [], [], col.tracker.completed(completed_limit))
         sealed = [s for s in segments[:-1] if s.uid not in busy]
         plan: list[tuple[str, list[Segment]]] = []
         merging = merge_candidates(config, sealed)
