@@ -36,19 +36,24 @@ def test_optimizations_report_the_planner_and_the_history(http: httpx.Client) ->
     idle = result["idle_segments"]
     assert result["summary"]["idle_segments"] == len(idle) and sum(s["points_count"] for s in idle) == 6000
     assert all(str(uuid.UUID(s["uuid"])) == s["uuid"] for s in idle)
-    assert result["completed"], "an index was built, so an optimization completed"
-    newest = result["completed"][0]
-    assert newest["optimizer"] == "indexing" and newest["status"] == "done"
-    assert sum(s["points_count"] for s in newest["segments"]) == 6000
-    progress = newest["progress"]
-    assert progress["name"] == "indexing" and progress["duration_sec"] >= 0 and progress["finished_at"]
+    completed = result["completed"]
+    assert completed, "an index was built, so an optimization completed"
+    # how the uploads were cut into segments depends on timing: indexed one by one, merged
+    assert {c["optimizer"] for c in completed} <= {"indexing", "merge"} and "indexing" in {
+        c["optimizer"] for c in completed
+    }
+    starts = [c["progress"]["started_at"] for c in completed]
+    assert starts == sorted(starts, reverse=True)  # newest first
+    assert any(c["status"] == "done" for c in completed)
+    for c in completed:  # a pass the collection changed under is cancelled, with the reason
+        assert c["status"] == "done" or set(c["status"]) == {"cancelled"}
+        assert 0 < sum(s["points_count"] for s in c["segments"]) <= 6000
+        progress = c["progress"]
+        assert progress["name"] == c["optimizer"] and progress["duration_sec"] >= 0 and progress["finished_at"]
     limited = http.get("/collections/opt/optimizations?with=completed&completed_limit=0").json()["result"]
     assert limited["completed"] == [] and limited["queued"] is None and limited["idle_segments"] is None
-
-
-def test_qdrant_client_reads_the_report(http: httpx.Client) -> None:
-    client = QdrantClient(url=str(http.base_url))
-    report = client.get_optimizations("opt", completed_limit=1)
+    # qdrant-client reads it (and asks for completed ones when it gives a limit)
+    report = QdrantClient(url=str(http.base_url)).get_optimizations("opt", completed_limit=1)
     assert isinstance(report, models.OptimizationsResponse)
     assert report.completed is not None and len(report.completed) == 1
     assert report.summary.idle_segments >= 1
