@@ -158,3 +158,43 @@ def test_shard_ids_follow_creation_and_stay_with_their_key(tmp_path: Path) -> No
     assert reopened.shard_infos() == [(1, "b", 0), (2, "c", 2)]
     reopened.create_shard_key("d")
     assert [sid for sid, _, _ in reopened.shard_infos()] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("stage", ["before_key", "both_keys", "old_key_removed"])
+def test_an_interrupted_shard_recovery_settles_at_load(tmp_path: Path, stage: str) -> None:
+    """``replace_shard`` writes the new directory's key file, then removes the old one's: a
+    crash before the second step keeps the old content, after it the new."""
+    import shutil
+
+    from vecbase.engine.keyed import RECOVERING
+
+    def reopen() -> tuple[TableOfContent, KeyedCollection]:
+        toc = TableOfContent(tmp_path / "db", flush_interval=None)
+        col = toc.get("c")
+        assert isinstance(col, KeyedCollection)
+        return toc, col
+
+    toc = TableOfContent(tmp_path / "db", flush_interval=None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_shard_key("a")
+    upsert(col, "a", [1, 2])
+    toc.close()
+    (final,) = list((tmp_path / "db").rglob(SHARDS_DIR))[0].iterdir()
+    shutil.copytree(final, tmp_path / "old")
+    toc, col = reopen()
+    for shard in col.write_targets(ShardSelector(("a",))):
+        shard.delete([2])
+    upsert(col, "a", [3])
+    toc.close()
+    staging = final.with_name(final.name + RECOVERING)
+    shutil.move(final, staging)  # the recovered content, at the staging name
+    shutil.copytree(tmp_path / "old", final)  # the content it replaces
+    if stage == "before_key":
+        (staging / KEY_FILE).unlink()
+    if stage == "old_key_removed":
+        (final / KEY_FILE).unlink()
+    toc, col = reopen()
+    assert not staging.exists() and col.shard_key_list() == ["a"]
+    assert ids(col, None) == ([1, 3] if stage == "old_key_removed" else [1, 2])
+    toc.close()

@@ -83,8 +83,7 @@ class AdminMethods:
         checksum: str | None = None,
         **kwargs: Any,
     ) -> bool:
-        self._svc.snapshots.check_shard(shard_id)
-        return self._svc.snapshots.recover(collection_name, location, checksum, api_key)
+        return self._svc.snapshots.recover(collection_name, location, checksum, api_key, shard_id)
 
     def create_full_snapshot(self, **kwargs: Any) -> m.SnapshotDescription:
         return describe(self._svc.snapshots.create_full())

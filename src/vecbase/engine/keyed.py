@@ -24,7 +24,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import orjson
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
-from vecbase.core.errors import BadRequestError
+from vecbase.core.errors import BadRequestError, NotFoundError
 from vecbase.core.ids import PointId
 from vecbase.core.operations import PointOperation
 from vecbase.core.points import Record, ScoredColumns
@@ -33,6 +33,7 @@ from vecbase.engine.collection import Collection, stored_config
 from vecbase.engine.reads import CollectionReads
 from vecbase.query.model import QueryNode, ScrollRequest, WithPayload, WithVectors
 from vecbase.segment.segment import Segment
+from vecbase.storage.archive import move_tree
 from vecbase.storage.files import (
     atomic_write,
     ensure_dir,
@@ -189,6 +190,7 @@ class KeyedCollection(Collection):
     def load(cls, name: str, path: Path) -> Collection:
         col = super().load(name, path)
         assert isinstance(col, KeyedCollection)
+        _finish_recoveries(path / SHARDS_DIR)
         found: list[tuple[int, ShardKey, Collection]] = []
         for sdir in list_dirs(path / SHARDS_DIR):
             raw = read_bytes_if_exists(sdir / KEY_FILE)
@@ -272,6 +274,44 @@ class KeyedCollection(Collection):
                 remove_file(shard.path / KEY_FILE)
             shard.drop()
         return True
+
+    def shard_by_id(self, shard_id: int) -> Collection | None:
+        with self.lock.shared():
+            key = next((k for k, sid in self._shard_ids.items() if sid == shard_id), None)
+            return self.shards[key] if key is not None else None
+
+    def replace_shard(self, shard_id: int, src: Path) -> None:
+        """Install ``src`` (a shard snapshot's directory) as the content of shard ``shard_id``,
+        keeping its key and id. The new directory counts (its key file written) before the
+        old one stops counting; a restart in between keeps the old one (``_finish_recoveries``)."""
+        with self.lock:
+            self.check_open()
+            key = next((k for k, sid in self._shard_ids.items() if sid == shard_id), None)
+            if key is None:
+                raise NotFoundError(f"Not found: Shard {shard_id} does not exist")
+            old = self.shards[key]
+            if old.path is None:
+                raise BadRequestError("Bad request: snapshot recovery needs on-disk storage")
+            config = stored_config(src)
+            if set(config.vectors) != set(self.config.vectors) or set(config.sparse_vectors) != set(
+                self.config.sparse_vectors
+            ):
+                raise BadRequestError("Bad request: the shard snapshot's vectors differ from the collection's")
+            final = old.path
+            staging = final.with_name(final.name + RECOVERING)
+            if staging.exists():
+                remove_tree(staging)
+            move_tree(src, staging)
+            remove_file(staging / KEY_FILE)  # the snapshot's own, written again below
+            atomic_write(staging / KEY_FILE, orjson.dumps({"key": key, "seq": shard_id + 1}))
+            remove_file(final / KEY_FILE)  # from here on the new directory is the shard
+            old.drop()
+            move_tree(staging, final)
+            shard = Collection.load(self.name, final)
+            if shard.config != self.config:
+                shard.update_config(self.config)
+            self._adopt_shard(key, shard, shard_id + 1)
+        self.on_change()
 
     # -- selection ----------------------------------------------------------------------
     def _resolve_keys(self, sel: ShardSelector, write: bool = False) -> list[ShardKey]:
@@ -374,6 +414,25 @@ class KeyedCollection(Collection):
         with self.lock.shared():
             shards = [(self._shard_ids[key], key, shard) for key, shard in self.shards.items()]
         return [(sid, key, shard.info()["points_count"]) for sid, key, shard in shards]
+
+
+RECOVERING = ".recovering"
+
+
+def _finish_recoveries(shards_dir: Path) -> None:
+    """Settle shard recoveries a crash interrupted (``KeyedCollection.replace_shard``): a
+    recovered directory whose key file was written replaces the old one unless the old one
+    still has its key file (then the recovery never took effect and is discarded)."""
+    for staging in list_dirs(shards_dir):
+        if not staging.name.endswith(RECOVERING):
+            continue
+        final = staging.with_name(staging.name[: -len(RECOVERING)])
+        if (final / KEY_FILE).exists() or not (staging / KEY_FILE).exists():
+            remove_tree(staging)
+            continue
+        if final.exists():
+            remove_tree(final)
+        move_tree(staging, final)
 
 
 def new_collection(name: str, config: CollectionConfig, path: Path | None) -> Collection:

@@ -3,7 +3,9 @@
 A collection snapshot holds the collection directory (config, segments and WAL) as of a
 flush taken under the collection lock, so it is consistent; recovering it installs that
 directory under the target name and loads it like a restart would (WAL replay included).
-A single-node collection has one shard (id 0) whose snapshot has the same content.
+A single-node collection has one shard (id 0) whose snapshot has the same content; a
+custom-sharded collection has one shard per shard key (``engine.keyed``), whose snapshot holds
+that shard alone and recovers into that shard only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from vecbase.core.errors import BadRequestError, NotFoundError
+from vecbase.engine.collection import Collection
+from vecbase.engine.keyed import KeyedCollection
 from vecbase.engine.toc import MAX_DIR_NAME, TableOfContent, dir_name
 from vecbase.storage.archive import (
     extract_tar,
@@ -28,6 +32,9 @@ from vecbase.storage.archive import (
 from vecbase.storage.files import atomic_write, ensure_dir, read_bytes_if_exists
 
 SUFFIX = ".snapshot"
+# an archive's top directory: a whole collection, or one shard of a custom-sharded one
+COLLECTION_MEMBER = "collection"
+SHARD_MEMBER = "shard"
 _SAFE = re.compile(r"^[A-Za-z0-9._\-]+$")
 
 
@@ -91,30 +98,52 @@ class Snapshots:
         atomic_write(path.with_name(path.name + ".checksum"), sha256_file(path).encode())
         return self._describe(path)
 
+    def _existing(self, name: str) -> Collection | None:
+        try:
+            return self.toc.get(name)
+        except NotFoundError:
+            return None
+
     def _real(self, name: str) -> str:
         self.toc.get(name)
         return self.toc.resolve(name)
 
     # -- collection and shard snapshots ---------------------------------------------------
+    def _unit(self, name: str, shard: int | None) -> tuple[Collection, str]:
+        """What a snapshot of ``shard`` holds, and its archive member: the collection (shard 0
+        of a plain one, or no shard named), or one key's shard of a custom-sharded one."""
+        col = self.toc.get(name)
+        if shard is None:
+            return col, COLLECTION_MEMBER
+        if isinstance(col, KeyedCollection):
+            unit = col.shard_by_id(shard)
+            if unit is None:
+                raise SnapshotNotFoundError(f"Shard {shard} does not exist")
+            return unit, SHARD_MEMBER
+        if shard != 0:
+            raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
+        return col, COLLECTION_MEMBER
+
     def create(self, name: str, shard: int | None = None) -> SnapshotInfo:
         name = self._real(name)
-        self.check_shard(shard)
-        col = self.toc.get(name)
-        if col.path is None:
+        unit, member = self._unit(name, shard)
+        if unit.path is None:
             raise BadRequestError("Bad request: snapshots need on-disk storage (this instance runs in memory)")
         stem = name if _SAFE.match(name) and len(name) <= MAX_DIR_NAME else dir_name(name)
         dest = self._collection_dir(name, shard) / f"{stem}-{_stamp()}{SUFFIX}"
-        with col.frozen():
-            make_tar(dest, {"collection": col.path})
+        with unit.frozen():
+            make_tar(dest, {member: unit.path})
         return self._finish(dest)
 
     def list(self, name: str, shard: int | None = None) -> list[SnapshotInfo]:
-        self.check_shard(shard)
-        return self._list(self._collection_dir(self._real(name), shard))
+        name = self._real(name)
+        self._unit(name, shard)
+        return self._list(self._collection_dir(name, shard))
 
     def path(self, name: str, snapshot: str, shard: int | None = None) -> Path:
-        self.check_shard(shard)
-        return self._file(self._collection_dir(self._real(name), shard), snapshot)
+        name = self._real(name)
+        self._unit(name, shard)
+        return self._file(self._collection_dir(name, shard), snapshot)
 
     def delete(self, name: str, snapshot: str, shard: int | None = None) -> bool:
         path = self.path(name, snapshot, shard)
@@ -122,20 +151,24 @@ class Snapshots:
         remove_file(path.with_name(path.name + ".checksum"))
         return True
 
-    def check_shard(self, shard: int | None) -> None:
-        if shard is not None and shard != 0:
-            raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
-
     # -- recovery -------------------------------------------------------------------------
-    def recover(self, name: str, location: str, checksum: str | None = None, api_key: str | None = None) -> bool:
-        """Install the snapshot at ``location`` (http(s)://, file:// or a stored name) as ``name``."""
+    def recover(
+        self,
+        name: str,
+        location: str,
+        checksum: str | None = None,
+        api_key: str | None = None,
+        shard: int | None = None,
+    ) -> bool:
+        """Install the snapshot at ``location`` (http(s)://, file:// or a stored name) as ``name``
+        (or as its shard ``shard``)."""
         with tempfile.TemporaryDirectory(dir=ensure_dir(self._base() / "tmp")) as tmp:
             archive = Path(tmp) / "download.snapshot"
             if location.startswith(("http://", "https://")):
                 fetch_url(location, archive, api_key)
             else:
                 archive = self._local(location)
-            return self.recover_file(name, archive, checksum, tmp)
+            return self.recover_file(name, archive, checksum, tmp, shard)
 
     def _local(self, location: str) -> Path:
         raw = location[len("file://") :] if location.startswith("file://") else location
@@ -148,12 +181,26 @@ class Snapshots:
             raise SnapshotNotFoundError(f"Snapshot file {raw} does not exist")
         return path
 
-    def recover_file(self, name: str, archive: Path, checksum: str | None, tmp: str | None = None) -> bool:
+    def recover_file(
+        self, name: str, archive: Path, checksum: str | None, tmp: str | None = None, shard: int | None = None
+    ) -> bool:
         if checksum is not None and sha256_file(archive) != checksum.lower():
             raise BadRequestError("Bad request: Snapshot checksum mismatch")
+        col = self._existing(name) if shard is not None else None
+        if isinstance(col, KeyedCollection) and shard is not None:
+            self._unit(name, shard)  # the shard must exist before anything is unpacked
+            with tempfile.TemporaryDirectory(dir=tmp or ensure_dir(self._base() / "tmp")) as work:
+                extract_tar(archive, Path(work))
+                src = Path(work) / SHARD_MEMBER
+                if not (src / "collection.json").is_file():
+                    raise BadRequestError("Bad request: the archive is not a vecbase shard snapshot")
+                col.replace_shard(shard, src)
+            return True
+        if shard is not None and shard != 0:  # a plain collection's only shard, new or not
+            raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
         with tempfile.TemporaryDirectory(dir=tmp or ensure_dir(self._base() / "tmp")) as work:
             extract_tar(archive, Path(work))
-            src = Path(work) / "collection"
+            src = Path(work) / COLLECTION_MEMBER
             if not (src / "collection.json").is_file():
                 raise BadRequestError("Bad request: the archive is not a vecbase collection snapshot")
             self.toc.install(name, src)  # by name: an alias never redirects a replacement

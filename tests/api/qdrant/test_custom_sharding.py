@@ -196,6 +196,46 @@ def test_keys_survive_restart_and_snapshot(tmp_path: Path) -> None:
     assert server.stop(signal.SIGTERM) == 0
 
 
+def test_shard_snapshots_hold_and_restore_one_key(tmp_path: Path) -> None:
+    storage = tmp_path / "storage"
+    server = Server(storage).start()
+    client = QdrantClient(url=server.url, timeout=30)
+    fresh(client, "pets")  # cats: shard 0, dogs: shard 1
+    cats, dogs = animals(client, "pets")
+    shards = {s.shard_id: s.shard_key for s in client.collection_cluster_info("pets").local_shards}
+    assert shards == {0: CATS, 1: DOGS}
+    snap = client.create_shard_snapshot("pets", 1)
+    assert snap is not None and [s.name for s in client.list_shard_snapshots("pets", 1)] == [snap.name]
+    assert client.list_shard_snapshots("pets", 0) == []
+    with pytest.raises(Exception, match="Shard 5 does not exist"):
+        client.create_shard_snapshot("pets", 5)
+    # the dogs' shard changes; the cats' too, which the recovery must not touch
+    client.delete("pets", qm.PointIdsList(points=dogs[:2]), shard_key_selector=DOGS)
+    client.upsert("pets", [qm.PointStruct(id=30, vector=[0.3] * DIM)], shard_key_selector=DOGS)
+    client.upsert("pets", [qm.PointStruct(id=31, vector=[0.3] * DIM)], shard_key_selector=CATS)
+    archive = storage / "snapshots" / b"pets".hex() / "shards" / "1" / snap.name
+    assert client.recover_shard_snapshot("pets", 1, f"file://{archive}", checksum=snap.checksum)
+
+    def shard_ids(key: Any) -> list[Any]:
+        return sorted(r.id for r in client.scroll("pets", limit=50, shard_key_selector=key)[0])
+
+    assert shard_ids(DOGS) == dogs
+    assert shard_ids(CATS) == [*cats, 31]
+    client.upsert("pets", [qm.PointStruct(id=32, vector=[0.3] * DIM)], shard_key_selector=DOGS)  # still writable
+    # a cats' shard snapshot is no collection snapshot
+    cats_snap = client.create_shard_snapshot("pets", 0)
+    cats_archive = storage / "snapshots" / b"pets".hex() / "shards" / "0" / cats_snap.name
+    with pytest.raises(Exception, match="not a vecbase collection snapshot"):
+        client.recover_snapshot("elsewhere", f"file://{cats_archive}")
+    server.stop(signal.SIGKILL)
+
+    server = Server(storage, port=server.port).start()
+    client = QdrantClient(url=server.url, timeout=30)
+    assert shard_ids(DOGS) == [*dogs, 32] and shard_ids(CATS) == [*cats, 31]
+    assert {s.shard_id: s.shard_key for s in client.collection_cluster_info("pets").local_shards} == shards
+    assert server.stop(signal.SIGTERM) == 0
+
+
 def test_grpc_shard_key_messages(server: Server) -> None:
     import grpc
 

@@ -80,12 +80,12 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     async def recover(r: Request) -> Any:
         call = Call(svc, dict(r.path_params), r.query_params, await r.body())
         req: Any = call.body(m.ShardSnapshotRecover if "shard_id" in r.path_params else m.SnapshotRecover)
-        _shard(r)
+        shard = _shard(r)
         location = req.location if isinstance(req.location, str) else str(req.location)
-        return await run_in_threadpool(snaps.recover, name(r), location, req.checksum, req.api_key)
+        return await run_in_threadpool(snaps.recover, name(r), location, req.checksum, req.api_key, shard)
 
     async def upload(r: Request) -> Any:
-        _shard(r)
+        shard = _shard(r)
         form = await r.form()
         upload = form.get("snapshot")
         if not isinstance(upload, UploadFile):
@@ -96,7 +96,7 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "upload.snapshot"
                 save_stream(path, upload.file)
-                return snaps.recover_file(name(r), path, checksum)
+                return snaps.recover_file(name(r), path, checksum, shard=shard)
 
         try:
             return await run_in_threadpool(work)
