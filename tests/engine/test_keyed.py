@@ -198,3 +198,31 @@ def test_an_interrupted_shard_recovery_settles_at_load(tmp_path: Path, stage: st
     assert not staging.exists() and col.shard_key_list() == ["a"]
     assert ids(col, None) == ([1, 3] if stage == "old_key_removed" else [1, 2])
     toc.close()
+
+
+def test_a_broken_shard_snapshot_leaves_the_shard_as_it_was(tmp_path: Path) -> None:
+    import shutil
+
+    toc = TableOfContent(tmp_path / "db", flush_interval=None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_shard_key("a")
+    upsert(col, "a", [1, 2])
+    col.flush()
+    (final,) = list((tmp_path / "db").rglob(SHARDS_DIR))[0].iterdir()
+    expected = [1, 2]
+    for broken in ("config", "segments"):
+        src = tmp_path / f"broken-{broken}"
+        shutil.copytree(final, src)
+        if broken == "config":
+            (src / "collection.json").write_text("{not json")
+        else:
+            for manifest in src.rglob("manifest.json"):
+                manifest.write_text('["no-such-segment"]')
+        with pytest.raises(BadRequestError, match="cannot be loaded"):
+            col.replace_shard(0, src)
+        assert ids(col, None) == expected and col.shard_key_list() == ["a"]
+        expected.append(len(expected) + 1)
+        upsert(col, "a", expected[-1:])  # still writable
+    assert not list(final.parent.glob("*.recovering"))
+    toc.close()

@@ -292,7 +292,10 @@ class KeyedCollection(Collection):
             old = self.shards[key]
             if old.path is None:
                 raise BadRequestError("Bad request: snapshot recovery needs on-disk storage")
-            config = stored_config(src)
+            try:
+                config = stored_config(src)
+            except Exception as e:
+                raise BadRequestError(f"Bad request: the shard snapshot cannot be loaded: {e}") from None
             if set(config.vectors) != set(self.config.vectors) or set(config.sparse_vectors) != set(
                 self.config.sparse_vectors
             ):
@@ -303,6 +306,11 @@ class KeyedCollection(Collection):
                 remove_tree(staging)
             move_tree(src, staging)
             remove_file(staging / KEY_FILE)  # the snapshot's own, written again below
+            try:  # loaded once before it counts: a broken archive leaves the shard as it was
+                Collection.load(self.name, staging).close()
+            except Exception as e:
+                remove_tree(staging)
+                raise BadRequestError(f"Bad request: the shard snapshot cannot be loaded: {e}") from None
             atomic_write(staging / KEY_FILE, orjson.dumps({"key": key, "seq": shard_id + 1}))
             remove_file(final / KEY_FILE)  # from here on the new directory is the shard
             old.drop()
