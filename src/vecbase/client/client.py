@@ -176,15 +176,17 @@ class Client(ReadMethods, AdminMethods):
     ) -> None:
         """``parallel``, ``method`` and ``max_retries`` shape qdrant-client's network upload;
         embedded, each batch is one upsert."""
-        options = dict(wait=wait, shard_key_selector=shard_key_selector, update_filter=update_filter)
+        options: dict[str, Any] = dict(
+            wait=wait, shard_key_selector=shard_key_selector, update_filter=update_filter, update_mode=update_mode
+        )
         batch: list[m.PointStruct] = []
         for p in points:
             batch.append(p)
             if len(batch) >= batch_size:
-                self.upsert(collection_name, batch, update_mode=update_mode, **options)
+                self.upsert(collection_name, batch, **options)
                 batch = []
         if batch:
-            self.upsert(collection_name, batch, update_mode=update_mode, **options)
+            self.upsert(collection_name, batch, **options)
 
     def upload_collection(
         self,

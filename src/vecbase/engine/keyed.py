@@ -275,9 +275,12 @@ class KeyedCollection(Collection):
             shard.drop()
         return True
 
+    def _key_of(self, shard_id: int) -> ShardKey | None:
+        return next((k for k, sid in self._shard_ids.items() if sid == shard_id), None)
+
     def shard_by_id(self, shard_id: int) -> Collection | None:
         with self.lock.shared():
-            key = next((k for k, sid in self._shard_ids.items() if sid == shard_id), None)
+            key = self._key_of(shard_id)
             return self.shards[key] if key is not None else None
 
     def replace_shard(self, shard_id: int, src: Path) -> None:
@@ -286,7 +289,7 @@ class KeyedCollection(Collection):
         old one stops counting; a restart in between keeps the old one (``_finish_recoveries``)."""
         with self.lock:
             self.check_open()
-            key = next((k for k, sid in self._shard_ids.items() if sid == shard_id), None)
+            key = self._key_of(shard_id)
             if key is None:
                 raise NotFoundError(f"Not found: Shard {shard_id} does not exist")
             old = self.shards[key]

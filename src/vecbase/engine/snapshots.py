@@ -54,6 +54,11 @@ def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d-%H-%M-%S-%f")
 
 
+def _check_plain_shard(shard: int) -> None:
+    if shard != 0:
+        raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
+
+
 def check_snapshot_name(name: str) -> None:
     if not _SAFE.match(name) or name in (".", "..") or ".." in name:
         raise BadRequestError(f"Bad request: invalid snapshot name {name!r}")
@@ -120,8 +125,7 @@ class Snapshots:
             if unit is None:
                 raise SnapshotNotFoundError(f"Shard {shard} does not exist")
             return unit, SHARD_MEMBER
-        if shard != 0:
-            raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
+        _check_plain_shard(shard)
         return col, COLLECTION_MEMBER
 
     def create(self, name: str, shard: int | None = None) -> SnapshotInfo:
@@ -187,23 +191,21 @@ class Snapshots:
         if checksum is not None and sha256_file(archive) != checksum.lower():
             raise BadRequestError("Bad request: Snapshot checksum mismatch")
         col = self._existing(name) if shard is not None else None
-        if isinstance(col, KeyedCollection) and shard is not None:
+        keyed = isinstance(col, KeyedCollection)
+        if keyed:
             self._unit(name, shard)  # the shard must exist before anything is unpacked
-            with tempfile.TemporaryDirectory(dir=tmp or ensure_dir(self._base() / "tmp")) as work:
-                extract_tar(archive, Path(work))
-                src = Path(work) / SHARD_MEMBER
-                if not (src / "collection.json").is_file():
-                    raise BadRequestError("Bad request: the archive is not a vecbase shard snapshot")
-                col.replace_shard(shard, src)
-            return True
-        if shard is not None and shard != 0:  # a plain collection's only shard, new or not
-            raise SnapshotNotFoundError(f"Shard {shard} does not exist (single-node collections have shard 0)")
+        elif shard is not None:
+            _check_plain_shard(shard)  # a plain collection's only shard, new or not
+        member = SHARD_MEMBER if keyed else COLLECTION_MEMBER
         with tempfile.TemporaryDirectory(dir=tmp or ensure_dir(self._base() / "tmp")) as work:
             extract_tar(archive, Path(work))
-            src = Path(work) / COLLECTION_MEMBER
+            src = Path(work) / member
             if not (src / "collection.json").is_file():
-                raise BadRequestError("Bad request: the archive is not a vecbase collection snapshot")
-            self.toc.install(name, src)  # by name: an alias never redirects a replacement
+                raise BadRequestError(f"Bad request: the archive is not a vecbase {member} snapshot")
+            if isinstance(col, KeyedCollection) and shard is not None:
+                col.replace_shard(shard, src)
+            else:
+                self.toc.install(name, src)  # by name: an alias never redirects a replacement
         return True
 
     # -- full snapshots -------------------------------------------------------------------

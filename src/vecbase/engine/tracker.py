@@ -25,9 +25,14 @@ class Tracked:
     uuid: str = field(default_factory=lambda: str(uuid.uuid4()))
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
-    # "optimizing", "done", or the reason it was cancelled
-    status: str = "optimizing"
-    cancelled: str | None = None
+    cancelled: str | None = None  # why, when it was
+
+    @property
+    def status(self) -> str:
+        """``optimizing`` until it finishes, then ``done`` or ``cancelled``."""
+        if self.finished_at is None:
+            return "optimizing"
+        return "cancelled" if self.cancelled is not None else "done"
 
     def cancel(self, reason: str) -> None:
         self.cancelled = reason
@@ -53,7 +58,6 @@ class OptimizationTracker:
             raise
         finally:
             item.finished_at = datetime.now(UTC)
-            item.status = "cancelled" if item.cancelled is not None else "done"
             with self._lock:
                 self._running.remove(item)
                 self._completed.append(item)

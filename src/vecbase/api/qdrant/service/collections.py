@@ -254,7 +254,9 @@ class CollectionsService:
                 idle_segments=len(idle),
             ),
             running=[_optimization(t) for st in states for t in st.running],
-            queued=[m.PendingOptimization(optimizer=name, segments=_segments(members)) for name, members in queued]
+            queued=[
+                m.PendingOptimization(optimizer=optimizer, segments=_segments(members)) for optimizer, members in queued
+            ]
             if "queued" in wanted
             else None,
             completed=[_optimization(t) for t in completed[:limit]] if "completed" in wanted else None,
