@@ -21,6 +21,25 @@ def test_precedence_file_env_flags(tmp_path: Path) -> None:
     assert load(None, {}, {}) == Settings()
 
 
+def test_qdrant_environment_spelling() -> None:
+    """A deployment written for Qdrant configures vecbase: ``QDRANT__SECTION__KEY`` (and the
+    top-level ``QDRANT__LOG_LEVEL``); Qdrant-only switches are skipped, not refused; vecbase's
+    own spelling wins where both name a key."""
+    env = {
+        "QDRANT__SERVICE__API_KEY": "q",
+        "QDRANT__SERVICE__HTTP_PORT": "7300",
+        "QDRANT__SERVICE__SLOW_QUERY_SECS": "0.25",
+        "QDRANT__LOG_LEVEL": "DEBUG",
+        "QDRANT__CLUSTER__ENABLED": "false",
+        "QDRANT__TELEMETRY_DISABLED": "true",
+    }
+    s = load(None, {}, env)
+    assert (s.api_key, s.port, s.slow_query_secs, s.log_level) == ("q", 7300, 0.25, "DEBUG")
+    assert load(None, {}, {**env, "VECBASE__SERVICE__API_KEY": "v"}).api_key == "v"
+    with pytest.raises(SettingsError):
+        load(None, {}, {"QDRANT__SERVICE__HTTP_PORT": "not a number"})
+
+
 def test_bad_settings_are_reported(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("service:\n  no_such_key: 1\n")

@@ -76,7 +76,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         added = register_directory(REGISTRY, Path(settings.models_path))
         log.info("models from %s: %s", settings.models_path, ", ".join(added) or "none found")
     limits.configure(max_filter_conditions=settings.max_filter_conditions)
-    svc = QdrantService(toc, snapshots_path=snapshots)
+    svc = QdrantService(toc, snapshots_path=snapshots, slow_query_secs=settings.slow_query_secs)
     documents = DocumentService(toc, toc.path / "documents" if toc.path is not None else None, REGISTRY)
     analyticdb = AnalyticDBService(
         toc,

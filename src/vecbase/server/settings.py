@@ -1,7 +1,14 @@
-"""Server settings: defaults < YAML config file < VECBASE__SECTION__KEY environment < CLI flags."""
+"""Server settings: defaults < YAML config file < environment < CLI flags.
+
+The environment is read in Qdrant's spelling too: ``QDRANT__SECTION__KEY`` (and Qdrant's
+top-level ``QDRANT__LOG_LEVEL``), so a deployment written for Qdrant configures vecbase
+unchanged. ``VECBASE__SECTION__KEY`` wins over the same key in Qdrant's spelling, and Qdrant
+settings vecbase has no use for (cluster, telemetry, ...) are ignored rather than refused.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -10,6 +17,8 @@ from typing import Any, Mapping
 import yaml  # type: ignore[import-untyped]
 
 ENV_PREFIX = "VECBASE__"
+QDRANT_ENV_PREFIX = "QDRANT__"
+log = logging.getLogger("vecbase.server")
 
 # section.key in the config file / environment -> Settings field (Qdrant's config layout)
 KEYS = {
@@ -30,6 +39,7 @@ KEYS = {
     ("log", "level"): "log_level",
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
+    ("service", "slow_query_secs"): "slow_query_secs",
     ("service", "max_filter_conditions"): "max_filter_conditions",
     ("service", "max_concurrent_ingestion_jobs"): "max_ingestion_jobs",
     ("audit", "enabled"): "audit_enabled",
@@ -79,6 +89,8 @@ class Settings:
     # the audit log: a JSON line per request (default file: <storage>/audit.log)
     audit_enabled: bool = False
     audit_path: str | None = None
+    # a read slower than this reports the unindexed fields of its filters under /issues
+    slow_query_secs: float = 1.2
     # conditions in one request's filters, in every dialect
     max_filter_conditions: int = 10_000
     # AnalyticDB's background jobs (async upserts, document uploads) running at once
@@ -142,6 +154,7 @@ def from_mapping(data: Mapping[str, Any], origin: str) -> dict[str, Any]:
 
 
 def from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    out = _from_qdrant_env(env)
     nested: dict[str, dict[str, str]] = {}
     for name, value in env.items():
         if not name.startswith(ENV_PREFIX):
@@ -150,7 +163,25 @@ def from_env(env: Mapping[str, str]) -> dict[str, Any]:
         if len(parts) != 2:
             raise SettingsError(f"environment: {name} must look like VECBASE__SECTION__KEY")
         nested.setdefault(parts[0], {})[parts[1]] = value
-    return from_mapping(nested, "environment")
+    return {**out, **from_mapping(nested, "environment")}
+
+
+def _from_qdrant_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``QDRANT__`` variables vecbase knows; the others are Qdrant's alone, logged and
+    skipped (a Qdrant deployment sets cluster or telemetry switches vecbase has no use for)."""
+    out: dict[str, Any] = {}
+    for name, value in env.items():
+        if not name.startswith(QDRANT_ENV_PREFIX):
+            continue
+        parts = tuple(name[len(QDRANT_ENV_PREFIX) :].lower().split("__"))
+        if parts == ("log_level",):
+            parts = ("log", "level")
+        field = KEYS.get(parts) if len(parts) == 2 else None
+        if field is None:
+            log.warning("environment: %s is not a setting vecbase has; ignored", name)
+            continue
+        out[field] = value
+    return out
 
 
 def load(config_file: str | None, flags: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Settings:

@@ -39,7 +39,7 @@ class QdrantServicer(qdrant_pb2_grpc.QdrantServicer):  # type: ignore[misc]
 
 
 def add_services(server: Any, svc: QdrantService, authenticate: Authenticate | None) -> None:
-    call = GrpcCall(authenticate)
+    call = GrpcCall(authenticate, svc.issues.after_read)
     qdrant_pb2_grpc.add_QdrantServicer_to_server(QdrantServicer(), server)
     collections_service_pb2_grpc.add_CollectionsServicer_to_server(CollectionsServicer(svc, call), server)
     points_service_pb2_grpc.add_PointsServicer_to_server(PointsServicer(svc, call), server)

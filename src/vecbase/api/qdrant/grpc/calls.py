@@ -41,10 +41,18 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
 
 
+# the request models each worker thread's call has built (the issue report reads a slow
+# read's filters from them)
+_built = threading.local()
+
+
 def wire(tp: Any, data: Any) -> Any:
     """A REST request model from its body, validated as the REST API validates it."""
     parsed = _adapter(tp).validate_python(data)
     validate_request(parsed)
+    built = getattr(_built, "models", None)
+    if built is not None:
+        built.append(parsed)
     return parsed
 
 
@@ -59,9 +67,14 @@ def status_of(exc: BaseException) -> tuple[Any, str]:
     return CODES.get(response.status_code, grpc.StatusCode.INTERNAL), message
 
 
+# (collection, the request models of the call, seconds it took) after each call on a collection
+AfterRead = Callable[[str, list[Any], float], None]
+
+
 class GrpcCall:
-    def __init__(self, authenticate: Authenticate | None = None) -> None:
+    def __init__(self, authenticate: Authenticate | None = None, after_read: AfterRead | None = None) -> None:
         self.authenticate = authenticate
+        self.after_read = after_read
         self._local = threading.local()  # the access of the call each worker thread runs
 
     def _authenticated(self, context: Any) -> Access:
@@ -82,13 +95,17 @@ class GrpcCall:
             access = self._authenticated(context)
             authorize(label, access, {"collection_name": collection} if collection is not None else {})
             self._local.access = access
+            _built.models = []
             try:
                 response = run()
             finally:
                 self._local.access = None
+                models, _built.models = _built.models, None
         except Exception as exc:
             code, message = status_of(exc)
             context.abort(code, message)
+        if collection is not None and self.after_read is not None:
+            self.after_read(collection, models, time.perf_counter() - started)
         if hasattr(response, "time"):
             response.time = time.perf_counter() - started
         return response

@@ -43,6 +43,8 @@ def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoin
             with usage.scope() as tokens:  # the worker thread runs in a copy of this context
                 result = visible_only(await run_in_threadpool(op.handler, call), access)
             response = ok(result, started, inference=tokens)
+            if "collection_name" in request.path_params:
+                svc.issues.after_read(call.name, call.typed, time.perf_counter() - started)
         except Exception as exc:  # mapped to the dialect's envelope, never a bare 500 page
             response = error_response(exc, started)
         stats.observe(label, response.status_code, time.perf_counter() - started)
@@ -107,7 +109,8 @@ def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     async def issues(request: Request) -> Response:
-        return json_response({"issues": []})
+        # Qdrant answers this one without the usual envelope
+        return json_response({"issues": await run_in_threadpool(svc.issues.report)})
 
     routes.append(Route("/", _plain(stats, "GET /", root), methods=["GET"]))
     for probe_path in ("/healthz", "/livez"):

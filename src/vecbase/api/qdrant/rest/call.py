@@ -145,6 +145,8 @@ class Call:
     query: QueryParams
     raw_body: bytes
     _parsed: Any = field(default=_UNPARSED, init=False, repr=False)
+    # the request models read from the body (the issue report looks at a slow read's filters)
+    typed: list[Any] = field(default_factory=list, init=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -189,6 +191,7 @@ class Call:
         Qdrant, 422 before the collection is even looked up."""
         parsed = _adapter(tp).validate_json(self.raw_body, strict=True)
         validate_request(parsed)
+        self.typed.append(parsed)
         return parsed
 
     def upsert_body(self) -> Any:

@@ -228,10 +228,15 @@ def _cluster_refusal(c: Call) -> Any:
     raise BadRequestError("Bad request: Distributed mode disabled")
 
 
+def _clear_issues(c: Call) -> bool:
+    c.svc.issues.clear()
+    return True
+
+
 def service_operations(stats: RequestStats) -> list[Operation]:
     return [
         Operation("GET", "/telemetry", "telemetry", lambda c: telemetry(c, stats)),
-        Operation("DELETE", "/issues", "clear_issues", lambda c: True),
+        Operation("DELETE", "/issues", "clear_issues", _clear_issues),
         Operation("GET", "/cluster", "cluster_status", lambda c: {"status": "disabled"}),
         Operation("GET", "/cluster/telemetry", "cluster_telemetry", _cluster_refusal),
         Operation("POST", "/cluster/recover", "recover_current_peer", _cluster_refusal),

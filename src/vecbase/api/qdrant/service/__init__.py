@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vecbase.api.qdrant.service.collections import CollectionsService
+from vecbase.api.qdrant.service.issues import IssueBoard
 from vecbase.api.qdrant.service.points import PointsService
 from vecbase.api.qdrant.service.query import QueryService
 from vecbase.api.qdrant.service.quotas import NodeQuotas
@@ -21,9 +22,15 @@ from vecbase.engine.toc import TableOfContent
 
 class QdrantService:
     def __init__(
-        self, toc: TableOfContent, *, facet_needs_index: bool = True, snapshots_path: Path | None = None
+        self,
+        toc: TableOfContent,
+        *,
+        facet_needs_index: bool = True,
+        snapshots_path: Path | None = None,
+        slow_query_secs: float = 1.2,
     ) -> None:
         self.toc = toc
+        self.issues = IssueBoard(toc, slow_query_secs)
         self.quotas = NodeQuotas(toc.path)
         self.strict = StrictGate(self.quotas)
         self.collections = CollectionsService(toc, self.strict)

@@ -17,7 +17,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import orjson
@@ -120,25 +120,34 @@ def _conditions(flt: f.Filter) -> Iterable[f.Condition]:
         yield from flt.min_should.conditions
 
 
-def unindexed_key(col: Collection, flt: f.Filter, prefix: str = "") -> tuple[str, tuple[str, ...]] | None:
-    """The first key the filter reads that has no index able to answer it, with the index
-    types that could."""
+def unindexed_keys(col: Collection, flt: f.Filter, prefix: str = "") -> Iterator[tuple[str, tuple[str, ...]]]:
+    """Each key the filter reads that has no index able to answer it, with the index types
+    that could, in the filter's order."""
     for cond in _conditions(flt):
         if isinstance(cond, f.Filter):
-            found = unindexed_key(col, cond, prefix)
+            yield from unindexed_keys(col, cond, prefix)
         elif isinstance(cond, f.Nested):
-            found = unindexed_key(col, cond.filter, f"{prefix}{cond.key}[].")
+            yield from unindexed_keys(col, cond.filter, f"{prefix}{cond.key}[].")
         else:
             types, key = _index_types(cond), _key(cond)
-            found = None
             if types and key is not None:
                 spec = col.payload_schema.get(prefix + key)
                 kind = spec.type.value if spec is not None else None
                 if kind not in types and not (kind == PayloadType.UUID.value and "keyword" in types):
-                    found = (prefix + key, types)
-        if found is not None:
-            return found
-    return None
+                    yield prefix + key, types
+
+
+def unindexed_key(col: Collection, flt: f.Filter) -> tuple[str, tuple[str, ...]] | None:
+    """The first key the filter reads that has no index able to answer it."""
+    return next(unindexed_keys(col, flt), None)
+
+
+def filters_of(request: Any) -> list[m.Filter]:
+    """Every filter a request (or a list of them) holds: its own, its prefetches', its batch
+    entries'."""
+    found = _Found()
+    _walk(request, found)
+    return found.filters
 
 
 def condition_count(flt: f.Filter) -> int:
