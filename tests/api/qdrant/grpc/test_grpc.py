@@ -607,3 +607,27 @@ def test_values_past_what_the_server_can_hold_are_refused(channel: grpc.Channel)
     within.gt.seconds, within.gt.nanos = -86_400, 500_000_000  # 1969-12-31T00:00:00.5Z
     near = common.Condition(field=common.FieldCondition(key="d", datetime_range=within))
     assert stub.Count(ppb.CountPoints(collection_name="limits", filter=common.Filter(must=[near]))).result.count == 0
+
+
+def test_rate_limit_carries_retry_after(server: Server) -> None:
+    """A strict-mode rate limit answers RESOURCE_EXHAUSTED with Qdrant's ``retry-after``
+    trailer, which qdrant-client turns into ResourceExhaustedResponse on either transport."""
+    from qdrant_client.common.client_exceptions import ResourceExhaustedResponse
+
+    rest = QdrantClient(url=server.url, check_compatibility=False)
+    rest.create_collection(
+        "limited",
+        vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT),
+        strict_mode_config=models.StrictModeConfig(enabled=True, read_rate_limit=1),
+    )
+    client = QdrantClient(url=server.url, grpc_port=server.grpc_port, prefer_grpc=True, check_compatibility=False)
+    try:
+        for c in (client, rest):
+            with pytest.raises(ResourceExhaustedResponse) as caught:
+                for _ in range(3):  # the bucket holds one read a minute
+                    c.count("limited")
+            assert caught.value.retry_after_s >= 1
+            assert "Read rate limit exceeded" in caught.value.message
+    finally:
+        client.close()
+        rest.close()

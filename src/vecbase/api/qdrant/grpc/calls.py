@@ -17,7 +17,7 @@ from vecbase.api.qdrant.rest.envelope import error_response
 from vecbase.api.qdrant.rest.rbac import authorize
 from vecbase.api.qdrant.validation import validate_request
 from vecbase.core.access import FULL, Access
-from vecbase.core.errors import UnauthenticatedError
+from vecbase.core.errors import RateLimitedError, UnauthenticatedError
 
 # (metadata) -> the caller's access; raises UnauthenticatedError / ForbiddenError
 Authenticate = Callable[[Mapping[str, str]], Access]
@@ -103,6 +103,10 @@ class GrpcCall:
                 models, _built.models = _built.models, None
         except Exception as exc:
             code, message = status_of(exc)
+            retry_after = getattr(exc, "retry_after", None) if isinstance(exc, RateLimitedError) else None
+            if retry_after is not None:
+                # as Qdrant: qdrant-client raises ResourceExhaustedResponse(retry_after_s) from it
+                context.set_trailing_metadata((("retry-after", str(retry_after)),))
             context.abort(code, message)
         if collection is not None and self.after_read is not None:
             self.after_read(collection, models, time.perf_counter() - started)
