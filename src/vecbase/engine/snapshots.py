@@ -90,7 +90,14 @@ class Snapshots:
     def _list(self, d: Path) -> list[SnapshotInfo]:
         if not d.exists():
             return []
-        return [self._describe(p) for p in sorted(d.iterdir()) if p.is_file() and p.name.endswith(SUFFIX)]
+        found = []
+        for p in sorted(d.iterdir()):
+            if p.name.endswith(SUFFIX) and p.is_file():
+                try:
+                    found.append(self._describe(p))
+                except FileNotFoundError:  # deleted while listed (a delete with wait=false)
+                    continue
+        return found
 
     def _file(self, d: Path, snapshot: str) -> Path:
         check_snapshot_name(snapshot)

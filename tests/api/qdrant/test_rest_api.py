@@ -6,7 +6,9 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-from typing import Any
+import time
+from pathlib import Path
+from typing import Any, Callable
 
 import httpx
 import pytest
@@ -56,6 +58,53 @@ class Driver:
                 assert not missing, f"{op}: properties left out: {missing}"
             return data
         return response
+
+
+def _eventually(check: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 30
+    while not check():
+        assert time.monotonic() < deadline, "background snapshot work did not finish"
+        time.sleep(0.05)
+
+
+def _snapshots_without_waiting(d: Driver, col: str, tmp_path: Path) -> None:
+    """``?wait=false`` on snapshot work: 202 with no result at once (Qdrant's answer), the
+    work done afterwards."""
+
+    def names(path: str) -> set[str]:
+        return {s["name"] for s in d.call("list_snapshots", path)["result"]}
+
+    accepted = d.call("create_snapshot", col + "/snapshots", params={"wait": "false"}, status=202)
+    assert accepted["status"] == "accepted" and "result" not in accepted
+    _eventually(lambda: len(names(col + "/snapshots")) == 1)
+    (made,) = names(col + "/snapshots")
+    blob = d.call("get_snapshot", f"{col}/snapshots/{made}").content
+    archive = tmp_path / "nowait.snapshot"
+    archive.write_bytes(blob)
+    body = {"location": f"file://{archive}"}
+    nowait = {"wait": "false"}
+    d.call("recover_from_snapshot", "/collections/nowait1/snapshots/recover", body, params=nowait, status=202)
+    d.call(
+        "recover_from_uploaded_snapshot",
+        "/collections/nowait2/snapshots/upload",
+        files={"snapshot": ("s", blob)},
+        params={"wait": "false"},
+        status=202,
+    )
+    for copy in ("nowait1", "nowait2"):
+        path = f"/collections/{copy}/points/count"
+        _eventually(lambda path=path: d.http.post(path, json={}).status_code == 200)  # type: ignore[misc]
+        assert d.call("count_points", f"/collections/{copy}/points/count", {})["result"]["count"] == 30
+    d.call("delete_snapshot", f"{col}/snapshots/{made}", params={"wait": "false"}, status=202)
+    _eventually(lambda: not names(col + "/snapshots"))
+    # work that fails after the answer is only logged: the answer was already 202
+    d.call("delete_snapshot", f"{col}/snapshots/{made}", params={"wait": "false"}, status=202)
+    d.call("delete_snapshot", f"{col}/snapshots/{made}", status=404)
+    d.call("create_full_snapshot", "/snapshots", params={"wait": "false"}, status=202)
+    _eventually(lambda: len(d.call("list_full_snapshots", "/snapshots")["result"]) == 1)
+    (full,) = d.call("list_full_snapshots", "/snapshots")["result"]
+    d.call("delete_full_snapshot", f"/snapshots/{full['name']}", params={"wait": "false"}, status=202)
+    _eventually(lambda: not d.call("list_full_snapshots", "/snapshots")["result"])
 
 
 @pytest.fixture(scope="module")
@@ -330,6 +379,7 @@ def test_every_operation_answers_per_spec(api: Driver, tmp_path: Any) -> None:
     assert hashlib.sha256(full_blob).hexdigest() == full["checksum"]
     d.call("delete_full_snapshot", f"/snapshots/{full['name']}")
     d.call("delete_snapshot", f"{C}/snapshots/{snap['name']}")
+    _snapshots_without_waiting(d, C, tmp_path)
     # -- teardown-ish operations -------------------------------------------------------------
     d.call("delete_field_index", C + "/index/when", params={"wait": "true"})
     d.call("telemetry", "/telemetry")

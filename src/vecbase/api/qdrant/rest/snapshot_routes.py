@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -15,16 +17,38 @@ from starlette.routing import BaseRoute, Route
 
 from vecbase.api.credentials import current
 from vecbase.api.qdrant import models as m
-from vecbase.api.qdrant.rest.call import Call, check_path_params
-from vecbase.api.qdrant.rest.envelope import HttpError, error_response, ok
+from vecbase.api.qdrant.rest.call import Call, check_path_params, parse_bool
+from vecbase.api.qdrant.rest.envelope import HttpError, error_response, json_response, ok
 from vecbase.api.qdrant.rest.rbac import authorize
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.api.qdrant.service.snapshots import describe
 from vecbase.engine.snapshots import Snapshots
 from vecbase.storage.archive import save_stream
+from vecbase.storage.files import remove_tree
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+log = logging.getLogger("vecbase.api.qdrant")
+# snapshot work answered with 202 (``?wait=false``) and still running: held so it is not
+# collected before it finishes
+_running: set[asyncio.Task[Any]] = set()
+
+
+def _in_background(work: Callable[[], Any], label: str) -> None:
+    async def run() -> None:
+        try:
+            await run_in_threadpool(work)
+        except Exception:  # nobody waits for the answer: the log is where it goes
+            log.exception("%s (wait=false) failed", label)
+
+    task = asyncio.get_running_loop().create_task(run())
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+
+
+def _accepted(started: float) -> Response:
+    """Qdrant's answer to snapshot work with ``wait=false``: 202, no result."""
+    return json_response({"status": "accepted", "time": time.perf_counter() - started}, status=202)
 
 
 def _shard(request: Request) -> int | None:
@@ -39,7 +63,12 @@ def _shard(request: Request) -> int | None:
 def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     snaps: Snapshots = svc.snapshots
 
-    def route(method: str, path: str, fn: Callable[[Request], Awaitable[Any]]) -> Route:
+    def route(
+        method: str, path: str, fn: Callable[[Request], Awaitable[Any]], work: Callable[[Request], Any] | None = None
+    ) -> Route:
+        """``work``: the operation as a blocking call with its request read (``fn`` runs it
+        and waits); given, the route takes ``?wait=false`` (Qdrant's default is to wait) and
+        then answers 202 at once, the work running on."""
         label = f"{method} {path}"
 
         async def handle(request: Request) -> Response:
@@ -47,8 +76,12 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
             try:
                 check_path_params(request.path_params)
                 authorize(label, current(request.scope), request.path_params)
-                result = await fn(request)
-                response = result if isinstance(result, Response) else ok(result, started)
+                if work is not None and not parse_bool("wait", request.query_params.get("wait"), True):
+                    _in_background(await work(request), label)
+                    response = _accepted(started)
+                else:
+                    result = await fn(request)
+                    response = result if isinstance(result, Response) else ok(result, started)
             except Exception as exc:
                 response = error_response(exc, started)
             stats.observe(label, response.status_code, time.perf_counter() - started)
@@ -59,8 +92,15 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     def name(r: Request) -> str:
         return str(r.path_params["collection_name"])
 
-    async def create(r: Request) -> Any:
-        return describe(await run_in_threadpool(snaps.create, name(r), _shard(r)))
+    def waited(prepare: Callable[[Request], Awaitable[Callable[[], Any]]]) -> Callable[[Request], Awaitable[Any]]:
+        async def fn(r: Request) -> Any:
+            return await run_in_threadpool(await prepare(r))
+
+        return fn
+
+    async def create(r: Request) -> Callable[[], Any]:
+        collection, shard = name(r), _shard(r)
+        return lambda: describe(snaps.create(collection, shard))
 
     async def listing(r: Request) -> Any:
         return [describe(i) for i in await run_in_threadpool(snaps.list, name(r), _shard(r))]
@@ -74,37 +114,46 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         path = snaps.path(name(r), info.name, _shard(r))
         return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
-    async def delete(r: Request) -> Any:
-        return await run_in_threadpool(snaps.delete, name(r), r.path_params["snapshot_name"], _shard(r))
+    async def delete(r: Request) -> Callable[[], Any]:
+        collection, snapshot, shard = name(r), r.path_params["snapshot_name"], _shard(r)
+        return lambda: snaps.delete(collection, snapshot, shard)
 
-    async def recover(r: Request) -> Any:
+    async def recover(r: Request) -> Callable[[], Any]:
         call = Call(svc, dict(r.path_params), r.query_params, await r.body())
         req: Any = call.body(m.ShardSnapshotRecover if "shard_id" in r.path_params else m.SnapshotRecover)
-        shard = _shard(r)
+        collection, shard = name(r), _shard(r)
         location = req.location if isinstance(req.location, str) else str(req.location)
-        return await run_in_threadpool(snaps.recover, name(r), location, req.checksum, req.api_key, shard)
+        return lambda: snaps.recover(collection, location, req.checksum, req.api_key, shard)
 
-    async def upload(r: Request) -> Any:
-        shard = _shard(r)
+    async def upload(r: Request) -> Callable[[], Any]:
+        """The upload is saved before the answer (a 202 comes after the body is read);
+        recovering from it is the work."""
+        collection, shard = name(r), _shard(r)
         form = await r.form()
-        upload = form.get("snapshot")
-        if not isinstance(upload, UploadFile):
+        received = form.get("snapshot")
+        if not isinstance(received, UploadFile):
             raise HttpError(400, "Bad request: multipart field `snapshot` with the snapshot file is required")
         checksum = r.query_params.get("checksum")
+        tmp = Path(tempfile.mkdtemp(prefix="vecbase-upload-"))
+        path = tmp / "upload.snapshot"
+        try:
+            await run_in_threadpool(save_stream, path, received.file)
+        except BaseException:
+            remove_tree(tmp)
+            raise
+        finally:
+            await received.close()
 
         def work() -> bool:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / "upload.snapshot"
-                save_stream(path, upload.file)
-                return snaps.recover_file(name(r), path, checksum, shard=shard)
+            try:
+                return snaps.recover_file(collection, path, checksum, shard=shard)
+            finally:
+                remove_tree(tmp)
 
-        try:
-            return await run_in_threadpool(work)
-        finally:
-            await upload.close()
+        return work
 
-    async def create_full(r: Request) -> Any:
-        return describe(await run_in_threadpool(snaps.create_full))
+    async def create_full(r: Request) -> Callable[[], Any]:
+        return lambda: describe(snaps.create_full())
 
     async def list_full(r: Request) -> Any:
         return [describe(i) for i in await run_in_threadpool(snaps.list_full)]
@@ -113,27 +162,28 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         path: Path = await run_in_threadpool(snaps.path_full, r.path_params["snapshot_name"])
         return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
-    async def delete_full(r: Request) -> Any:
-        return await run_in_threadpool(snaps.delete_full, r.path_params["snapshot_name"])
+    async def delete_full(r: Request) -> Callable[[], Any]:
+        snapshot = r.path_params["snapshot_name"]
+        return lambda: snaps.delete_full(snapshot)
 
     c = "/collections/{collection_name}"
     sh = c + "/shards/{shard_id}"
     return [
-        route("POST", c + "/snapshots/upload", upload),
-        route("PUT", c + "/snapshots/recover", recover),
+        route("POST", c + "/snapshots/upload", waited(upload), upload),
+        route("PUT", c + "/snapshots/recover", waited(recover), recover),
         route("GET", c + "/snapshots", listing),
-        route("POST", c + "/snapshots", create),
-        route("DELETE", c + "/snapshots/{snapshot_name}", delete),
+        route("POST", c + "/snapshots", waited(create), create),
+        route("DELETE", c + "/snapshots/{snapshot_name}", waited(delete), delete),
         route("GET", c + "/snapshots/{snapshot_name}", download),
         route("GET", sh + "/snapshot", stream_shard),
-        route("POST", sh + "/snapshots/upload", upload),
-        route("PUT", sh + "/snapshots/recover", recover),
+        route("POST", sh + "/snapshots/upload", waited(upload), upload),
+        route("PUT", sh + "/snapshots/recover", waited(recover), recover),
         route("GET", sh + "/snapshots", listing),
-        route("POST", sh + "/snapshots", create),
-        route("DELETE", sh + "/snapshots/{snapshot_name}", delete),
+        route("POST", sh + "/snapshots", waited(create), create),
+        route("DELETE", sh + "/snapshots/{snapshot_name}", waited(delete), delete),
         route("GET", sh + "/snapshots/{snapshot_name}", download),
         route("GET", "/snapshots", list_full),
-        route("POST", "/snapshots", create_full),
-        route("DELETE", "/snapshots/{snapshot_name}", delete_full),
+        route("POST", "/snapshots", waited(create_full), create_full),
+        route("DELETE", "/snapshots/{snapshot_name}", waited(delete_full), delete_full),
         route("GET", "/snapshots/{snapshot_name}", download_full),
     ]
