@@ -201,6 +201,7 @@ class Collection(SegmentFlush, CollectionReads):
         """Flushed and held still under the lock (a snapshot's moment)."""
         self.flush()
         with self.lock:
+            self.check_open()
             self.flush()
             yield
 

@@ -235,6 +235,7 @@ class KeyedCollection(Collection):
         """Every shard flushed and held still, and no key created or dropped (a snapshot's
         moment; the collection itself logs nothing, so it has nothing to flush)."""
         with self.lock, ExitStack() as stack:
+            self.check_open()
             for shard in list(self.shards.values()):
                 stack.enter_context(shard.frozen())
             yield
