@@ -151,6 +151,8 @@ def test_second_process_gets_a_clear_error(tmp_path: Path) -> None:
     with Client(path=str(tmp_path)):
         with pytest.raises(StorageLockedError, match=str(tmp_path)):
             Client(path=str(tmp_path))
+        with pytest.raises(RuntimeError):  # what qdrant-client's local mode raises there
+            Client(path=str(tmp_path))
         code = (
             "import sys; from vecbase import Client\n"
             "try:\n    Client(path=sys.argv[1])\nexcept Exception as e:\n    print(type(e).__name__, e)\n"

@@ -46,8 +46,9 @@ class StorageError(VecbaseError):
     """The storage is unusable: wrong format version, unreadable file."""
 
 
-class StorageLockedError(StorageError):
-    """Another process owns the storage directory."""
+class StorageLockedError(StorageError, RuntimeError):
+    """Another process owns the storage directory. A RuntimeError too, as qdrant-client's
+    local mode raises one there: code written for it catches this."""
 
     def __init__(self, path: str) -> None:
         super().__init__(
