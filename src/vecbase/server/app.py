@@ -121,6 +121,7 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         lifespan=lifespan,
     )
     app.state.toc = toc
+    app.state.stats = stats
     app.state.service = svc
     app.state.documents = documents
     app.state.before_close = []

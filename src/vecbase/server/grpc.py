@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from vecbase.api.qdrant.grpc import SERVICE_NAMES, add_services
 from vecbase.api.qdrant.grpc.proto._pool import POOL
+from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.core.access import Access
 from vecbase.core.errors import ForbiddenError, UnauthenticatedError
@@ -76,8 +77,44 @@ def _tls_credentials(settings: Settings) -> Any:
     )
 
 
-def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authenticator, workers: int = 4) -> Any:
-    """Start serving on ``settings.grpc_port``; returns the server (``stop(grace)`` drains)."""
+class _Timing(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Each unary call's duration and status code into the server's request statistics
+    (``/telemetry``'s ``requests.grpc``, ``/metrics``' ``grpc_responses_*``)."""
+
+    def __init__(self, stats: RequestStats) -> None:
+        self.stats = stats
+
+    def intercept_service(self, continuation: Any, details: Any) -> Any:
+        handler = continuation(details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        inner, method, stats = handler.unary_unary, details.method, self.stats
+
+        def timed(request: Any, context: Any) -> Any:
+            started = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                return inner(request, context)
+            except Exception:
+                code = context.code() or grpc.StatusCode.UNKNOWN
+                raise
+            finally:
+                stats.observe_grpc(method, int(code.value[0]), time.perf_counter() - started)
+
+        return grpc.unary_unary_rpc_method_handler(
+            timed, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )
+
+
+def start_grpc(
+    settings: Settings,
+    svc: QdrantService,
+    authenticator: Authenticator,
+    workers: int = 4,
+    stats: RequestStats | None = None,
+) -> Any:
+    """Start serving on ``settings.grpc_port``; returns the server (``stop(grace)`` drains).
+    ``stats``: where each call's duration and status go."""
     options = [
         ("grpc.max_receive_message_length", UNLIMITED),
         ("grpc.max_send_message_length", UNLIMITED),
@@ -86,6 +123,7 @@ def start_grpc(settings: Settings, svc: QdrantService, authenticator: Authentica
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vecbase-grpc"),
         options=options,
         compression=None,
+        interceptors=[_Timing(stats)] if stats is not None else None,
     )
     add_services(server, svc, _authenticate(authenticator) if authenticator.enabled else None)
     health_servicer = health.HealthServicer()

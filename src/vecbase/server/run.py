@@ -22,7 +22,7 @@ def serve(settings: Settings) -> None:
     )
     app = create_app(settings)
     if settings.grpc_port is not None:
-        grpc_server = start_grpc(settings, app.state.service, app.state.authenticator)
+        grpc_server = start_grpc(settings, app.state.service, app.state.authenticator, stats=app.state.stats)
         # before the storage closes: in-flight calls finish first
         app.state.before_close.append(lambda: grpc_server.stop(grace=30).wait())
     log.info(

@@ -631,3 +631,29 @@ def test_rate_limit_carries_retry_after(server: Server) -> None:
     finally:
         client.close()
         rest.close()
+
+
+def test_grpc_calls_are_counted_in_telemetry_and_metrics(server: Server, channel: grpc.Channel) -> None:
+    """Each gRPC call's duration and status code reach ``/telemetry`` (``requests.grpc``, by
+    method path and code) and ``/metrics`` (Qdrant's ``grpc_responses_*`` families)."""
+    stub = crpc.CollectionsStub(channel)
+    for _ in range(3):
+        stub.List(cpb.ListCollectionsRequest())
+    with pytest.raises(grpc.RpcError):
+        stub.Get(cpb.GetCollectionInfoRequest(collection_name="no_such_collection"))
+    with httpx.Client(base_url=server.url) as http:
+        grpc_telemetry = http.get("/telemetry").json()["result"]["requests"]["grpc"]["responses"]
+        listed = grpc_telemetry["/qdrant.Collections/List"]["0"]
+        assert listed["count"] >= 3 and listed["fail_count"] == 0 and listed["avg_duration_micros"] > 0
+        not_found = grpc_telemetry["/qdrant.Collections/Get"]["5"]  # NOT_FOUND
+        assert not_found["count"] >= 1 and not_found["fail_count"] == not_found["count"]
+        metrics = http.get("/metrics").text
+    samples = dict(line.rsplit(" ", 1) for line in metrics.splitlines() if line and not line.startswith("#"))
+    assert int(samples['grpc_responses_total{endpoint="/qdrant.Collections/List"}']) >= 3
+    assert int(samples['grpc_responses_fail_total{endpoint="/qdrant.Collections/Get"}']) >= 1
+    assert float(samples['grpc_responses_avg_duration_seconds{endpoint="/qdrant.Collections/List"}']) > 0
+    assert 'grpc_responses_avg_duration_seconds{endpoint="/qdrant.Collections/Get"}' not in samples
+    assert samples["cluster_enabled"] == "0" and samples["app_status_recovery_mode"] == "0"
+    # REST durations are reported for successful responses, as Qdrant reports them
+    assert any(k.startswith("rest_responses_avg_duration_seconds{") and 'status="200"' in k for k in samples)
+    assert not any(k.startswith("rest_responses_avg_duration_seconds{") and 'status="200"' not in k for k in samples)

@@ -9,7 +9,7 @@ from typing import Any
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.rest.call import Call
 from vecbase.api.qdrant.rest.routes import Operation
-from vecbase.api.qdrant.rest.stats import BUCKETS, RequestStats
+from vecbase.api.qdrant.rest.stats import BUCKETS, Endpoint, RequestStats
 from vecbase.api.qdrant.version import QDRANT_VERSION, build_commit
 from vecbase.core.errors import BadRequestError
 
@@ -19,6 +19,9 @@ def metrics_text(c: Call, stats: RequestStats) -> str:
         "# HELP app_info information about the vecbase server",
         "# TYPE app_info gauge",
         f'app_info{{name="vecbase",version="{QDRANT_VERSION}"}} 1',
+        "# HELP app_status_recovery_mode features enabled in the server",
+        "# TYPE app_status_recovery_mode gauge",
+        "app_status_recovery_mode 0",
         "# HELP collections_total number of collections",
         "# TYPE collections_total gauge",
     ]
@@ -35,33 +38,75 @@ def metrics_text(c: Call, stats: RequestStats) -> str:
         lines.append(f'collection_points{{collection="{name}"}} {n}')
     lines += ["# HELP collections_vector_total total number of points", "# TYPE collections_vector_total gauge"]
     lines.append(f"collections_vector_total {total_points}")
-    snap = stats.snapshot()
-    lines += ["# HELP rest_responses_total total number of responses", "# TYPE rest_responses_total counter"]
-    for (ep, status), e in sorted(snap.items()):
+    lines += ["# HELP cluster_enabled is cluster support enabled", "# TYPE cluster_enabled gauge", "cluster_enabled 0"]
+    rest = []
+    for (ep, status), e in sorted(stats.snapshot().items()):
         method, _, path = ep.partition(" ")
-        lines.append(f'rest_responses_total{{method="{method}",endpoint="{path}",status="{status}"}} {e.count}')
-    lines += [
-        "# HELP rest_responses_fail_total total number of failed responses",
-        "# TYPE rest_responses_fail_total counter",
-    ]
-    for (ep, status), e in sorted(snap.items()):
-        method, _, path = ep.partition(" ")
-        lines.append(
-            f'rest_responses_fail_total{{method="{method}",endpoint="{path}",status="{status}"}} {e.fail_count}'
-        )
-    lines += [
-        "# HELP rest_responses_duration_seconds response duration histogram",
-        "# TYPE rest_responses_duration_seconds histogram",
-    ]
-    for (ep, status), e in sorted(snap.items()):
-        method, _, path = ep.partition(" ")
-        labels = f'method="{method}",endpoint="{path}",status="{status}"'
-        for bound, n in zip(BUCKETS, e.buckets):
-            lines.append(f'rest_responses_duration_seconds_bucket{{{labels},le="{bound}"}} {n}')
-        lines.append(f'rest_responses_duration_seconds_bucket{{{labels},le="+Inf"}} {e.count}')
-        lines.append(f"rest_responses_duration_seconds_sum{{{labels}}} {e.total_s}")
-        lines.append(f"rest_responses_duration_seconds_count{{{labels}}} {e.count}")
+        # as Qdrant: durations of successful responses only
+        rest.append((f'method="{method}",endpoint="{path}",status="{status}"', e, status == 200))
+    lines += _duration_families("rest", rest)
+    grpc: dict[str, list[tuple[int, Endpoint]]] = {}
+    for (method, code), e in stats.snapshot(grpc=True).items():
+        grpc.setdefault(method, []).append((code, e))
+    lines += _duration_families("grpc", [(f'endpoint="{m}"', *_merged(grpc[m])) for m in sorted(grpc)])
     return "\n".join(lines) + "\n"
+
+
+def _merged(by_code: list[tuple[int, Endpoint]]) -> tuple[Endpoint, bool]:
+    """One gRPC method's statistics over its status codes: counts of all, durations of the
+    successful calls (whether there were any)."""
+    ok = next((e for code, e in by_code if code == 0), None)
+    merged = Endpoint() if ok is None else Endpoint(0, 0, ok.total_s, ok.min_s, ok.max_s, ok.last, list(ok.buckets))
+    for _, e in by_code:
+        merged.count += e.count
+        merged.fail_count += e.fail_count
+    return merged, ok is not None
+
+
+def _duration_families(kind: str, rows: list[tuple[str, Endpoint, bool]]) -> list[str]:
+    """Qdrant's response metrics of one transport: counts for every row, durations (average,
+    minimum, maximum, histogram) for the rows whose flag is set."""
+    timed = [(labels, e) for labels, e, with_times in rows if with_times and e.count]
+    lines = [
+        f"# HELP {kind}_responses_total total number of {kind} responses",
+        f"# TYPE {kind}_responses_total counter",
+    ]
+    lines += [f"{kind}_responses_total{{{labels}}} {e.count}" for labels, e, _ in rows]
+    lines += [
+        f"# HELP {kind}_responses_fail_total total number of failed {kind} responses",
+        f"# TYPE {kind}_responses_fail_total counter",
+    ]
+    lines += [f"{kind}_responses_fail_total{{{labels}}} {e.fail_count}" for labels, e, _ in rows]
+    for stat, what in (("avg", "average"), ("min", "minimum"), ("max", "maximum")):
+        family = f"{kind}_responses_{stat}_duration_seconds"
+        lines += [f"# HELP {family} {what} {kind} response duration", f"# TYPE {family} gauge"]
+        for labels, e in timed:
+            value = e.total_s / e.count if stat == "avg" else e.min_s if stat == "min" else e.max_s
+            lines.append(f"{family}{{{labels}}} {value}")
+    family = f"{kind}_responses_duration_seconds"
+    lines += [f"# HELP {family} {kind} response duration histogram", f"# TYPE {family} histogram"]
+    for labels, e in timed:
+        for bound, n in zip(BUCKETS, e.buckets):
+            lines.append(f'{family}_bucket{{{labels},le="{bound}"}} {n}')
+        lines.append(f'{family}_bucket{{{labels},le="+Inf"}} {e.count}')
+        lines.append(f"{family}_sum{{{labels}}} {e.total_s}")
+        lines.append(f"{family}_count{{{labels}}} {e.count}")
+    return lines
+
+
+def _durations(table: dict[tuple[str, int], Endpoint]) -> dict[str, dict[str, m.OperationDurationStatistics]]:
+    out: dict[str, dict[str, m.OperationDurationStatistics]] = {}
+    for (ep, status), e in table.items():
+        out.setdefault(ep, {})[str(status)] = m.OperationDurationStatistics(
+            count=e.count,
+            fail_count=e.fail_count,
+            avg_duration_micros=e.total_s / e.count * 1e6 if e.count else 0.0,
+            min_duration_micros=e.min_s * 1e6 if e.count else 0.0,
+            max_duration_micros=e.max_s * 1e6,
+            total_duration_micros=int(e.total_s * 1e6),
+            last_responded=e.last,
+        )
+    return out
 
 
 def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
@@ -85,17 +130,7 @@ def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
                     params=info.config.params,
                 )
             )
-    responses: dict[str, dict[str, m.OperationDurationStatistics]] = {}
-    for (ep, status), e in stats.snapshot().items():
-        responses.setdefault(ep, {})[str(status)] = m.OperationDurationStatistics(
-            count=e.count,
-            fail_count=e.fail_count,
-            avg_duration_micros=e.total_s / e.count * 1e6 if e.count else 0.0,
-            min_duration_micros=e.min_s * 1e6 if e.count else 0.0,
-            max_duration_micros=e.max_s * 1e6,
-            total_duration_micros=int(e.total_s * 1e6),
-            last_responded=e.last,
-        )
+    responses, grpc_responses = _durations(stats.snapshot()), _durations(stats.snapshot(grpc=True))
     return m.TelemetryData(
         id=build_commit()[:36],
         app=m.AppBuildTelemetry(
@@ -114,7 +149,7 @@ def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
         cluster=m.ClusterTelemetry(enabled=False),
         requests=m.RequestsTelemetry(
             rest=m.WebApiTelemetry(responses=responses, per_collection_responses={}),
-            grpc=m.GrpcTelemetry(responses={}, per_collection_responses={}),
+            grpc=m.GrpcTelemetry(responses=grpc_responses, per_collection_responses={}),
         ),
     )
 
