@@ -8,7 +8,8 @@ import struct
 import numpy as np
 import orjson
 
-from vecbase.core.operations import SetPayload, UpsertPoints
+from vecbase.core.config import PayloadIndexSpec, PayloadType
+from vecbase.core.operations import ConfigChange, CreateFieldIndex, DeleteFieldIndex, SetPayload, UpsertPoints
 from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, SparseVector
 from vecbase.engine.wal_codec import decode, encode
 
@@ -40,3 +41,10 @@ def test_record_of_an_earlier_build_decodes() -> None:
 def test_payload_edit_round_trip() -> None:
     op = SetPayload((1, 2), {"k": [1, 2]}, key="a.b")
     assert decode(encode(op)) == op
+
+
+def test_collection_level_operations_round_trip() -> None:
+    """Payload index and named-vector changes are logged (for their operation numbers)."""
+    spec = PayloadIndexSpec(PayloadType.KEYWORD, {"is_tenant": True})
+    for op in (CreateFieldIndex("a.b", spec), DeleteFieldIndex("a.b"), ConfigChange("vectors")):
+        assert decode(encode(op)) == op

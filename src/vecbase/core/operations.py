@@ -77,6 +77,14 @@ class DeleteFieldIndex:
     field: str
 
 
+@dataclass(frozen=True, slots=True)
+class ConfigChange:
+    """A collection-level change (named vectors added or removed). Its effect lives in the
+    collection's config; the log records it for its operation number alone."""
+
+    what: str
+
+
 PointOperation = Union[
     UpsertPoints,
     DeletePoints,
@@ -87,7 +95,10 @@ PointOperation = Union[
     UpdateVectors,
     DeleteVectors,
 ]
-Operation = Union[PointOperation, CreateFieldIndex, DeleteFieldIndex]
+# logged for their operation numbers; their effects live in the collection's config
+CollectionOperation = Union[CreateFieldIndex, DeleteFieldIndex, ConfigChange]
+COLLECTION_OPERATIONS = (CreateFieldIndex, DeleteFieldIndex, ConfigChange)
+Operation = Union[PointOperation, CollectionOperation]
 
 
 OpT = TypeVar("OpT", bound="PointOperation")

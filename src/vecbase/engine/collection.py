@@ -18,7 +18,12 @@ from vecbase.core.errors import BadRequestError, CollectionNotFoundError, PointN
 from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId, normalize_id
 from vecbase.core.operations import (
+    COLLECTION_OPERATIONS,
     ClearPayload,
+    CollectionOperation,
+    ConfigChange,
+    CreateFieldIndex,
+    DeleteFieldIndex,
     DeletePayload,
     DeletePoints,
     DeleteVectors,
@@ -154,7 +159,9 @@ class Collection(SegmentFlush, CollectionReads):
             if rec.seq <= persisted:
                 continue
             op = decode(rec.body)
-            apply_across(col.segments, rec.seq, op)  # type: ignore[arg-type]
+            if isinstance(op, COLLECTION_OPERATIONS):
+                continue  # its effect is in the config file, written before it was logged
+            apply_across(col.segments, rec.seq, op)
             replayed += 1
         col.wal.last_seq = max(col.wal.last_seq, max(s.version for s in col.segments))
         col._op_num = col.wal.last_seq
@@ -373,7 +380,7 @@ class Collection(SegmentFlush, CollectionReads):
             for seg in self.segments:
                 seg.create_field_index(key, spec)
             self._save_config()
-            return self._op_num
+            return self._log_change(CreateFieldIndex(key, spec))
 
     def delete_field_index(self, key: str) -> int:
         with self.lock:
@@ -381,7 +388,16 @@ class Collection(SegmentFlush, CollectionReads):
             for seg in self.segments:
                 seg.delete_field_index(key)
             self._save_config()
-            return self._op_num
+            return self._log_change(DeleteFieldIndex(key))
+
+    def _log_change(self, op: CollectionOperation) -> int:
+        """Under the lock, once the change is in the config file: its operation number. As in
+        Qdrant, a collection-level change takes one in the sequence the point operations take;
+        the replay skips its record."""
+        self.check_open()
+        op_num = self.wal.append(encode(op)) if self.wal is not None else self._op_num + 1
+        self._op_num = op_num
+        return op_num
 
     def update_config(self, config: CollectionConfig) -> None:
         with self.lock:
@@ -429,4 +445,4 @@ class Collection(SegmentFlush, CollectionReads):
             self._save_config()
             self._dirty = True
             self.flush()
-            return self._op_num
+            return self._log_change(ConfigChange("vectors"))

@@ -18,6 +18,7 @@ from vecbase.core.config import PayloadIndexSpec, PayloadType
 from vecbase.core.errors import StorageError
 from vecbase.core.operations import (
     ClearPayload,
+    ConfigChange,
     CreateFieldIndex,
     DeleteFieldIndex,
     DeletePayload,
@@ -95,6 +96,8 @@ def encode(op: Operation) -> bytes:
         h = {"t": "delete_vectors", "ids": op.ids, "names": op.names}
     elif isinstance(op, CreateFieldIndex):
         h = {"t": "create_index", "field": op.field, "type": op.spec.type.value, "params": dict(op.spec.params)}
+    elif isinstance(op, ConfigChange):
+        h = {"t": "config", "what": op.what}
     else:
         h = {"t": "delete_index", "field": op.field}
     h["blobs"] = w.meta
@@ -164,4 +167,6 @@ def decode(body: bytes) -> Operation:
         return CreateFieldIndex(h["field"], PayloadIndexSpec(PayloadType(h["type"]), h["params"]))
     if t == "delete_index":
         return DeleteFieldIndex(h["field"])
+    if t == "config":
+        return ConfigChange(h["what"])
     raise StorageError(f"Unknown WAL operation {t!r}")

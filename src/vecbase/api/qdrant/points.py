@@ -28,6 +28,12 @@ from vecbase.core.points import (
 from vecbase.query.model import WithPayload, WithVectors
 
 
+def op_num_to_wire(op_num: int) -> int:
+    """An operation number (an ``operation_id``, a point's ``version``) as Qdrant counts it:
+    the engine numbers operations from 1 (0: none yet), Qdrant's log indices start at 0."""
+    return op_num - 1 if op_num > 0 else 0
+
+
 def sparse_from_wire(v: m.SparseVector) -> SparseVector:
     if len(v.indices) != len(v.values):
         raise BadRequestError("Validation error: sparse vector indices and values must have the same length")
@@ -293,7 +299,7 @@ def scored_to_wire(config: CollectionConfig, cols: ScoredColumns) -> list[m.Scor
             point,
             {
                 "id": pid,
-                "version": version,
+                "version": version - 1 if version > 0 else 0,  # op_num_to_wire, unrolled
                 "score": score,
                 "payload": payload,
                 "vector": vector,

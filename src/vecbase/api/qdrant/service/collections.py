@@ -19,6 +19,7 @@ from vecbase.api.qdrant.collections import (
     payload_memory_from_wire,
 )
 from vecbase.api.qdrant.json_values import json_copy
+from vecbase.api.qdrant.points import op_num_to_wire
 from vecbase.api.qdrant.service.strict import StrictGate
 from vecbase.core.config import Modifier, SparseVectorConfig, apply_diff
 from vecbase.core.errors import BadRequestError
@@ -34,7 +35,7 @@ PEER_ID = 1
 
 
 def done(op_num: int) -> m.UpdateResult:
-    return m.UpdateResult(operation_id=op_num, status=m.UpdateStatus.COMPLETED)
+    return m.UpdateResult(operation_id=op_num_to_wire(op_num), status=m.UpdateStatus.COMPLETED)
 
 
 class CollectionsService:
