@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -32,6 +33,7 @@ from vecbase.server.access import ApiKeyMiddleware, Authenticator, ReadOnlyModeM
 from vecbase.server.audit import AuditMiddleware
 from vecbase.server.dashboard import dashboard_directory, dashboard_routes
 from vecbase.server.limits import BodyLimitMiddleware
+from vecbase.server.paths import NormalizePathMiddleware
 from vecbase.server.settings import Settings
 
 log = logging.getLogger("vecbase.server")
@@ -140,7 +142,18 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
             authenticator=authenticator,
             signed_adb=settings.adb_access_key_id is not None and settings.adb_access_key_secret is not None,
         )
+    if settings.enable_cors:
+        # outside the key check: a browser's preflight carries no key (Qdrant's permissive CORS)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origin_regex=".*",
+            allow_methods=["*"],
+            allow_headers=["*"],
+            allow_credentials=True,
+            max_age=3600,
+        )
     if settings.audit_enabled:
         audit_path = Path(settings.audit_path) if settings.audit_path else Path(settings.storage_path) / "audit.log"
         app.add_middleware(AuditMiddleware, path=audit_path)
+    app.add_middleware(NormalizePathMiddleware)  # outermost: every layer sees the routed path
     return app

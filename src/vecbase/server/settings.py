@@ -40,6 +40,7 @@ KEYS = {
     ("inference", "models_path"): "models_path",
     ("service", "max_request_size_mb"): "max_request_size_mb",
     ("service", "slow_query_secs"): "slow_query_secs",
+    ("service", "enable_cors"): "enable_cors",
     ("service", "max_filter_conditions"): "max_filter_conditions",
     ("service", "max_concurrent_ingestion_jobs"): "max_ingestion_jobs",
     ("audit", "enabled"): "audit_enabled",
@@ -91,6 +92,8 @@ class Settings:
     audit_path: str | None = None
     # a read slower than this reports the unindexed fields of its filters under /issues
     slow_query_secs: float = 1.2
+    # CORS headers for browser clients of any origin, as Qdrant's default
+    enable_cors: bool = True
     # conditions in one request's filters, in every dialect
     max_filter_conditions: int = 10_000
     # AnalyticDB's background jobs (async upserts, document uploads) running at once
