@@ -15,6 +15,7 @@ from vecbase.api.analyticdb.sql import column_kind
 from vecbase.api.analyticdb.tenancy import Schema, check_name
 from vecbase.api.analyticdb.wire import AdbError, Params
 from vecbase.core.config import DenseVectorConfig, SparseVectorConfig
+from vecbase.core.errors import ConflictError
 from vecbase.engine.collection import Collection
 from vecbase.query.model import ScrollRequest, WithPayload
 
@@ -72,6 +73,11 @@ class CollectionAdmin:
             col = self.svc.toc.create(schema.engine_name, cols.engine_config(schema, hnsw_m, ef_construct, pq))
             for key, spec in cols.payload_indexes(schema).items():
                 col.create_field_index(key, spec)
+        except ConflictError:
+            # a delete of the same name is still removing its engine collection
+            self.svc.tenancy.remove_schema(schema)
+            message = f"Collection {schema.name} already exists in {schema.namespace}."
+            raise AdbError("Collection.AlreadyExists", message, 409) from None
         except Exception:
             self.svc.tenancy.remove_schema(schema)
             raise

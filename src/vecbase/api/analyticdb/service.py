@@ -431,5 +431,9 @@ def run_action(svc: AnalyticDBService, action: str, params: Params) -> dict[str,
             raise AdbError("InvalidManagerAccount", "The manager account or its password is incorrect.", 403)
     try:
         return handler(params)
+    except CollectionNotFoundError:
+        # dropped by another call after this one looked it up: as if it never had been there
+        name = params.text("Collection")
+        raise AdbError("Collection.NotFound", f"Collection {name} does not exist.", 404) from None
     except BadRequestError as exc:
         raise AdbError("InvalidParameter", str(exc)) from None
