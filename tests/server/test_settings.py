@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
@@ -102,3 +103,13 @@ def test_a_model_directory_serves_its_models(tmp_path: Path) -> None:
             query = {"query": {"model": "sentence-transformers/all-MiniLM-L6-v2", "text": "hello world"}}
             hits = http.post("/collections/m/points/query", json=query).json()["result"]["points"]
             assert hits[0]["id"] == 1 and hits[0]["score"] > 0.999
+
+
+def test_log_levels_in_qdrants_spelling() -> None:
+    """``QDRANT__LOG_LEVEL`` may hold a tracing filter or ``trace``; neither stops the server."""
+    from vecbase.server.run import log_level
+
+    assert log_level("INFO,actix_web=warn") == logging.INFO
+    assert log_level("trace") == log_level("debug") == logging.DEBUG
+    assert log_level("warn") == logging.WARNING
+    assert log_level("loud") is None

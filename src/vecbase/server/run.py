@@ -16,10 +16,21 @@ from vecbase.server.tls import start_reloader, tls_options
 log = logging.getLogger("vecbase")
 
 
+def log_level(setting: str) -> int | None:
+    """The level of ``log.level``, read as Qdrant reads it too: a tracing filter
+    (``INFO,actix_web=warn``) gives its default level, ``trace`` is DEBUG. None: unknown."""
+    name = setting.split(",")[0].strip().upper()
+    level = logging.getLevelName("DEBUG" if name == "TRACE" else name)
+    return level if isinstance(level, int) else None
+
+
 def serve(settings: Settings) -> None:
+    level = log_level(settings.log_level)
     logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+        level=level or logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
     )
+    if level is None:
+        log.warning("log level %r is not one vecbase knows; logging at INFO", settings.log_level)
     app = create_app(settings)
     if settings.grpc_port is not None:
         grpc_server = start_grpc(settings, app.state.service, app.state.authenticator, stats=app.state.stats)
