@@ -82,6 +82,15 @@ def test_a_slow_filtered_read_reports_each_unindexed_key(http: httpx.Client) -> 
     _collection(http, "slow")
     assert _issues(http) == {}
 
+    # raised, then the collection replaced before anyone read the report: the new
+    # collection's own slow read raises the issue again
+    city_only = {"must": [{"key": "city", "match": {"value": "Berlin"}}]}
+    http.post("/collections/slow/points/query", json={"query": [1, 0], "filter": city_only}).raise_for_status()
+    http.delete("/collections/slow").raise_for_status()
+    _collection(http, "slow")
+    http.post("/collections/slow/points/query", json={"query": [1, 0], "filter": city_only}).raise_for_status()
+    assert set(_issues(http)) == {"UNINDEXED_FIELD/slow/city"}
+
 
 def test_other_reads_and_clearing(http: httpx.Client) -> None:
     _collection(http, "reads")

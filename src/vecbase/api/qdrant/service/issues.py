@@ -131,22 +131,19 @@ class IssueBoard:
                     now,
                 )
                 with self._lock:
-                    self._issues.setdefault(code, issue)
+                    held = self._issues.get(code)
+                    # the first report of an open issue stays; a solved one is raised anew
+                    if held is None or self._solved(held):
+                        self._issues[code] = issue
 
-    def report(self, visible: Any = None) -> list[dict[str, Any]]:
-        """The open issues, oldest first; ``visible(collection)`` cuts them to what the
-        caller may see."""
+    def report(self) -> list[dict[str, Any]]:
+        """The open issues, oldest first (solved ones are dropped)."""
         with self._lock:
-            issues = list(self._issues.values())
-        open_ = []
-        for issue in issues:
-            if self._solved(issue):
-                with self._lock:
-                    self._issues.pop(issue.code, None)
-                continue
-            if visible is None or visible(issue.collection):
-                open_.append(issue)
-        return [i.record() for i in sorted(open_, key=lambda i: i.timestamp)]
+            for issue in list(self._issues.values()):
+                if self._solved(issue):
+                    del self._issues[issue.code]
+            open_ = sorted(self._issues.values(), key=lambda i: i.timestamp)
+        return [i.record() for i in open_]
 
     def _solved(self, issue: Issue) -> bool:
         try:
