@@ -160,6 +160,18 @@ def test_shard_ids_follow_creation_and_stay_with_their_key(tmp_path: Path) -> No
     assert [sid for sid, _, _ in reopened.shard_infos()] == [1, 2, 3]
 
 
+def _one_key_with_points(tmp_path: Path) -> tuple[TableOfContent, KeyedCollection, Path]:
+    """A keyed collection "c" with key "a" holding points 1 and 2, and that key's shard
+    directory."""
+    toc = TableOfContent(tmp_path / "db", flush_interval=None)
+    col = toc.create("c", CONFIG)
+    assert isinstance(col, KeyedCollection)
+    col.create_shard_key("a")
+    upsert(col, "a", [1, 2])
+    (final,) = list((tmp_path / "db").rglob(SHARDS_DIR))[0].iterdir()
+    return toc, col, final
+
+
 @pytest.mark.parametrize("stage", ["before_key", "both_keys", "old_key_removed"])
 def test_an_interrupted_shard_recovery_settles_at_load(tmp_path: Path, stage: str) -> None:
     """``replace_shard`` writes the new directory's key file, then removes the old one's: a
@@ -174,13 +186,8 @@ def test_an_interrupted_shard_recovery_settles_at_load(tmp_path: Path, stage: st
         assert isinstance(col, KeyedCollection)
         return toc, col
 
-    toc = TableOfContent(tmp_path / "db", flush_interval=None)
-    col = toc.create("c", CONFIG)
-    assert isinstance(col, KeyedCollection)
-    col.create_shard_key("a")
-    upsert(col, "a", [1, 2])
+    toc, col, final = _one_key_with_points(tmp_path)
     toc.close()
-    (final,) = list((tmp_path / "db").rglob(SHARDS_DIR))[0].iterdir()
     shutil.copytree(final, tmp_path / "old")
     toc, col = reopen()
     for shard in col.write_targets(ShardSelector(("a",))):
@@ -203,13 +210,8 @@ def test_an_interrupted_shard_recovery_settles_at_load(tmp_path: Path, stage: st
 def test_a_broken_shard_snapshot_leaves_the_shard_as_it_was(tmp_path: Path) -> None:
     import shutil
 
-    toc = TableOfContent(tmp_path / "db", flush_interval=None)
-    col = toc.create("c", CONFIG)
-    assert isinstance(col, KeyedCollection)
-    col.create_shard_key("a")
-    upsert(col, "a", [1, 2])
+    toc, col, final = _one_key_with_points(tmp_path)
     col.flush()
-    (final,) = list((tmp_path / "db").rglob(SHARDS_DIR))[0].iterdir()
     expected = [1, 2]
     for broken in ("config", "segments"):
         src = tmp_path / f"broken-{broken}"

@@ -103,10 +103,9 @@ class GrpcCall:
                 models, _built.models = _built.models, None
         except Exception as exc:
             code, message = status_of(exc)
-            retry_after = getattr(exc, "retry_after", None) if isinstance(exc, RateLimitedError) else None
-            if retry_after is not None:
+            if isinstance(exc, RateLimitedError) and exc.retry_after is not None:
                 # as Qdrant: qdrant-client raises ResourceExhaustedResponse(retry_after_s) from it
-                context.set_trailing_metadata((("retry-after", str(retry_after)),))
+                context.set_trailing_metadata((("retry-after", str(exc.retry_after)),))
             context.abort(code, message)
         if collection is not None and self.after_read is not None:
             self.after_read(collection, models, time.perf_counter() - started)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+from dataclasses import replace
 from typing import Any
 
 from vecbase.api.qdrant import models as m
@@ -56,11 +57,8 @@ def _merged(by_code: list[tuple[int, Endpoint]]) -> tuple[Endpoint, bool]:
     """One gRPC method's statistics over its status codes: counts of all, durations of the
     successful calls (whether there were any)."""
     ok = next((e for code, e in by_code if code == 0), None)
-    merged = Endpoint() if ok is None else Endpoint(0, 0, ok.total_s, ok.min_s, ok.max_s, ok.last, list(ok.buckets))
-    for _, e in by_code:
-        merged.count += e.count
-        merged.fail_count += e.fail_count
-    return merged, ok is not None
+    count, fails = sum(e.count for _, e in by_code), sum(e.fail_count for _, e in by_code)
+    return replace(ok or Endpoint(), count=count, fail_count=fails), ok is not None
 
 
 def _duration_families(kind: str, rows: list[tuple[str, Endpoint, bool]]) -> list[str]:

@@ -63,12 +63,10 @@ def _shard(request: Request) -> int | None:
 def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     snaps: Snapshots = svc.snapshots
 
-    def route(
-        method: str, path: str, fn: Callable[[Request], Awaitable[Any]], work: Callable[[Request], Any] | None = None
-    ) -> Route:
-        """``work``: the operation as a blocking call with its request read (``fn`` runs it
-        and waits); given, the route takes ``?wait=false`` (Qdrant's default is to wait) and
-        then answers 202 at once, the work running on."""
+    def route(method: str, path: str, fn: Callable[[Request], Awaitable[Any]], job: bool = False) -> Route:
+        """``job``: ``fn`` reads the request and returns the work as a blocking call, which
+        runs in a worker thread; with ``?wait=false`` (Qdrant's default is to wait) the
+        answer is 202 at once and the work runs on."""
         label = f"{method} {path}"
 
         async def handle(request: Request) -> Response:
@@ -76,11 +74,14 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
             try:
                 check_path_params(request.path_params)
                 authorize(label, current(request.scope), request.path_params)
-                if work is not None and not parse_bool("wait", request.query_params.get("wait"), True):
-                    _in_background(await work(request), label)
+                background = job and not parse_bool("wait", request.query_params.get("wait"), True)
+                result = await fn(request)
+                if background:
+                    _in_background(result, label)
                     response = _accepted(started)
                 else:
-                    result = await fn(request)
+                    if job:
+                        result = await run_in_threadpool(result)
                     response = result if isinstance(result, Response) else ok(result, started)
             except Exception as exc:
                 response = error_response(exc, started)
@@ -91,12 +92,6 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
 
     def name(r: Request) -> str:
         return str(r.path_params["collection_name"])
-
-    def waited(prepare: Callable[[Request], Awaitable[Callable[[], Any]]]) -> Callable[[Request], Awaitable[Any]]:
-        async def fn(r: Request) -> Any:
-            return await run_in_threadpool(await prepare(r))
-
-        return fn
 
     async def create(r: Request) -> Callable[[], Any]:
         collection, shard = name(r), _shard(r)
@@ -169,21 +164,21 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
     c = "/collections/{collection_name}"
     sh = c + "/shards/{shard_id}"
     return [
-        route("POST", c + "/snapshots/upload", waited(upload), upload),
-        route("PUT", c + "/snapshots/recover", waited(recover), recover),
+        route("POST", c + "/snapshots/upload", upload, job=True),
+        route("PUT", c + "/snapshots/recover", recover, job=True),
         route("GET", c + "/snapshots", listing),
-        route("POST", c + "/snapshots", waited(create), create),
-        route("DELETE", c + "/snapshots/{snapshot_name}", waited(delete), delete),
+        route("POST", c + "/snapshots", create, job=True),
+        route("DELETE", c + "/snapshots/{snapshot_name}", delete, job=True),
         route("GET", c + "/snapshots/{snapshot_name}", download),
         route("GET", sh + "/snapshot", stream_shard),
-        route("POST", sh + "/snapshots/upload", waited(upload), upload),
-        route("PUT", sh + "/snapshots/recover", waited(recover), recover),
+        route("POST", sh + "/snapshots/upload", upload, job=True),
+        route("PUT", sh + "/snapshots/recover", recover, job=True),
         route("GET", sh + "/snapshots", listing),
-        route("POST", sh + "/snapshots", waited(create), create),
-        route("DELETE", sh + "/snapshots/{snapshot_name}", waited(delete), delete),
+        route("POST", sh + "/snapshots", create, job=True),
+        route("DELETE", sh + "/snapshots/{snapshot_name}", delete, job=True),
         route("GET", sh + "/snapshots/{snapshot_name}", download),
         route("GET", "/snapshots", list_full),
-        route("POST", "/snapshots", waited(create_full), create_full),
-        route("DELETE", "/snapshots/{snapshot_name}", waited(delete_full), delete_full),
+        route("POST", "/snapshots", create_full, job=True),
+        route("DELETE", "/snapshots/{snapshot_name}", delete_full, job=True),
         route("GET", "/snapshots/{snapshot_name}", download_full),
     ]

@@ -88,8 +88,6 @@ def _solution(collection: str, key: str, types: tuple[str, ...]) -> Any:
         }
         for kind in types
     ]
-    if not choices:
-        return "none"
     return {"immediate": choices[0]} if len(choices) == 1 else {"immediate_choice": choices}
 
 
