@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from starlette.datastructures import QueryParams
 
 from vecbase.api.qdrant.models import PointInsertOperations, PointsBatch
+from vecbase.api.qdrant.rest.bulk import read_dense_bulk
 from vecbase.api.qdrant.rest.envelope import HttpError
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.api.qdrant.validation import validate_request
@@ -198,7 +199,14 @@ class Call:
         """The upsert body. Bulk uploads (a points list or a batch whose vectors are all plain
         dense lists, unnamed or named) skip per-float validation: their rows are read as one
         numpy array per name, which must hold numbers only, and the engine checks their
-        widths. Everything else validates as usual."""
+        widths; unparsed, such a body goes straight from JSON to the arrays (``bulk``).
+        Everything else validates as usual."""
+        if self._parsed is _UNPARSED:
+            bulk = read_dense_bulk(self.raw_body)
+            if bulk is not None:
+                req = _adapter(PointsBatch).validate_python(bulk.body)
+                req.batch.vectors = bulk.rows
+                return req
         data = self.json()
         if data is None:
             return self.body(PointInsertOperations)
