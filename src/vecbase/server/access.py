@@ -7,7 +7,6 @@ import hmac
 from dataclasses import dataclass
 from typing import Mapping
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vecbase.api.analyticdb.wire import AdbError, failure
 from vecbase.api.credentials import record
 from vecbase.api.openai.errors import error_response as openai_error
+from vecbase.api.threads import in_thread
 from vecbase.core.access import FULL, READ_ONLY, Access
 from vecbase.server.dialects import refusal
 from vecbase.server.tokens import ExistsCheck, TokenRefused, read_token
@@ -169,7 +169,7 @@ class ApiKeyMiddleware:
         key = key_of(request.headers)
         try:
             if key is not None and self.authenticator.jwt_secrets:
-                found = await run_in_threadpool(self.authenticator.check, key)  # value_exists reads storage
+                found = await in_thread(self.authenticator.check, key)  # value_exists reads storage
             else:
                 found = self.authenticator.check(key)
         except TokenRefused as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,6 +15,7 @@ from vecbase.api.analyticdb.service import AnalyticDBService, run_action
 from vecbase.api.analyticdb.signature import verify
 from vecbase.api.analyticdb.wire import AdbError, Params, failure, ok
 from vecbase.api.credentials import current
+from vecbase.api.threads import in_thread
 
 log = logging.getLogger("vecbase.api.analyticdb")
 # one form field (``Rows`` of a large upsert, say) may hold this much
@@ -41,7 +41,7 @@ def analyticdb_routes(svc: AnalyticDBService) -> list[BaseRoute]:
                 raise AdbError("MissingParameter", "The action is missing: send x-acs-action or Action.")
             params = Params(values)
             authorize(action, current(request.scope), params)
-            body = await run_in_threadpool(run_action, svc, action, params)
+            body = await in_thread(run_action, svc, action, params)
             return ok(body)
         except AdbError as exc:
             return failure(exc)

@@ -13,7 +13,6 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,6 +33,7 @@ from vecbase.api.openai.wire import (
     UpdateAttributes,
     UpdateVectorStore,
 )
+from vecbase.api.threads import in_thread
 from vecbase.core import limits
 from vecbase.documents.records import CANCELLED, COMPLETED, FAILED, IN_PROGRESS, Chunking, StoreFile
 from vecbase.documents.stores import UNSET, DocumentService, rewrite
@@ -141,7 +141,7 @@ async def create_file(svc: DocumentService, request: Request, project: str) -> R
         raise RequestError(f"Invalid value for 'format': '{fmt}'. Supported values are: chunks.", param="format")
     data = await upload.read()
     filename = upload.filename or "file"
-    record = await run_in_threadpool(svc.files.create, project, filename, data, purpose, expires, fmt)
+    record = await in_thread(svc.files.create, project, filename, data, purpose, expires, fmt)
     return _json(objects.file_object(record))
 
 
@@ -157,13 +157,13 @@ async def get_file(svc: DocumentService, request: Request, project: str) -> Resp
 
 async def file_content(svc: DocumentService, request: Request, project: str) -> Response:
     record = svc.files.get(project, request.path_params["file_id"])
-    data = await run_in_threadpool(svc.files.content, record)
+    data = await in_thread(svc.files.content, record)
     return Response(data, media_type="application/octet-stream")
 
 
 async def delete_file(svc: DocumentService, request: Request, project: str) -> Response:
     file_id = request.path_params["file_id"]
-    await run_in_threadpool(svc.delete_file, project, file_id)
+    await in_thread(svc.delete_file, project, file_id)
     return _json({"id": file_id, "object": "file", "deleted": True})
 
 
@@ -171,7 +171,7 @@ async def delete_file(svc: DocumentService, request: Request, project: str) -> R
 async def create_store(svc: DocumentService, request: Request, project: str) -> Response:
     body: CreateVectorStore = await _body(request, CreateVectorStore)
     expires = (body.expires_after.anchor, body.expires_after.days) if body.expires_after else None
-    record = await run_in_threadpool(
+    record = await in_thread(
         svc.create_store,
         project,
         body.name,
@@ -203,7 +203,7 @@ async def modify_store(svc: DocumentService, request: Request, project: str) -> 
     expires: Any = UNSET
     if "expires_after" in fields:
         expires = (body.expires_after.anchor, body.expires_after.days) if body.expires_after else None
-    record = await run_in_threadpool(
+    record = await in_thread(
         svc.modify_store,
         project,
         request.path_params["store_id"],
@@ -216,14 +216,14 @@ async def modify_store(svc: DocumentService, request: Request, project: str) -> 
 
 async def delete_store(svc: DocumentService, request: Request, project: str) -> Response:
     store_id = request.path_params["store_id"]
-    await run_in_threadpool(svc.delete_store, project, store_id)
+    await in_thread(svc.delete_store, project, store_id)
     return _json({"id": store_id, "object": "vector_store.deleted", "deleted": True})
 
 
 # -- vector store files -----------------------------------------------------------------
 async def attach_file(svc: DocumentService, request: Request, project: str) -> Response:
     body: CreateVectorStoreFile = await _body(request, CreateVectorStoreFile)
-    attachment = await run_in_threadpool(
+    attachment = await in_thread(
         svc.attach,
         project,
         request.path_params["store_id"],
@@ -255,19 +255,19 @@ async def get_store_file(svc: DocumentService, request: Request, project: str) -
 async def update_store_file(svc: DocumentService, request: Request, project: str) -> Response:
     body: UpdateAttributes = await _body(request, UpdateAttributes)
     p = request.path_params
-    attachment = await run_in_threadpool(svc.update_attributes, project, p["store_id"], p["file_id"], body.attributes)
+    attachment = await in_thread(svc.update_attributes, project, p["store_id"], p["file_id"], body.attributes)
     return _json(objects.attachment_object(attachment))
 
 
 async def delete_store_file(svc: DocumentService, request: Request, project: str) -> Response:
     p = request.path_params
-    await run_in_threadpool(svc.detach, project, p["store_id"], p["file_id"])
+    await in_thread(svc.detach, project, p["store_id"], p["file_id"])
     return _json({"id": p["file_id"], "object": "vector_store.file.deleted", "deleted": True})
 
 
 async def store_file_content(svc: DocumentService, request: Request, project: str) -> Response:
     p = request.path_params
-    texts = await run_in_threadpool(svc.attachment_text, project, p["store_id"], p["file_id"])
+    texts = await in_thread(svc.attachment_text, project, p["store_id"], p["file_id"])
     return _json(
         {
             "object": "vector_store.file_content.page",
@@ -288,7 +288,7 @@ async def create_batch(svc: DocumentService, request: Request, project: str) -> 
     else:
         chunking = _chunking(body.chunking_strategy)
         files = [(f, body.attributes, chunking) for f in body.file_ids or []]
-    batch = await run_in_threadpool(svc.create_batch, project, request.path_params["store_id"], files)
+    batch = await in_thread(svc.create_batch, project, request.path_params["store_id"], files)
     return _json(objects.batch_object(svc, batch), poll=True)
 
 
@@ -299,7 +299,7 @@ async def get_batch(svc: DocumentService, request: Request, project: str) -> Res
 
 async def cancel_batch(svc: DocumentService, request: Request, project: str) -> Response:
     p = request.path_params
-    batch = await run_in_threadpool(svc.cancel_batch, project, p["store_id"], p["batch_id"])
+    batch = await in_thread(svc.cancel_batch, project, p["store_id"], p["batch_id"])
     return _json(objects.batch_object(svc, batch))
 
 
@@ -337,7 +337,7 @@ async def search_store(svc: DocumentService, request: Request, project: str) -> 
         queries = [rewrite(q) for q in queries]
     flt = to_filter(body.filters.model_dump()) if body.filters is not None else None
     ranking = body.ranking_options
-    hits = await run_in_threadpool(
+    hits = await in_thread(
         svc.search,
         project,
         request.path_params["store_id"],

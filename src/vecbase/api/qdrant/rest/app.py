@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any, Awaitable, Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -20,6 +19,7 @@ from vecbase.api.qdrant.rest.snapshot_routes import snapshot_routes
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.api.qdrant.version import version_info
+from vecbase.api.threads import in_thread
 from vecbase.inference import usage
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -41,7 +41,7 @@ def _endpoint(op: Operation, svc: QdrantService, stats: RequestStats) -> Endpoin
             if timeout is not None and "collection_name" in request.path_params and svc.toc.exists(call.name):
                 svc.strict.timeout(svc.toc.get(call.name), timeout)
             with usage.scope() as tokens:  # the worker thread runs in a copy of this context
-                result = visible_only(await run_in_threadpool(op.handler, call), access)
+                result = visible_only(await in_thread(op.handler, call), access)
             response = ok(result, started, inference=tokens)
             if "collection_name" in request.path_params:
                 svc.issues.after_read(call.name, call.typed, time.perf_counter() - started)
@@ -105,12 +105,12 @@ def qdrant_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
 
     async def metrics(request: Request) -> Response:
         call = Call(svc, {}, request.query_params, b"")
-        text = await run_in_threadpool(metrics_text, call, stats)
+        text = await in_thread(metrics_text, call, stats)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
     async def issues(request: Request) -> Response:
         # Qdrant answers this one without the usual envelope
-        return json_response({"issues": await run_in_threadpool(svc.issues.report)})
+        return json_response({"issues": await in_thread(svc.issues.report)})
 
     routes.append(Route("/", _plain(stats, "GET /", root), methods=["GET"]))
     for probe_path in ("/healthz", "/livez"):

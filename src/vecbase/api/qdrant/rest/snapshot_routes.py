@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -23,6 +22,7 @@ from vecbase.api.qdrant.rest.rbac import authorize
 from vecbase.api.qdrant.rest.stats import RequestStats
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.api.qdrant.service.snapshots import describe
+from vecbase.api.threads import in_thread
 from vecbase.engine.snapshots import Snapshots
 from vecbase.storage.archive import save_stream
 from vecbase.storage.files import remove_tree
@@ -37,7 +37,7 @@ _running: set[asyncio.Task[Any]] = set()
 def _in_background(work: Callable[[], Any], label: str) -> None:
     async def run() -> None:
         try:
-            await run_in_threadpool(work)
+            await in_thread(work)
         except Exception:  # nobody waits for the answer: the log is where it goes
             log.exception("%s (wait=false) failed", label)
 
@@ -81,7 +81,7 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
                     response = _accepted(started)
                 else:
                     if job:
-                        result = await run_in_threadpool(result)
+                        result = await in_thread(result)
                     response = result if isinstance(result, Response) else ok(result, started)
             except Exception as exc:
                 response = error_response(exc, started)
@@ -98,14 +98,14 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         return lambda: describe(snaps.create(collection, shard))
 
     async def listing(r: Request) -> Any:
-        return [describe(i) for i in await run_in_threadpool(snaps.list, name(r), _shard(r))]
+        return [describe(i) for i in await in_thread(snaps.list, name(r), _shard(r))]
 
     async def download(r: Request) -> Any:
-        path: Path = await run_in_threadpool(snaps.path, name(r), r.path_params["snapshot_name"], _shard(r))
+        path: Path = await in_thread(snaps.path, name(r), r.path_params["snapshot_name"], _shard(r))
         return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
     async def stream_shard(r: Request) -> Any:
-        info = await run_in_threadpool(snaps.create, name(r), _shard(r))
+        info = await in_thread(snaps.create, name(r), _shard(r))
         path = snaps.path(name(r), info.name, _shard(r))
         return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
@@ -132,7 +132,7 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         tmp = Path(tempfile.mkdtemp(prefix="vecbase-upload-"))
         path = tmp / "upload.snapshot"
         try:
-            await run_in_threadpool(save_stream, path, received.file)
+            await in_thread(save_stream, path, received.file)
         except BaseException:
             remove_tree(tmp)
             raise
@@ -151,10 +151,10 @@ def snapshot_routes(svc: QdrantService, stats: RequestStats) -> list[BaseRoute]:
         return lambda: describe(snaps.create_full())
 
     async def list_full(r: Request) -> Any:
-        return [describe(i) for i in await run_in_threadpool(snaps.list_full)]
+        return [describe(i) for i in await in_thread(snaps.list_full)]
 
     async def download_full(r: Request) -> Any:
-        path: Path = await run_in_threadpool(snaps.path_full, r.path_params["snapshot_name"])
+        path: Path = await in_thread(snaps.path_full, r.path_params["snapshot_name"])
         return FileResponse(path, media_type="application/octet-stream", filename=path.name)
 
     async def delete_full(r: Request) -> Callable[[], Any]:
