@@ -29,7 +29,7 @@ def upsert_options(message: Any) -> dict[str, Any]:
 def dense_batch(points: Any, options: dict[str, Any]) -> m.PointsBatch | None:
     """Points that all carry one unnamed dense vector, as a batch whose vectors are one float32
     matrix: a bulk upload skips per-float validation, as over REST (numpy refuses ragged rows)."""
-    rows = []
+    holders = []  # each vector's message: its numbers are field 1
     for p in points:
         vectors = p.vectors
         if vectors.WhichOneof("vectors_options") != "vector":
@@ -37,22 +37,51 @@ def dense_batch(points: Any, options: dict[str, Any]) -> m.PointsBatch | None:
         vec = vectors.vector
         kind = vec.WhichOneof("vector")
         if kind == "dense":
-            rows.append(vec.dense.data)
+            holders.append(vec.dense)
         elif kind is None and not vec.HasField("indices") and vec.vectors_count <= 1 and len(vec.data):
-            rows.append(vec.data)
+            holders.append(vec)
         else:
             return None
-    if not rows or len({len(r) for r in rows}) != 1:
+    if not holders or len({len(h.data) for h in holders}) != 1:
         return None
     batch: dict[str, Any] = {
         "ids": [v.point_id(p.id) for p in points],
-        "vectors": [list(rows[0])],
+        "vectors": [list(holders[0].data)],
         "payloads": [v.struct(p.payload) for p in points],
     }
     body: dict[str, Any] = {"batch": batch, **options}
     req: m.PointsBatch = wire(m.PointsBatch, body)
-    req.batch.vectors = np.array(rows, dtype=np.float32)  # type: ignore[assignment]  # the engine takes a matrix
+    matrix = _packed_rows(holders, len(holders[0].data))
+    if matrix is None:
+        matrix = np.array([h.data for h in holders], dtype=np.float32)
+    req.batch.vectors = matrix  # type: ignore[assignment]  # the engine takes a matrix
     return req
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append(n & 0x7F | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _packed_rows(holders: list[Any], width: int) -> np.ndarray | None:
+    """The vectors as a matrix read from their wire bytes, or None when a message holds more
+    than its numbers. Read one by one through the repeated field, each number becomes a
+    Python float first; serialized, a message whose only field is ``repeated float data = 1``
+    is that field's key, its length and the numbers as packed little-endian float32 (the
+    protobuf encoding), so the numbers are sliced out of the bytes in one step."""
+    header = b"\x0a" + _varint(4 * width)  # field 1, length-delimited
+    size = len(header) + 4 * width
+    joined = b"".join([h.SerializeToString() for h in holders])
+    if len(joined) != size * len(holders):
+        return None
+    table = np.frombuffer(joined, dtype=np.uint8).reshape(len(holders), size)
+    if not (table[:, : len(header)] == np.frombuffer(header, dtype=np.uint8)).all():
+        return None
+    return table[:, len(header) :].copy().view(np.dtype("<f4")).astype(np.float32, copy=False)
 
 
 def points_list(points: Any) -> list[dict[str, Any]]:
