@@ -128,6 +128,9 @@ class CollectionConfig:
     payload_memory: str | None = None
     read_fan_out_factor: int | None = None
     read_fan_out_delay_ms: int | None = None
+    # the dense vectors were configured as a map of names (Qdrant's ``Multi`` vectors config),
+    # shown as a map even when the one name is the unnamed vector's ""
+    vectors_map: bool = False
 
     @property
     def unnamed(self) -> bool:
@@ -171,6 +174,7 @@ class CollectionConfig:
             payload_memory=data.get("payload_memory"),
             read_fan_out_factor=data.get("read_fan_out_factor"),
             read_fan_out_delay_ms=data.get("read_fan_out_delay_ms"),
+            vectors_map=data.get("vectors_map", False),
         )
 
 

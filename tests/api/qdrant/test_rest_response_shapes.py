@@ -178,3 +178,27 @@ def test_sparse_scores_add_up_in_f32_as_qdrant(http: httpx.Client) -> None:
             acc = np.float32(acc + np.float32(vals[idx.index(d)] * q_val[q_idx.index(d)]))
         assert np.float32(hit["score"]) == acc
         assert repr(hit["score"]) == repr(float(str(acc)))
+
+
+def test_vectors_config_keeps_the_shape_it_was_given(http: httpx.Client) -> None:
+    """Qdrant keeps a single vector config apart from a map of names, even a map whose one
+    name is the unnamed vector's "" (LangChain creates those); adding a named vector turns a
+    single config into a map, which stays a map."""
+    params = {"size": 4, "distance": "Cosine"}
+
+    def vectors(name: str) -> object:
+        return ok(http.get(f"/collections/{name}"))["config"]["params"]["vectors"]
+
+    ok(http.put("/collections/shape_single", json={"vectors": params}))
+    ok(http.put("/collections/shape_map", json={"vectors": {"": params}}))
+    assert vectors("shape_single")["size"] == 4  # type: ignore[index]
+    assert set(vectors("shape_map")) == {""}  # type: ignore[arg-type]
+    assert vectors("shape_map")[""]["distance"] == "Cosine"  # type: ignore[index]
+    # a point of the map-shaped collection still reads back as a plain vector
+    ok(http.put("/collections/shape_map/points?wait=true", json={"points": [{"id": 1, "vector": [1, 0, 0, 0]}]}))
+    assert ok(http.get("/collections/shape_map/points/1"))["vector"] == [1.0, 0.0, 0.0, 0.0]
+
+    ok(http.put("/collections/shape_single/vectors/extra", json={"dense": {"size": 2, "distance": "Dot"}}))
+    assert set(vectors("shape_single")) == {"", "extra"}  # type: ignore[arg-type]
+    ok(http.delete("/collections/shape_single/vectors/extra"))
+    assert set(vectors("shape_single")) == {""}  # type: ignore[arg-type]

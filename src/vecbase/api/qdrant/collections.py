@@ -106,6 +106,7 @@ def config_from_wire(
         metadata=json_copy(dict(metadata), "metadata") if metadata else None,
         strict_mode=StrictMode.from_json(dump_wire(strict_mode) or {}) if strict_mode is not None else None,
         payload_memory=payload_memory_from_wire(payload),
+        vectors_map=vectors_config is not None and not isinstance(vectors_config, m.VectorParams),
     )
 
 
@@ -139,7 +140,7 @@ def _vector_params_out(v: DenseVectorConfig) -> m.VectorParams:
 
 def config_to_wire(c: CollectionConfig) -> m.CollectionConfig:
     vectors: Any
-    if c.unnamed and len(c.vectors) == 1:
+    if c.unnamed and len(c.vectors) == 1 and not c.vectors_map:
         vectors = _vector_params_out(c.vectors[DEFAULT_VECTOR])
     else:
         vectors = {k: _vector_params_out(v) for k, v in c.vectors.items()}

@@ -275,7 +275,8 @@ class CollectionsService:
             params = m.VectorParams(size=d.size, distance=d.distance, multivector_config=d.multivector_config)
             if d.datatype is not None and d.datatype.value in ("float32", "float16", "uint8"):
                 params.datatype = m.Datatype(d.datatype.value)
-            new = replace(c, vectors={**c.vectors, vector: dense_from_wire(params)})
+            # a single vector config becomes a map of names, as in Qdrant
+            new = replace(c, vectors={**c.vectors, vector: dense_from_wire(params)}, vectors_map=True)
         else:
             modifier = Modifier(req.sparse.modifier.value) if req.sparse.modifier is not None else Modifier.NONE
             new = replace(c, sparse_vectors={**c.sparse_vectors, vector: SparseVectorConfig(modifier=modifier)})
