@@ -31,7 +31,8 @@ MDIM = 4
 DENSE = {"cos": qm.Distance.COSINE, "dot": qm.Distance.DOT, "euc": qm.Distance.EUCLID, "man": qm.Distance.MANHATTAN}
 SPARSE = {"sp": None, "idf": qm.Modifier.IDF}
 COL = "congruence"
-EXAMPLES = settings(max_examples=40)
+# 30 examples a query kind over REST and gRPC each: the congruence suite is among the slowest
+EXAMPLES = settings(max_examples=30)
 
 
 def random_payload(rng: random.Random) -> dict[str, Any]:

@@ -55,7 +55,7 @@ class RestDifferential(Differential):
 
 def test_updates_through_rest_match_local_mode(server: Server) -> None:
     RestDifferential.URL = server.url
-    run_state_machine_as_test(RestDifferential, settings=settings(max_examples=40, stateful_step_count=40))
+    run_state_machine_as_test(RestDifferential, settings=settings(max_examples=30, stateful_step_count=40))
     assert RestDifferential.compared > 500
 
 
@@ -78,5 +78,5 @@ class GrpcDifferential(RestDifferential):
 def test_updates_through_grpc_match_local_mode(server: Server) -> None:
     GrpcDifferential.HOST = ("127.0.0.1", server.port, server.grpc_port)
     GrpcDifferential.compared = 0
-    run_state_machine_as_test(GrpcDifferential, settings=settings(max_examples=25, stateful_step_count=40))
+    run_state_machine_as_test(GrpcDifferential, settings=settings(max_examples=20, stateful_step_count=40))
     assert GrpcDifferential.compared > 300
