@@ -168,7 +168,7 @@ def _points(points: Any) -> _Found | None:
         else:
             return None
         pid = p["id"]
-        if type(pid) is not int and type(pid) is not str:
+        if not _plain_id(pid):
             return None
         ids.append(pid)
         vectors.append(p["vector"])
@@ -256,8 +256,8 @@ def read_dense_bulk(raw: bytes) -> DenseBulk | None:
         return None
     try:
         doc = _parse(raw)
-    except (ValueError, UnicodeDecodeError, RuntimeError):
-        return None  # not JSON, or numbers simdjson does not hold: the general path reads it
+    except (ValueError, RuntimeError):
+        return None  # not JSON (bad UTF-8 included), or numbers simdjson does not hold: the general path reads it
     try:
         return _read(doc, raw)
     except (TypeError, ValueError, RuntimeError, KeyError):
