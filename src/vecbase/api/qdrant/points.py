@@ -170,6 +170,8 @@ def upsert_from_wire(config: CollectionConfig, points: Any) -> UpsertPoints:
         n = len(ids)
         if points.payloads is None:
             payloads = PayloadDocs.empty(n)
+        elif isinstance(points.payloads, PayloadDocs):  # the REST bulk reader's documents
+            payloads = points.payloads
         else:
             payloads = PayloadDocs.join(payload_doc(p) for p in points.payloads)
         if len(payloads) != n:

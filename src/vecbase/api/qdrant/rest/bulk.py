@@ -4,8 +4,9 @@ An upload sends batches of a few hundred dense vectors: a 256 x 128 batch is 33k
 Parsed into Python objects, each number becomes a float object that is then copied into an
 array and freed again, and those three steps cost more than the rest of the upsert together.
 Here simdjson parses the body into its own tape and copies each vector's numbers into one
-array buffer, so no float object is made; the other fields (ids, payloads, flags) become
-Python values as usual.
+array buffer, so no float object is made. Each payload goes from simdjson's tape straight to
+the JSON document the engine stores (``Object.mini``), with no Python dict in between; ids
+and flags become Python values as usual.
 
 Only the plain shape takes this path: a ``batch`` whose vectors are rows of numbers, or a
 ``points`` list of ``{id, vector, payload}`` whose vectors are rows of numbers (or maps of
@@ -23,6 +24,8 @@ from typing import Any
 import numpy as np
 import simdjson
 
+from vecbase.core.points import EMPTY_PAYLOAD_DOC, PayloadDocs
+
 _POINT_KEYS = frozenset(["id", "vector", "payload"])
 _BOM = b"\xef\xbb\xbf"  # simdjson skips it; the general parser refuses it (as serde does)
 _local = threading.local()
@@ -38,11 +41,14 @@ _KEEP_PARSER_BYTES = 4 << 20
 @dataclass(frozen=True)
 class DenseBulk:
     """A bulk upsert: ``body`` is the request as a ``PointsBatch`` body whose vectors are cut
-    to their first row (the wire model validates everything but the numbers), ``rows`` the
-    full vectors, one float64 matrix (or one per vector name)."""
+    to their first row and whose payloads are left out (the wire model validates everything
+    but the numbers and the payloads), ``rows`` the full vectors, one float64 matrix (or one
+    per vector name), ``payloads`` the payloads as stored documents (None: the batch has
+    none)."""
 
     body: dict[str, Any]
     rows: np.ndarray | dict[str, np.ndarray]
+    payloads: PayloadDocs | None
 
 
 def _parser() -> simdjson.Parser:
@@ -70,6 +76,17 @@ def _value(v: Any) -> Any:
     if isinstance(v, simdjson.Array):
         return v.as_list()
     return v
+
+
+def _payload_doc(v: Any) -> bytes:
+    """A payload as the document the engine stores: an object's JSON (simdjson writes numbers
+    in its own spelling, equal in value to what orjson writes), ``null`` as no payload. Any
+    other value is no payload: TypeError, and the typed path words the error."""
+    if type(v) is _OBJECT:
+        return bytes(v.mini)
+    if v is None:
+        return EMPTY_PAYLOAD_DOC
+    raise TypeError("not a payload")
 
 
 def _plain_id(v: Any) -> bool:
@@ -119,10 +136,19 @@ def _matrix(rows: list[Any]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Found:
-    body: dict[str, Any]  # the batch body, each vector cut to its first row
+    body: dict[str, Any]  # the batch body, each vector cut to its first row, payloads left out
     rows: np.ndarray | dict[str, np.ndarray]
-    arrays: int  # the arrays that hold vectors: the list of them and each row
+    arrays: int  # the arrays that hold vectors: the list of them and each row, the payloads list
     values: list[Any]  # the other values read from JSON (each counted by _brackets)
+    docs: list[bytes] | None  # the payload documents (their "[" count as the text's do)
+
+    def payloads(self) -> PayloadDocs | None:
+        return None if self.docs is None else PayloadDocs.join(self.docs)
+
+    def brackets(self) -> int:
+        """The ``[`` of the text outside the vector arrays, when no string escapes one."""
+        docs = 0 if self.docs is None else sum(d.count(b"[") for d in self.docs)
+        return docs + sum(_brackets(v) for v in self.values)
 
 
 def _batch(batch: Any) -> _Found | None:
@@ -135,13 +161,21 @@ def _batch(batch: Any) -> _Found | None:
     rows = _rows(vectors)
     if rows is None:
         return None
-    body = {k: _value(batch[k]) for k in keys if k != "vectors"}
+    body = {k: _value(batch[k]) for k in keys if k not in ("vectors", "payloads")}
     if not isinstance(body["ids"], list) or not all(_plain_id(i) for i in body["ids"]):
         return None
+    docs: list[bytes] | None = None
+    arrays = 1 + len(rows)
+    payloads: Any = batch["payloads"] if "payloads" in keys else None
+    if type(payloads) is _ARRAY:
+        docs = [_payload_doc(p) for p in payloads]
+        arrays += 1
+    elif payloads is not None:
+        return None
     matrix = _matrix(rows)
-    values: list[Any] = [dict(body)]  # its keys are the batch's keys (vectors aside)
+    values: list[Any] = [dict(body)]  # its keys are the batch's keys (vectors, payloads aside)
     body["vectors"] = [matrix[0].tolist()]
-    return _Found(body, matrix, 1 + len(rows), values)
+    return _Found(body, matrix, arrays, values, docs)
 
 
 def _points(points: Any) -> _Found | None:
@@ -153,7 +187,7 @@ def _points(points: Any) -> _Found | None:
     if type(first["vector"]) is _OBJECT:
         return _named_points(points)
     ids: list[Any] = []
-    payloads: list[Any] = []
+    docs: list[bytes] = []
     vectors: list[Any] = []
     for p in points:
         if type(p) is not _OBJECT:
@@ -162,9 +196,9 @@ def _points(points: Any) -> _Found | None:
         # repeated one, leaves one of these out (KeyError)
         fields = len(p)
         if fields == 3:
-            payloads.append(_value(p["payload"]))
+            docs.append(_payload_doc(p["payload"]))
         elif fields == 2:
-            payloads.append(None)
+            docs.append(EMPTY_PAYLOAD_DOC)
         else:
             return None
         pid = p["id"]
@@ -176,14 +210,14 @@ def _points(points: Any) -> _Found | None:
     if rows is None:
         return None
     matrix = _matrix(rows)
-    body = {"ids": ids, "vectors": [matrix[0].tolist()], "payloads": payloads}
-    return _Found(body, matrix, 1 + len(rows), ids + payloads)
+    body = {"ids": ids, "vectors": [matrix[0].tolist()]}
+    return _Found(body, matrix, 1 + len(rows), ids, docs)
 
 
 def _named_points(points: Any) -> _Found | None:
     """Points whose vectors are maps of names to rows, each point the same names."""
     ids: list[Any] = []
-    payloads: list[Any] = []
+    docs: list[bytes] = []
     named: dict[str, list[Any]] | None = None
     for p in points:
         if type(p) is not _OBJECT:
@@ -204,7 +238,7 @@ def _named_points(points: Any) -> _Found | None:
         for name in names:
             named[name].append(vector[name])
         ids.append(pid)
-        payloads.append(_value(p["payload"]) if "payload" in keys else None)
+        docs.append(_payload_doc(p["payload"]) if "payload" in keys else EMPTY_PAYLOAD_DOC)
     assert named is not None
     rows: dict[str, np.ndarray] = {}
     for name, vectors in named.items():
@@ -212,9 +246,9 @@ def _named_points(points: Any) -> _Found | None:
         if found is None:
             return None
         rows[name] = _matrix(found)
-    body = {"ids": ids, "vectors": {name: [m[0].tolist()] for name, m in rows.items()}, "payloads": payloads}
+    body = {"ids": ids, "vectors": {name: [m[0].tolist()] for name, m in rows.items()}}
     # the names, once per point, may hold "[" too
-    return _Found(body, rows, 1 + len(ids) * len(rows), ids + payloads + list(named) * len(ids))
+    return _Found(body, rows, 1 + len(ids) * len(rows), ids + list(named) * len(ids), docs)
 
 
 def _read(doc: Any, raw: bytes) -> DenseBulk | None:
@@ -244,9 +278,9 @@ def _read(doc: Any, raw: bytes) -> DenseBulk | None:
     if brackets != found.arrays:
         if np.count_nonzero(text == _BACKSLASH) and (b"\\u005b" in raw or b"\\u005B" in raw):
             return None
-        if brackets != found.arrays + _brackets(rest) + sum(_brackets(v) for v in found.values):
+        if brackets != found.arrays + _brackets(rest) + found.brackets():
             return None
-    return DenseBulk({**rest, "batch": found.body}, found.rows)
+    return DenseBulk({**rest, "batch": found.body}, found.rows, found.payloads())
 
 
 def read_dense_bulk(raw: bytes) -> DenseBulk | None:

@@ -206,6 +206,9 @@ class Call:
             if bulk is not None:
                 req = _adapter(PointsBatch).validate_python(bulk.body)
                 req.batch.vectors = bulk.rows
+                if bulk.payloads is not None:
+                    # stored documents already: upsert_from_wire takes them as they are
+                    req.batch.payloads = bulk.payloads
                 return req
         data = self.json()
         if data is None:
