@@ -83,7 +83,8 @@ def _payload_doc(v: Any) -> bytes:
     in its own spelling, equal in value to what orjson writes), ``null`` as no payload. Any
     other value is no payload: TypeError, and the typed path words the error."""
     if type(v) is _OBJECT:
-        return bytes(v.mini)
+        doc: bytes = v.mini
+        return doc
     if v is None:
         return EMPTY_PAYLOAD_DOC
     raise TypeError("not a payload")
@@ -188,7 +189,11 @@ def _points(points: Any) -> _Found | None:
         return _named_points(points)
     ids: list[Any] = []
     docs: list[bytes] = []
-    vectors: list[Any] = []
+    rows: list[Any] = []
+    width = len(first["vector"]) if type(first["vector"]) is _ARRAY else 0
+    if width == 0:
+        return None
+    # one pass, _rows and _plain_id unrolled: this loop runs once per point of every upload
     for p in points:
         if type(p) is not _OBJECT:
             return None
@@ -196,19 +201,20 @@ def _points(points: Any) -> _Found | None:
         # repeated one, leaves one of these out (KeyError)
         fields = len(p)
         if fields == 3:
-            docs.append(_payload_doc(p["payload"]))
+            payload = p["payload"]
+            docs.append(payload.mini if type(payload) is _OBJECT else _payload_doc(payload))
         elif fields == 2:
             docs.append(EMPTY_PAYLOAD_DOC)
         else:
             return None
         pid = p["id"]
-        if not _plain_id(pid):
+        if type(pid) is not int and type(pid) is not str:
             return None
         ids.append(pid)
-        vectors.append(p["vector"])
-    rows = _rows(vectors)
-    if rows is None:
-        return None
+        vector = p["vector"]
+        if type(vector) is not _ARRAY or len(vector) != width:
+            return None
+        rows.append(vector.as_buffer(of_type="d"))  # TypeError on a non-number
     matrix = _matrix(rows)
     body = {"ids": ids, "vectors": [matrix[0].tolist()]}
     return _Found(body, matrix, 1 + len(rows), ids, docs)
