@@ -38,3 +38,37 @@ def test_an_error_reaches_the_caller() -> None:
 
     with pytest.raises(KeyError, match="gone"):
         asyncio.run(in_thread(fail))
+
+
+def test_workers_start_while_others_are_busy() -> None:
+    # five calls that can only finish together: each needs a thread of its own
+    barrier = threading.Barrier(5, timeout=10)
+
+    def meet() -> int:
+        barrier.wait()
+        return threading.get_ident()
+
+    async def main() -> list[int]:
+        return await asyncio.gather(*(in_thread(meet) for _ in range(5)))
+
+    assert len(set(asyncio.run(main()))) == 5
+
+
+def test_a_cancelled_caller_leaves_the_workers_serving() -> None:
+    release = threading.Event()
+
+    async def main() -> str:
+        slow = asyncio.ensure_future(in_thread(release.wait, 10))
+        await asyncio.sleep(0.05)
+        slow.cancel()
+        release.set()  # the work ends after its caller has gone: its answer is dropped
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        return await in_thread(str.upper, "still serving")
+
+    assert asyncio.run(main()) == "STILL SERVING"
+
+
+def test_a_stop_iteration_reaches_the_caller_as_an_error() -> None:
+    with pytest.raises(RuntimeError, match="StopIteration"):
+        asyncio.run(in_thread(next, iter([])))

@@ -6,10 +6,12 @@ import logging
 import time
 from typing import Any
 
+import numpy as np
 import orjson
 import pydantic
 from starlette.responses import Response
 
+from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.rest.body_errors import body_error
 from vecbase.api.qdrant.wire_base import F32_CONTEXT
 from vecbase.core.errors import (
@@ -41,11 +43,38 @@ def to_jsonable(result: Any) -> Any:
     """A result as orjson takes it: every property of Qdrant's response schema present (null
     when empty) unless Qdrant leaves it out (the models' ``exclude_if``); f32 fields as numpy
     f32 values, which orjson prints as f32 (``0.15``, as Qdrant, not ``0.15000000596046448``)."""
+    kind = type(result)
+    if kind is m.QueryResponse:
+        return {"points": [_scored(p) for p in result.points]}
+    if kind is m.ScoredPoint:
+        return _scored(result)
     if isinstance(result, pydantic.BaseModel):
-        return result.model_dump(mode="python", by_alias=True, context=F32_CONTEXT, warnings=False)
+        return _dumped(result)
     if isinstance(result, list):
         return [to_jsonable(r) for r in result]
     return result
+
+
+def _dumped(model: pydantic.BaseModel) -> Any:
+    return model.model_dump(mode="python", by_alias=True, context=F32_CONTEXT, warnings=False)
+
+
+_F32 = np.float32
+
+
+def _scored(point: m.ScoredPoint) -> Any:
+    """A search hit as ``_dumped`` writes it, unrolled for hits without vectors (every search
+    result's shape unless vectors are asked for): the query hot path, on the event loop. The
+    fields left out when None are ScoredPoint's ``exclude_if`` ones; the score is f32."""
+    fields = point.__dict__
+    if fields["vector"] is not None or point.__pydantic_extra__:
+        return _dumped(point)
+    out = {"id": fields["id"], "version": fields["version"], "score": _F32(fields["score"])}
+    for name in ("payload", "shard_key", "order_value"):
+        value = fields[name]
+        if value is not None:
+            out[name] = value
+    return out
 
 
 def json_response(content: Any, status: int = 200) -> Response:

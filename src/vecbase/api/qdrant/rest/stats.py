@@ -5,6 +5,8 @@ one is its method path (``/qdrant.Points/Search``) with the gRPC status code (0:
 from __future__ import annotations
 
 import threading
+import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,16 +21,41 @@ class Endpoint:
     min_s: float = float("inf")
     max_s: float = 0.0
     last: datetime | None = None
+    # cumulative: requests that took at most each of BUCKETS' bounds
     buckets: list[int] = field(default_factory=lambda: [0] * len(BUCKETS))
+
+
+@dataclass
+class _Live:
+    """An endpoint's figures as each request updates them: a wall-clock time and one count
+    per bucket, made into ``Endpoint``'s datetime and cumulative counts when read (every
+    request pays the update, only /metrics and /telemetry the conversion)."""
+
+    count: int = 0
+    fail_count: int = 0
+    total_s: float = 0.0
+    min_s: float = float("inf")
+    max_s: float = 0.0
+    last_at: float = 0.0
+    # requests per bucket: index i took at most BUCKETS[i] (and more than the bound before)
+    counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
+
+    def endpoint(self) -> Endpoint:
+        cumulative, total = [], 0
+        for n in self.counts[: len(BUCKETS)]:
+            total += n
+            cumulative.append(total)
+        last = datetime.fromtimestamp(self.last_at, UTC) if self.count else None
+        return Endpoint(self.count, self.fail_count, self.total_s, self.min_s, self.max_s, last, cumulative)
 
 
 class RequestStats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # (method + path template, status) -> statistics
-        self.endpoints: dict[tuple[str, int], Endpoint] = {}
+        self.endpoints: dict[tuple[str, int], _Live] = {}
         # (gRPC method path, status code) -> statistics
-        self.grpc_endpoints: dict[tuple[str, int], Endpoint] = {}
+        self.grpc_endpoints: dict[tuple[str, int], _Live] = {}
         self.started = datetime.now(UTC)
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
@@ -38,25 +65,24 @@ class RequestStats:
         self._observe(self.grpc_endpoints, method, code, code != 0, seconds)
 
     def _observe(
-        self, table: dict[tuple[str, int], Endpoint], endpoint: str, status: int, failed: bool, seconds: float
+        self, table: dict[tuple[str, int], _Live], endpoint: str, status: int, failed: bool, seconds: float
     ) -> None:
         with self._lock:
-            e = table.setdefault((endpoint, status), Endpoint())
+            e = table.get((endpoint, status))
+            if e is None:
+                e = table[endpoint, status] = _Live()
             e.count += 1
             if failed:
                 e.fail_count += 1
             e.total_s += seconds
-            e.min_s = min(e.min_s, seconds)
-            e.max_s = max(e.max_s, seconds)
-            e.last = datetime.now(UTC)
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    e.buckets[i] += 1
+            if seconds < e.min_s:
+                e.min_s = seconds
+            if seconds > e.max_s:
+                e.max_s = seconds
+            e.last_at = time.time()
+            e.counts[bisect_left(BUCKETS, seconds)] += 1
 
     def snapshot(self, grpc: bool = False) -> dict[tuple[str, int], Endpoint]:
         with self._lock:
             table = self.grpc_endpoints if grpc else self.endpoints
-            return {
-                k: Endpoint(v.count, v.fail_count, v.total_s, v.min_s, v.max_s, v.last, list(v.buckets))
-                for k, v in table.items()
-            }
+            return {k: v.endpoint() for k, v in table.items()}
