@@ -58,6 +58,18 @@ def wait_ready(url: str) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
+def wait_grpc_ready(port: int) -> None:
+    """Until a gRPC server listens on ``port`` (the canned one imports vecbase's protobuf
+    modules first, which takes seconds on a loaded machine)."""
+    import grpc
+
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        grpc.channel_ready_future(channel).result(timeout=60)
+    finally:
+        channel.close()
+
+
 def connect(url: str, grpc_port: int | None) -> QdrantClient:
     if grpc_port is None:
         return QdrantClient(url=url, timeout=60)
@@ -247,7 +259,7 @@ def main() -> None:
         port = free_port()
         canned = subprocess.Popen([sys.executable, str(ROOT / "bench" / "canned_grpc.py"), str(port), str(canned_body)])
         try:
-            time.sleep(2)
+            wait_grpc_ready(port)
             result["grpc_ceiling"] = query_load("", "bench", queries, args.clients, args.seconds, port)
         finally:
             canned.terminate()
