@@ -22,6 +22,21 @@ GEO = [
     {"lat": 0.0, "lon": 0.0},
 ]
 
+# any JSON value as the wire may carry it: integers of 64 bits signed or unsigned, f64
+# floats, short strings, nested a little
+json_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**64 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=5),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+    max_leaves=8,
+)
+
 small_int = st.integers(-5, 20)
 scalar = st.one_of(st.sampled_from(KW), small_int, st.booleans(), st.none(), st.sampled_from([0.5, 1.5, 2.0]))
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import QueryParams
 
+from tests.strategies import json_scalars, json_values
 from vecbase.api.qdrant.rest.bulk import read_dense_bulk
 from vecbase.api.qdrant.rest.call import Call
 from vecbase.core.points import PayloadDocs
@@ -138,18 +139,6 @@ def test_anything_else_is_left_to_the_general_path(raw: bytes) -> None:
     assert read_dense_bulk(raw) is None
 
 
-json_scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**63), max_value=2**64 - 1),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=5),
-)
-json_values = st.recursive(
-    json_scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)),
-    max_leaves=8,
-)
 numbers = st.one_of(st.integers(min_value=-(2**53), max_value=2**53), st.floats(allow_nan=False, allow_infinity=False))
 cells = st.one_of(numbers, numbers, numbers, json_values)
 ids = st.one_of(st.integers(min_value=0, max_value=2**63), st.uuids().map(str), st.floats(), st.booleans())
