@@ -36,8 +36,9 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import httpx
 import numpy as np
@@ -116,25 +117,33 @@ def query_load(
     }
 
 
-def canned_upload(
-    tmp: str, answer: bytes, vectors: np.ndarray, payloads: list[dict[str, Any]], parse: bool
-) -> dict[str, Any]:
-    """qdrant-client's upload against bench/canned_app.py answering ``answer`` to every batch."""
-    body = Path(tmp) / "canned_upsert.json"
+@contextmanager
+def canned_app(tmp: str, answer: bytes, parse: bool = False) -> Iterator[int]:
+    """bench/canned_app.py answering ``answer`` to every request (parsing each body first
+    with ``parse``), listening on the port it yields until the block ends."""
+    body = Path(tmp) / "canned_answer.json"
     body.write_bytes(answer)
     port = free_port()
     cmd = [sys.executable, str(ROOT / "bench" / "canned_app.py"), str(port), str(body)] + (["--parse"] if parse else [])
     canned = subprocess.Popen(cmd)
     try:
         wait_ready(f"http://127.0.0.1:{port}/")
+        yield port
+    finally:
+        canned.terminate()
+        canned.wait()
+
+
+def canned_upload(
+    tmp: str, answer: bytes, vectors: np.ndarray, payloads: list[dict[str, Any]], parse: bool
+) -> dict[str, Any]:
+    """qdrant-client's upload against bench/canned_app.py answering ``answer`` to every batch."""
+    with canned_app(tmp, answer, parse) as port:
         client = QdrantClient(url=f"http://127.0.0.1:{port}", timeout=120, check_compatibility=False)
         start = time.perf_counter()
         client.upload_collection("bench", vectors, payload=payloads, ids=range(len(vectors)), batch_size=256)
         elapsed = time.perf_counter() - start
         client.close()
-    finally:
-        canned.terminate()
-        canned.wait()
     return {"seconds": round(elapsed, 2), "points_per_second": round(len(vectors) / elapsed, 1)}
 
 
@@ -267,16 +276,8 @@ def main() -> None:
                 server.url, "bench", queries, args.clients, args.seconds, server.grpc_port
             )
             print(f"vecbase gRPC query: {result['grpc_query']}")
-        body = Path(tmp) / "canned.json"
-        body.write_bytes(sample)
-        port = free_port()
-        canned = subprocess.Popen([sys.executable, str(ROOT / "bench" / "canned_app.py"), str(port), str(body)])
-        try:
-            wait_ready(f"http://127.0.0.1:{port}/")
+        with canned_app(tmp, sample) as port:
             result["ceiling"] = query_load(f"http://127.0.0.1:{port}", "bench", queries, args.clients, args.seconds)
-        finally:
-            canned.terminate()
-            canned.wait()
         print(f"canned ASGI ceiling: {result['ceiling']} (response body {len(sample)} bytes)")
         canned_body = Path(tmp) / "canned.pb"
         canned_body.write_bytes(grpc_sample)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,12 +28,12 @@ import httpx
 import numpy as np
 import orjson
 from report import write_report
-from rest import wait_ready
+from rest import canned_app
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import Server, free_port  # noqa: E402
+from tests.live_server import Server  # noqa: E402
 
 JSON = {"content-type": "application/json"}
 CANNED_ANSWER = b'{"result":{"operation_id":0,"status":"acknowledged"},"status":"ok","time":0.0001}'
@@ -83,16 +82,8 @@ def vecbase_round(tmp: Path, src: str, batches: list[bytes], dim: int, gap_s: fl
 
 
 def canned_round(tmp: Path, batches: list[bytes], gap_s: float) -> float:
-    answer = tmp / "canned_upsert.json"
-    answer.write_bytes(CANNED_ANSWER)
-    port = free_port()
-    canned = subprocess.Popen([sys.executable, str(ROOT / "bench" / "canned_app.py"), str(port), str(answer)])
-    try:
-        wait_ready(f"http://127.0.0.1:{port}/")
+    with canned_app(str(tmp), CANNED_ANSWER) as port:
         return replay(port, batches, gap_s)
-    finally:
-        canned.terminate()
-        canned.wait()
 
 
 def main() -> None:
