@@ -9,6 +9,7 @@ import time
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import accumulate
 
 BUCKETS = (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0)
 
@@ -41,10 +42,7 @@ class _Live:
     counts: list[int] = field(default_factory=lambda: [0] * (len(BUCKETS) + 1))
 
     def endpoint(self) -> Endpoint:
-        cumulative, total = [], 0
-        for n in self.counts[: len(BUCKETS)]:
-            total += n
-            cumulative.append(total)
+        cumulative = list(accumulate(self.counts[: len(BUCKETS)]))
         last = datetime.fromtimestamp(self.last_at, UTC) if self.count else None
         return Endpoint(self.count, self.fail_count, self.total_s, self.min_s, self.max_s, last, cumulative)
 
