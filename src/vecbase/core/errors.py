@@ -46,6 +46,24 @@ class StorageError(VecbaseError):
     """The storage is unusable: wrong format version, unreadable file."""
 
 
+class StorageIOError(StorageError):
+    """A file operation failed: the disk is full, a file is not writable, the device failed.
+    Worded as Qdrant words an I/O error (``File IO error: No space left on device (os error
+    28)``); transient, unlike the other storage errors: a write refused for it may succeed
+    once space is freed."""
+
+    @classmethod
+    def of(cls, e: OSError) -> StorageIOError:
+        return cls(io_error_text(e))
+
+
+def io_error_text(e: OSError) -> str:
+    """An OSError as Rust's ``std::io::Error`` prints one, behind Qdrant's prefix."""
+    if e.errno is not None and e.strerror:
+        return f"File IO error: {e.strerror} (os error {e.errno})"
+    return f"File IO error: {e}"
+
+
 class StorageLockedError(StorageError, RuntimeError):
     """Another process owns the storage directory. A RuntimeError too, as qdrant-client's
     local mode raises one there: code written for it catches this."""

@@ -170,7 +170,12 @@ class Collection(SegmentFlush, CollectionReads):
         if replayed:
             # fold the replayed records into the segments now: a process that keeps dying
             # before its first periodic flush must not replay an ever longer log at each start
-            col.flush()
+            try:
+                col.flush()
+            except (OSError, StorageError) as e:
+                # the log still holds the records: serve them, and let the periodic flush
+                # write the segments once the disk has room again
+                log.warning("collection %s: could not write its segments after replay: %s", name, e)
         return col
 
     def _save_config(self) -> None:
@@ -183,12 +188,19 @@ class Collection(SegmentFlush, CollectionReads):
 
     def close(self) -> None:
         with self.lock:
-            self.flush()
+            try:
+                self.flush()
+            except (OSError, StorageError) as e:
+                # the log holds what the segments could not take: the next open replays it
+                log.error("collection %s: could not write its segments on close: %s", self.name, e)
             with self._writing:
                 self.closed = True
                 if self.wal is not None:
-                    self.wal.close()
-                    self.wal = None
+                    wal, self.wal = self.wal, None
+                    try:
+                        wal.close()
+                    except StorageError as e:
+                        log.error("collection %s: closing its log: %s", self.name, e)
 
     def drop(self) -> None:
         """Close without flushing and remove the collection's directory. Waits for a

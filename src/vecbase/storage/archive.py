@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO
 
 from vecbase.core.errors import BadRequestError, StorageError
-from vecbase.storage.files import ensure_dir, fsync_dir
+from vecbase.storage.files import discard, ensure_dir, fsync_dir
 
 CHUNK = 1 << 20
 
@@ -28,11 +28,15 @@ def make_tar(dest: Path, members: dict[str, Path]) -> None:
     """Write ``members`` (archive name -> file or directory) to ``dest`` atomically."""
     ensure_dir(dest.parent)
     tmp = dest.with_name(dest.name + ".tmp")
-    with tarfile.open(tmp, "w") as tar:
-        for arcname, src in members.items():
-            tar.add(src, arcname=arcname)
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
+    try:
+        with tarfile.open(tmp, "w") as tar:
+            for arcname, src in members.items():
+                tar.add(src, arcname=arcname)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        discard(tmp)  # a disk that filled up gets its space back
+        raise
     os.replace(tmp, dest)
     fsync_dir(dest.parent)
 
@@ -54,11 +58,15 @@ def extract_tar(archive: Path, dest: Path) -> None:
 
 def save_stream(dest: Path, stream: IO[bytes]) -> None:
     ensure_dir(dest.parent)
-    with open(dest, "wb") as f:
-        while chunk := stream.read(CHUNK):
-            f.write(chunk)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(dest, "wb") as f:
+            while chunk := stream.read(CHUNK):
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        discard(dest)  # no partial archive stays behind
+        raise
 
 
 def fetch_url(url: str, dest: Path, api_key: str | None = None) -> None:

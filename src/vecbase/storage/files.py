@@ -33,12 +33,28 @@ def ensure_dir(path: Path) -> Path:
 def atomic_write(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        discard(tmp)  # a disk that filled up gets its space back
+        raise
     os.replace(tmp, path)
     fsync_dir(path.parent)
+
+
+def discard(path: Path) -> None:
+    """Remove what a failed write left (a file or a directory), ignoring errors: the write's
+    own error is the one to report."""
+    try:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    except OSError:
+        pass
 
 
 def read_bytes(path: Path) -> bytes:
@@ -71,12 +87,16 @@ def write_dir(path: Path, files: dict[str, bytes]) -> None:
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    for name, data in files.items():
-        with open(tmp / name, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    fsync_dir(tmp)
+    try:
+        for name, data in files.items():
+            with open(tmp / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        fsync_dir(tmp)
+    except BaseException:
+        discard(tmp)  # a disk that filled up gets its space back
+        raise
     if path.exists():
         shutil.rmtree(path)
     os.replace(tmp, path)

@@ -7,6 +7,8 @@ by one across files; a file is named after the first sequence number it may hold
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import struct
@@ -14,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from vecbase.core.errors import StorageError
+from vecbase.core.errors import StorageError, StorageIOError
 from vecbase.storage.files import ensure_dir, fsync_dir
 
 log = logging.getLogger("vecbase.wal")
@@ -31,6 +33,15 @@ class WalRecord:
     body: bytes
 
 
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        if n <= 0:  # a regular file accepts at least one byte or raises
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        view = view[n:]
+
+
 def _file_name(first_seq: int) -> str:
     return f"{first_seq:020d}.wal"
 
@@ -42,7 +53,8 @@ class Wal:
         self.path = ensure_dir(path)
         self.capacity = capacity_bytes
         self._fd: int | None = None
-        self._size = 0
+        self._size = 0  # bytes of whole records (and the header) in the tail file
+        self._torn = False  # the tail file may hold part of a failed append past _size
         self._files: list[int] = []  # first seq of each file, ascending
         self.last_seq = 0
         self._records: list[WalRecord] = []
@@ -121,25 +133,52 @@ class Wal:
                 self._start_file(self.last_seq + 1)
             else:
                 path = self.path / _file_name(self._files[-1])
-                self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-                self._size = os.fstat(self._fd).st_size
+                try:
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+                    if self._torn:
+                        os.ftruncate(fd, self._size)
+                    else:
+                        self._size = os.fstat(fd).st_size
+                except OSError as e:
+                    raise StorageIOError.of(e) from e
+                self._fd, self._torn = fd, False
         assert self._fd is not None
         return self._fd
 
     def _start_file(self, first_seq: int) -> None:
         if self._fd is not None:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            except OSError as e:
+                raise StorageIOError.of(e) from e
             os.close(self._fd)
+            self._fd = None
         path = self.path / _file_name(first_seq)
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.write(self._fd, MAGIC)
-        os.fsync(self._fd)
-        fsync_dir(self.path)
+        try:
+            # truncated: a file left by a start that failed holds no record yet
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+        except OSError as e:
+            raise StorageIOError.of(e) from e
+        try:
+            _write_all(fd, MAGIC)
+            os.fsync(fd)
+            fsync_dir(self.path)
+        except OSError as e:
+            os.close(fd)
+            # a file without its whole header would cut the log at the next open: leave none
+            with contextlib.suppress(OSError):
+                os.remove(path)
+            raise StorageIOError.of(e) from e
+        self._fd = fd
         self._files.append(first_seq)
         self._size = len(MAGIC)
 
     def append(self, body: bytes) -> int:
-        """Write one record (to the OS, not yet fsynced) and return its sequence number."""
+        """Write one record (to the OS, not yet fsynced) and return its sequence number.
+
+        A write that fails part way (the disk is full) leaves no part of its frame behind:
+        the next record must follow the last whole one, or the next open would cut the log
+        at the torn frame and lose every record written after it."""
         if len(body) >= MAX_RECORD:
             raise StorageError("WAL record too large")
         fd = self._open_tail()
@@ -149,17 +188,33 @@ class Wal:
         seq = self.last_seq + 1
         crc = zlib.crc32(body, zlib.crc32(_SEQ.pack(seq)))
         frame = _FRAME.pack(len(body), crc, seq) + body
-        written = os.write(fd, frame)
-        if written != len(frame):
-            raise StorageError("short write to the WAL")
-        self._size += written
+        try:
+            _write_all(fd, frame)
+        except OSError as e:
+            self._cut_tail()
+            raise StorageIOError.of(e) from e
+        self._size += len(frame)
         self.last_seq = seq
         return seq
+
+    def _cut_tail(self) -> None:
+        """After a failed append: the file back to its last whole record. Where even that
+        fails, the file is closed and the next append cuts it when it reopens it."""
+        assert self._fd is not None
+        try:
+            os.ftruncate(self._fd, self._size)
+        except OSError:
+            log.exception("WAL %s: could not cut a failed append", self.path)
+            os.close(self._fd)
+            self._fd, self._torn = None, True
 
     def sync(self) -> None:
         """fsync everything appended so far."""
         if self._fd is not None:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            except OSError as e:
+                raise StorageIOError.of(e) from e
 
     def truncate_before(self, seq: int) -> None:
         """Drop whole files whose records all precede ``seq`` (they are persisted elsewhere)."""
@@ -169,6 +224,10 @@ class Wal:
 
     def close(self) -> None:
         if self._fd is not None:
-            os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = None
+            fd, self._fd = self._fd, None
+            try:
+                os.fsync(fd)
+            except OSError as e:
+                raise StorageIOError.of(e) from e
+            finally:
+                os.close(fd)

@@ -1,0 +1,85 @@
+"""A full disk: writes refused while it lasts lose nothing acknowledged before or after, and
+a collection opens and closes on a disk that cannot take its segments (the log keeps the
+records until it can)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vecbase import Client, models
+from vecbase.storage import files as files_module
+from vecbase.storage import wal as wal_module
+
+REAL_WRITE = os.write
+REAL_FSYNC = os.fsync
+
+
+def _points(lo: int, hi: int) -> list[models.PointStruct]:
+    return [models.PointStruct(id=i, vector=[float(i), 1.0, 0.5], payload={"i": i}) for i in range(lo, hi)]
+
+
+def _ids(client: Client) -> set[Any]:
+    records, _ = client.scroll("c", limit=1000)
+    assert all(r.payload == {"i": r.id} for r in records)
+    return {r.id for r in records}
+
+
+def _enospc(*_: Any) -> Any:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _short_writes(fd: int, data: Any) -> int:
+    """The disk fills up part way through the first write, then takes nothing."""
+    if getattr(_short_writes, "done", False):
+        _enospc()
+    _short_writes.done = True  # type: ignore[attr-defined]
+    return REAL_WRITE(fd, bytes(data)[:7])
+
+
+def test_writes_refused_on_a_full_disk_lose_no_acknowledged_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Client(path=str(tmp_path))
+    client.create_collection("c", vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
+    client.upsert("c", _points(0, 50))
+    monkeypatch.setattr(wal_module.os, "write", _short_writes)
+    with pytest.raises(Exception, match=r"No space left on device \(os error 28\)"):
+        client.upsert("c", _points(50, 100))
+    with pytest.raises(Exception, match="No space left on device"):
+        client.upsert("c", _points(100, 150))
+    monkeypatch.setattr(wal_module.os, "write", REAL_WRITE)
+    client.upsert("c", _points(150, 200))  # space freed
+    assert _ids(client) == set(range(50)) | set(range(150, 200))
+
+    # the disk fills up again: closing cannot write the segments, nor fsync the log
+    monkeypatch.setattr(files_module.os, "fsync", _enospc)
+    client.close()
+    monkeypatch.setattr(files_module.os, "fsync", REAL_FSYNC)
+    segments = tmp_path / "collections"
+    assert not [p for p in segments.rglob("*.tmp")], "a failed segment write left its files"
+
+    with Client(path=str(tmp_path)) as reopened:
+        assert _ids(reopened) == set(range(50)) | set(range(150, 200))
+
+
+def test_a_collection_opens_on_a_disk_that_cannot_take_its_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Client(path=str(tmp_path)) as client:
+        client.create_collection("c", vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
+        client.upsert("c", _points(0, 30))
+        monkeypatch.setattr(files_module.os, "fsync", _enospc)
+    # the records are in the log only; replaying them cannot be written back at open
+    with Client(path=str(tmp_path)) as client:
+        assert _ids(client) == set(range(30))
+    monkeypatch.setattr(files_module.os, "fsync", REAL_FSYNC)
+    with Client(path=str(tmp_path)) as client:
+        assert _ids(client) == set(range(30))
+        client.upsert("c", _points(30, 40))
+    with Client(path=str(tmp_path)) as client:
+        assert _ids(client) == set(range(40))
