@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from vecbase import Client, models
+from vecbase.engine import flushing as flushing_module
 from vecbase.storage import files as files_module
 from vecbase.storage import wal as wal_module
 
@@ -83,3 +84,27 @@ def test_a_collection_opens_on_a_disk_that_cannot_take_its_segments(
         client.upsert("c", _points(30, 40))
     with Client(path=str(tmp_path)) as client:
         assert _ids(client) == set(range(40))
+
+
+def test_a_first_flush_that_stops_part_way_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The appendable segment is written first, with the version of the whole flush; when the
+    sealed segments then fail to be written (or the process dies), the next open must not
+    take that one segment for the collection's state and skip the log's records."""
+    client = Client(path=str(tmp_path))
+    client.create_collection("c", vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
+    client.upsert("c", _points(0, 40))
+    collection = client._toc.get("c")
+    collection.seal()
+    client.upsert("c", _points(40, 60))
+    real_save = flushing_module.save_segment
+
+    def sealed_fail(seg: Any, path: Path, state: Any = None) -> Any:
+        if state is not None:  # the sealed segments, after the appendable one
+            _enospc()
+        return real_save(seg, path, state) if state is not None else real_save(seg, path)
+
+    monkeypatch.setattr(flushing_module, "save_segment", sealed_fail)
+    client.close()  # its flush writes the appendable segment, then fails
+    monkeypatch.setattr(flushing_module, "save_segment", real_save)
+    with Client(path=str(tmp_path)) as reopened:
+        assert _ids(reopened) == set(range(60))

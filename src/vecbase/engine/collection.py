@@ -129,6 +129,9 @@ class Collection(SegmentFlush, CollectionReads):
         if path is not None:
             ensure_dir(path)
             col._save_config()
+            # an empty segment set from the start: segments written by a first flush that
+            # never finished (a crash, a full disk) are not in it, so the log replays in full
+            atomic_write(ensure_dir(path / "segments") / MANIFEST, b"[]")
             col.wal = Wal(path / "wal", config.wal.wal_capacity_mb << 20)
         return col
 
@@ -142,8 +145,11 @@ class Collection(SegmentFlush, CollectionReads):
         manifest = read_bytes_if_exists(seg_root / MANIFEST)
         if manifest is not None:
             dirs = [seg_root / uid for uid in orjson.loads(manifest)]
-        else:  # written before manifests: positional names sort in order
-            dirs = [d for d in list_dirs(seg_root) if not d.name.endswith(".tmp")]
+        else:
+            # written before manifests: positional names (000000, 000001, ...) sort in order.
+            # Segments named by their uid are from a first flush that never switched the
+            # manifest; the log still holds their records
+            dirs = [d for d in list_dirs(seg_root) if d.name.isdigit()]
         for i, seg_dir in enumerate(dirs):
             col.segments.append(load_segment(seg_dir, config, schema, sealed=i < len(dirs) - 1))
         if not col.segments:
