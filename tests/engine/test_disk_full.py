@@ -108,3 +108,31 @@ def test_a_first_flush_that_stops_part_way_loses_nothing(tmp_path: Path, monkeyp
     monkeypatch.setattr(flushing_module, "save_segment", real_save)
     with Client(path=str(tmp_path)) as reopened:
         assert _ids(reopened) == set(range(60))
+
+
+def test_a_segment_rewrite_that_stops_between_its_renames_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The segment's old directory is set aside, and the new one fails to take its place (an
+    I/O error there, or a crash): the next open finds the new one complete beside the old."""
+    with Client(path=str(tmp_path)) as client:
+        client.create_collection("c", vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
+        client.upsert("c", _points(0, 20))
+    client = Client(path=str(tmp_path))
+    client.upsert("c", _points(20, 30))  # the same appendable segment, rewritten in place on close
+    real_replace, calls = os.replace, []
+
+    def second_fails(src: Any, dst: Any) -> None:
+        calls.append((Path(src).name, Path(dst).name))
+        if len(calls) == 2:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(files_module.os, "replace", second_fails)
+    client.close()
+    monkeypatch.setattr(files_module.os, "replace", real_replace)
+    assert calls[0][1].endswith(".old") and calls[1][0].endswith(".tmp")
+    with Client(path=str(tmp_path)) as reopened:
+        assert _ids(reopened) == set(range(30))
+    leftovers = [p for p in (tmp_path / "collections").rglob("*") if p.name.endswith((".tmp", ".old"))]
+    assert not leftovers

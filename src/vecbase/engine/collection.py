@@ -55,6 +55,7 @@ from vecbase.storage.files import (
     read_bytes,
     read_bytes_if_exists,
     remove_tree,
+    settle_dir,
 )
 from vecbase.storage.wal import Wal
 
@@ -151,6 +152,7 @@ class Collection(SegmentFlush, CollectionReads):
             # manifest; the log still holds their records
             dirs = [d for d in list_dirs(seg_root) if d.name.isdigit()]
         for i, seg_dir in enumerate(dirs):
+            settle_dir(seg_dir)
             col.segments.append(load_segment(seg_dir, config, schema, sealed=i < len(dirs) - 1))
         if not col.segments:
             col.segments = [Segment(config, schema)]

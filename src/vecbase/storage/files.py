@@ -82,8 +82,9 @@ def array_bytes(array: npt.NDArray[np.generic]) -> bytes:
 
 
 def write_dir(path: Path, files: dict[str, bytes]) -> None:
-    """Create directory ``path`` holding ``files``, atomically: it appears whole or not at all."""
-    tmp = path.with_name(path.name + ".tmp")
+    """Create or replace directory ``path`` holding ``files``, atomically: a crash leaves the
+    old directory or the new one whole (``settle_dir`` picks it up at the next open)."""
+    tmp, old = _tmp_of(path), _old_of(path)
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
@@ -97,10 +98,43 @@ def write_dir(path: Path, files: dict[str, bytes]) -> None:
     except BaseException:
         discard(tmp)  # a disk that filled up gets its space back
         raise
-    if path.exists():
-        shutil.rmtree(path)
+    if not path.exists():
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+        return
+    # the old directory is set aside whole, not removed in place: a crash part way through a
+    # removal would leave it with some of its files
+    if old.exists():
+        shutil.rmtree(old)
+    os.replace(path, old)
     os.replace(tmp, path)
     fsync_dir(path.parent)
+    shutil.rmtree(old)
+
+
+def settle_dir(path: Path) -> None:
+    """``path`` whole again after a crash inside ``write_dir``, and its leftovers removed.
+
+    Missing with both the new (``.tmp``) and the old (``.old``) directory beside it: the
+    crash came between the two renames, after the new one was complete, so it takes the
+    place. A ``.tmp`` beside an existing directory is an unfinished write, an ``.old`` one a
+    removal that did not finish: both go."""
+    tmp, old = _tmp_of(path), _old_of(path)
+    if not path.exists() and old.exists():
+        os.replace(tmp if tmp.exists() else old, path)
+        fsync_dir(path.parent)
+    if path.exists():
+        for leftover in (tmp, old):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+
+
+def _tmp_of(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")
+
+
+def _old_of(path: Path) -> Path:
+    return path.with_name(path.name + ".old")
 
 
 def load_array(path: Path, mapped: bool = False) -> npt.NDArray[np.generic]:
