@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vecbase.storage import files as files_module
-from vecbase.storage.files import settle_dir, write_dir
+from vecbase.storage.files import list_dirs, remove_tree, settle_dir, write_dir
 
 OLD = {"a": b"old a", "b": b"old b"}
 NEW = {"a": b"new a", "b": b"new b", "c": b"new c"}
@@ -72,3 +72,23 @@ def test_settle_dir_leaves_a_whole_directory_alone(tmp_path: Path) -> None:
     settle_dir(target)
     assert contents(target) == NEW
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seg"]
+
+
+def test_a_removal_that_stops_part_way_is_finished_by_the_next_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_dir(tmp_path / "keep", OLD)
+    write_dir(tmp_path / "gone", NEW)
+    real_remove = os.remove
+
+    def remove_one_then_crash(path: Any, *args: Any, **kwargs: Any) -> None:
+        real_remove(path, *args, **kwargs)
+        raise Crash
+
+    monkeypatch.setattr(shutil.os, "unlink", remove_one_then_crash)
+    with pytest.raises(Crash):
+        remove_tree(tmp_path / "gone")
+    monkeypatch.undo()
+    assert [p.name for p in list_dirs(tmp_path)] == ["keep"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
+    assert contents(tmp_path / "keep") == OLD

@@ -142,10 +142,24 @@ def load_array(path: Path, mapped: bool = False) -> npt.NDArray[np.generic]:
     return np.load(path, allow_pickle=False, mmap_mode="r" if mapped else None)  # type: ignore[no-any-return]
 
 
+DELETED = ".deleted"
+
+
 def remove_tree(path: Path) -> None:
-    if path.exists():
+    """Remove a directory durably, all or nothing: renamed aside first (a crash part way
+    through the removal of its files must not leave a collection or segment with some of
+    them), then removed; ``list_dirs`` finishes a removal a crash interrupted."""
+    if not path.exists():
+        return
+    if path.name.endswith(DELETED):
         shutil.rmtree(path)
-        fsync_dir(path.parent)
+        return
+    aside = path.with_name(path.name + DELETED)
+    if aside.exists():
+        shutil.rmtree(aside)
+    os.replace(path, aside)
+    fsync_dir(path.parent)
+    shutil.rmtree(aside)
 
 
 def remove_file(path: Path) -> None:
@@ -158,9 +172,19 @@ def remove_file(path: Path) -> None:
 
 
 def list_dirs(path: Path) -> list[Path]:
+    """The directories in ``path``, sorted; one that ``remove_tree`` was removing when the
+    process died is removed now, not listed."""
     if not path.is_dir():
         return []
-    return sorted(p for p in path.iterdir() if p.is_dir())
+    found = []
+    for p in sorted(path.iterdir()):
+        if not p.is_dir():
+            continue
+        if p.name.endswith(DELETED):
+            shutil.rmtree(p, ignore_errors=True)
+            continue
+        found.append(p)
+    return found
 
 
 class DirectoryLock:

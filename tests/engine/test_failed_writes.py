@@ -1,6 +1,6 @@
-"""A full disk: writes refused while it lasts lose nothing acknowledged before or after, and
-a collection opens and closes on a disk that cannot take its segments (the log keeps the
-records until it can)."""
+"""Writes that fail or stop part way (a full disk, an I/O error, a crash): nothing
+acknowledged is lost, a collection opens and closes on a disk that cannot take its segments
+(the log keeps the records until it can), and a deleted collection stays deleted."""
 
 from __future__ import annotations
 
@@ -136,3 +136,29 @@ def test_a_segment_rewrite_that_stops_between_its_renames_loses_nothing(
         assert _ids(reopened) == set(range(30))
     leftovers = [p for p in (tmp_path / "collections").rglob("*") if p.name.endswith((".tmp", ".old"))]
     assert not leftovers
+
+
+def test_a_collection_delete_that_stops_part_way_stays_deleted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Client(path=str(tmp_path)) as client:
+        for name in ("c", "d"):
+            client.create_collection(name, vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
+        client.upsert("c", _points(0, 10))
+        client.upsert("d", _points(0, 10))
+    client = Client(path=str(tmp_path))
+    real_unlink, removed = os.unlink, []
+
+    def unlink_then_fail(path: Any, *args: Any, **kwargs: Any) -> None:
+        if len(removed) == 2:  # the device fails part way through the removal
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_unlink(path, *args, **kwargs)
+        removed.append(path)
+
+    monkeypatch.setattr(files_module.shutil.os, "unlink", unlink_then_fail)
+    with pytest.raises(OSError):
+        client.delete_collection("d")
+    monkeypatch.undo()
+    client.close()
+    with Client(path=str(tmp_path)) as reopened:
+        assert [c.name for c in reopened.get_collections().collections] == ["c"]
+        assert _ids(reopened) == set(range(10))
+    assert sorted(p.name for p in (tmp_path / "collections").iterdir()) == ["63"]  # "c", hex-named
