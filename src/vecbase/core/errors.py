@@ -57,6 +57,15 @@ class StorageIOError(StorageError):
         return cls(io_error_text(e))
 
 
+def service_error_text(e: BaseException) -> str:
+    """An unexpected failure (an optimization's, say) as Qdrant's service error reads."""
+    if isinstance(e, OSError):
+        return f"Service internal error: {io_error_text(e)}"
+    if isinstance(e, VecbaseError):
+        return f"Service internal error: {e}"
+    return f"Service internal error: {type(e).__name__}: {e}"
+
+
 def io_error_text(e: OSError) -> str:
     """An OSError as Rust's ``std::io::Error`` prints one, behind Qdrant's prefix."""
     if e.errno is not None and e.strerror:

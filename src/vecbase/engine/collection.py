@@ -102,6 +102,7 @@ class Collection(SegmentFlush, CollectionReads):
         self._writing = threading.Lock()  # held while sealed segments are written
         self._flush_generation = 0
         self.optimizing = False
+        self.optimizer_error: str | None = None
         self.tracker = OptimizationTracker()  # the optimizer's passes, for the API to report
         self.last_write = 0.0  # monotonic time of the last write: index builds wait for a pause
         self.deferred_since: float | None = None

@@ -96,6 +96,7 @@ class ShardView(CollectionReads):
         self.config = root.config
         self.payload_schema = root.payload_schema
         self.optimizing = False
+        self.optimizer_error: str | None = None
         self.shards = dict(shards)
         self.segments: list[Segment] = []
         self.lock = _SharedAll(self)
@@ -415,6 +416,7 @@ class KeyedCollection(Collection):
             "segments_count": sum(p["segments_count"] for p in parts),
             "indexed_vectors_count": sum(p["indexed_vectors_count"] for p in parts),
             "optimizing": any(p["optimizing"] for p in parts),
+            "optimizer_error": next((p["optimizer_error"] for p in parts if p["optimizer_error"]), None),
             "payload_points": {k: sum(p["payload_points"].get(k, 0) for p in parts) for k in self.payload_schema},
         }
 

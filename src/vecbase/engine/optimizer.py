@@ -20,6 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from vecbase.core.config import ITEMSIZE, CollectionConfig, PayloadIndexSpec, hnsw_of, quantization_of
+from vecbase.core.errors import service_error_text
 from vecbase.engine.fold import can_extend, fold_host
 from vecbase.engine.graphs import indexable, lay_out, merged_graphs, worth_laying_out
 from vecbase.engine.optimizable import Optimizable
@@ -101,8 +102,12 @@ class Optimizer:
                     continue
                 try:
                     optimize_collection(col, self.threads, self._stop)
-                except Exception:  # an optimizer failure must not take the server down
+                except Exception as e:  # an optimizer failure must not take the server down
                     log.exception("optimization of collection %s failed", col.name)
+                    # shown in the collection's info (status red) until a pass succeeds
+                    col.optimizer_error = service_error_text(e)
+                else:
+                    col.optimizer_error = None
                 if col.deferred_since is not None:
                     wait = QUIET_S  # a build waits for quiet writes: look again when they may be
 

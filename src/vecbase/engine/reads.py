@@ -44,6 +44,7 @@ class CollectionReads:
     segments: list[Segment]
     payload_schema: dict[str, PayloadIndexSpec]
     optimizing: bool
+    optimizer_error: str | None
 
     def _read(self, fn: Callable[[], T]) -> T:
         with self.lock.shared():
@@ -164,6 +165,7 @@ class CollectionReads:
                     for s in self.segments
                     for name, index in s.dense_indexes.items()
                 ),
+                "optimizer_error": self.optimizer_error,
                 "optimizing": self.optimizing
                 or optimizer.should_seal(self.config, self.segments[-1])
                 or optimizer.work_pending(self.config, self.segments),

@@ -144,7 +144,7 @@ def info_out(info: m.CollectionInfo) -> Any:
     metadata = config.pop("metadata", None)
     data["config"] = config = capitalised(config, ())  # memory placements
     status = data.get("optimizer_status")
-    data["optimizer_status"] = {"ok": True} if status == "ok" else {"ok": False, "error": str(status)}
+    data["optimizer_status"] = {"ok": True} if not isinstance(status, dict) else {"ok": False, "error": status["error"]}
     data["status"] = str(data.get("status", "green")).capitalize()
     data["payload_schema"] = {
         key: {

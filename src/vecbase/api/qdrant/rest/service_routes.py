@@ -124,7 +124,7 @@ def telemetry(c: Call, stats: RequestStats) -> m.TelemetryData:
             collections.append(
                 m.CollectionsAggregatedTelemetry(
                     vectors=info.points_count or 0,
-                    optimizers_status="ok",
+                    optimizers_status=info.optimizer_status,
                     params=info.config.params,
                 )
             )

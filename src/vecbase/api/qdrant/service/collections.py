@@ -56,9 +56,14 @@ class CollectionsService:
         col = self.col(name)
         info = col.info()
         schema = {k: index_info_to_wire(spec, info["payload_points"][k]) for k, spec in col.payload_schema.items()}
+        error = info["optimizer_error"]
+        if error is not None:  # an optimization failed and no pass has succeeded since
+            status = m.CollectionStatus.RED
+        else:
+            status = m.CollectionStatus.YELLOW if info["optimizing"] else m.CollectionStatus.GREEN
         return m.CollectionInfo(
-            status=m.CollectionStatus.YELLOW if info["optimizing"] else m.CollectionStatus.GREEN,
-            optimizer_status="ok",
+            status=status,
+            optimizer_status="ok" if error is None else {"error": error},
             indexed_vectors_count=info["indexed_vectors_count"],
             points_count=info["points_count"],
             segments_count=info["segments_count"],
