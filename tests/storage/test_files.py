@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vecbase.storage import files as files_module
-from vecbase.storage.files import list_dirs, remove_tree, settle_dir, write_dir
+from vecbase.storage.files import remove_tree, settle_dir, stored_dirs, write_dir
 
 OLD = {"a": b"old a", "b": b"old b"}
 NEW = {"a": b"new a", "b": b"new b", "c": b"new c"}
@@ -89,6 +89,6 @@ def test_a_removal_that_stops_part_way_is_finished_by_the_next_listing(
     with pytest.raises(Crash):
         remove_tree(tmp_path / "gone")
     monkeypatch.undo()
-    assert [p.name for p in list_dirs(tmp_path)] == ["keep"]
+    assert [p.name for p in stored_dirs(tmp_path)] == ["keep"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
     assert contents(tmp_path / "keep") == OLD

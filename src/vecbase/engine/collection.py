@@ -51,11 +51,11 @@ from vecbase.segment.segment import Segment
 from vecbase.storage.files import (
     atomic_write,
     ensure_dir,
-    list_dirs,
     read_bytes,
     read_bytes_if_exists,
     remove_tree,
     settle_dir,
+    stored_dirs,
 )
 from vecbase.storage.wal import Wal
 
@@ -151,7 +151,7 @@ class Collection(SegmentFlush, CollectionReads):
             # written before manifests: positional names (000000, 000001, ...) sort in order.
             # Segments named by their uid are from a first flush that never switched the
             # manifest; the log still holds their records
-            dirs = [d for d in list_dirs(seg_root) if d.name.isdigit()]
+            dirs = [d for d in stored_dirs(seg_root) if d.name.isdigit()]
         for i, seg_dir in enumerate(dirs):
             settle_dir(seg_dir)
             col.segments.append(load_segment(seg_dir, config, schema, sealed=i < len(dirs) - 1))

@@ -17,7 +17,7 @@ from vecbase.core.config import CollectionConfig
 from vecbase.engine.rwlock import RWLock
 from vecbase.segment.persistence import SealedState, map_graphs, save_segment, sealed_state
 from vecbase.segment.segment import Segment
-from vecbase.storage.files import atomic_write, ensure_dir, list_dirs, remove_tree
+from vecbase.storage.files import atomic_write, ensure_dir, remove_tree, stored_dirs
 from vecbase.storage.wal import Wal
 
 MANIFEST = "manifest.json"
@@ -128,7 +128,7 @@ class SegmentFlush:
         the log records the flush covers."""
         atomic_write(seg_root / MANIFEST, orjson.dumps([s.uid for s in layout]))
         keep = {s.uid for s in layout} | {s.uid for s in self.segments}
-        for d in list_dirs(seg_root):
+        for d in stored_dirs(seg_root):
             if d.name not in keep:
                 remove_tree(d)
         if self.wal is not None:

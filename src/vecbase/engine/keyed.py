@@ -37,10 +37,10 @@ from vecbase.storage.archive import move_tree
 from vecbase.storage.files import (
     atomic_write,
     ensure_dir,
-    list_dirs,
     read_bytes_if_exists,
     remove_file,
     remove_tree,
+    stored_dirs,
 )
 
 log = logging.getLogger("vecbase.keyed")
@@ -193,7 +193,7 @@ class KeyedCollection(Collection):
         assert isinstance(col, KeyedCollection)
         _finish_recoveries(path / SHARDS_DIR)
         found: list[tuple[int, ShardKey, Collection]] = []
-        for sdir in list_dirs(path / SHARDS_DIR):
+        for sdir in stored_dirs(path / SHARDS_DIR):
             raw = read_bytes_if_exists(sdir / KEY_FILE)
             if raw is None:
                 log.warning("ignoring %s: no %s (an interrupted shard key create or delete)", sdir, KEY_FILE)
@@ -437,7 +437,7 @@ def _finish_recoveries(shards_dir: Path) -> None:
     """Settle shard recoveries a crash interrupted (``KeyedCollection.replace_shard``): a
     recovered directory whose key file was written replaces the old one unless the old one
     still has its key file (then the recovery never took effect and is discarded)."""
-    for staging in list_dirs(shards_dir):
+    for staging in stored_dirs(shards_dir):
         if not staging.name.endswith(RECOVERING):
             continue
         final = staging.with_name(staging.name[: -len(RECOVERING)])

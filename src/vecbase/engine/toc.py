@@ -22,9 +22,9 @@ from vecbase.storage.files import (
     DirectoryLock,
     atomic_write,
     ensure_dir,
-    list_dirs,
     read_bytes_if_exists,
     remove_tree,
+    stored_dirs,
 )
 
 log = logging.getLogger("vecbase.toc")
@@ -99,7 +99,7 @@ class TableOfContent:
         return self.path / "collections"
 
     def _load(self) -> None:
-        for cdir in list_dirs(self._collections_dir()):
+        for cdir in stored_dirs(self._collections_dir()):
             if not (cdir / CONFIG_FILE).exists():
                 log.warning("ignoring %s: no %s (an interrupted create or delete)", cdir, CONFIG_FILE)
                 continue

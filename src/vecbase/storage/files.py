@@ -148,7 +148,7 @@ DELETED = ".deleted"
 def remove_tree(path: Path) -> None:
     """Remove a directory durably, all or nothing: renamed aside first (a crash part way
     through the removal of its files must not leave a collection or segment with some of
-    them), then removed; ``list_dirs`` finishes a removal a crash interrupted."""
+    them), then removed; ``stored_dirs`` finishes a removal a crash interrupted."""
     if not path.exists():
         return
     if path.name.endswith(DELETED):
@@ -172,18 +172,20 @@ def remove_file(path: Path) -> None:
 
 
 def list_dirs(path: Path) -> list[Path]:
-    """The directories in ``path``, sorted; one that ``remove_tree`` was removing when the
-    process died is removed now, not listed."""
     if not path.is_dir():
         return []
+    return sorted(p for p in path.iterdir() if p.is_dir())
+
+
+def stored_dirs(path: Path) -> list[Path]:
+    """The directories of a storage folder (collections, segments, shards), sorted; one that
+    ``remove_tree`` was removing when the process died is removed now, not listed."""
     found = []
-    for p in sorted(path.iterdir()):
-        if not p.is_dir():
-            continue
+    for p in list_dirs(path):
         if p.name.endswith(DELETED):
             shutil.rmtree(p, ignore_errors=True)
-            continue
-        found.append(p)
+        else:
+            found.append(p)
     return found
 
 
