@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vecbase.storage import files as files_module
-from vecbase.storage.files import remove_tree, settle_dir, stored_dirs, write_dir
+from vecbase.storage.files import remove_tree, replace_dir, settle_dir, stored_dirs, write_dir
 
 OLD = {"a": b"old a", "b": b"old b"}
 NEW = {"a": b"new a", "b": b"new b", "c": b"new c"}
@@ -92,3 +92,22 @@ def test_a_removal_that_stops_part_way_is_finished_by_the_next_listing(
     assert [p.name for p in stored_dirs(tmp_path)] == ["keep"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]
     assert contents(tmp_path / "keep") == OLD
+
+
+@pytest.mark.parametrize(("call", "survivor"), [(1, OLD), (2, OLD), (None, NEW)])
+def test_replace_dir_leaves_the_old_or_the_new_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int | None, survivor: dict[str, bytes]
+) -> None:
+    """A collection replaced by a recovered snapshot: a crash before the new directory is in
+    place brings the old one back at the next listing."""
+    write_dir(tmp_path / "col", OLD)
+    write_dir(tmp_path / "staging" / "recovered", NEW)
+    if call is not None:
+        monkeypatch.setattr(files_module.os, "replace", crash_on_call(call, os.replace))
+        with pytest.raises(Crash):
+            replace_dir(tmp_path / "staging" / "recovered", tmp_path / "col")
+        monkeypatch.undo()
+    else:
+        replace_dir(tmp_path / "staging" / "recovered", tmp_path / "col")
+    assert [p.name for p in stored_dirs(tmp_path)] == ["col", "staging"]
+    assert contents(tmp_path / "col") == survivor

@@ -17,13 +17,13 @@ from vecbase.engine.collection import CONFIG_FILE, Collection
 from vecbase.engine.keyed import new_collection, open_collection
 from vecbase.engine.optimizer import Optimizer
 from vecbase.storage import memory
-from vecbase.storage.archive import move_tree
 from vecbase.storage.files import (
     DirectoryLock,
     atomic_write,
     ensure_dir,
     read_bytes_if_exists,
     remove_tree,
+    replace_dir,
     stored_dirs,
 )
 
@@ -267,10 +267,7 @@ class TableOfContent:
                 old.close()
             path = self._collection_path(name)
             assert path is not None
-            if path.exists():
-                remove_tree(path)
-            ensure_dir(path.parent)
-            move_tree(src, path)
+            replace_dir(src, path)
             self._keep_name(name, path)  # the snapshot's may be another name's
             col = self._adopt(open_collection(name, path))
             self.collections[name] = col

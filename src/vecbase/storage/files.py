@@ -81,6 +81,9 @@ def array_bytes(array: npt.NDArray[np.generic]) -> bytes:
     return buf.getvalue()
 
 
+_OLD = ".old"
+
+
 def write_dir(path: Path, files: dict[str, bytes]) -> None:
     """Create or replace directory ``path`` holding ``files``, atomically: a crash leaves the
     old directory or the new one whole (``settle_dir`` picks it up at the next open)."""
@@ -129,12 +132,29 @@ def settle_dir(path: Path) -> None:
                 shutil.rmtree(leftover)
 
 
+def replace_dir(src: Path, path: Path) -> None:
+    """Put the complete directory ``src`` (on the same file system) in the place of ``path``,
+    which may not exist: a crash leaves the old directory or the new one, never neither
+    (``settle_dir`` restores the old one when the new one never arrived)."""
+    old = _old_of(path)
+    if old.exists():
+        shutil.rmtree(old)
+    if path.exists():
+        os.replace(path, old)
+    else:
+        ensure_dir(path.parent)
+    os.replace(src, path)
+    fsync_dir(path.parent)
+    if old.exists():
+        shutil.rmtree(old)
+
+
 def _tmp_of(path: Path) -> Path:
     return path.with_name(path.name + ".tmp")
 
 
 def _old_of(path: Path) -> Path:
-    return path.with_name(path.name + ".old")
+    return path.with_name(path.name + _OLD)
 
 
 def load_array(path: Path, mapped: bool = False) -> npt.NDArray[np.generic]:
@@ -178,15 +198,15 @@ def list_dirs(path: Path) -> list[Path]:
 
 
 def stored_dirs(path: Path) -> list[Path]:
-    """The directories of a storage folder (collections, segments, shards), sorted; one that
-    ``remove_tree`` was removing when the process died is removed now, not listed."""
-    found = []
+    """The directories of a storage folder (collections, segments, shards), sorted, once
+    what a crash interrupted is settled: a removal by ``remove_tree`` is finished, and a
+    replacement by ``write_dir`` or ``replace_dir`` leaves the old or the new directory."""
     for p in list_dirs(path):
         if p.name.endswith(DELETED):
             shutil.rmtree(p, ignore_errors=True)
-        else:
-            found.append(p)
-    return found
+        elif p.name.endswith(_OLD):
+            settle_dir(p.with_name(p.name[: -len(_OLD)]))
+    return list_dirs(path)
 
 
 class DirectoryLock:
