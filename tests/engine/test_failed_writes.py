@@ -7,11 +7,12 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
 from vecbase import Client, models
+from vecbase.core.errors import StorageIOError
 from vecbase.engine import flushing as flushing_module
 from vecbase.storage import files as files_module
 from vecbase.storage import wal as wal_module
@@ -34,12 +35,18 @@ def _enospc(*_: Any) -> Any:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def _short_writes(fd: int, data: Any) -> int:
-    """The disk fills up part way through the first write, then takes nothing."""
-    if getattr(_short_writes, "done", False):
-        _enospc()
-    _short_writes.done = True  # type: ignore[attr-defined]
-    return REAL_WRITE(fd, bytes(data)[:7])
+def _filling_up() -> Callable[[int, Any], int]:
+    """An ``os.write`` on a disk that fills up part way through the first write, then takes
+    nothing."""
+    calls = []
+
+    def write(fd: int, data: Any) -> int:
+        calls.append(fd)
+        if len(calls) > 1:
+            _enospc()
+        return REAL_WRITE(fd, bytes(data)[:7])
+
+    return write
 
 
 def test_writes_refused_on_a_full_disk_lose_no_acknowledged_one(
@@ -48,10 +55,10 @@ def test_writes_refused_on_a_full_disk_lose_no_acknowledged_one(
     client = Client(path=str(tmp_path))
     client.create_collection("c", vectors_config=models.VectorParams(size=3, distance=models.Distance.DOT))
     client.upsert("c", _points(0, 50))
-    monkeypatch.setattr(wal_module.os, "write", _short_writes)
-    with pytest.raises(Exception, match=r"No space left on device \(os error 28\)"):
+    monkeypatch.setattr(wal_module.os, "write", _filling_up())
+    with pytest.raises(StorageIOError, match=r"^File IO error: No space left on device \(os error 28\)$"):
         client.upsert("c", _points(50, 100))
-    with pytest.raises(Exception, match="No space left on device"):
+    with pytest.raises(StorageIOError, match="No space left on device"):
         client.upsert("c", _points(100, 150))
     monkeypatch.setattr(wal_module.os, "write", REAL_WRITE)
     client.upsert("c", _points(150, 200))  # space freed
