@@ -135,11 +135,15 @@ class Wal:
                 path = self.path / _file_name(self._files[-1])
                 try:
                     fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+                except OSError as e:
+                    raise StorageIOError.of(e) from e
+                try:
                     if self._torn:
                         os.ftruncate(fd, self._size)
                     else:
                         self._size = os.fstat(fd).st_size
                 except OSError as e:
+                    os.close(fd)
                     raise StorageIOError.of(e) from e
                 self._fd, self._torn = fd, False
         assert self._fd is not None
