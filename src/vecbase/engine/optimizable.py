@@ -20,7 +20,7 @@ class Optimizable(Protocol):
     segments: list[Segment]
     payload_schema: dict[str, PayloadIndexSpec]
     optimizing: bool
-    optimizer_error: str | None  # why the last pass failed; None once a pass succeeds
+    optimizer_error: str | None  # why a pass failed; None again once an optimization completes
     last_write: float
     deferred_since: float | None
     closed: bool

@@ -101,13 +101,15 @@ class Optimizer:
                 if col.closed:
                     continue
                 try:
-                    optimize_collection(col, self.threads, self._stop)
+                    recovered = optimize_collection(col, self.threads, self._stop)
                 except Exception as e:  # an optimizer failure must not take the server down
                     log.exception("optimization of collection %s failed", col.name)
-                    # shown in the collection's info (status red) until a pass succeeds
+                    # shown in the collection's info (status red) until an optimization
+                    # completes again (a pass with nothing to do recovers nothing)
                     col.optimizer_error = service_error_text(e)
                 else:
-                    col.optimizer_error = None
+                    if recovered:
+                        col.optimizer_error = None
                 if col.deferred_since is not None:
                     wait = QUIET_S  # a build waits for quiet writes: look again when they may be
 
@@ -132,13 +134,14 @@ QUIET_S = 0.3
 MAX_DEFER_S = 30.0
 
 
-def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -> None:
-    """One pass: seal a full appendable segment, index sealed segments, merge or vacuum."""
+def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -> bool:
+    """One pass: seal a full appendable segment, index sealed segments, merge or vacuum.
+    Whether it replaced segments (and wrote them)."""
     if col.closed:
-        return
+        return False
     seal, other = _work(col)
     if not (seal or other):
-        return
+        return False
     sealed = None
     if seal:
         with col.lock:
@@ -149,7 +152,7 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
     if _defer_builds(col):
         # decided without the exclusive lock: an ingest must not stall on a waiting optimizer
         col.optimizing = col.optimizing or other or sealed is not None
-        return
+        return False
     del sealed  # replaced by its indexed copy below: nothing here may keep it alive
     _freeze_sealed(col)
     built = _build(col, threads, stop)
@@ -165,6 +168,7 @@ def optimize_collection(col: Optimizable, threads: int, stop: threading.Event) -
         memory.release()
     with col.lock:
         col.optimizing = work_pending(col.config, col.segments)
+    return built
 
 
 def _build(col: Optimizable, threads: int, stop: threading.Event) -> bool:

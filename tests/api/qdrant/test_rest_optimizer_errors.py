@@ -1,5 +1,5 @@
 """A failed optimization, as Qdrant reports one: the collection turns red and its
-``optimizer_status`` carries the error, until a later pass succeeds."""
+``optimizer_status`` carries the error, until an optimization completes again."""
 
 from __future__ import annotations
 
