@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vecbase import Client, models
+from vecbase.core.errors import StorageError
 from vecbase.engine.snapshots import Snapshots
 from vecbase.engine.toc import MAX_DIR_NAME, TableOfContent, dir_name
 
@@ -64,3 +65,21 @@ def test_a_long_named_collection_snapshots_and_recovers_under_another_name(tmp_p
     with Client(path=str(storage)) as client:
         assert {c.name for c in client.get_collections().collections} == {LONG, other}
         assert client.count(other).count == 1
+
+
+def test_a_damaged_collection_is_named_in_one_error(tmp_path: Path) -> None:
+    with Client(path=str(tmp_path)) as client:
+        for name in ("good", "bad"):
+            _fill(client, name)
+    damaged = next((tmp_path / "collections" / dir_name("bad") / "segments").glob("*/v0.npy"))
+    damaged.write_bytes(b"not an array")
+    with pytest.raises(StorageError, match=r"^Collection `bad` cannot be loaded from .*Restore it from a snapshot"):
+        TableOfContent(tmp_path)
+    damaged.unlink()  # a missing file reads the same way
+    with pytest.raises(StorageError, match=r"^Collection `bad` cannot be loaded .*FileNotFoundError"):
+        TableOfContent(tmp_path)
+    # the storage is released: moving the collection out lets the rest open
+    (tmp_path / "collections" / dir_name("bad")).rename(tmp_path / "bad-aside")
+    toc = TableOfContent(tmp_path)
+    assert toc.names() == ["good"]
+    toc.close()

@@ -12,6 +12,7 @@ import sys
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+from vecbase.core.errors import StorageError  # noqa: E402
 from vecbase.server.settings import SettingsError, load  # noqa: E402
 
 
@@ -36,4 +37,8 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(2) from None
         from vecbase.server.run import serve
 
-        serve(settings)
+        try:
+            serve(settings)
+        except StorageError as e:  # damaged or locked storage: say so in one line
+            print(f"vecbase: cannot open the storage: {e}", file=sys.stderr)
+            raise SystemExit(1) from None

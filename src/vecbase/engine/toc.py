@@ -107,7 +107,20 @@ class TableOfContent:
             if name is None:
                 log.warning("ignoring %s: no %s (an interrupted create)", cdir, NAME_FILE)
                 continue
-            self.collections[name] = self._adopt(open_collection(name, cdir))
+            try:
+                col = open_collection(name, cdir)
+            except Exception as e:
+                for loaded in self.collections.values():
+                    loaded.close()
+                self.collections.clear()
+                # one message naming the collection and the way out, not a parser's traceback
+                reason = str(e).rstrip(".") if isinstance(e, StorageError) else f"{type(e).__name__}: {e}".rstrip(".")
+                raise StorageError(
+                    f"Collection `{name}` cannot be loaded from {cdir} ({reason})."
+                    " Restore it from a snapshot, or move its directory out of the storage to"
+                    " start without it"
+                ) from e
+            self.collections[name] = self._adopt(col)
         raw = read_bytes_if_exists(self.path / "aliases.json")  # type: ignore[operator]
         if raw is not None:
             self.aliases = {k: v for k, v in orjson.loads(raw).items() if v in self.collections}
