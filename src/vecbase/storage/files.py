@@ -14,6 +14,10 @@ import numpy.typing as npt
 
 from vecbase.core.errors import StorageLockedError
 
+# beside a directory: its old copy while a new one replaces it, and a directory being removed
+_OLD = ".old"
+DELETED = ".deleted"
+
 
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -79,9 +83,6 @@ def array_bytes(array: npt.NDArray[np.generic]) -> bytes:
     buf = io.BytesIO()
     np.save(buf, array, allow_pickle=False)
     return buf.getvalue()
-
-
-_OLD = ".old"
 
 
 def write_dir(path: Path, files: dict[str, bytes]) -> None:
@@ -160,9 +161,6 @@ def _old_of(path: Path) -> Path:
 def load_array(path: Path, mapped: bool = False) -> npt.NDArray[np.generic]:
     """An array file's contents; ``mapped``: a read-only mapping of it instead of a copy."""
     return np.load(path, allow_pickle=False, mmap_mode="r" if mapped else None)  # type: ignore[no-any-return]
-
-
-DELETED = ".deleted"
 
 
 def remove_tree(path: Path) -> None:
