@@ -59,7 +59,7 @@ class StorageIOError(StorageError):
 
 def service_error_text(e: BaseException) -> str:
     """An unexpected failure (an optimization's, say) as Qdrant's service error reads."""
-    if isinstance(e, OSError):
+    if isinstance(e, OSError) and not isinstance(e, (TimeoutError, ConnectionError)):  # a file's
         return f"Service internal error: {io_error_text(e)}"
     if isinstance(e, VecbaseError):
         return f"Service internal error: {e}"

@@ -25,7 +25,7 @@ from vecbase.core.errors import (
     StorageLockedError,
     ValidationError,
     VecbaseError,
-    io_error_text,
+    service_error_text,
 )
 
 log = logging.getLogger("vecbase.api.qdrant")
@@ -124,11 +124,8 @@ def error_response(exc: BaseException, started: float) -> Response:
         return error(400, str(exc), started)
     if isinstance(exc, StorageLockedError):
         return error(503, f"Service unavailable: {exc}", started)
-    if isinstance(exc, OSError) and not isinstance(exc, (TimeoutError, ConnectionError)):
+    if isinstance(exc, (OSError, VecbaseError)) and not isinstance(exc, (TimeoutError, ConnectionError)):
         log.error("storage error: %s", exc)
-        return error(500, f"Service internal error: {io_error_text(exc)}", started)
-    if isinstance(exc, VecbaseError):
-        log.error("storage error: %s", exc)
-        return error(500, f"Service internal error: {exc}", started)
-    log.exception("unexpected error", exc_info=exc)
-    return error(500, f"Service internal error: {type(exc).__name__}: {exc}", started)
+    else:
+        log.exception("unexpected error", exc_info=exc)
+    return error(500, service_error_text(exc), started)
