@@ -14,7 +14,8 @@ import numpy as np
 from vecbase.api.qdrant import models as m
 from vecbase.api.qdrant.service import QdrantService
 from vecbase.client.admin import AdminMethods
-from vecbase.client.foreign import accepts_foreign_models
+from vecbase.client.foreign import accepts_foreign_models, ours
+from vecbase.client.migrate import migrate
 from vecbase.client.reads import ReadMethods
 from vecbase.engine.toc import TableOfContent
 
@@ -126,6 +127,20 @@ class Client(ReadMethods, AdminMethods):
         )
         return self._svc.collections.update(collection_name, req)
 
+    def migrate(
+        self,
+        dest_client: Any,
+        collection_names: list[str] | None = None,
+        batch_size: int = 100,
+        recreate_on_collision: bool = False,
+    ) -> None:
+        """Copies collections (all when ``collection_names`` is None) with their settings,
+        payload indexes, shard keys and points into ``dest_client``: another ``Client`` or a
+        ``qdrant_client.QdrantClient``. ``batch_size`` points are read and written at a time.
+        A name already in the destination raises ``ValueError`` unless
+        ``recreate_on_collision``, which deletes it there first."""
+        migrate(self, dest_client, collection_names, batch_size, recreate_on_collision)
+
     # -- aliases ----------------------------------------------------------------------
     def update_collection_aliases(self, change_aliases_operations: Sequence[Any], **kwargs: Any) -> bool:
         return self._svc.collections.update_aliases(m.ChangeAliasesOperation(actions=list(change_aliases_operations)))
@@ -163,7 +178,7 @@ class Client(ReadMethods, AdminMethods):
     def upload_points(
         self,
         collection_name: str,
-        points: Iterable[m.PointStruct],
+        points: Iterable[m.PointStruct | m.Record],
         batch_size: int = 64,
         parallel: int = 1,
         method: str | None = None,
@@ -175,12 +190,16 @@ class Client(ReadMethods, AdminMethods):
         **kwargs: Any,
     ) -> None:
         """``parallel``, ``method`` and ``max_retries`` shape qdrant-client's network upload;
-        embedded, each batch is one upsert."""
+        embedded, each batch is one upsert. Records (a scroll's output) are uploaded as points,
+        as qdrant-client does: what they lack is an empty vector map and payload."""
         options: dict[str, Any] = dict(
             wait=wait, shard_key_selector=shard_key_selector, update_filter=update_filter, update_mode=update_mode
         )
         batch: list[m.PointStruct] = []
         for p in points:
+            p = ours(p)  # a generator's items are not seen by the method's own translation
+            if isinstance(p, m.Record):
+                p = m.PointStruct(id=p.id, vector=p.vector or {}, payload=p.payload or {})
             batch.append(p)
             if len(batch) >= batch_size:
                 self.upsert(collection_name, batch, **options)

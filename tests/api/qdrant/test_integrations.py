@@ -104,3 +104,34 @@ def test_llama_index_qdrant_round_trip(server: Server, tmp_path: Any) -> None:
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_migrate_to_and_from_the_server(server: Server) -> None:
+    """An embedded collection moved onto the server with ``Client.migrate``, and back into a
+    new embedded client with qdrant-client's own ``migrate``: settings, indexes and points."""
+    from vecbase import Client, models
+
+    remote = QdrantClient(url=server.url, timeout=60)
+    local = Client(":memory:")
+    local.create_collection(
+        "moved",
+        vectors_config=models.VectorParams(size=DIM, distance=models.Distance.COSINE),
+        hnsw_config=models.HnswConfigDiff(m=12),
+        metadata={"from": "embedded"},
+    )
+    local.create_payload_index("moved", "topic", models.PayloadSchemaType.KEYWORD)
+    local.upsert("moved", [models.PointStruct(id=i, vector=embed(t), payload={"text": t}) for i, t in enumerate(TEXTS)])
+    local.migrate(remote, ["moved"], batch_size=4)
+
+    info = remote.get_collection("moved")
+    assert info.points_count == len(TEXTS)
+    assert info.config.hnsw_config.m == 12 and info.config.metadata == {"from": "embedded"}
+    assert list(info.payload_schema) == ["topic"]
+    hit = remote.query_points("moved", query=embed("interest rates at the bank"), limit=1).points[0]
+    assert hit.payload == {"text": "the central bank raised interest rates"}
+
+    back = Client(":memory:")
+    remote.migrate(back, ["moved"])
+    assert back.get_collection("moved").config == local.get_collection("moved").config
+    assert back.retrieve("moved", [3], with_vectors=True)[0] == local.retrieve("moved", [3], with_vectors=True)[0]
+    remote.delete_collection("moved")
