@@ -4,6 +4,7 @@ the same on both sides."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from vecbase import Client
+from vecbase import AsyncClient, Client
 from vecbase.api.qdrant import models as m
 
 
@@ -163,3 +164,14 @@ def test_collisions_and_bad_arguments_write_nothing() -> None:
     assert dest.count("other").count == 3
     assert dest.get_collection("other").config == source.get_collection("other").config
     assert not dest.collection_exists("docs")
+
+
+def test_async_client_migrates_into_an_async_client() -> None:
+    async def run() -> int:
+        source, dest = AsyncClient(":memory:"), AsyncClient(":memory:")
+        await source.create_collection("a", vectors_config=m.VectorParams(size=2, distance=m.Distance.DOT))
+        await source.upsert("a", [m.PointStruct(id=i, vector=[i, 1]) for i in range(9)])
+        await source.migrate(dest, batch_size=2)
+        return (await dest.count("a")).count
+
+    assert asyncio.run(run()) == 9

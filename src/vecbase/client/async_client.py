@@ -17,7 +17,7 @@ from typing import Any, Callable, Coroutine
 from vecbase.client.client import Client
 
 # AsyncQdrantClient's methods that are not coroutines
-_SYNC = frozenset({"upload_points", "upload_collection"})
+_SYNC = frozenset({"upload_points", "upload_collection", "get_embedding_size"})
 
 
 class AsyncClient:
@@ -34,6 +34,18 @@ class AsyncClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    async def migrate(
+        self,
+        dest_client: Any,
+        collection_names: list[str] | None = None,
+        batch_size: int = 100,
+        recreate_on_collision: bool = False,
+    ) -> None:
+        """``Client.migrate``; an ``AsyncClient`` destination is written through its own
+        ``Client`` (AsyncQdrantClient has no migration of its own)."""
+        dest = dest_client._client if isinstance(dest_client, AsyncClient) else dest_client
+        await asyncio.to_thread(self._client.migrate, dest, collection_names, batch_size, recreate_on_collision)
 
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._client, name)  # AttributeError for what Client lacks too

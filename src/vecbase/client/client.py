@@ -16,12 +16,13 @@ from vecbase.api.qdrant.service import QdrantService
 from vecbase.client.admin import AdminMethods
 from vecbase.client.foreign import accepts_foreign_models, ours
 from vecbase.client.migrate import migrate
+from vecbase.client.model_catalog import ModelCatalogMethods
 from vecbase.client.reads import ReadMethods
 from vecbase.engine.toc import TableOfContent
 
 
 @accepts_foreign_models
-class Client(ReadMethods, AdminMethods):
+class Client(ReadMethods, AdminMethods, ModelCatalogMethods):
     """Embedded vecbase with the method names, parameters and return types of QdrantClient."""
 
     def __init__(self, location: str | None = None, path: str | None = None, **kwargs: Any) -> None:
