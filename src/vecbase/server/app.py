@@ -32,6 +32,7 @@ from vecbase.inference.registry import REGISTRY
 from vecbase.server.access import ApiKeyMiddleware, Authenticator, ReadOnlyModeMiddleware
 from vecbase.server.audit import AuditMiddleware
 from vecbase.server.dashboard import dashboard_directory, dashboard_routes
+from vecbase.server.encoding import DecompressMiddleware
 from vecbase.server.limits import BodyLimitMiddleware
 from vecbase.server.paths import NormalizePathMiddleware
 from vecbase.server.settings import Settings
@@ -132,6 +133,8 @@ def create_app(settings: Settings, toc: TableOfContent | None = None) -> Starlet
         max_request_bytes=settings.max_request_size_mb * 1024 * 1024,
         max_upload_bytes=settings.max_upload_size_mb * 1024 * 1024,
     )
+    # outside the body limit, which so counts the inflated bytes
+    app.add_middleware(DecompressMiddleware)
     if settings.read_only:
         app.add_middleware(ReadOnlyModeMiddleware)
     authenticator = authenticator_for(settings, toc)

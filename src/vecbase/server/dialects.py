@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from starlette.responses import Response
+from starlette.types import Message, Send
 
 from vecbase.api.analyticdb.wire import AdbError, failure
 from vecbase.api.openai.errors import error_response as openai_error
@@ -29,3 +30,17 @@ def refusal(method: str, path: str, status: int, message: str, adb_code: str, qd
     if dialect == "analyticdb":
         return failure(AdbError(adb_code, message + ".", status))
     return qdrant_error(status, qdrant_prefix + message, time.perf_counter())
+
+
+class TrackedSend:
+    """``send`` that remembers whether the response has started: a middleware that refuses
+    a request part way (its body too large or corrupt) can answer only while it has not."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from vecbase.server.dialects import refusal
+from vecbase.server.dialects import TrackedSend, refusal
 
 
 def too_large(path: str, method: str, size: int | None, limit: int) -> Response:
@@ -43,7 +43,6 @@ class BodyLimitMiddleware:
             await too_large(path, method, int(length), limit)(scope, receive, send)
             return
         received = 0
-        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -54,14 +53,9 @@ class BodyLimitMiddleware:
                     raise _TooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        tracked = TrackedSend(send)
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, tracked)
         except _TooLarge:
-            if not started:
+            if not tracked.started:
                 await too_large(path, method, None, limit)(scope, receive, send)
