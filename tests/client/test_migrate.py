@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
+from qdrant_client import AsyncQdrantClient, QdrantClient
 from qdrant_client import models as qm
 
 from vecbase import AsyncClient, Client
@@ -157,6 +157,8 @@ def test_collisions_and_bad_arguments_write_nothing() -> None:
         source.migrate(dest, batch_size=0)
     with pytest.raises(ValueError, match="must be a vecbase or qdrant-client client"):
         source.migrate(object())
+    with pytest.raises(ValueError, match="must be a synchronous client"):
+        source.migrate(AsyncQdrantClient(":memory:"))
     assert [c.name for c in dest.get_collections().collections] == ["other"]
     assert dest.count("other").count == 0
 

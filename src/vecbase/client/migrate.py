@@ -14,6 +14,7 @@ and every point with its vectors and payload. Aliases and snapshots are not.
 from __future__ import annotations
 
 import importlib
+import inspect
 from enum import Enum
 from types import ModuleType
 from typing import Any, Protocol
@@ -57,6 +58,8 @@ def migrate(
     if missing:
         raise ValueError(f"Source client does not have collections: {missing}")
     family = _models_of(dest)
+    if inspect.iscoroutinefunction(getattr(dest, "get_collections", None)):
+        raise ValueError("dest_client must be a synchronous client (QdrantClient or vecbase.Client), got an async one")
     existing = {c.name for c in dest.get_collections().collections}
     collisions = sorted(n for n in names if n in existing)
     if collisions and not recreate_on_collision:
@@ -107,6 +110,7 @@ def _create(dest: Any, family: ModuleType, name: str, info: m.CollectionInfo) ->
         quantization_config=in_family(family, config.quantization_config),
         strict_mode_config=_as(family, "StrictModeConfig", strict) if strict is not None else None,
         metadata=config.metadata,
+        **({"payload": in_family(family, params.payload)} if params.payload is not None else {}),
     )
     for field, index in (info.payload_schema or {}).items():
         schema = index.params if index.params is not None else index.data_type
