@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import resource
 from typing import Iterator
 
 import uvicorn
@@ -31,6 +32,7 @@ def serve(settings: Settings) -> None:
     )
     if level is None:
         log.warning("log level %r is not one vecbase knows; logging at INFO", settings.log_level)
+    raise_open_files_limit()
     app = create_app(settings)
     if settings.grpc_port is not None:
         grpc_server = start_grpc(settings, app.state.service, app.state.authenticator, stats=app.state.stats)
@@ -62,6 +64,25 @@ def serve(settings: Settings) -> None:
         start_reloader(config.ssl, settings)
     server.run()
     log.info("vecbase stopped")
+
+
+def raise_open_files_limit(cap: int = 1 << 20) -> int:
+    """Raises this process's soft limit of open files to its hard limit (at most ``cap``);
+    the limit now in force. Each collection written to holds its WAL open, and each client
+    a socket: under a shell's usual soft limit of 1,024 the server would refuse writes to
+    the thousandth busy collection ("Too many open files") while the hard limit, which a
+    process may take without privilege, is far higher."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = cap if hard == resource.RLIM_INFINITY else min(hard, cap)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ValueError, OSError) as err:
+        log.warning("open files limit stays at %d (could not raise it to %d: %s)", soft, wanted, err)
+        return soft
+    log.debug("open files limit raised from %d to %d", soft, wanted)
+    return wanted
 
 
 class _Server(uvicorn.Server):
