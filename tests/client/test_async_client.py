@@ -70,8 +70,9 @@ def test_every_coroutine_of_async_qdrant_client_that_client_has_is_a_coroutine_h
     assert {"query_points", "upsert", "create_collection", "scroll", "create_snapshot"} <= theirs
     for name in theirs:
         assert inspect.iscoroutinefunction(getattr(ac, name)), name
-    for name in ("upload_points", "upload_collection"):
+    for name in ("upload_points", "upload_collection", "get_embedding_size"):
         assert not inspect.iscoroutinefunction(getattr(ac, name))
+    assert theirs | {"upload_points", "migrate"} <= set(dir(ac))
     with pytest.raises(AttributeError):
         ac.no_such_method  # noqa: B018
     asyncio.run(ac.close())

@@ -47,6 +47,10 @@ class AsyncClient:
         dest = dest_client._client if isinstance(dest_client, AsyncClient) else dest_client
         await asyncio.to_thread(self._client.migrate, dest, collection_names, batch_size, recreate_on_collision)
 
+    def __dir__(self) -> list[str]:
+        # the calls __getattr__ makes: for help(), completion and introspection
+        return sorted(set(super().__dir__()) | {n for n in dir(self._client) if not n.startswith("_")})
+
     def __getattr__(self, name: str) -> Any:
         method = getattr(self._client, name)  # AttributeError for what Client lacks too
         if name.startswith("_") or name in _SYNC or not callable(method):
