@@ -7,7 +7,7 @@ import time
 from vecbase import Client, models
 
 
-def wait_green(client: Client, name: str, timeout: float = 60) -> models.CollectionInfo:
+def wait_green(client: Client, name: str, timeout: float = 180) -> models.CollectionInfo:
     """The collection's info once the optimizer has nothing left to do; fails after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

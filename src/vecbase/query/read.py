@@ -55,10 +55,9 @@ def scroll(segments: Sequence[Segment], req: ScrollRequest) -> tuple[list[Record
     candidates: list[tuple[tuple[int, int], Segment, int]] = []
     start = id_sort_key(req.offset) if req.offset is not None else None
     for seg in segments:
-        for off in np.nonzero(filter_mask(seg, req.filter))[0].tolist():
-            key = id_sort_key(seg.ids[off])
-            if start is None or key >= start:
-                candidates.append((key, seg, off))
+        # each segment's first limit + 1 in id order: the page and the next page's offset
+        picked = seg.ids.first_in_order(filter_mask(seg, req.filter), start, req.limit + 1)
+        candidates.extend((key, seg, off) for key, off in picked)
     candidates.sort(key=lambda c: c[0])
     page = candidates[: req.limit]
     next_id = candidates[req.limit][1].ids[candidates[req.limit][2]] if len(candidates) > req.limit else None

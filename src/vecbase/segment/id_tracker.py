@@ -9,13 +9,14 @@ the id column itself. Any append thaws it.
 
 from __future__ import annotations
 
+import heapq
 import uuid
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.ids import PointId
+from vecbase.core.ids import PointId, id_sort_key
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -128,12 +129,48 @@ class FrozenIds:
         return int(self.order[pos])
 
 
+    def key_at(self, off: int) -> tuple[int, int]:
+        """``core.ids.id_sort_key`` of the id at ``off``, without making the id."""
+        if self.uuids and self.is_uuid[off]:
+            return (1, (int(self.hi[off]) << 64) | int(self.lo[off]))
+        return (0, int(self.lo_view[off]))
+
+    def first_in_order(
+        self, mask: npt.NDArray[np.bool_], start: tuple[int, int] | None, want: int
+    ) -> list[tuple[tuple[int, int], int]]:
+        """Up to ``want`` (sort key, offset) pairs, in id order from the key ``start`` on, of
+        the offsets where ``mask`` holds: a walk of the sorted columns that reads as many
+        offsets as it needs, in growing chunks."""
+        n, ints = self.count, self.count - self.uuids
+        if start is None:
+            pos = 0
+        elif start[0] == 0:
+            pos = int(np.searchsorted(self.key_lo[:ints], np.uint64(start[1]))) if start[1] < 2**64 else ints
+        else:
+            hi, lo = np.uint64(start[1] >> 64), np.uint64(start[1] & (2**64 - 1))
+            a = ints + int(np.searchsorted(self.key_hi[ints:], hi, side="left"))
+            b = ints + int(np.searchsorted(self.key_hi[ints:], hi, side="right"))
+            pos = a + int(np.searchsorted(self.key_lo[a:b], lo))
+        found: list[int] = []
+        chunk = max(4 * want, 1024)
+        while pos < n and len(found) < want:
+            end = min(n, pos + chunk)
+            offs = np.arange(pos, end, dtype=np.int64) if self.order is None else self.order[pos:end]
+            found.extend(offs[mask[offs]][: want - len(found)].tolist())
+            pos, chunk = end, chunk * 2
+        return [(self.key_at(o), o) for o in found]
+
+
 class IdTracker:
     def __init__(self, ids: Iterable[PointId] = ()) -> None:
         self._list: list[PointId] | None = list(ids)
         self._map: dict[PointId, int] | None = {pid: i for i, pid in enumerate(self._list)}
         self._frozen: FrozenIds | None = None
         self._n = len(self._list)
+        # the list's ids as uint64 while all are integers, extended as ids are appended
+        # (ordered walks read it instead of keying every id); None until asked for
+        self._ints: U64 | None = None
+        self._has_uuid = False
 
     @classmethod
     def of_frozen(cls, frozen: FrozenIds) -> IdTracker:
@@ -183,6 +220,53 @@ class IdTracker:
         assert self._frozen is not None
         return self._frozen.offsets_of(pids)
 
+    def first_in_order(
+        self, mask: npt.NDArray[np.bool_], start: tuple[int, int] | None, want: int
+    ) -> list[tuple[tuple[int, int], int]]:
+        """Up to ``want`` (``id_sort_key``, offset) pairs of the offsets where ``mask`` holds,
+        in id order from the key ``start`` on (a scroll page): a walk of the sorted columns
+        when frozen; while taking writes, the masked ids keyed and the smallest kept."""
+        if want <= 0:
+            return []
+        if self._frozen is not None:
+            return self._frozen.first_in_order(mask, start, want)
+        assert self._list is not None
+        offs = np.flatnonzero(mask)
+        column = self._int_column()
+        if column is None:
+            ids = self._list
+            keyed = ((id_sort_key(ids[o]), o) for o in offs.tolist())
+            return heapq.nsmallest(want, (k for k in keyed if start is None or k[0] >= start))
+        values = column[offs]  # integer ids only, the usual case: keyed and picked in numpy
+        if start is not None:
+            if start[0] == 1:
+                return []  # every integer id sorts before a UUID
+            keep = values >= np.uint64(start[1]) if start[1] < 2**64 else np.zeros(len(values), dtype=bool)
+            values, offs = values[keep], offs[keep]
+        if len(values) > want:
+            part = np.argpartition(values, want - 1)[:want]
+            values, offs = values[part], offs[part]
+        ranked = np.argsort(values, kind="stable")
+        return [((0, v), o) for v, o in zip(values[ranked].tolist(), offs[ranked].tolist())]
+
+    def _int_column(self) -> U64 | None:
+        """The list's ids as uint64 (None once a UUID is among them): cached, and on later
+        calls only the ids appended since are converted."""
+        if self._has_uuid or self._list is None:
+            return None
+        n, cached = self._n, self._ints
+        have = 0 if cached is None else len(cached)
+        if cached is None or have < n:
+            try:
+                tail = np.array(self._list[have:n], dtype=np.uint64)
+            except (TypeError, ValueError, OverflowError):
+                self._has_uuid = True
+                return None
+            cached = tail if cached is None else np.concatenate([cached, tail])
+            self._ints = cached
+        assert cached is not None
+        return cached[:n]
+
     def to_list(self) -> list[PointId]:
         return list(self._list) if self._list is not None else list(self)
 
@@ -198,6 +282,7 @@ class IdTracker:
         if self._list is None or self._map is None:
             self._list = self.to_list()
             self._map = {p: i for i, p in enumerate(self._list)}
+            self._ints, self._has_uuid = None, False
             self._frozen = None
         off = self._n
         self._list.append(pid)

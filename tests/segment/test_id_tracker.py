@@ -1,0 +1,87 @@
+"""The id tracker's ordered walk (a scroll page of one segment) against sorting every id, in
+both of its forms: taking writes (a list) and frozen (sorted columns)."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vecbase.core.ids import PointId, id_sort_key
+from vecbase.segment.id_tracker import IdTracker
+
+ids_strategy = st.lists(
+    st.one_of(
+        st.integers(min_value=0, max_value=2**64 - 1),
+        st.integers(min_value=0, max_value=40),
+        st.uuids().map(str),
+        st.sampled_from([str(uuid.UUID(int=k)) for k in (0, 1, 2**64, 2**64 + 1, 2**128 - 1)]),
+    ),
+    max_size=60,
+    unique=True,
+)
+
+
+def brute(ids: list[PointId], mask: np.ndarray, start: tuple[int, int] | None, want: int) -> list[tuple[object, int]]:
+    keyed = sorted((id_sort_key(p), off) for off, p in enumerate(ids) if mask[off])
+    return [kv for kv in keyed if start is None or kv[0] >= start][:want]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=ids_strategy, data=st.data())
+def test_first_in_order_is_the_sorted_prefix(ids: list[PointId], data: st.DataObject) -> None:
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids))), dtype=bool)
+    want = data.draw(st.integers(min_value=0, max_value=len(ids) + 2))
+    start_id = data.draw(
+        st.one_of(
+            st.none(), st.sampled_from(ids) if ids else st.none(), ids_strategy.map(lambda xs: xs[0] if xs else None)
+        )
+    )
+    start = id_sort_key(start_id) if start_id is not None else None
+    expected = brute(ids, mask, start, want)
+    growing = IdTracker(ids)
+    assert growing.first_in_order(mask, start, want) == expected
+    frozen = IdTracker(ids)
+    frozen.freeze()
+    assert frozen.frozen
+    assert frozen.first_in_order(mask, start, want) == expected
+
+
+def test_a_long_walk_reads_past_its_first_chunk() -> None:
+    """Ids descending with offsets (a permutation), one point in 500 passing the mask."""
+    n = 20_000
+    tracker = IdTracker(range(n - 1, -1, -1))
+    tracker.freeze()
+    mask = np.zeros(n, dtype=bool)
+    mask[::500] = True
+    got = tracker.first_in_order(mask, (0, 100), 7)
+    # offset o holds id n-1-o: the passing ids are n-1-500k, smallest first from 100 up
+    want_ids = sorted(n - 1 - o for o in range(0, n, 500) if n - 1 - o >= 100)[:7]
+    assert got == [((0, i), n - 1 - i) for i in want_ids]
+
+
+def test_walks_see_ids_appended_after_an_earlier_walk() -> None:
+    tracker = IdTracker([5, 3, 9])
+    ids: list[PointId] = [5, 3, 9]
+
+    def check() -> None:
+        mask = np.ones(len(ids), dtype=bool)
+        for start in (None, (0, 4), (1, 0)):
+            assert tracker.first_in_order(mask, start, 3) == brute(ids, mask, start, 3)
+
+    check()  # caches the integer column
+    for pid in (1, 7, 2**64 - 1):
+        tracker.append(pid)
+        ids.append(pid)
+    check()
+    later_uuid = str(uuid.UUID(int=3))
+    tracker.append(later_uuid)
+    ids.append(later_uuid)
+    check()  # a UUID among them: keyed one by one
+    tracker.freeze()
+    check()
+    tracker.append(0)  # thawed: the column is rebuilt from the list
+    ids.append(0)
+    check()
