@@ -152,6 +152,8 @@ def in_family(family: ModuleType, value: Any) -> Any:
     if isinstance(value, Enum):
         return getattr(family, type(value).__name__)(value.value)
     if isinstance(value, list):
+        if value and type(value[0]) in (int, float):
+            return value  # a vector: numbers never sit beside models
         return [in_family(family, v) for v in value]
     if isinstance(value, dict):
         return {k: in_family(family, v) for k, v in value.items()}
