@@ -128,7 +128,6 @@ class FrozenIds:
         assert self.order is not None  # segments with UUIDs always keep their permutation
         return int(self.order[pos])
 
-
     def key_at(self, off: int) -> tuple[int, int]:
         """``core.ids.id_sort_key`` of the id at ``off``, without making the id."""
         if self.uuids and self.is_uuid[off]:
