@@ -77,10 +77,15 @@ def _order_start(value: Any, kind: PayloadType) -> float | int | None:
     return value  # type: ignore[no-any-return]
 
 
-def order_rows(segments: Sequence[Segment], flt: Filter | None, order: OrderBy) -> list[tuple[Any, Segment, int]]:
-    """(value, segment, offset) of every point passing ``flt``, in ``order``, one row per value."""
+def order_rows(
+    segments: Sequence[Segment], flt: Filter | None, order: OrderBy, need: int | None = None
+) -> list[tuple[Any, Segment, int]]:
+    """(value, segment, offset) of the points passing ``flt``, in ``order``, one row per
+    value; the first ``need`` rows (all when None). Ties keep segment order, then the
+    index's: each segment hands over only the rows that can be among the first ``need``
+    (its sorted value column sliced in numpy), and those are sorted."""
     rows: list[tuple[Any, Segment, int]] = []
-    kind: PayloadType | None = None
+    desc = order.direction is Direction.DESC
     for seg in segments:
         index = seg.field_indexes.get(order.key)
         if not isinstance(index, NumericIndex):
@@ -89,23 +94,25 @@ def order_rows(segments: Sequence[Segment], flt: Filter | None, order: OrderBy) 
                 " `order_by`. Check https://qdrant.tech/documentation/concepts/indexing/#payload-index to see"
                 " which payload schemas support Range conditions"
             )
-        kind = index.spec.type
-        vals, offs = index.columns()
-        keep = filter_mask(seg, flt)[offs]
+        vals, offs = index.columns()  # ascending by value
+        start = _order_start(order.start_from, index.spec.type)
+        if start is not None:
+            cut = int(np.searchsorted(vals, start, side="right" if desc else "left"))
+            vals, offs = (vals[:cut], offs[:cut]) if desc else (vals[cut:], offs[cut:])
+        keep = np.flatnonzero(filter_mask(seg, flt)[offs])
+        if need is not None and len(keep) > need:
+            if desc:  # the highest ``need``, and every tie of the lowest of them (ties stay in index order)
+                keep = keep[vals[keep] >= vals[keep[-need]]] if need > 0 else keep[:0]
+            else:
+                keep = keep[:need]
         rows.extend((v, seg, o) for v, o in zip(vals[keep].tolist(), offs[keep].tolist()))
-    if kind is None:
-        return []
-    desc = order.direction is Direction.DESC
-    start = _order_start(order.start_from, kind)
-    if start is not None:
-        rows = [r for r in rows if (r[0] <= start if desc else r[0] >= start)]
     rows.sort(key=lambda r: r[0], reverse=desc)
-    return rows
+    return rows if need is None else rows[:need]
 
 
 def _scroll_by_value(segments: Sequence[Segment], req: ScrollRequest, order: OrderBy) -> list[Record]:
-    rows = order_rows(segments, req.filter, order)
-    return [record(seg, off, req.with_payload, req.with_vectors, order_value=v) for v, seg, off in rows[: req.limit]]
+    rows = order_rows(segments, req.filter, order, req.limit)
+    return [record(seg, off, req.with_payload, req.with_vectors, order_value=v) for v, seg, off in rows]
 
 
 _TYPE_RANK = {bool: 0, int: 1, str: 2}

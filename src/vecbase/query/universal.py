@@ -156,7 +156,7 @@ def _base(
     if isinstance(q, MmrQuery):
         return _mmr(segments, config, node, q, flt)
     if isinstance(q, OrderByQuery):
-        rows = order_rows(segments, flt, q.order_by)[: lim + off]
+        rows = order_rows(segments, flt, q.order_by, lim + off)
         return [Found(s, o, 1.0, v) for v, s, o in rows[off:]]
     if isinstance(q, SampleQuery):
         pool = [(s, o) for s in segments for o in np.nonzero(filter_mask(s, flt))[0].tolist()]

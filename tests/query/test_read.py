@@ -1,0 +1,61 @@
+"""Ordered reads hand over a page, not the collection: ``order_rows`` with a row budget
+answers what ordering every row and cutting answers, ties and filters included, over
+several segments (here, the segments of three collections side by side)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vecbase import Client, models
+from vecbase.core.filter import FieldMatch, Filter, MatchValue
+from vecbase.query.model import Direction, OrderBy
+from vecbase.query.read import order_rows
+from vecbase.segment.segment import Segment
+
+
+@pytest.fixture(scope="module")
+def segments() -> list[Segment]:
+    client = Client(":memory:")
+    rng = np.random.default_rng(11)
+    out: list[Segment] = []
+    for c in range(3):
+        name = f"c{c}"
+        client.create_collection(name, vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+        client.create_payload_index(name, "n", models.PayloadSchemaType.INTEGER)
+        client.create_payload_index(name, "x", models.PayloadSchemaType.FLOAT)
+        client.create_payload_index(name, "tag", models.PayloadSchemaType.KEYWORD)
+        n = 150 + 40 * c
+        payloads: list[dict[str, Any]] = [
+            {"n": int(v), "x": float(v) / 4, "tag": ["a", "b"][int(t)]}
+            for v, t in zip(rng.integers(0, 12, n), rng.integers(0, 2, n))
+        ]
+        for p in payloads[::7]:
+            p["n"] = [p["n"], p["n"] + 5]  # several values: one row for each
+        client.upsert(name, models.Batch(ids=list(range(n)), vectors=[[1.0, 0.0]] * n, payloads=payloads))
+        client.delete(name, models.PointIdsList(points=list(range(0, n, 11))))
+        out.extend(client._toc.get(name).segments)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    key=st.sampled_from(["n", "x"]),
+    direction=st.sampled_from(list(Direction)),
+    start=st.one_of(st.none(), st.integers(min_value=-1, max_value=18), st.floats(min_value=-1, max_value=4)),
+    tag=st.sampled_from([None, "a", "b"]),
+    need=st.integers(min_value=0, max_value=500),
+)
+def test_a_budget_cuts_the_full_order(
+    segments: list[Segment], key: str, direction: Direction, start: float | None, tag: str | None, need: int
+) -> None:
+    order = OrderBy(key, direction, start)
+    flt = Filter(must=(FieldMatch("tag", MatchValue(tag)),)) if tag is not None else None
+    every = order_rows(segments, flt, order)
+    assert order_rows(segments, flt, order, need) == every[:need]
+    values = [v for v, _, _ in every]
+    assert values == sorted(values, reverse=direction is Direction.DESC)
