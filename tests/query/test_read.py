@@ -1,6 +1,7 @@
-"""Ordered reads hand over a page, not the collection: ``order_rows`` with a row budget
-answers what ordering every row and cutting answers, ties and filters included, over
-several segments (here, the segments of three collections side by side)."""
+"""Reads hand over a page, not the collection: ``order_rows`` with a row budget answers
+what ordering every row and cutting answers, ties and filters included; random samples and
+id-ordered pages are drawn without listing every point. Over several segments (here, the
+segments of three collections side by side)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from hypothesis import strategies as st
 
 from vecbase import Client, models
 from vecbase.core.filter import FieldMatch, Filter, MatchValue
+from vecbase.core.ids import id_sort_key
+from vecbase.query import universal
 from vecbase.query.model import Direction, OrderBy
 from vecbase.query.read import order_rows
+from vecbase.segment.filtering import filter_mask
 from vecbase.segment.segment import Segment
 
 
@@ -59,3 +63,25 @@ def test_a_budget_cuts_the_full_order(
     assert order_rows(segments, flt, order, need) == every[:need]
     values = [v for v, _, _ in every]
     assert values == sorted(values, reverse=direction is Direction.DESC)
+
+
+def test_samples_are_distinct_passing_points_drawn_from_every_segment(segments: list[Segment]) -> None:
+    flt = Filter(must=(FieldMatch("tag", MatchValue("a")),))
+    passing = {(id(seg), int(o)) for seg in segments for o in np.flatnonzero(filter_mask(seg, flt))}
+    seen: set[tuple[int, int]] = set()
+    for _ in range(300):
+        drawn = [(id(f.seg), f.off) for f in universal._sample(segments, flt, 12)]
+        assert len(drawn) == 12 == len(set(drawn))
+        assert set(drawn) <= passing
+        seen.update(drawn)
+    assert seen == passing  # 3,600 draws over a few hundred points reach each of them
+    assert len(universal._sample(segments, flt, 10**6)) == len(passing)
+
+
+def test_points_without_a_query_come_in_id_order(segments: list[Segment]) -> None:
+    every = sorted(
+        (id_sort_key(seg.ids[o]), id(seg), int(o)) for seg in segments for o in np.flatnonzero(filter_mask(seg, None))
+    )
+    for n in (0, 1, 7, 500, 10**6):
+        got = [(id_sort_key(f.seg.ids[f.off]), id(f.seg), f.off) for f in universal._by_id(segments, None, n)]
+        assert [k for k, _, _ in got] == [k for k, _, _ in every[:n]]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from vecbase.core.config import CollectionConfig
 from vecbase.core.errors import BadRequestError
 from vecbase.core.filter import Filter, HasId, and_filters, merge_filters
-from vecbase.core.ids import PointId, id_sort_key
+from vecbase.core.ids import PointId
 from vecbase.core.points import ScoredColumns, ScoredPoint, SparseVector
 from vecbase.index.dense import top_k
 from vecbase.query import formula as fx
@@ -159,8 +159,7 @@ def _base(
         rows = order_rows(segments, flt, q.order_by, lim + off)
         return [Found(s, o, 1.0, v) for v, s, o in rows[off:]]
     if isinstance(q, SampleQuery):
-        pool = [(s, o) for s in segments for o in np.nonzero(filter_mask(s, flt))[0].tolist()]
-        return [Found(s, o, 1.0) for s, o in random.sample(pool, min(lim + off, len(pool)))[off:]]
+        return _sample(segments, flt, lim + off)[off:]
     if isinstance(q, (FusionQuery, FormulaQuery)):
         kind = "fusion" if isinstance(q, FusionQuery) else "formula"
         raise BadRequestError(f"Bad request: cannot apply {kind} without prefetches")
@@ -168,9 +167,24 @@ def _base(
 
 
 def _by_id(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Found]:
-    rows = [(id_sort_key(s.ids[o]), s, o) for s in segments for o in np.nonzero(filter_mask(s, flt))[0].tolist()]
+    # each segment's first n in id order (an ordered walk), then the n first of those
+    rows = [(key, s, o) for s in segments for key, o in s.ids.first_in_order(filter_mask(s, flt), None, n)]
     rows.sort(key=lambda r: r[0])
     return [Found(s, o, 1.0) for _, s, o in rows[:n]]
+
+
+def _sample(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Found]:
+    """``n`` points drawn without replacement among those passing ``flt``: positions drawn
+    in the concatenation of the segments' passing offsets, without listing the points."""
+    passing = [np.flatnonzero(filter_mask(s, flt)) for s in segments]
+    ends = np.cumsum([len(p) for p in passing])
+    total = int(ends[-1]) if len(ends) else 0
+    out = []
+    for pos in random.sample(range(total), min(n, total)):
+        i = int(np.searchsorted(ends, pos, side="right"))
+        start = int(ends[i - 1]) if i else 0
+        out.append(Found(segments[i], int(passing[i][pos - start]), 1.0))
+    return out
 
 
 def _prepare(segments: Sequence[Segment], config: CollectionConfig, using: str, v: Any) -> Prepared:
