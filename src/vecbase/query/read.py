@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import Counter
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from vecbase.core.config import PayloadType
 from vecbase.core.datetimes import parse_micros, to_micros
@@ -42,6 +44,22 @@ def retrieve(segments: Sequence[Segment], ids: Iterable[object], wp: WithPayload
         found = locate(segments, pid)
         if found is not None:
             out.append(record(found[0], found[1], wp, wv))
+    return out
+
+
+def sample_points(
+    segments: Sequence[Segment], masks: Sequence[npt.NDArray[np.bool_]], n: int
+) -> list[tuple[Segment, int]]:
+    """``n`` (segment, offset) pairs drawn without replacement among the offsets where each
+    segment's mask holds: positions drawn in their concatenation, no point listed."""
+    passing = [np.flatnonzero(m) for m in masks]
+    ends = np.cumsum([len(p) for p in passing])
+    total = int(ends[-1]) if len(ends) else 0
+    out = []
+    for pos in random.sample(range(total), min(n, total)):
+        i = int(np.searchsorted(ends, pos, side="right"))
+        start = int(ends[i - 1]) if i else 0
+        out.append((segments[i], int(passing[i][pos - start])))
     return out
 
 

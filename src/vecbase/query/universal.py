@@ -7,7 +7,6 @@ of its prefetches' candidates, or fuses their rankings.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -40,7 +39,7 @@ from vecbase.query.model import (
     WithPayload,
     WithVectors,
 )
-from vecbase.query.read import order_rows
+from vecbase.query.read import order_rows, sample_points
 from vecbase.query.records import scored, scored_columns
 from vecbase.query.scoring import ExampleQuery, Prepared, example_scores, raw_similarity
 from vecbase.query.search import Hits, check_vector_name, merge_parts, nearest_hits, prepared_query, search_hits
@@ -174,17 +173,7 @@ def _by_id(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Foun
 
 
 def _sample(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Found]:
-    """``n`` points drawn without replacement among those passing ``flt``: positions drawn
-    in the concatenation of the segments' passing offsets, without listing the points."""
-    passing = [np.flatnonzero(filter_mask(s, flt)) for s in segments]
-    ends = np.cumsum([len(p) for p in passing])
-    total = int(ends[-1]) if len(ends) else 0
-    out = []
-    for pos in random.sample(range(total), min(n, total)):
-        i = int(np.searchsorted(ends, pos, side="right"))
-        start = int(ends[i - 1]) if i else 0
-        out.append(Found(segments[i], int(passing[i][pos - start]), 1.0))
-    return out
+    return [Found(s, o, 1.0) for s, o in sample_points(segments, [filter_mask(s, flt) for s in segments], n)]
 
 
 def _prepare(segments: Sequence[Segment], config: CollectionConfig, using: str, v: Any) -> Prepared:
