@@ -33,12 +33,12 @@ def query_groups(
     """The first ``limit`` groups in the order of their best hits, each with its best
     ``group_size`` hits: what grouping the query's whole ranking gives.
 
-    A query without prefetches asks for a prefix of that ranking, ``limit * group_size``
-    hits and more each round, until the prefix decides the answer (its first ``limit``
-    groups are full; a later hit can neither enter them nor make a group that comes before
-    them) or holds every hit. One with prefetches ranks every point at every level: a
-    prefetch's limit changes the fused scores, so no prefix of a shorter run is one of the
-    whole ranking."""
+    A query without prefetches asks for a prefix of that ranking, ``2 * limit *
+    group_size`` hits (64 at least) and four times more each round, until the prefix
+    decides the answer (its first ``limit`` groups are full; a later hit can neither enter
+    them nor make a group that comes before them) or holds every hit. One with prefetches
+    ranks every point at every level: a prefetch's limit changes the fused scores, so no
+    prefix of a shorter run is one of the whole ranking."""
     total = max(1, sum(seg.live_count() for seg in segments))
     want = total if req.node.prefetch else min(total, max(64, 2 * req.limit * req.group_size))
     while True:
