@@ -13,7 +13,6 @@ from typing import Sequence
 
 import numpy as np
 
-from vecbase.core.ids import PointId
 from vecbase.core.operations import DeletePoints, PointOperation, UpsertPoints, take
 from vecbase.core.points import DenseColumn, ListColumn, PayloadDocs, VectorColumn
 from vecbase.segment.segment import Segment
@@ -67,20 +66,38 @@ def apply_across(segments: Sequence[Segment], op_num: int, op: PointOperation) -
 
 
 def dedupe(segments: Sequence[Segment]) -> int:
-    """After a crash between segment saves a point may be live twice: keep the newest."""
-    best: dict[PointId, tuple[int, Segment, int]] = {}
+    """After a crash between segment saves a point may be live twice: keep the newest (on a
+    tie, the one in the later segment). Runs at every open, so the common case, no point
+    live twice, is found with one sort of the id columns; only repeated ids are walked."""
+    live = [np.flatnonzero(seg.live_mask()) for seg in segments]
+    if sum(1 for offs in live if len(offs)) < 2:
+        return 0  # a segment holds each id at one offset: repeats span segments
+    kinds, his, los, where = [], [], [], []
+    for i, (seg, offs) in enumerate(zip(segments, live)):
+        is_uuid, hi, lo = seg.ids.columns()
+        kinds.append(is_uuid[offs])
+        his.append(hi[offs])
+        los.append(lo[offs])
+        where.append(np.stack([np.full(len(offs), i, dtype=np.int64), offs.astype(np.int64)], axis=1))
+    kind, hi, lo = np.concatenate(kinds), np.concatenate(his), np.concatenate(los)
+    at = np.concatenate(where)
+    order = np.lexsort((lo, hi, kind))  # stable: a repeated id's rows stay in segment order
+    same = (kind[order][1:] == kind[order][:-1]) & (hi[order][1:] == hi[order][:-1]) & (lo[order][1:] == lo[order][:-1])
+    if not same.any():
+        return 0
     dropped = 0
-    for seg in segments:
-        for off in np.nonzero(seg.live_mask())[0].tolist():
-            pid = seg.ids[off]
-            version = int(seg.versions[off])
-            seen = best.get(pid)
-            if seen is None:
-                best[pid] = (version, seg, off)
-                continue
-            loser_seg, loser_off = (seg, off) if version < seen[0] else (seen[1], seen[2])
-            if version >= seen[0]:
-                best[pid] = (version, seg, off)
-            loser_seg.drop(loser_off)
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    ends = np.append(starts[1:], len(order))
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        if b - a < 2:
+            continue
+        rows = [(segments[int(at[r, 0])], int(at[r, 1])) for r in order[a:b].tolist()]
+        keep_seg, keep_off = rows[0]
+        for seg, off in rows[1:]:
+            if int(seg.versions[off]) >= int(keep_seg.versions[keep_off]):
+                keep_seg.drop(keep_off)
+                keep_seg, keep_off = seg, off
+            else:
+                seg.drop(off)
             dropped += 1
     return dropped
