@@ -85,3 +85,12 @@ def test_walks_see_ids_appended_after_an_earlier_walk() -> None:
     tracker.append(0)  # thawed: the column is rebuilt from the list
     ids.append(0)
     check()
+
+
+def test_uuid_columns_decode_as_uuid_does() -> None:
+    from vecbase.segment.id_tracker import _uuid_bytes
+
+    rng = np.random.default_rng(4)
+    canonical = [str(uuid.UUID(bytes=rng.bytes(16))) for _ in range(50)]
+    for ids in (canonical, [u.upper() for u in canonical], [], ["{" + canonical[0] + "}", canonical[1]]):
+        assert _uuid_bytes(ids) == b"".join(uuid.UUID(u).bytes for u in ids)

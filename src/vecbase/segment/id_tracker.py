@@ -22,6 +22,19 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 
+def _uuid_bytes(uuids: list[str]) -> bytes:
+    """The 16 bytes of each UUID, concatenated. Stored ids are canonical (36 characters,
+    hyphenated: ``core.ids`` normalizes them), so all are decoded as one hex string in one
+    call; anything else is parsed one by one."""
+    digits = "".join(uuids).replace("-", "")
+    if len(digits) == 32 * len(uuids) and all(len(u) == 36 for u in uuids):
+        try:
+            return bytes.fromhex(digits)
+        except ValueError:
+            pass
+    return b"".join(uuid.UUID(u).bytes for u in uuids)
+
+
 class FrozenIds:
     """Sorted columns of one frozen id set."""
 
@@ -34,8 +47,8 @@ class FrozenIds:
         if ints.any():
             lo[ints] = np.fromiter((i for i in ids if isinstance(i, int)), dtype=np.uint64, count=int(ints.sum()))
         if is_uuid.any():
-            raw = b"".join(uuid.UUID(i).bytes for i in ids if isinstance(i, str))
-            words = np.frombuffer(raw, dtype=">u8").reshape(-1, 2).astype(np.uint64)
+            words = np.frombuffer(_uuid_bytes([i for i in ids if isinstance(i, str)]), dtype=">u8")
+            words = words.reshape(-1, 2).astype(np.uint64)
             hi[is_uuid], lo[is_uuid] = words[:, 0], words[:, 1]
         self._index(is_uuid, hi, lo)
 
