@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from vecbase import Client, models
 from vecbase.core.filter import FieldMatch, Filter, MatchValue
 from vecbase.core.ids import id_sort_key
-from vecbase.query import universal
+from vecbase.query import read, universal
 from vecbase.query.model import Direction, OrderBy
 from vecbase.query.read import order_rows
 from vecbase.segment.filtering import filter_mask
@@ -85,3 +85,19 @@ def test_points_without_a_query_come_in_id_order(segments: list[Segment]) -> Non
     for n in (0, 1, 7, 500, 10**6):
         got = [(id_sort_key(f.seg.ids[f.off]), id(f.seg), f.off) for f in universal._by_id(segments, None, n)]
         assert [k for k, _, _ in got] == [k for k, _, _ in every[:n]]
+
+
+@pytest.mark.parametrize("tag", [None, "a", "b"])
+@pytest.mark.parametrize("limit", [1, 3, 100])
+def test_integer_facets_count_each_points_values(segments: list[Segment], tag: str | None, limit: int) -> None:
+    flt = Filter(must=(FieldMatch("tag", MatchValue(tag)),)) if tag is not None else None
+    counts: dict[int, int] = {}
+    for seg in segments:
+        for off in np.flatnonzero(filter_mask(seg, flt)).tolist():
+            raw = seg.payloads[off]["n"]
+            for v in set(raw if isinstance(raw, list) else [raw]):
+                counts[v] = counts.get(v, 0) + 1
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    got = read.facet(segments, "n", flt, limit)
+    assert [(h.value, h.count) for h in got] == expected
+    assert all(type(h.value) is int for h in got)
