@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from vecbase.api.qdrant import models as m
-from vecbase.core.points import SparseVector
 from vecbase.inference.base import TextModel, UnknownModelError
 from vecbase.inference.dense import DenseTextModel
 from vecbase.inference.registry import REGISTRY
@@ -24,23 +23,13 @@ def _models() -> list[TextModel]:
     return list({id(x): x for x in REGISTRY.models.values()}.values())
 
 
-def _dense_size(model: DenseTextModel) -> int:
-    if model.size is None:
-        # a model from a directory: its width is known once it has embedded something
-        (vector,) = model.embed(["size"], None, query=False)
-        if isinstance(vector, SparseVector):
-            raise TypeError(f"model {model.name} made a sparse vector")
-        model.size = int(vector.shape[0])
-    return model.size
-
-
 class ModelCatalogMethods:
     @classmethod
     def list_text_models(cls) -> dict[str, tuple[int, m.Distance]]:
         """Dense text models: name to (vector size, distance). Their vectors are normalized,
         so cosine and dot rank alike; cosine is what a collection for them should use."""
         return {
-            model.name: (_dense_size(model), m.Distance.COSINE)
+            model.name: (model.dimension(), m.Distance.COSINE)
             for model in _models()
             if isinstance(model, DenseTextModel)
         }
@@ -75,4 +64,4 @@ class ModelCatalogMethods:
             raise ValueError(f"Unsupported embedding model: {model_name}") from None
         if not isinstance(model, DenseTextModel):
             raise ValueError("Sparse embeddings do not return fixed embedding size and distance type")
-        return _dense_size(model)
+        return model.dimension()

@@ -231,11 +231,18 @@ class NumericIndex(FieldIndex):
             return None
         return np.unique(np.concatenate([self._range_offsets(*b) for b in bounds] or [np.empty(0, np.int64)]))
 
-    def facet(self, allowed: Mask) -> dict[Any, int] | None:
+    def facet_values(self, allowed: Mask) -> npt.NDArray[Any] | None:
+        """The integer values of the allowed points, one per (point, distinct value); None
+        for a field that is not integer (only integers are facet values)."""
         if self.spec.type is not PayloadType.INTEGER:
             return None
         vals, offs = self.columns()
-        keep = vals[allowed[offs]]
+        return vals[allowed[offs]]
+
+    def facet(self, allowed: Mask) -> dict[Any, int] | None:
+        keep = self.facet_values(allowed)
+        if keep is None:
+            return None
         uniq, counts = np.unique(keep, return_counts=True)
         return {int(v): int(c) for v, c in zip(uniq, counts)}
 

@@ -37,6 +37,14 @@ class DenseTextModel:
                 self._encoder = BertEncoder(self._load())
             return self._encoder
 
+    def dimension(self) -> int:
+        """The width of this model's vectors: declared, or (a model from a directory) found
+        by embedding once."""
+        if self.size is None:
+            vectors, _ = self.encoder().encode_counted(["size"])
+            self.size = int(vectors.shape[1])
+        return self.size
+
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the model's tokens in ``text`` (chunking counts these)."""
         return self.encoder().spans(text)

@@ -67,16 +67,23 @@ def count(segments: Sequence[Segment], flt: Filter | None) -> int:
     return sum(int(filter_mask(seg, flt).sum()) for seg in segments)
 
 
+def first_by_id(
+    segments: Sequence[Segment], flt: Filter | None, start: tuple[int, int] | None, n: int
+) -> list[tuple[tuple[int, int], Segment, int]]:
+    """(``id_sort_key``, segment, offset) of the first ``n`` points passing ``flt`` in id
+    order from the key ``start`` on: each segment's first ``n`` (an ordered walk of its
+    ids), then the first ``n`` of those."""
+    rows = [(key, s, o) for s in segments for key, o in s.ids.first_in_order(filter_mask(s, flt), start, n)]
+    rows.sort(key=lambda r: r[0])
+    return rows[:n]
+
+
 def scroll(segments: Sequence[Segment], req: ScrollRequest) -> tuple[list[Record], PointId | None]:
     if req.order_by is not None:
         return _scroll_by_value(segments, req, req.order_by), None
-    candidates: list[tuple[tuple[int, int], Segment, int]] = []
     start = id_sort_key(req.offset) if req.offset is not None else None
-    for seg in segments:
-        # each segment's first limit + 1 in id order: the page and the next page's offset
-        picked = seg.ids.first_in_order(filter_mask(seg, req.filter), start, req.limit + 1)
-        candidates.extend((key, seg, off) for key, off in picked)
-    candidates.sort(key=lambda c: c[0])
+    # the page and the next page's offset
+    candidates = first_by_id(segments, req.filter, start, req.limit + 1)
     page = candidates[: req.limit]
     next_id = candidates[req.limit][1].ids[candidates[req.limit][2]] if len(candidates) > req.limit else None
     return [record(seg, off, req.with_payload, req.with_vectors) for _, seg, off in page], next_id
@@ -178,10 +185,10 @@ def _integer_facet(segments: Sequence[Segment], key: str, flt: Filter | None, li
     parts = []
     for seg in segments:
         index = seg.field_indexes.get(key)
-        if not isinstance(index, NumericIndex) or index.spec.type is not PayloadType.INTEGER:
+        values = index.facet_values(filter_mask(seg, flt)) if isinstance(index, NumericIndex) else None
+        if values is None:
             return None
-        vals, offs = index.columns()
-        parts.append(vals[filter_mask(seg, flt)[offs]])
+        parts.append(values)
     if not parts:
         return None
     values, counts = np.unique(np.concatenate(parts), return_counts=True)

@@ -39,7 +39,7 @@ from vecbase.query.model import (
     WithPayload,
     WithVectors,
 )
-from vecbase.query.read import order_rows, sample_points
+from vecbase.query.read import first_by_id, order_rows, sample_points
 from vecbase.query.records import scored, scored_columns
 from vecbase.query.scoring import ExampleQuery, Prepared, example_scores, raw_similarity
 from vecbase.query.search import Hits, check_vector_name, merge_parts, nearest_hits, prepared_query, search_hits
@@ -166,10 +166,7 @@ def _base(
 
 
 def _by_id(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Found]:
-    # each segment's first n in id order (an ordered walk), then the n first of those
-    rows = [(key, s, o) for s in segments for key, o in s.ids.first_in_order(filter_mask(s, flt), None, n)]
-    rows.sort(key=lambda r: r[0])
-    return [Found(s, o, 1.0) for _, s, o in rows[:n]]
+    return [Found(s, o, 1.0) for _, s, o in first_by_id(segments, flt, None, n)]
 
 
 def _sample(segments: Sequence[Segment], flt: Filter | None, n: int) -> list[Found]:

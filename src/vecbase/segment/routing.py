@@ -72,17 +72,13 @@ def dedupe(segments: Sequence[Segment]) -> int:
     live = [np.flatnonzero(seg.live_mask()) for seg in segments]
     if sum(1 for offs in live if len(offs)) < 2:
         return 0  # a segment holds each id at one offset: repeats span segments
-    kinds, his, los, where = [], [], [], []
-    for i, (seg, offs) in enumerate(zip(segments, live)):
-        is_uuid, hi, lo = seg.ids.columns()
-        kinds.append(is_uuid[offs])
-        his.append(hi[offs])
-        los.append(lo[offs])
-        where.append(np.stack([np.full(len(offs), i, dtype=np.int64), offs.astype(np.int64)], axis=1))
-    kind, hi, lo = np.concatenate(kinds), np.concatenate(his), np.concatenate(los)
-    at = np.concatenate(where)
+    columns = [seg.ids.columns() for seg in segments]
+    kind, hi, lo = (np.concatenate([c[k][offs] for c, offs in zip(columns, live)]) for k in range(3))
+    seg_of = np.concatenate([np.full(len(offs), i, dtype=np.int64) for i, offs in enumerate(live)])
+    off_of = np.concatenate(live)
     order = np.lexsort((lo, hi, kind))  # stable: a repeated id's rows stay in segment order
-    same = (kind[order][1:] == kind[order][:-1]) & (hi[order][1:] == hi[order][:-1]) & (lo[order][1:] == lo[order][:-1])
+    kind, hi, lo = kind[order], hi[order], lo[order]
+    same = (kind[1:] == kind[:-1]) & (hi[1:] == hi[:-1]) & (lo[1:] == lo[:-1])
     if not same.any():
         return 0
     dropped = 0
@@ -91,7 +87,7 @@ def dedupe(segments: Sequence[Segment]) -> int:
     for a, b in zip(starts.tolist(), ends.tolist()):
         if b - a < 2:
             continue
-        rows = [(segments[int(at[r, 0])], int(at[r, 1])) for r in order[a:b].tolist()]
+        rows = [(segments[int(seg_of[r])], int(off_of[r])) for r in order[a:b].tolist()]
         keep_seg, keep_off = rows[0]
         for seg, off in rows[1:]:
             if int(seg.versions[off]) >= int(keep_seg.versions[keep_off]):
