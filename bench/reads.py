@@ -5,7 +5,9 @@ Usage: python bench/reads.py [--points 200000] [--out bench/results/reads.json]
 Loads ``--points`` points (32-d, integer ids in shuffled order, an integer and a keyword
 payload index) into an embedded in-memory ``Client``, waits for the optimizer, then times
 (milliseconds a call, best of 5 after one warm-up call) in one thread:
-- scroll: a 100-point page deep in the collection, and a filtered one;
+- scroll: a 100-point page deep in the collection, a filtered one, and one filtered on a
+  field without a payload index (half the points pass);
+- count with a filter on that field (2% pass), and with it and an indexed condition;
 - order_by: a 100-row page by an indexed integer, from scroll and from the query API;
 - a random sample of 10;
 - grouped query: 10 groups of 3 by a keyword with 50 values;
@@ -58,7 +60,7 @@ def loaded(n: int) -> Client:
     vectors = rng.random((n, 32), dtype=np.float32)
     ids = rng.permutation(n).tolist()
     values = rng.integers(0, 10**9, n).tolist()
-    payloads = ({"t": t, "k": f"g{i % 50}"} for i, t in enumerate(values))
+    payloads = ({"t": t, "k": f"g{i % 50}", "u": i % 1000} for i, t in enumerate(values))
     client.upload_collection("r", vectors=vectors, ids=ids, payload=payloads, batch_size=10_000)
     wait_green(client, "r")
     return client
@@ -88,9 +90,16 @@ def main() -> None:
     q = np.random.default_rng(2).random(32, dtype=np.float32)
     g7 = models.Filter(must=[models.FieldCondition(key="k", match=models.MatchValue(value="g7"))])
     by_t = models.OrderBy(key="t", start_from=5 * 10**8)
+    # "u" has no payload index: these decode payloads
+    u_few = models.Filter(must=[models.FieldCondition(key="u", range=models.Range(lt=20))])
+    u_half = models.Filter(must=[models.FieldCondition(key="u", range=models.Range(lt=500))])
+    g7_u = models.Filter(must=[*u_half.must, *g7.must])
     calls: dict[str, Callable[[], Any]] = {
         "scroll page": lambda: client.scroll("r", limit=100, offset=args.points // 2),
         "scroll page, filtered": lambda: client.scroll("r", limit=100, offset=args.points // 2, scroll_filter=g7),
+        "scroll page, unindexed filter": lambda: client.scroll("r", limit=100, scroll_filter=u_half),
+        "count, unindexed filter": lambda: client.count("r", count_filter=u_few),
+        "count, indexed + unindexed": lambda: client.count("r", count_filter=g7_u),
         "scroll page by order_by": lambda: client.scroll("r", limit=100, order_by=by_t),
         "query page by order_by": lambda: client.query_points("r", query=models.OrderByQuery(order_by=by_t), limit=100),
         "random sample of 10": lambda: client.query_points("r", query=models.SampleQuery(sample=models.Sample.RANDOM)),

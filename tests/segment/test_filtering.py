@@ -14,8 +14,20 @@ from tests.strategies import filters, payloads
 from vecbase import Client
 from vecbase import models as vm
 from vecbase.api.qdrant.filters import convert_filter
-from vecbase.core.filter import FieldMatch, Filter, HasId, MatchAny, MatchExcept, MatchValue
-from vecbase.segment.filtering import filter_mask, filter_offsets
+from vecbase.core.conditions import check_field
+from vecbase.core.filter import (
+    Condition,
+    FieldMatch,
+    Filter,
+    HasId,
+    HasVector,
+    MatchAny,
+    MatchExcept,
+    MatchValue,
+    Nested,
+    Slice,
+)
+from vecbase.segment.filtering import filter_mask, filter_offsets, filter_plan, nested_match, slice_of
 
 INDEXED = {
     "kw": vm.PayloadSchemaType.KEYWORD,
@@ -64,6 +76,80 @@ def test_offsets_equal_the_mask(
         got = filter_offsets(seg, f, seg.n, within=within)
         if got is not None:
             assert got.tolist() == np.nonzero(filter_mask(seg, f) & within)[0].tolist()
+
+
+def holds(seg: Any, cond: Condition, off: int) -> bool:
+    """One condition at one row, read point by point: no index, no plan."""
+    if isinstance(cond, Filter):
+        parts = cond.min_should.conditions if cond.min_should else ()
+        return (
+            all(holds(seg, c, off) for c in cond.must)
+            and not any(holds(seg, c, off) for c in cond.must_not)
+            and (not cond.should or any(holds(seg, c, off) for c in cond.should))
+            and (cond.min_should is None or sum(holds(seg, c, off) for c in parts) >= cond.min_should.min_count)
+        )
+    if isinstance(cond, HasId):
+        return seg.ids[off] in cond.ids
+    if isinstance(cond, HasVector):
+        return bool(seg.has_vector_mask(cond.name)[off])
+    if isinstance(cond, Slice):
+        return bool(slice_of(seg, cond.total)[off] == cond.index)
+    if isinstance(cond, Nested):
+        return nested_match(cond, seg.payloads[off])
+    return check_field(cond, seg.payloads[off])  # type: ignore[arg-type]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    points=st.lists(payloads(), max_size=40),
+    flt=filters(),
+    deleted=st.lists(st.integers(0, 39), max_size=8),
+    ids=st.lists(st.integers(0, 45), max_size=6),
+)
+def test_the_mask_is_each_point_checked_alone(
+    points: list[dict[str, Any]], flt: qm.Filter, deleted: list[int], ids: list[int]
+) -> None:
+    """The planned evaluation (index masks first, payload checks only where the outcome is
+    open, each payload decoded once) against checking every live point on its own."""
+    seg = segment_with(points, sorted({d for d in deleted if d < len(points)}))
+    internal = convert_filter(to_vb(flt))
+    assert internal is not None
+    for f in (internal, Filter(must=(HasId(frozenset(ids)), internal), should=internal.must_not)):
+        expected = [o for o in range(seg.n) if not seg.deleted[o] and holds(seg, f, o)]
+        assert np.flatnonzero(filter_mask(seg, f)).tolist() == expected
+        cheap, check = filter_plan(seg, f)
+        assert set(expected) <= set(np.flatnonzero(cheap).tolist())
+        if check is not None:
+            rows = np.flatnonzero(cheap)[::-1].copy()  # any order
+            assert sorted(rows[check(rows)].tolist()) == expected
+
+
+def test_payloads_are_decoded_only_where_the_indexes_leave_the_outcome_open() -> None:
+    points = [{"kw": "a" if i % 10 == 0 else "b", "free": i % 7, "other": i % 3} for i in range(10_000)]
+    seg = segment_with(points, [0])
+    decoded: list[int] = []
+    store = seg.payloads
+    real = store.copies_of
+
+    def counting(offsets: list[int]) -> list[Any]:
+        decoded.extend(offsets)
+        return real(offsets)
+
+    store.copies_of = counting
+    flt = convert_filter(
+        vm.Filter(
+            must=[
+                vm.FieldCondition(key="free", range=vm.Range(lte=2)),
+                vm.FieldCondition(key="kw", match=vm.MatchValue(value="a")),
+                vm.FieldCondition(key="other", match=vm.MatchValue(value=1)),
+            ]
+        )
+    )
+    assert flt is not None
+    got = np.flatnonzero(filter_mask(seg, flt)).tolist()
+    assert got == [i for i in range(1, 10_000) if i % 10 == 0 and i % 7 <= 2 and i % 3 == 1]
+    # the keyword index answers first: 999 live rows with "a", each decoded once for both checks
+    assert sorted(decoded) == list(range(10, 10_000, 10))
 
 
 def test_selective_keyword_filter_lists_offsets() -> None:

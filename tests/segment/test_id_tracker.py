@@ -47,6 +47,38 @@ def test_first_in_order_is_the_sorted_prefix(ids: list[PointId], data: st.DataOb
     frozen.freeze()
     assert frozen.frozen
     assert frozen.first_in_order(mask, start, want) == expected
+    # a check of the offsets the walk reads (a filter's payload conditions) narrows the mask
+    passes = np.array(data.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids))), dtype=bool)
+    checked: list[int] = []
+
+    def check(offs: np.ndarray) -> np.ndarray:
+        assert mask[offs].all(), "only rows of the mask are checked"
+        checked.extend(offs.tolist())
+        return passes[offs]
+
+    expected = brute(ids, mask & passes, start, want)
+    for tracker in (growing, frozen):
+        checked.clear()
+        assert tracker.first_in_order(mask, start, want, check) == expected
+        assert len(checked) == len(set(checked)), "no row is checked twice"
+
+
+def test_a_checked_walk_stops_once_the_page_is_full() -> None:
+    n = 50_000
+    growing, frozen = IdTracker(range(n - 1, -1, -1)), IdTracker(range(n - 1, -1, -1))
+    frozen.freeze()
+    checked: list[int] = []
+
+    def check(offs: np.ndarray) -> np.ndarray:
+        checked.extend(offs.tolist())
+        return np.asarray(offs % 2 == 0)
+
+    for tracker in (growing, frozen):
+        checked.clear()
+        got = tracker.first_in_order(np.ones(n, dtype=bool), None, 10, check)
+        # offset o holds id n-1-o: the smallest ids with an even offset are 1, 3, 5, ...
+        assert [key for key, _ in got] == [(0, 2 * k + 1) for k in range(10)]
+        assert len(checked) <= 2048, len(checked)
 
 
 def test_a_long_walk_reads_past_its_first_chunk() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,7 @@ from vecbase.core.filter import (
     ValuesCount,
 )
 from vecbase.core.geo import geo_mask
-from vecbase.core.paths import values_at
+from vecbase.core.paths import Key, parse_path, values_at
 
 
 def same_value(value: Any, expected: Any) -> bool:
@@ -197,6 +197,56 @@ def check_field(cond: FieldCheck, payload: dict[str, Any]) -> bool:
             return any(number_in_range(rng, v) for v in values)
         return any(datetime_in_range(rng, v) for v in values)
     return any(check_geo(cond.geo, v) for v in values)
+
+
+# the scalar types a decoded JSON payload holds (exact types: bool is not taken for int)
+_SCALARS = (str, int, float, bool)
+
+
+def field_checker(cond: FieldCheck) -> Callable[[dict[str, Any]], bool]:
+    """``check_field`` for one condition, as a function of the payload: for the common
+    shapes (a range or a match of a top-level key) one that reads a scalar value without
+    listing it, deferring anything else (arrays, objects, other types) to ``check_field``.
+    A filter scan calls it once per payload."""
+    general = functools.partial(check_field, cond)
+    items = parse_path(cond.key)
+    if len(items) != 1 or not isinstance(items[0], Key):
+        return general
+    key = items[0].name
+    if isinstance(cond, FieldRange) and isinstance(cond.range, Range):
+        gt, gte, lt, lte = cond.range.gt, cond.range.gte, cond.range.lt, cond.range.lte
+
+        def in_range(payload: dict[str, Any]) -> bool:
+            v: Any = payload.get(key)
+            t = type(v)
+            if t is int or t is float:
+                return (
+                    (lt is None or v < lt)
+                    and (lte is None or v <= lte)
+                    and (gt is None or v > gt)
+                    and (gte is None or v >= gte)
+                )
+            if v is None or t is str or t is bool:
+                return False
+            return general(payload)
+
+        return in_range
+    if isinstance(cond, FieldMatch) and isinstance(cond.match, (MatchValue, MatchAny)):
+        m = cond.match
+        # same_value: equal and of the same type, bool, int, float and str all distinct
+        typed = frozenset((type(x), x) for x in ((m.value,) if isinstance(m, MatchValue) else m.values))
+
+        def matches(payload: dict[str, Any]) -> bool:
+            v = payload.get(key)
+            t = type(v)
+            if t in _SCALARS:
+                return (t, v) in typed
+            if v is None:
+                return False
+            return general(payload)
+
+        return matches
+    return general
 
 
 Mask = npt.NDArray[np.bool_]

@@ -21,7 +21,7 @@ from vecbase.core.points import Record
 from vecbase.index.payload import NumericIndex
 from vecbase.query.model import Direction, FacetHit, OrderBy, ScrollRequest, WithPayload, WithVectors
 from vecbase.query.records import record
-from vecbase.segment.filtering import filter_mask
+from vecbase.segment.filtering import filter_mask, filter_plan
 from vecbase.segment.segment import Segment
 
 
@@ -73,7 +73,10 @@ def first_by_id(
     """(``id_sort_key``, segment, offset) of the first ``n`` points passing ``flt`` in id
     order from the key ``start`` on: each segment's first ``n`` (an ordered walk of its
     ids), then the first ``n`` of those."""
-    rows = [(key, s, o) for s in segments for key, o in s.ids.first_in_order(filter_mask(s, flt), start, n)]
+    rows: list[tuple[tuple[int, int], Segment, int]] = []
+    for seg in segments:
+        cheap, check = filter_plan(seg, flt)
+        rows.extend((key, seg, o) for key, o in seg.ids.first_in_order(cheap, start, n, check))
     rows.sort(key=lambda r: r[0])
     return rows[:n]
 

@@ -1,20 +1,28 @@
 """Filter evaluation on a segment: a boolean mask over its offsets, or a list of offsets.
 
-Field conditions go to the field's payload index when it can answer them (array
-operations); otherwise each payload is checked. ``filter_offsets`` is the plan for selective
-filters: candidates come from the smallest posting list of a ``must`` condition and only they
-are checked, so the work is proportional to the candidates, not to the segment.
+Conditions split in two kinds. Those answered without reading a payload (a field whose
+payload index answers the condition, ids, vectors, slices) are whole-segment masks, computed
+once per evaluation and gathered. The others (a field without such an index, nested
+conditions) decode payloads, the cost that grows with the segment: they are checked only at
+the rows still undecided, a ``must`` condition only where every earlier one held, and each
+payload is decoded once for all of a filter's conditions, a chunk of rows at a time.
+
+``filter_offsets`` is the plan for selective filters: candidates come from the smallest
+posting list of a ``must`` condition and only they are checked, so the work is proportional to
+the candidates, not to the segment. ``filter_plan`` hands an ordered walk (a scroll page) the
+cheap mask and a check of the rest, so a page decodes the payloads of the rows it reads, not
+the segment's.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import numpy.typing as npt
 
-from vecbase.core.conditions import Mask, check_field
+from vecbase.core.conditions import Mask, check_field, field_checker
 from vecbase.core.filter import (
     Condition,
     FieldGeo,
@@ -31,19 +39,45 @@ from vecbase.core.filter import (
 )
 from vecbase.core.hashing import hash_int_ids, hash_uuid_ids
 from vecbase.core.paths import values_at
+from vecbase.core.points import Payload
+from vecbase.segment.id_tracker import RowCheck
 from vecbase.segment.segment import Segment
 
 I64 = npt.NDArray[np.int64]
 
 _FIELD = (FieldMatch, FieldRange, FieldGeo, FieldValuesCount, IsEmpty, IsNull)
+# payloads decoded per step of a check: bounds the decoded objects alive at once
+_CHUNK = 4096
 
 
 def filter_mask(segment: Segment, flt: Filter | None) -> Mask:
     """Offsets of live points that satisfy ``flt`` (all live points when it is None)."""
+    cheap, check = filter_plan(segment, flt)
+    if check is None:
+        return cheap
+    offs = np.flatnonzero(cheap)
+    out = np.zeros(segment.n, dtype=bool)
+    out[offs[check(offs)]] = True
+    return out
+
+
+def filter_plan(segment: Segment, flt: Filter | None) -> tuple[Mask, RowCheck | None]:
+    """(live rows passing the ``must`` conditions that read no payload, a check of the rest
+    of ``flt`` at given rows of that mask, or None when nothing is left to check)."""
     live = segment.live_mask()
     if flt is None:
-        return live
-    return _filter(segment, flt) & live
+        return live, None
+    ctx = _Evaluation(segment)
+    rest = []
+    for cond in flt.must:
+        if ctx.cheap(cond):
+            live &= ctx.mask(cond)
+        else:
+            rest.append(cond)
+    left = Filter(tuple(rest), flt.should, flt.must_not, flt.min_should)
+    if not (left.must or left.should or left.must_not or left.min_should):
+        return live, None
+    return live, lambda offs: ctx.check(left, offs)
 
 
 def filter_offsets(segment: Segment, flt: Filter, limit: int, within: Mask | None = None) -> I64 | None:
@@ -66,7 +100,7 @@ def filter_offsets(segment: Segment, flt: Filter, limit: int, within: Mask | Non
     rest = Filter(flt.must[:source] + flt.must[source + 1 :], flt.should, flt.must_not, flt.min_should)
     if not (rest.must or rest.should or rest.must_not or rest.min_should):
         return candidates
-    result: I64 = candidates[_filter_at(segment, rest, candidates)]
+    result: I64 = candidates[_Evaluation(segment).check(rest, candidates)]
     return result
 
 
@@ -79,95 +113,128 @@ def _index_offsets(seg: Segment, cond: Condition) -> I64 | None:
     return None
 
 
-def _filter_at(seg: Segment, flt: Filter, offs: I64) -> Mask:
-    """``_filter`` evaluated at the given offsets only."""
-    k = offs.shape[0]
-    out = np.ones(k, dtype=bool)
-    for cond in flt.must:
-        out &= _condition_at(seg, cond, offs)
-    for cond in flt.must_not:
-        out &= ~_condition_at(seg, cond, offs)
-    if flt.should:
-        any_of = np.zeros(k, dtype=bool)
-        for cond in flt.should:
-            any_of |= _condition_at(seg, cond, offs)
-        out &= any_of
-    if flt.min_should is not None:
-        counts = np.zeros(k, dtype=np.int64)
-        for cond in flt.min_should.conditions:
-            counts += _condition_at(seg, cond, offs)
-        out &= counts >= flt.min_should.min_count
-    return out
+class _Evaluation:
+    """One filter evaluation on one segment: the whole-segment masks of conditions that read
+    no payload (computed on first use), and the checks of those that do."""
 
+    def __init__(self, seg: Segment) -> None:
+        self.seg = seg
+        self._masks: dict[int, Mask | None] = {}  # by id(condition): the filter outlives this
+        self._checkers: dict[int, Callable[[Payload], bool]] = {}
 
-def _condition_at(seg: Segment, cond: Condition, offs: I64) -> Mask:
-    k = offs.shape[0]
-    if isinstance(cond, Filter):
-        return _filter_at(seg, cond, offs)
-    if isinstance(cond, _FIELD):
-        index = seg.field_indexes.get(cond.key)
-        if index is not None:
-            answer = index.mask(cond, seg.n)  # posting answers are cached masks: a gather
-            if answer is not None:
-                return answer[offs]
-        payloads = seg.payloads
-        return np.fromiter((check_field(cond, payloads[o]) for o in offs.tolist()), dtype=bool, count=k)
-    if isinstance(cond, HasId):
-        ids = seg.ids
-        return np.fromiter((ids[o] in cond.ids for o in offs.tolist()), dtype=bool, count=k)
-    if isinstance(cond, HasVector):
-        return seg.has_vector_mask(cond.name)[offs]
-    if isinstance(cond, Slice):
-        in_slice: Mask = slice_of(seg, cond.total)[offs] == cond.index
-        return in_slice
-    assert isinstance(cond, Nested)
-    payloads = seg.payloads
-    return np.fromiter((nested_match(cond, payloads[o]) for o in offs.tolist()), dtype=bool, count=k)
+    def cheap(self, cond: Condition) -> bool:
+        """Whether ``cond`` is answered without reading payloads."""
+        if isinstance(cond, Filter):
+            parts = (*cond.must, *cond.should, *cond.must_not, *(cond.min_should.conditions if cond.min_should else ()))
+            return all(self.cheap(c) for c in parts)
+        if isinstance(cond, _FIELD):
+            return self._index_mask(cond) is not None
+        return not isinstance(cond, Nested)
 
+    def _index_mask(self, cond: Condition) -> Mask | None:
+        key = id(cond)
+        if key not in self._masks:
+            index = self.seg.field_indexes.get(cond.key)  # type: ignore[union-attr]
+            self._masks[key] = index.mask(cond, self.seg.n) if index is not None else None
+        return self._masks[key]
 
-def _filter(seg: Segment, flt: Filter) -> Mask:
-    n = seg.n
-    out = np.ones(n, dtype=bool)
-    for cond in flt.must:
-        out &= _condition(seg, cond)
-    for cond in flt.must_not:
-        out &= ~_condition(seg, cond)
-    if flt.should:
-        any_of = np.zeros(n, dtype=bool)
-        for cond in flt.should:
-            any_of |= _condition(seg, cond)
-        out &= any_of
-    if flt.min_should is not None:
-        counts = np.zeros(n, dtype=np.int64)
-        for cond in flt.min_should.conditions:
-            counts += _condition(seg, cond)
-        out &= counts >= flt.min_should.min_count
-    return out
+    def mask(self, cond: Condition) -> Mask:
+        """The whole-segment mask of a condition that reads no payload."""
+        seg, n = self.seg, self.seg.n
+        if isinstance(cond, Filter):  # of cheap conditions only: no payload is decoded
+            every = np.arange(n, dtype=np.int64)
+            return self._filter(cond, _Rows(seg, every), every)
+        if isinstance(cond, _FIELD):
+            answer = self._index_mask(cond)
+            assert answer is not None
+            return answer
+        key = id(cond)
+        cached = self._masks.get(key)
+        if cached is None:
+            if isinstance(cond, HasId):
+                cached = np.zeros(n, dtype=bool)
+                cached[[o for o in map(seg.ids.offset, cond.ids) if o is not None]] = True
+            elif isinstance(cond, HasVector):
+                cached = seg.has_vector_mask(cond.name)
+            else:
+                assert isinstance(cond, Slice)
+                cached = slice_of(seg, cond.total) == cond.index
+            self._masks[key] = cached
+        return cached
 
+    def check(self, flt: Filter, offs: I64) -> Mask:
+        """``flt`` at the rows ``offs``: a chunk of rows at a time, each of their payloads
+        decoded at most once, in offset order (payloads lie in offset order: an ordered walk
+        reads memory forwards)."""
+        if offs.shape[0] > 1 and bool((offs[1:] < offs[:-1]).any()):
+            order = np.argsort(offs, kind="stable")
+            out = np.empty(offs.shape[0], dtype=bool)
+            out[order] = self.check(flt, offs[order])
+            return out
+        if offs.shape[0] <= _CHUNK:
+            return self._filter(flt, _Rows(self.seg, offs), np.arange(offs.shape[0], dtype=np.int64))
+        parts = [self.check(flt, offs[lo : lo + _CHUNK]) for lo in range(0, offs.shape[0], _CHUNK)]
+        return np.concatenate(parts)
 
-def _condition(seg: Segment, cond: Condition) -> Mask:
-    n = seg.n
-    if isinstance(cond, Filter):
-        return _filter(seg, cond)
-    if isinstance(cond, _FIELD):
-        index = seg.field_indexes.get(cond.key)
-        if index is not None:
-            answer = index.mask(cond, n)
-            if answer is not None:
-                return answer
-        return np.fromiter((check_field(cond, p) for p in seg.payloads), dtype=bool, count=n)
-    if isinstance(cond, HasId):
-        out = np.zeros(n, dtype=bool)
-        offs = [o for o in map(seg.ids.offset, cond.ids) if o is not None]
-        out[offs] = True
+    def _filter(self, flt: Filter, rows: _Rows, at: I64) -> Mask:
+        """``flt`` at the positions ``at`` of ``rows``; each condition is checked only where
+        the outcome is still open."""
+        out = np.ones(at.shape[0], dtype=bool)
+        for cond in flt.must:
+            open_ = np.flatnonzero(out)
+            if open_.shape[0] == 0:
+                return out
+            out[open_] = self._condition(cond, rows, at[open_])
+        for cond in flt.must_not:
+            open_ = np.flatnonzero(out)
+            if open_.shape[0] == 0:
+                return out
+            out[open_] = ~self._condition(cond, rows, at[open_])
+        if flt.should:
+            met = np.zeros(at.shape[0], dtype=bool)
+            for cond in flt.should:
+                open_ = np.flatnonzero(out & ~met)
+                if open_.shape[0] == 0:
+                    break
+                met[open_] = self._condition(cond, rows, at[open_])
+            out &= met
+        if flt.min_should is not None:
+            counts = np.zeros(at.shape[0], dtype=np.int64)
+            open_ = np.flatnonzero(out)
+            for cond in flt.min_should.conditions:
+                counts[open_] += self._condition(cond, rows, at[open_])
+            out &= counts >= flt.min_should.min_count
         return out
-    if isinstance(cond, HasVector):
-        return seg.has_vector_mask(cond.name)
-    if isinstance(cond, Slice):
-        in_slice: Mask = slice_of(seg, cond.total) == cond.index
-        return in_slice
-    assert isinstance(cond, Nested)
-    return np.fromiter((nested_match(cond, p) for p in seg.payloads), dtype=bool, count=n)
+
+    def _condition(self, cond: Condition, rows: _Rows, at: I64) -> Mask:
+        if isinstance(cond, Filter):
+            return self._filter(cond, rows, at)
+        if isinstance(cond, Nested):
+            return np.fromiter((nested_match(cond, p) for p in rows.payloads_at(at)), dtype=bool, count=at.shape[0])
+        if isinstance(cond, _FIELD) and self._index_mask(cond) is None:
+            checker = self._checkers.get(id(cond))
+            if checker is None:
+                checker = self._checkers[id(cond)] = field_checker(cond)
+            return np.fromiter(map(checker, rows.payloads_at(at)), dtype=bool, count=at.shape[0])
+        gathered: Mask = self.mask(cond)[rows.offs[at]]
+        return gathered
+
+
+class _Rows:
+    """Some rows of a segment and, once asked for, their payloads decoded in one call."""
+
+    __slots__ = ("seg", "offs", "_payloads")
+
+    def __init__(self, seg: Segment, offs: I64) -> None:
+        self.seg, self.offs = seg, offs
+        self._payloads: list[Payload] | None = None
+
+    def payloads_at(self, at: I64) -> list[Payload]:
+        """The payloads at the positions ``at`` (ascending) of these rows."""
+        if self._payloads is None:
+            self._payloads = self.seg.payloads.copies_of(self.offs.tolist())
+        payloads = self._payloads
+        return payloads if at.shape[0] == len(payloads) else [payloads[i] for i in at.tolist()]
 
 
 def slice_of(seg: Segment, total: int) -> npt.NDArray[np.uint64]:

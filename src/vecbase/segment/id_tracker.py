@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 import uuid
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +20,8 @@ from vecbase.core.ids import PointId, id_sort_key
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+# a filter's check of some offsets: whether each passes
+RowCheck = Callable[[I64], npt.NDArray[np.bool_]]
 
 
 def _uuid_bytes(uuids: list[str]) -> bytes:
@@ -148,11 +150,11 @@ class FrozenIds:
         return (0, int(self.lo_view[off]))
 
     def first_in_order(
-        self, mask: npt.NDArray[np.bool_], start: tuple[int, int] | None, want: int
+        self, mask: npt.NDArray[np.bool_], start: tuple[int, int] | None, want: int, check: RowCheck | None = None
     ) -> list[tuple[tuple[int, int], int]]:
         """Up to ``want`` (sort key, offset) pairs, in id order from the key ``start`` on, of
-        the offsets where ``mask`` holds: a walk of the sorted columns that reads as many
-        offsets as it needs, in growing chunks."""
+        the offsets where ``mask`` (and ``check``, when given) holds: a walk of the sorted
+        columns that reads as many offsets as it needs, in growing chunks."""
         n, ints = self.count, self.count - self.uuids
         if start is None:
             pos = 0
@@ -168,7 +170,10 @@ class FrozenIds:
         while pos < n and len(found) < want:
             end = min(n, pos + chunk)
             offs = np.arange(pos, end, dtype=np.int64) if self.order is None else self.order[pos:end]
-            found.extend(offs[mask[offs]][: want - len(found)].tolist())
+            offs = offs[mask[offs]]
+            if check is not None and offs.shape[0]:
+                offs = offs[check(offs)]
+            found.extend(offs[: want - len(found)].tolist())
             pos, chunk = end, chunk * 2
         return [(self.key_at(o), o) for o in found]
 
@@ -233,32 +238,40 @@ class IdTracker:
         return self._frozen.offsets_of(pids)
 
     def first_in_order(
-        self, mask: npt.NDArray[np.bool_], start: tuple[int, int] | None, want: int
+        self, mask: npt.NDArray[np.bool_], start: tuple[int, int] | None, want: int, check: RowCheck | None = None
     ) -> list[tuple[tuple[int, int], int]]:
-        """Up to ``want`` (``id_sort_key``, offset) pairs of the offsets where ``mask`` holds,
-        in id order from the key ``start`` on (a scroll page): a walk of the sorted columns
-        when frozen; while taking writes, the masked ids keyed and the smallest kept."""
+        """Up to ``want`` (``id_sort_key``, offset) pairs of the offsets where ``mask`` (and
+        ``check``, when given) holds, in id order from the key ``start`` on (a scroll page):
+        a walk of the sorted columns when frozen; while taking writes, the masked ids keyed
+        and the smallest kept, or with a check all of them sorted and walked."""
         if want <= 0:
             return []
         if self._frozen is not None:
-            return self._frozen.first_in_order(mask, start, want)
+            return self._frozen.first_in_order(mask, start, want, check)
         assert self._list is not None
         offs = np.flatnonzero(mask)
         column = self._int_column()
         if column is None:
             ids = self._list
             keyed = ((id_sort_key(ids[o]), o) for o in offs.tolist())
-            return heapq.nsmallest(want, (k for k in keyed if start is None or k[0] >= start))
+            kept = (k for k in keyed if start is None or k[0] >= start)
+            if check is None:
+                return heapq.nsmallest(want, kept)
+            ordered = sorted(kept)
+            return _walk(np.array([o for _, o in ordered], dtype=np.int64), want, check, lambda i: ordered[i][0])
         values = column[offs]  # integer ids only, the usual case: keyed and picked in numpy
         if start is not None:
             if start[0] == 1:
                 return []  # every integer id sorts before a UUID
             keep = values >= np.uint64(start[1]) if start[1] < 2**64 else np.zeros(len(values), dtype=bool)
             values, offs = values[keep], offs[keep]
-        if len(values) > want:
+        if check is None and len(values) > want:
             part = np.argpartition(values, want - 1)[:want]
             values, offs = values[part], offs[part]
         ranked = np.argsort(values, kind="stable")
+        if check is not None:
+            in_order = values[ranked]
+            return _walk(offs[ranked], want, check, lambda i: (0, int(in_order[i])))
         return [((0, v), o) for v, o in zip(values[ranked].tolist(), offs[ranked].tolist())]
 
     def _int_column(self) -> U64 | None:
@@ -311,3 +324,18 @@ class IdTracker:
         if self._list is not None:
             self._frozen = form if form is not None else FrozenIds(self._list)
             self._list = self._map = None
+
+
+def _walk(
+    offs: I64, want: int, check: RowCheck, key_at: Callable[[int], tuple[int, int]]
+) -> list[tuple[tuple[int, int], int]]:
+    """The first ``want`` of ``offs`` (in id order; ``key_at(i)`` the key of ``offs[i]``)
+    that pass ``check``, checked in growing chunks."""
+    found: list[tuple[tuple[int, int], int]] = []
+    pos, chunk = 0, max(4 * want, 1024)
+    while pos < offs.shape[0] and len(found) < want:
+        end = min(offs.shape[0], pos + chunk)
+        passed = np.flatnonzero(check(offs[pos:end])) + pos
+        found.extend((key_at(i), int(offs[i])) for i in passed[: want - len(found)].tolist())
+        pos, chunk = end, chunk * 2
+    return found
