@@ -10,7 +10,8 @@ removed offsets, which every caller masks with the segment's live rows anyway.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -102,6 +103,36 @@ class FieldIndex(ABC):
         """Build the frozen structures from ``_values``; False when this kind needs its values."""
         return False
 
+    # -- stored form (sealed segments keep their frozen indexes on disk) -----------------
+    def dump(self) -> StoredIndex | None:
+        """A frozen index's structures, to be written beside its segment (None while it takes
+        writes). Only the holding bits change once frozen (deletes), so they are copied and the
+        rest is shared: the dump may be written while readers use the index."""
+        if self._holding is None:
+            return None
+        parts = self._dump()
+        if parts is None:
+            return None
+        described, arrays = parts
+        return StoredIndex(spec_json(self.spec), described, {**arrays, "holding": self._holding.copy()})
+
+    def adopt(self, stored: StoredIndex, live: Mask) -> None:
+        """Take the frozen structures of ``dump`` (read back from disk) instead of indexing
+        payloads; ``live`` (the segment's live rows) drops holders deleted since the dump."""
+        holding = np.asarray(stored.arrays["holding"], dtype=bool)
+        self._adopt(stored.described, stored.arrays)
+        self._holding = holding & live[: holding.shape[0]]
+        self._values = {}
+        self._tuples = {}
+
+    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]] | None:
+        """(a JSON-able description, named arrays) of the frozen structures; None for a kind
+        that is always rebuilt."""
+        return None
+
+    def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        raise NotImplementedError
+
     @abstractmethod
     def mask(self, cond: Condition, n: int) -> Mask | None: ...
 
@@ -112,3 +143,30 @@ class FieldIndex(ABC):
 
     def facet(self, allowed: Mask) -> dict[Any, int] | None:
         return None
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """A frozen payload index as stored: the spec it was built for (JSON), a description,
+    and its arrays by name."""
+
+    spec: dict[str, Any]
+    described: dict[str, Any]
+    arrays: Mapping[str, npt.NDArray[Any]]
+
+
+def spec_json(spec: PayloadIndexSpec) -> dict[str, Any]:
+    """A spec in the form the collection's config file stores it."""
+    return {"type": spec.type.value, "params": dict(spec.params)}
+
+
+def split_postings(offsets: npt.NDArray[Any], ends: npt.NDArray[Any]) -> list[I32]:
+    """The postings packed by ``pack_postings``."""
+    return [np.asarray(p, dtype=np.int32) for p in np.split(offsets, ends[:-1])] if ends.shape[0] else []
+
+
+def pack_postings(postings: list[I32]) -> tuple[I32, I64]:
+    """Postings as one offset array and each one's end in it."""
+    ends = np.cumsum([p.shape[0] for p in postings], dtype=np.int64)
+    offsets = np.concatenate(postings).astype(np.int32) if postings else np.zeros(0, dtype=np.int32)
+    return offsets, ends

@@ -15,7 +15,7 @@ caller masks with the segment's live rows anyway.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Hashable
+from typing import Any, Hashable, Mapping
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,7 @@ from vecbase.core.filter import (
     Range,
 )
 from vecbase.core.geo import geo_mask
-from vecbase.index.field import I32, I64, FieldIndex
+from vecbase.index.field import I32, I64, FieldIndex, pack_postings, split_postings
 from vecbase.index.text import TextIndex
 
 
@@ -85,6 +85,14 @@ class PostingIndex(FieldIndex):
 
     def _all_keys(self) -> list[Any]:
         return list(self._arrays if self.frozen else self._postings)
+
+    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        offsets, ends = pack_postings(list(self._arrays.values()))
+        return {"keys": list(self._arrays)}, {"offsets": offsets, "ends": ends}
+
+    def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        self._postings = {}
+        self._arrays = dict(zip(described["keys"], split_postings(arrays["offsets"], arrays["ends"])))
 
     def _posting(self, key: Any) -> I32 | None:
         """The sorted offsets holding ``key``, as an array cached until the posting changes."""
@@ -185,6 +193,14 @@ class NumericIndex(FieldIndex):
     def _freeze(self) -> bool:
         self.columns()
         return True
+
+    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        vals, offs = self.columns()
+        return {}, {"values": vals, "offsets": offs}
+
+    def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        dtype = np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
+        self._sorted = (np.asarray(arrays["values"], dtype=dtype), np.asarray(arrays["offsets"], dtype=np.int64))
 
     def columns(self) -> tuple[npt.NDArray[Any], I64]:
         """(values ascending, their offsets); an offset appears once per distinct value."""
@@ -316,6 +332,15 @@ class GeoIndex(FieldIndex):
     def _freeze(self) -> bool:
         self._coordinates()
         return True
+
+    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        lat, lon, offs = self._coordinates()
+        return {}, {"lat": lat, "lon": lon, "offsets": offs}
+
+    def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        f64 = np.float64
+        lat, lon = np.asarray(arrays["lat"], dtype=f64), np.asarray(arrays["lon"], dtype=f64)
+        self._columns = (lat, lon, np.asarray(arrays["offsets"], dtype=np.int64))
 
 
 _KINDS: dict[PayloadType, type[FieldIndex]] = {

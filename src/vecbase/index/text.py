@@ -14,15 +14,16 @@ scatters the postings into a mask; ``phrase`` checks the intersection's token se
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from vecbase.analysis.analyzer import analyzer, config_from_params
 from vecbase.core.conditions import Mask, empty_mask
 from vecbase.core.config import PayloadIndexSpec
 from vecbase.core.filter import Condition, FieldMatch, MatchPhrase, MatchText, MatchTextAny
-from vecbase.index.field import I32, I64, FieldIndex
+from vecbase.index.field import I32, I64, FieldIndex, pack_postings, split_postings
 
 _GAP = -1  # between the values of one offset in the frozen token sequences
 
@@ -112,6 +113,24 @@ class TextIndex(FieldIndex):
         self._tokens = np.array(sequences, dtype=np.int32)
         self._starts = np.cumsum(lengths)
         return True
+
+    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        offsets, ends = pack_postings(list(self._arrays.values()))
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "offsets": offsets,
+            "ends": ends,
+            "sequence": self._tokens,
+            "starts": self._starts,
+        }
+        return {"tokens": list(self._arrays)}, arrays
+
+    def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
+        tokens: list[str] = described["tokens"]
+        self._postings = {}
+        self._arrays = dict(zip(tokens, split_postings(arrays["offsets"], arrays["ends"])))
+        self._vocab = {token: i for i, token in enumerate(tokens)}  # as ``_freeze`` numbers them
+        self._tokens = np.asarray(arrays["sequence"], dtype=np.int32)
+        self._starts = np.asarray(arrays["starts"], dtype=np.int64)
 
     def _sequence(self, offset: int) -> list[list[Any]]:
         """The token sequences of one offset's values (vocabulary ids when frozen)."""

@@ -37,22 +37,42 @@ def _uuid_bytes(uuids: list[str]) -> bytes:
     return b"".join(uuid.UUID(u).bytes for u in uuids)
 
 
+def id_columns(ids: list[PointId]) -> tuple[npt.NDArray[np.bool_], U64, U64]:
+    """(is_uuid, hi, lo) by offset: the UUID (``hi``, ``lo``) where ``is_uuid``, else the
+    integer ``lo``."""
+    n = len(ids)
+    is_uuid = np.fromiter((isinstance(i, str) for i in ids), dtype=bool, count=n)
+    hi = np.zeros(n, dtype=np.uint64)  # UUIDs: high 64 bits; ints: 0
+    lo = np.zeros(n, dtype=np.uint64)  # ints: the id; UUIDs: low 64 bits
+    ints = ~is_uuid
+    if ints.any():
+        lo[ints] = np.fromiter((i for i in ids if isinstance(i, int)), dtype=np.uint64, count=int(ints.sum()))
+    if is_uuid.any():
+        words = np.frombuffer(_uuid_bytes([i for i in ids if isinstance(i, str)]), dtype=">u8")
+        words = words.reshape(-1, 2).astype(np.uint64)
+        hi[is_uuid], lo[is_uuid] = words[:, 0], words[:, 1]
+    return is_uuid, hi, lo
+
+
+def ids_of_columns(is_uuid: npt.NDArray[np.bool_], hi: U64, lo: U64) -> list[PointId]:
+    """The ids ``id_columns`` made the columns of (UUIDs in canonical form)."""
+    ids: list[PointId] = list(lo.tolist())
+    where = np.flatnonzero(is_uuid)
+    if where.shape[0]:
+        words = np.empty((where.shape[0], 2), dtype=">u8")
+        words[:, 0], words[:, 1] = hi[where], lo[where]
+        digits = words.tobytes().hex()
+        for k, off in enumerate(where.tolist()):
+            d = digits[32 * k : 32 * k + 32]
+            ids[off] = f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:]}"
+    return ids
+
+
 class FrozenIds:
     """Sorted columns of one frozen id set."""
 
     def __init__(self, ids: list[PointId]) -> None:
-        n = len(ids)
-        is_uuid = np.fromiter((isinstance(i, str) for i in ids), dtype=bool, count=n)
-        hi = np.zeros(n, dtype=np.uint64)  # UUIDs: high 64 bits; ints: 0
-        lo = np.zeros(n, dtype=np.uint64)  # ints: the id; UUIDs: low 64 bits
-        ints = ~is_uuid
-        if ints.any():
-            lo[ints] = np.fromiter((i for i in ids if isinstance(i, int)), dtype=np.uint64, count=int(ints.sum()))
-        if is_uuid.any():
-            words = np.frombuffer(_uuid_bytes([i for i in ids if isinstance(i, str)]), dtype=">u8")
-            words = words.reshape(-1, 2).astype(np.uint64)
-            hi[is_uuid], lo[is_uuid] = words[:, 0], words[:, 1]
-        self._index(is_uuid, hi, lo)
+        self._index(*id_columns(ids))
 
     @classmethod
     def of_columns(cls, is_uuid: npt.NDArray[np.bool_], hi: U64, lo: U64) -> FrozenIds:
@@ -197,9 +217,17 @@ class IdTracker:
         tracker._frozen, tracker._n = frozen, frozen.count
         return tracker
 
+    @classmethod
+    def of_columns(cls, is_uuid: npt.NDArray[np.bool_], hi: U64, lo: U64, *, frozen: bool) -> IdTracker:
+        """The tracker of stored id columns: frozen (sorted columns, no Python object per
+        id), or a list that takes writes."""
+        if frozen:
+            return cls.of_frozen(FrozenIds.of_columns(is_uuid, hi, lo))
+        return cls(ids_of_columns(is_uuid, hi, lo))
+
     def columns(self) -> tuple[npt.NDArray[np.bool_], U64, U64]:
         """(is_uuid, hi, lo) by offset (see ``FrozenIds.of_columns``)."""
-        return (self._frozen if self._frozen is not None else FrozenIds(self.to_list())).columns()
+        return self._frozen.columns() if self._frozen is not None else id_columns(self.to_list())
 
     @property
     def frozen(self) -> bool:

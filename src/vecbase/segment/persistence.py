@@ -1,4 +1,10 @@
-"""A segment's on-disk form: one directory of numpy arrays and JSON, written atomically."""
+"""A segment's on-disk form: one directory of numpy arrays and JSON, written atomically.
+
+Format 2 stores ids as columns (``ids_lo.npy``, and for UUIDs ``ids_hi.npy`` and
+``ids_uuid.npy``) and a frozen segment's payload indexes as their arrays (``pi<j>_*.npy``,
+described in ``meta.json``), so opening a sealed segment reads arrays instead of parsing ids
+and decoding every payload. Format 1 segments (``ids.json``, indexes rebuilt) still load.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,10 @@ import orjson
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec, vectors_on_disk
 from vecbase.core.errors import StorageError
 from vecbase.core.points import SparseVector
+from vecbase.index.field import FieldIndex, StoredIndex, spec_json
 from vecbase.index.hnsw import HnswIndex
+from vecbase.index.payload import make_field_index
+from vecbase.segment.id_tracker import IdTracker
 from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.segment import Segment
 from vecbase.segment.vectors import DenseStore, ListStore, VectorStore
@@ -26,7 +35,8 @@ from vecbase.storage.files import (
     write_dir,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -38,13 +48,28 @@ class SealedState:
     versions: npt.NDArray[np.int64]
     deleted: npt.NDArray[np.bool_]
     indexes: dict[str, HnswIndex]
+    payload_indexes: dict[str, StoredIndex]
 
 
 def sealed_state(segment: Segment) -> SealedState:
     n = segment.n
     return SealedState(
-        segment.version, segment.versions[:n].copy(), segment.deleted[:n].copy(), dict(segment.dense_indexes)
+        segment.version,
+        segment.versions[:n].copy(),
+        segment.deleted[:n].copy(),
+        dict(segment.dense_indexes),
+        _dumps(segment),
     )
+
+
+def _dumps(segment: Segment) -> dict[str, StoredIndex]:
+    """The stored form of the segment's frozen payload indexes (copies of what may change)."""
+    out = {}
+    for key, index in segment.field_indexes.items():
+        stored = index.dump()
+        if stored is not None:
+            out[key] = stored
+    return out
 
 
 def save_segment(segment: Segment, path: Path, state: SealedState | None = None) -> dict[str, str]:
@@ -55,8 +80,9 @@ def save_segment(segment: Segment, path: Path, state: SealedState | None = None)
     version = state.version if state is not None else segment.version
     indexes = state.indexes if state is not None else segment.dense_indexes
     blob, ends = segment.payloads.pack()
+    is_uuid, hi, lo = segment.ids.columns()
     files: dict[str, bytes] = {
-        "ids.json": orjson.dumps(segment.ids.to_list()),
+        "ids_lo.npy": array_bytes(lo),
         "payloads.bin": blob,
         "payload_ends.npy": array_bytes(ends),
         "versions.npy": array_bytes(state.versions if state is not None else segment.versions[:n]),
@@ -85,11 +111,27 @@ def save_segment(segment: Segment, path: Path, state: SealedState | None = None)
             val = np.concatenate([v.values for v in sparse]) if sparse else np.zeros(0, np.float32)
             files[f"v{i}_indices.npy"] = array_bytes(idx.astype(np.uint32))
             files[f"v{i}_values.npy"] = array_bytes(val.astype(np.float32))
+    if is_uuid.any():
+        files["ids_hi.npy"], files["ids_uuid.npy"] = array_bytes(hi), array_bytes(is_uuid)
+    stored_indexes = []
+    for j, (key, stored) in enumerate((state.payload_indexes if state is not None else _dumps(segment)).items()):
+        for name, array in stored.arrays.items():
+            files[f"pi{j}_{name}.npy"] = array_bytes(array)
+        stored_indexes.append(
+            {"key": key, "spec": stored.spec, "described": stored.described, "arrays": list(stored.arrays)}
+        )
     graphs: dict[str, str] = {}
     for name, index in indexes.items():
         graphs[name] = _graph_file(names.index(name))
         files[graphs[name]] = index.to_bytes()
-    meta = {"format": FORMAT_VERSION, "version": version, "points": n, "vectors": names, "hnsw": list(graphs)}
+    meta = {
+        "format": FORMAT_VERSION,
+        "version": version,
+        "points": n,
+        "vectors": names,
+        "hnsw": list(graphs),
+        "payload_indexes": stored_indexes,
+    }
     files["meta.json"] = orjson.dumps(meta)
     write_dir(path, files)
     return graphs
@@ -137,10 +179,10 @@ def load_segment(
 ) -> Segment:
     """Read a segment; a ``sealed`` one comes back frozen (payloads stay packed, unparsed)."""
     meta = orjson.loads(read_bytes(path / "meta.json"))
-    if meta.get("format") != FORMAT_VERSION:
-        raise StorageError(f"Segment {path} has format {meta.get('format')}, this build reads {FORMAT_VERSION}")
+    if meta.get("format") not in _READS:
+        raise StorageError(f"Segment {path} has format {meta.get('format')}, this build reads {_READS}")
     segment = Segment(config, index_specs)
-    ids = orjson.loads(read_bytes(path / "ids.json"))
+    ids = _load_ids(path, sealed)
     legacy = read_bytes_if_exists(path / "payloads.json")  # before packed payloads
     if legacy is not None:
         payloads = PayloadStore.from_docs(orjson.dumps(p) for p in orjson.loads(legacy))
@@ -167,7 +209,8 @@ def load_segment(
         else:
             store.items = _load_list(path, i, store, present)
         stores[name] = store
-    segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]))
+    indexes = _load_indexes(path, meta, index_specs, ~deleted) if sealed else {}
+    segment.restore(ids, versions, deleted, payloads, stores, int(meta["version"]), indexes)
     for name in meta.get("hnsw", []):
         if name in config.vectors:
             segment.attach_index(name, _open_graph(path / _graph_file(meta["vectors"].index(name)), config, name))
@@ -179,6 +222,40 @@ def load_segment(
     segment.changed = False
     segment.uid = path.name
     return segment
+
+
+def _load_ids(path: Path, sealed: bool) -> list[Any] | IdTracker:
+    legacy = read_bytes_if_exists(path / "ids.json")  # format 1
+    if legacy is not None:
+        ids: list[Any] = orjson.loads(legacy)
+        return ids
+    lo = np.asarray(load_array(path / "ids_lo.npy"), dtype=np.uint64)
+    if (path / "ids_hi.npy").exists():
+        hi = np.asarray(load_array(path / "ids_hi.npy"), dtype=np.uint64)
+        is_uuid = np.asarray(load_array(path / "ids_uuid.npy"), dtype=bool)
+    else:
+        hi, is_uuid = np.zeros(lo.shape[0], dtype=np.uint64), np.zeros(lo.shape[0], dtype=bool)
+    return IdTracker.of_columns(is_uuid, hi, lo, frozen=sealed)
+
+
+def _load_indexes(
+    path: Path, meta: Mapping[str, Any], specs: Mapping[str, PayloadIndexSpec], live: npt.NDArray[np.bool_]
+) -> dict[str, FieldIndex]:
+    """The stored payload indexes still built for the collection's spec of their key (one
+    created again with other settings is rebuilt from the payloads)."""
+    out: dict[str, FieldIndex] = {}
+    for j, entry in enumerate(meta.get("payload_indexes", [])):
+        key = entry["key"]
+        spec = specs.get(key)
+        if spec is None or orjson.dumps(spec_json(spec), option=orjson.OPT_SORT_KEYS) != orjson.dumps(
+            entry["spec"], option=orjson.OPT_SORT_KEYS
+        ):
+            continue
+        arrays = {name: load_array(path / f"pi{j}_{name}.npy") for name in entry["arrays"]}
+        index = make_field_index(key, spec)
+        index.adopt(StoredIndex(entry["spec"], entry["described"], arrays), live)
+        out[key] = index
+    return out
 
 
 def _load_list(path: Path, i: int, store: ListStore, present: np.ndarray[Any, Any]) -> list[Any]:

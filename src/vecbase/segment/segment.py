@@ -374,7 +374,10 @@ class Segment:
         payloads: PayloadStore,
         stores: dict[str, VectorStore],
         version: int,
+        indexes: Mapping[str, FieldIndex] | None = None,
     ) -> None:
+        """Take over a whole segment's state; payload indexes are rebuilt from the payloads,
+        except those of ``indexes`` (read back from disk) built for the same spec."""
         self.ids = ids if isinstance(ids, IdTracker) else IdTracker(ids)
         self._edits += 1
         self.payloads = payloads
@@ -385,4 +388,8 @@ class Segment:
         self.mutations += 1
         self._reserve(max(self.n, 1))
         for key, index in list(self.field_indexes.items()):
-            self.create_field_index(key, index.spec)
+            stored = (indexes or {}).get(key)
+            if stored is not None and stored.spec == index.spec:
+                self.field_indexes[key] = stored
+            else:
+                self.create_field_index(key, index.spec)
