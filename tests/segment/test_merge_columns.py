@@ -1,19 +1,35 @@
 """A merge copies ids and payload documents as columns: the merged segment's ids, lookups and
 payloads are those of the source rows, in merged order or in a given order, whatever the mix
-of integer and UUID ids and of frozen and appendable sources."""
+of integer and UUID ids and of frozen and appendable sources. Its payload indexes are
+gathered from the sources' frozen ones and answer as a build from the payloads would."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import numpy as np
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from qdrant_client.http import models as qm
 
+from tests.oracle import to_vb
+from tests.strategies import filters, payloads
+from vecbase import Client
+from vecbase import models as vm
+from vecbase.api.qdrant.filters import convert_filter
+from vecbase.core.filter import FieldMatch, Filter, MatchValue
 from vecbase.core.ids import PointId
 from vecbase.core.points import PayloadDocs
+from vecbase.index.field import FieldIndex
+from vecbase.index.payload import NumericIndex
+from vecbase.segment.filtering import filter_mask
 from vecbase.segment.id_tracker import FrozenIds, IdTracker
+from vecbase.segment.merge import merged_segment, snapshot
 from vecbase.segment.payloads import PayloadStore
+from vecbase.segment.segment import Segment
 
 
 def tracker(ids: list[PointId], frozen: bool) -> IdTracker:
@@ -59,3 +75,93 @@ def test_payload_documents_gathered_from_frozen_and_appendable_stores() -> None:
     assert [store[i] for i in range(6)] == [merged[i] for i in order.tolist()]
     assert store.copies_of([0, 1, 2]) == [merged[5], merged[3], merged[0]]
     assert len(PayloadStore.gathered([])) == 0
+
+
+INDEXED = {
+    "kw": vm.PayloadSchemaType.KEYWORD,
+    "tags": vm.PayloadSchemaType.KEYWORD,
+    "num": vm.PayloadSchemaType.INTEGER,
+    "flt": vm.PayloadSchemaType.FLOAT,
+    "flag": vm.PayloadSchemaType.BOOL,
+    "dt": vm.PayloadSchemaType.DATETIME,
+    "geo": vm.PayloadSchemaType.GEO,
+    "txt": vm.PayloadSchemaType.TEXT,
+}
+
+
+def source_segment(points: list[dict[str, Any]], first_id: int, frozen: bool, deleted: list[int]) -> Segment:
+    client = Client(":memory:")
+    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
+    for key, schema in INDEXED.items():
+        client.create_payload_index("c", key, schema)
+    if points:
+        ids = list(range(first_id, first_id + len(points)))
+        client.upsert("c", vm.Batch(ids=ids, vectors=[[1.0, 0.0]] * len(points), payloads=points))
+    seg: Segment = client._toc.get("c").segments[0]
+    if frozen:
+        seg.freeze()
+    for off in deleted:
+        if off < seg.n and not seg.deleted[off]:
+            seg.drop(off)
+    return seg
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    a=st.lists(payloads(), max_size=25),
+    b=st.lists(payloads(), max_size=25),
+    frozen=st.tuples(st.booleans(), st.booleans()),
+    deleted=st.lists(st.integers(0, 24), max_size=6),
+    conditions=st.lists(filters(), min_size=1, max_size=3),
+    data=st.data(),
+)
+def test_merged_indexes_are_gathered_as_a_build_from_the_payloads_would_make_them(
+    a: list[dict[str, Any]],
+    b: list[dict[str, Any]],
+    frozen: tuple[bool, bool],
+    deleted: list[int],
+    conditions: list[qm.Filter],
+    data: st.DataObject,
+) -> None:
+    segments = [source_segment(a, 0, frozen[0], deleted), source_segment(b, 1000, frozen[1], deleted[::2])]
+    config = segments[0].config
+    schema = {key: index.spec for key, index in segments[0].field_indexes.items()}
+    sources = snapshot(segments)
+    n = sum(s.offsets.shape[0] for s in sources)
+    order = np.array(data.draw(st.permutations(range(n))), dtype=np.int64) if data.draw(st.booleans()) else None
+    merged = merged_segment(config, schema, sources, order)
+    rebuilt = Segment(config, schema)  # the same rows indexed from their payloads
+    rebuilt.restore(
+        merged.ids, merged.versions, merged.deleted.copy(), merged.payloads, dict(merged.vectors), merged.version
+    )
+    rebuilt.freeze()
+    for key, index in merged.field_indexes.items():
+        other = rebuilt.field_indexes[key]
+        assert index.frozen and index.points() == other.points(), key
+        if isinstance(index, NumericIndex):
+            got, want = index.columns(), other.columns()  # order_by reads them: ties too
+            assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist(), key
+        assert index.facet(merged.live_mask()) == other.facet(rebuilt.live_mask()), key
+    for flt in conditions:
+        internal = convert_filter(to_vb(flt))
+        assert internal is not None
+        assert filter_mask(merged, internal).tolist() == filter_mask(rebuilt, internal).tolist()
+
+
+def test_a_frozen_source_index_is_gathered_not_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = source_segment([{"kw": f"k{i % 4}", "num": i} for i in range(300)], 0, True, [7])
+    small = source_segment([{"kw": "k1", "num": -i} for i in range(20)], 1000, False, [])
+    indexed: list[int] = []
+    real = FieldIndex.set
+
+    def counting(self: FieldIndex, offset: int, payload: dict[str, Any]) -> None:
+        indexed.append(offset)
+        real(self, offset, payload)
+
+    monkeypatch.setattr(FieldIndex, "set", counting)
+    schema = {key: host.field_indexes[key].spec for key in ("kw", "num")}
+    merged = merged_segment(host.config, schema, snapshot([host, small]))
+    # only the appendable source's 20 rows (after the host's 299) were read, once per index
+    assert sorted(indexed) == sorted(list(range(299, 319)) * 2)
+    flt = Filter(must=(FieldMatch("kw", MatchValue("k1")),))
+    assert merged.n == 319 and int(filter_mask(merged, flt).sum()) == 75 + 20

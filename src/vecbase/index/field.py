@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,9 @@ _SHARED_TUPLES = 256
 
 
 class FieldIndex(ABC):
+    # whether ``gather`` builds this kind from frozen indexes (else it is rebuilt from payloads)
+    gathers: ClassVar[bool] = False
+
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         self.key = key
         self.spec = spec
@@ -125,6 +128,27 @@ class FieldIndex(ABC):
         self._values = {}
         self._tuples = {}
 
+    def gather(self, parts: Sequence[tuple[FieldIndex, I64]], n: int) -> bool:
+        """Become the frozen index of a merged segment of ``n`` rows, made of frozen indexes
+        of the same spec: ``parts`` pairs one with ``new_of``, its offsets' rows in the merged
+        segment (-1: not copied). Array work, no payload read; frozen sources change only
+        their holding bits, so this may run beside deletes. False for a kind that is always
+        rebuilt from the payloads."""
+        if self._holding is not None or any(index._holding is None for index, _ in parts):
+            raise RuntimeError("gather makes a frozen index of frozen ones")
+        held = self._gather(parts)
+        if held is None:
+            return False
+        self._holding = np.zeros(n, dtype=bool)
+        self._holding[held] = True
+        self._values = {}
+        self._tuples = {}
+        return True
+
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+        """Build the frozen structures from ``parts`` (see ``gather``); the rows held."""
+        return None
+
     def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]] | None:
         """(a JSON-able description, named arrays) of the frozen structures; None for a kind
         that is always rebuilt."""
@@ -163,6 +187,13 @@ def spec_json(spec: PayloadIndexSpec) -> dict[str, Any]:
 def split_postings(offsets: npt.NDArray[Any], ends: npt.NDArray[Any]) -> list[I32]:
     """The postings packed by ``pack_postings``."""
     return [np.asarray(p, dtype=np.int32) for p in np.split(offsets, ends[:-1])] if ends.shape[0] else []
+
+
+def mapped_rows(offsets: npt.NDArray[Any], new_of: I64) -> I64:
+    """The merged rows of source ``offsets`` that were copied."""
+    rows = new_of[offsets]
+    kept: I64 = rows[rows >= 0]
+    return kept
 
 
 def pack_postings(postings: list[I32]) -> tuple[I32, I64]:

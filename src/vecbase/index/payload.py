@@ -15,7 +15,7 @@ caller masks with the segment's live rows anyway.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Hashable, Mapping
+from typing import Any, Hashable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -35,12 +35,14 @@ from vecbase.core.filter import (
     Range,
 )
 from vecbase.core.geo import geo_mask
-from vecbase.index.field import I32, I64, FieldIndex, pack_postings, split_postings
+from vecbase.index.field import I32, I64, FieldIndex, mapped_rows, pack_postings, split_postings
 from vecbase.index.text import TextIndex
 
 
 class PostingIndex(FieldIndex):
     """value -> set of offsets: keyword, bool and uuid."""
+
+    gathers = True
 
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
@@ -85,6 +87,18 @@ class PostingIndex(FieldIndex):
 
     def _all_keys(self) -> list[Any]:
         return list(self._arrays if self.frozen else self._postings)
+
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+        found: dict[Hashable, list[I64]] = {}
+        for index, new_of in parts:
+            assert isinstance(index, PostingIndex)
+            for key, array in index._arrays.items():
+                rows = mapped_rows(array, new_of)
+                if rows.shape[0]:
+                    found.setdefault(key, []).append(rows)
+        self._postings = {}
+        self._arrays = {key: np.sort(np.concatenate(rows)).astype(np.int32) for key, rows in found.items()}
+        return np.concatenate([*self._arrays.values(), np.zeros(0, dtype=np.int32)]).astype(np.int64)
 
     def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
         offsets, ends = pack_postings(list(self._arrays.values()))
@@ -180,6 +194,8 @@ class UuidIndex(PostingIndex):
 class NumericIndex(FieldIndex):
     """Sorted (value, offset) columns, rebuilt lazily after writes: integer, float, datetime."""
 
+    gathers = True
+
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self._sorted: tuple[npt.NDArray[Any], I64] | None = None
@@ -193,6 +209,22 @@ class NumericIndex(FieldIndex):
     def _freeze(self) -> bool:
         self.columns()
         return True
+
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+        values, rows = [], []
+        for index, new_of in parts:
+            assert isinstance(index, NumericIndex)
+            vals, offs = index.columns()
+            mapped = new_of[offs]
+            keep = mapped >= 0
+            values.append(vals[keep])
+            rows.append(mapped[keep])
+        dtype = np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
+        vals = np.concatenate([*values, np.zeros(0, dtype=dtype)]).astype(dtype)
+        offs = np.concatenate([*rows, np.zeros(0, dtype=np.int64)])
+        order = np.lexsort((offs, vals))  # ties by row, as a build from the payloads orders them
+        self._sorted = (vals[order], offs[order])
+        return offs
 
     def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
         vals, offs = self.columns()
@@ -301,6 +333,8 @@ class DatetimeIndex(NumericIndex):
 
 
 class GeoIndex(FieldIndex):
+    gathers = True
+
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self._columns: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], I64] | None = None
@@ -332,6 +366,21 @@ class GeoIndex(FieldIndex):
     def _freeze(self) -> bool:
         self._coordinates()
         return True
+
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+        lats, lons, rows = [], [], []
+        for index, new_of in parts:
+            assert isinstance(index, GeoIndex)
+            lat, lon, offs = index._coordinates()
+            mapped = new_of[offs]
+            keep = mapped >= 0
+            lats.append(lat[keep])
+            lons.append(lon[keep])
+            rows.append(mapped[keep])
+        f64, empty = np.float64, np.zeros(0, dtype=np.float64)
+        offs = np.concatenate([*rows, np.zeros(0, dtype=np.int64)])
+        self._columns = (np.concatenate([*lats, empty]).astype(f64), np.concatenate([*lons, empty]).astype(f64), offs)
+        return offs
 
     def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
         lat, lon, offs = self._coordinates()

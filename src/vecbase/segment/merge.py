@@ -7,7 +7,7 @@ swap (under the lock) can drop points that were deleted, moved or rewritten mean
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -15,6 +15,8 @@ import numpy.typing as npt
 
 from vecbase.core.config import CollectionConfig, PayloadIndexSpec
 from vecbase.core.points import VectorValue
+from vecbase.index.field import FieldIndex
+from vecbase.index.payload import make_field_index
 from vecbase.segment.id_tracker import FrozenIds, IdTracker
 from vecbase.segment.payloads import PayloadStore
 from vecbase.segment.segment import Segment
@@ -28,6 +30,8 @@ class Source:
     segment: Segment
     offsets: I64
     versions: I64
+    # the payload indexes as of the snapshot (a segment thawed since has replaced them)
+    indexes: dict[str, FieldIndex] = field(default_factory=dict)
 
 
 def snapshot(sources: Sequence[Segment]) -> list[Source]:
@@ -35,7 +39,7 @@ def snapshot(sources: Sequence[Segment]) -> list[Source]:
     out = []
     for seg in sources:
         offs = np.nonzero(seg.live_mask())[0].astype(np.int64)
-        out.append(Source(seg, offs, seg.versions[offs].copy()))
+        out.append(Source(seg, offs, seg.versions[offs].copy(), dict(seg.field_indexes)))
     return out
 
 
@@ -79,9 +83,60 @@ def merged_segment(
     for name in config.sparse_vectors:
         stores[name] = _list_store(ListStore(None), sources, name, order)
     seg = Segment(config, schema)
-    seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), payloads, stores, 0)
+    indexes = merged_indexes(schema, sources, _rows_of(sources, order), payloads, n)
+    seg.restore(ids, versions.astype(np.int64), np.zeros(n, dtype=bool), payloads, stores, 0, indexes)
     seg.freeze()  # merged segments are sealed from the start
     return seg
+
+
+def _rows_of(sources: Sequence[Source], order: I64 | None) -> list[I64]:
+    """Each source's ``offsets`` as rows of the merged segment."""
+    total = sum(s.offsets.shape[0] for s in sources)
+    row_of = np.arange(total, dtype=np.int64)
+    if order is not None:
+        row_of[order] = np.arange(order.shape[0], dtype=np.int64)
+    ends = np.cumsum([s.offsets.shape[0] for s in sources], dtype=np.int64)
+    return np.split(row_of, ends[:-1]) if sources else []
+
+
+def merged_indexes(
+    schema: Mapping[str, PayloadIndexSpec],
+    sources: Sequence[Source],
+    rows: Sequence[I64],
+    payloads: PayloadStore,
+    n: int,
+) -> dict[str, FieldIndex]:
+    """The merged segment's payload indexes, gathered from the sources' frozen ones; rows of
+    a source whose index is still mutable (a segment sealed but not frozen, which takes
+    deletes meanwhile) are indexed from their copied payloads. Kinds that cannot gather are
+    left out (``Segment.restore`` builds them from the payloads)."""
+    out: dict[str, FieldIndex] = {}
+    for key, spec in schema.items():
+        merged = make_field_index(key, spec)
+        if not merged.gathers:
+            continue
+        parts: list[tuple[FieldIndex, I64]] = []
+        loose: list[I64] = []
+        for src, src_rows in zip(sources, rows):
+            index = src.indexes.get(key)
+            if index is not None and index.frozen and index.spec == spec:
+                new_of = np.full(src.segment.n, -1, dtype=np.int64)
+                new_of[src.offsets] = src_rows
+                parts.append((index, new_of))
+            else:
+                loose.append(src_rows)
+        if loose:
+            built = make_field_index(key, spec)
+            loose_rows = np.sort(np.concatenate(loose)).tolist()
+            for lo in range(0, len(loose_rows), 1024):
+                chunk = loose_rows[lo : lo + 1024]
+                for row, payload in zip(chunk, payloads.copies_of(chunk)):
+                    built.set(row, payload)
+            built.freeze(n)
+            parts.append((built, np.arange(n, dtype=np.int64)))
+        if merged.gather(parts, n):
+            out[key] = merged
+    return out
 
 
 def _merged_ids(sources: Sequence[Source], order: I64 | None) -> IdTracker:
