@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,7 @@ from vecbase.core.filter import (
     Nested,
     Slice,
 )
+from vecbase.core.hashing import hash_int_ids, hash_uuid_ids
 from vecbase.segment.filtering import filter_mask, filter_offsets, filter_plan, nested_match, slice_of
 
 INDEXED = {
@@ -199,3 +201,25 @@ def test_single_match_filters_are_shared_per_typed_value() -> None:
     assert two == Filter(must=(FieldMatch("k", MatchValue(1)),), must_not=(FieldMatch("j", MatchValue("x")),))
     shared = one(1)
     assert two is not None and shared is not None and two.must[0] is shared.must[0]
+
+
+def test_slices_hash_the_canonical_id_bytes() -> None:
+    """Slice numbers read from the id columns equal hashing each id's own bytes: an integer
+    as one word, a UUID's 16 RFC 4122 bytes as two little-endian words."""
+    ids: list[Any] = [0, 7, 2**64 - 1, str(uuid.UUID(int=1)), str(uuid.UUID(int=2**128 - 2)), str(uuid.uuid4())]
+    client = Client(":memory:")
+    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
+    client.upsert("c", vm.Batch(ids=ids, vectors=[[1.0, 0.0]] * len(ids)))
+    seg = client._toc.get("c").segments[0]
+
+    def one(pid: Any) -> int:
+        if isinstance(pid, int):
+            return int(hash_int_ids(np.array([pid], dtype=np.uint64))[0])
+        words = np.frombuffer(uuid.UUID(pid).bytes, dtype="<u8")
+        return int(hash_uuid_ids(words[:1].copy(), words[1:].copy())[0])
+
+    for frozen in (False, True):
+        if frozen:
+            seg.freeze()
+        for total in (1, 3, 7):
+            assert slice_of(seg, total).tolist() == [one(seg.ids[o]) % total for o in range(seg.n)]

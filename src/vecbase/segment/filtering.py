@@ -16,7 +16,6 @@ the segment's.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Callable
 
 import numpy as np
@@ -239,16 +238,13 @@ class _Rows:
 
 def slice_of(seg: Segment, total: int) -> npt.NDArray[np.uint64]:
     """Slice number of every offset: SipHash-2-4 of the canonical id bytes, modulo total."""
-    n = seg.n
-    hashes = np.zeros(n, dtype=np.uint64)
-    is_int = np.fromiter((isinstance(i, int) for i in seg.ids), dtype=bool, count=n)
-    if is_int.any():
-        ints = np.array([i for i in seg.ids if isinstance(i, int)], dtype=np.uint64)
-        hashes[is_int] = hash_int_ids(ints)
-    if (~is_int).any():
-        raw = b"".join(uuid.UUID(str(i)).bytes for i in seg.ids if not isinstance(i, int))
-        words = np.frombuffer(raw, dtype="<u8").reshape(-1, 2)
-        hashes[~is_int] = hash_uuid_ids(words[:, 0].copy(), words[:, 1].copy())
+    is_uuid, hi, lo = seg.ids.columns()
+    hashes = np.zeros(seg.n, dtype=np.uint64)
+    if (~is_uuid).any():
+        hashes[~is_uuid] = hash_int_ids(lo[~is_uuid])
+    if is_uuid.any():
+        # the UUID's 16 bytes (big-endian hi, lo) read as two little-endian words
+        hashes[is_uuid] = hash_uuid_ids(hi[is_uuid].byteswap(), lo[is_uuid].byteswap())
     result: npt.NDArray[np.uint64] = hashes % np.uint64(total)
     return result
 
