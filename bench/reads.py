@@ -8,6 +8,7 @@ payload index) into an embedded in-memory ``Client``, waits for the optimizer, t
 - scroll: a 100-point page deep in the collection, a filtered one, and one filtered on a
   field without a payload index (half the points pass);
 - count with a filter on that field (2% pass), and with it and an indexed condition;
+- facet of a keyword field with one value per two points (a document id), and filtered;
 - order_by: a 100-row page by an indexed integer, from scroll and from the query API;
 - a random sample of 10;
 - grouped query: 10 groups of 3 by a keyword with 50 values;
@@ -57,10 +58,11 @@ def loaded(n: int) -> Client:
     client.create_collection("r", vectors_config=models.VectorParams(size=32, distance=models.Distance.COSINE))
     client.create_payload_index("r", "t", models.PayloadSchemaType.INTEGER)
     client.create_payload_index("r", "k", models.PayloadSchemaType.KEYWORD)
+    client.create_payload_index("r", "d", models.PayloadSchemaType.KEYWORD)
     vectors = rng.random((n, 32), dtype=np.float32)
     ids = rng.permutation(n).tolist()
     values = rng.integers(0, 10**9, n).tolist()
-    payloads = ({"t": t, "k": f"g{i % 50}", "u": i % 1000} for i, t in enumerate(values))
+    payloads = ({"t": t, "k": f"g{i % 50}", "u": i % 1000, "d": f"doc{i // 2}"} for i, t in enumerate(values))
     client.upload_collection("r", vectors=vectors, ids=ids, payload=payloads, batch_size=10_000)
     wait_green(client, "r")
     return client
@@ -100,6 +102,8 @@ def main() -> None:
         "scroll page, unindexed filter": lambda: client.scroll("r", limit=100, scroll_filter=u_half),
         "count, unindexed filter": lambda: client.count("r", count_filter=u_few),
         "count, indexed + unindexed": lambda: client.count("r", count_filter=g7_u),
+        "facet, keyword of n/2 values": lambda: client.facet("r", "d", limit=10),
+        "facet, same, filtered": lambda: client.facet("r", "d", limit=10, facet_filter=g7),
         "scroll page by order_by": lambda: client.scroll("r", limit=100, order_by=by_t),
         "query page by order_by": lambda: client.query_points("r", query=models.OrderByQuery(order_by=by_t), limit=100),
         "random sample of 10": lambda: client.query_points("r", query=models.SampleQuery(sample=models.Sample.RANDOM)),

@@ -101,3 +101,89 @@ def test_integer_facets_count_each_points_values(segments: list[Segment], tag: s
     got = read.facet(segments, "n", flt, limit)
     assert [(h.value, h.count) for h in got] == expected
     assert all(type(h.value) is int for h in got)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    docs=st.lists(
+        st.one_of(
+            st.sampled_from(["d1", "d2", "d10", "D1", "", "é", "a\0", "a", "zz"]),
+            st.lists(st.sampled_from(["d1", "d2", "a", "a\0"]), max_size=3),
+            st.booleans(),
+            st.integers(0, 3),
+        ),
+        max_size=120,
+    ),
+    split=st.integers(0, 120),
+    freeze=st.booleans(),
+    limit=st.sampled_from([1, 2, 5, 100]),
+    only_a=st.booleans(),
+)
+def test_keyword_facets_count_each_points_values(
+    docs: list[Any], split: int, freeze: bool, limit: int, only_a: bool
+) -> None:
+    """Facets of a keyword field, counted from the index's postings in one pass, against
+    counting each point's distinct values; one segment or two, ties by value."""
+    client = Client(":memory:")
+    client.create_collection("f", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    client.create_payload_index("f", "d", models.PayloadSchemaType.KEYWORD)
+    client.create_payload_index("f", "t", models.PayloadSchemaType.KEYWORD)
+    payloads = [{"d": d, "t": "a" if i % 3 else "b"} for i, d in enumerate(docs)]
+    n = len(payloads)
+    if n:
+        client.upsert("f", models.Batch(ids=list(range(n)), vectors=[[1.0, 0.0]] * n, payloads=payloads))
+    col = client._toc.get("f")
+    segs = list(col.segments)
+    if 0 < split < n:  # a second segment holding the rest of the points
+        other = Client(":memory:")
+        other.create_collection("f", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+        other.create_payload_index("f", "d", models.PayloadSchemaType.KEYWORD)
+        other.create_payload_index("f", "t", models.PayloadSchemaType.KEYWORD)
+        client.delete("f", models.PointIdsList(points=list(range(split, n))))
+        rest = payloads[split:]
+        other.upsert("f", models.Batch(ids=list(range(split, n)), vectors=[[1.0, 0.0]] * len(rest), payloads=rest))
+        segs += other._toc.get("f").segments
+    if freeze:
+        for seg in segs:
+            seg.freeze()
+    flt = Filter(must=(FieldMatch("t", MatchValue("a")),)) if only_a else None
+    counts: dict[str, int] = {}
+    for p in payloads:
+        if only_a and p["t"] != "a":
+            continue
+        raw = p["d"]
+        for v in {x for x in (raw if isinstance(raw, list) else [raw]) if type(x) is str}:
+            counts[v] = counts.get(v, 0) + 1
+    expected = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    got = read.facet(segs, "d", flt, limit)
+    assert [(h.value, h.count) for h in got] == expected
+
+
+def test_many_tied_keywords_rank_by_value() -> None:
+    """More ties than the limit (the numpy ranking of one-type values)."""
+    client = Client(":memory:")
+    client.create_collection("f", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    client.create_payload_index("f", "d", models.PayloadSchemaType.KEYWORD)
+    names = [f"doc{i}" for i in range(500)][::-1] + ["top", "top"]
+    client.upsert(
+        "f", models.Batch(ids=list(range(502)), vectors=[[1.0, 0.0]] * 502, payloads=[{"d": d} for d in names])
+    )
+    got = read.facet(client._toc.get("f").segments, "d", None, 6)
+    assert [(h.value, h.count) for h in got] == [
+        ("top", 2),
+        ("doc0", 1),
+        ("doc1", 1),
+        ("doc10", 1),
+        ("doc100", 1),
+        ("doc101", 1),
+    ]
+
+
+def test_a_trailing_nul_orders_after_the_shorter_keyword() -> None:
+    client = Client(":memory:")
+    client.create_collection("f", vectors_config=models.VectorParams(size=2, distance=models.Distance.DOT))
+    client.create_payload_index("f", "d", models.PayloadSchemaType.KEYWORD)
+    names = ["b", "c", "d", "e", "f", "a\0", "a"]
+    client.upsert("f", models.Batch(ids=list(range(7)), vectors=[[1.0, 0.0]] * 7, payloads=[{"d": d} for d in names]))
+    got = read.facet(client._toc.get("f").segments, "d", None, 1)
+    assert [(h.value, h.count) for h in got] == [("a", 1)]

@@ -51,15 +51,18 @@ class PostingIndex(FieldIndex):
         self._arrays: dict[Hashable, I32] = {}
         # answers (read-only masks) of recent conditions, dropped on any change
         self._masks: dict[tuple[tuple[Any, ...], int], Mask] = {}
+        self._pack: tuple[list[Any], I64, I32] | None = None  # see _packed
 
     def _added(self, offset: int, values: tuple[Any, ...]) -> None:
         self._masks.clear()
+        self._pack = None
         for v in values:
             self._postings.setdefault(v, set()).add(offset)
             self._arrays.pop(v, None)
 
     def _removed(self, offset: int, values: tuple[Any, ...]) -> None:
         self._masks.clear()
+        self._pack = None
         for v in values:
             self._arrays.pop(v, None)
             posting = self._postings.get(v)
@@ -160,15 +163,33 @@ class PostingIndex(FieldIndex):
         return np.unique(np.concatenate(arrays)).astype(np.int64) if arrays else np.empty(0, dtype=np.int64)
 
     def facet(self, allowed: Mask) -> dict[Any, int]:
-        out: dict[Any, int] = {}
-        for value in self._all_keys():
-            array = self._posting(value)
-            if array is None:
-                continue
-            count = int(np.count_nonzero(allowed[array[array < allowed.shape[0]]]))
-            if count:
-                out[value] = count
-        return out
+        keys, counts = self.facet_counts(allowed)
+        return dict(zip(keys, counts.tolist()))
+
+    def facet_counts(self, allowed: Mask) -> tuple[list[Any], I64]:
+        """(the values held by allowed offsets, how many allowed offsets hold each), counted
+        with one ``bincount`` over all postings: a field of many distinct values (a document
+        id) costs a pass over its offsets, not a numpy call per value."""
+        keys, key_of, offsets = self._packed()
+        inside = offsets < allowed.shape[0]
+        hits = key_of[inside][allowed[offsets[inside]]]
+        counts = np.bincount(hits, minlength=len(keys))
+        found = np.flatnonzero(counts)
+        return [keys[i] for i in found.tolist()], counts[found]
+
+    def _packed(self) -> tuple[list[Any], I64, I32]:
+        """(values, the value number of each entry, the offset of each entry): all postings
+        in one array, kept until the index changes (a frozen index's removals clear holding
+        bits only: its entries stay)."""
+        if self._pack is not None:
+            return self._pack
+        keys = self._all_keys()
+        postings = [self._posting(k) for k in keys]
+        arrays = [p if p is not None else np.zeros(0, dtype=np.int32) for p in postings]
+        offsets, ends = pack_postings(arrays)
+        key_of = np.repeat(np.arange(len(keys), dtype=np.int64), np.diff(ends, prepend=0))
+        self._pack = (keys, key_of, offsets)
+        return self._pack
 
 
 class KeywordIndex(PostingIndex):

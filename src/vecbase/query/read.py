@@ -18,7 +18,7 @@ from vecbase.core.filter import Filter
 from vecbase.core.ids import PointId, id_sort_key, try_normalize_id
 from vecbase.core.paths import values_at
 from vecbase.core.points import Record
-from vecbase.index.payload import NumericIndex
+from vecbase.index.payload import NumericIndex, PostingIndex
 from vecbase.query.model import Direction, FacetHit, OrderBy, ScrollRequest, WithPayload, WithVectors
 from vecbase.query.records import record
 from vecbase.segment.filtering import filter_mask, filter_plan
@@ -162,9 +162,13 @@ def facet(segments: Sequence[Segment], key: str, flt: Filter | None, limit: int)
     if integers is not None:
         return integers
     counts: Counter[tuple[int, Any]] = Counter()
+    posted: list[tuple[list[Any], npt.NDArray[np.int64]]] = []
     for seg in segments:
         mask = filter_mask(seg, flt)
         index = seg.field_indexes.get(key)
+        if isinstance(index, PostingIndex):
+            posted.append(index.facet_counts(mask))
+            continue
         indexed = index.facet(mask) if index is not None else None
         if indexed is not None:
             for v, c in indexed.items():
@@ -177,8 +181,48 @@ def facet(segments: Sequence[Segment], key: str, flt: Filter | None, limit: int)
                 if (fv := _facet_value(v)) is not None
             }
             counts.update(distinct)
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    return [FacetHit(value=v, count=c) for (_, v), c in ranked]
+    if len(posted) == 1 and not counts:
+        values, found = _leaders(*posted[0], limit)
+    elif posted and not counts and _sortable_in_numpy(every := [v for vs, _ in posted for v in vs]):
+        # one type in every segment: summed by value in numpy, ties already in value order
+        unique, where = np.unique(np.array(every), return_inverse=True)
+        totals = np.bincount(where, weights=np.concatenate([c for _, c in posted]), minlength=len(unique))
+        best = np.argsort(-totals, kind="stable")[: max(limit, 0)]
+        values, found = unique[best].tolist(), totals[best].astype(np.int64)
+    else:
+        for values, found in posted:
+            for v, c in zip(values, found.tolist()):
+                counts[(_TYPE_RANK[type(v)], v)] += c
+        values, found = [v for _, v in counts], np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        values, found = _leaders(values, found, limit)
+    return [FacetHit(value=v, count=c) for v, c in zip(values, found.tolist())]
+
+
+def _sortable_in_numpy(values: list[Any]) -> bool:
+    """Whether numpy sorts ``values`` as Python does: all str (none holding a NUL, which
+    numpy strips from the end of a string) or all bool."""
+    kind = type(values[0]) if values else None
+    if kind is str:
+        return all(type(v) is str and "\0" not in v for v in values)
+    return kind is bool and all(type(v) is bool for v in values)
+
+
+def _leaders(values: list[Any], counts: npt.NDArray[np.int64], limit: int) -> tuple[list[Any], npt.NDArray[np.int64]]:
+    """The ``limit`` most frequent values, ties by value (types in ``_TYPE_RANK`` order): only
+    the values that reach the ``limit``-th count are sorted."""
+    if limit <= 0 or not values:
+        return [], counts[:0]
+    keep = np.arange(len(values))
+    if len(values) > limit:
+        floor = np.partition(counts, len(values) - limit)[len(values) - limit]
+        keep = np.flatnonzero(counts >= floor)
+    if len(keep) > 4 * limit and _sortable_in_numpy([values[i] for i in keep.tolist()]):
+        # one type (a keyword field): ties ordered by numpy's sort of the values themselves
+        by_value = keep[np.argsort(np.array([values[i] for i in keep.tolist()]), kind="stable")]
+        ranked = by_value[np.argsort(-counts[by_value], kind="stable")][:limit].tolist()
+    else:
+        ranked = sorted(keep.tolist(), key=lambda i: (-int(counts[i]), _TYPE_RANK[type(values[i])], values[i]))[:limit]
+    return [values[i] for i in ranked], counts[ranked]
 
 
 def _integer_facet(segments: Sequence[Segment], key: str, flt: Filter | None, limit: int) -> list[FacetHit] | None:
