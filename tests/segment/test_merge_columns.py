@@ -20,11 +20,12 @@ from tests.strategies import filters, payloads
 from vecbase import Client
 from vecbase import models as vm
 from vecbase.api.qdrant.filters import convert_filter
-from vecbase.core.filter import FieldMatch, Filter, MatchValue
+from vecbase.core.filter import FieldMatch, Filter, MatchPhrase, MatchValue
 from vecbase.core.ids import PointId
 from vecbase.core.points import PayloadDocs
 from vecbase.index.field import FieldIndex
 from vecbase.index.payload import NumericIndex
+from vecbase.index.text import TextIndex
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.id_tracker import FrozenIds, IdTracker
 from vecbase.segment.merge import merged_segment, snapshot
@@ -142,10 +143,19 @@ def test_merged_indexes_are_gathered_as_a_build_from_the_payloads_would_make_the
             got, want = index.columns(), other.columns()  # order_by reads them: ties too
             assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist(), key
         assert index.facet(merged.live_mask()) == other.facet(rebuilt.live_mask()), key
+        if isinstance(index, TextIndex):  # phrases read the token sequences: each row's, as words
+            assert isinstance(other, TextIndex)
+            for mine, theirs in zip(sequences_of(index, merged.n), sequences_of(other, merged.n)):
+                assert mine == theirs
     for flt in conditions:
         internal = convert_filter(to_vb(flt))
         assert internal is not None
         assert filter_mask(merged, internal).tolist() == filter_mask(rebuilt, internal).tolist()
+
+
+def sequences_of(index: TextIndex, n: int) -> list[list[list[str | None]]]:
+    words = {i: t for t, i in index._vocab.items()}
+    return [[[words.get(t) for t in seq] for seq in index._sequence(o)] for o in range(n)]
 
 
 def test_a_frozen_source_index_is_gathered_not_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,3 +175,27 @@ def test_a_frozen_source_index_is_gathered_not_rebuilt(monkeypatch: pytest.Monke
     assert sorted(indexed) == sorted(list(range(299, 319)) * 2)
     flt = Filter(must=(FieldMatch("kw", MatchValue("k1")),))
     assert merged.n == 319 and int(filter_mask(merged, flt).sum()) == 75 + 20
+
+
+def test_phrases_read_the_gathered_token_sequences() -> None:
+    """Two frozen sources whose vocabularies number the same words differently, and a
+    mutable one: phrase matches read the merged sequences, in the merged rows' order."""
+    first = source_segment([{"txt": "alpha beta gamma"}, {"txt": "gamma"}, {"txt": ""}], 0, True, [])
+    second = source_segment([{"txt": "gamma beta alpha"}, {"txt": "beta gamma"}], 100, True, [])
+    third = source_segment([{"txt": "delta alpha beta"}, {"txt": ["beta", "gamma delta"]}], 200, False, [])
+    schema = {"txt": first.field_indexes["txt"].spec}
+    sources = snapshot([first, second, third])
+    for order in (None, np.array([6, 0, 5, 1, 4, 2, 3])):
+        merged = merged_segment(first.config, schema, sources, order)
+        index = merged.field_indexes["txt"]
+        assert index.frozen and index.points() == 7  # the empty text holds a value too
+
+        def phrase(text: str, seg: Segment = merged) -> list[int]:
+            flt = Filter(must=(FieldMatch("txt", MatchPhrase(text)),))
+            return sorted(int(seg.ids[o]) for o in np.flatnonzero(filter_mask(seg, flt)))
+
+        assert phrase("alpha beta") == [0, 200]
+        assert phrase("beta gamma") == [0, 101]  # not across the two values of point 201
+        assert phrase("gamma beta") == [100]
+        assert phrase("gamma delta") == [201]
+        assert phrase("beta alpha") == [100]
