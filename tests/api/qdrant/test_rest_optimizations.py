@@ -30,7 +30,9 @@ def test_optimizations_report_the_planner_and_the_history(http: httpx.Client) ->
     while http.get("/collections/opt").json()["result"]["status"] != "green":
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    report = http.get("/collections/opt/optimizations?with=queued,completed,idle_segments&completed_limit=10")
+    # the whole kept history (64): under load the uploads may be cut into more than ten passes,
+    # and the first one, the index build, must still be among those asked for
+    report = http.get("/collections/opt/optimizations?with=queued,completed,idle_segments&completed_limit=64")
     result = report.json()["result"]
     assert result["queued"] == [] and result["running"] == []
     idle = result["idle_segments"]
@@ -39,9 +41,8 @@ def test_optimizations_report_the_planner_and_the_history(http: httpx.Client) ->
     completed = result["completed"]
     assert completed, "an index was built, so an optimization completed"
     # how the uploads were cut into segments depends on timing: indexed one by one, merged
-    assert {c["optimizer"] for c in completed} <= {"indexing", "merge"} and "indexing" in {
-        c["optimizer"] for c in completed
-    }
+    names = [c["optimizer"] for c in completed]
+    assert set(names) <= {"indexing", "merge"} and "indexing" in names, names
     starts = [c["progress"]["started_at"] for c in completed]
     assert starts == sorted(starts, reverse=True)  # newest first
     assert any(c["status"] == "done" for c in completed)
