@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from qdrant_client.http import models as qm
 
 from tests.oracle import to_vb
+from tests.segment.indexed import INDEXED, indexed_collection
 from tests.strategies import filters, payloads
-from vecbase import Client
 from vecbase import models as vm
 from vecbase.api.qdrant.filters import convert_filter
 from vecbase.core.conditions import check_field
@@ -31,26 +31,14 @@ from vecbase.core.filter import (
 from vecbase.core.hashing import hash_int_ids, hash_uuid_ids
 from vecbase.segment.filtering import filter_mask, filter_offsets, filter_plan, nested_match, slice_of
 
-INDEXED = {
-    "kw": vm.PayloadSchemaType.KEYWORD,
-    "tags": vm.PayloadSchemaType.KEYWORD,
-    "num": vm.PayloadSchemaType.INTEGER,
-    "flt": vm.PayloadSchemaType.FLOAT,
-    "flag": vm.PayloadSchemaType.BOOL,
-    "dt": vm.PayloadSchemaType.DATETIME,
-}
+FILTERED = {key: INDEXED[key] for key in ("kw", "tags", "num", "flt", "flag", "dt")}
 
 
 def segment_with(points: list[dict[str, Any]], deleted: list[int]) -> Any:
-    client = Client(":memory:")
-    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
-    for key, schema in INDEXED.items():
-        client.create_payload_index("c", key, schema)
-    if points:
-        client.upsert("c", vm.Batch(ids=list(range(len(points))), vectors=[[1.0, 0.0]] * len(points), payloads=points))
+    client, col = indexed_collection(points, indexes=FILTERED)
     if deleted:
         client.delete("c", vm.PointIdsList(points=deleted))
-    return client._toc.get("c").segments[0]
+    return col.segments[0]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -207,10 +195,8 @@ def test_slices_hash_the_canonical_id_bytes() -> None:
     """Slice numbers read from the id columns equal hashing each id's own bytes: an integer
     as one word, a UUID's 16 RFC 4122 bytes as two little-endian words."""
     ids: list[Any] = [0, 7, 2**64 - 1, str(uuid.UUID(int=1)), str(uuid.UUID(int=2**128 - 2)), str(uuid.uuid4())]
-    client = Client(":memory:")
-    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
-    client.upsert("c", vm.Batch(ids=ids, vectors=[[1.0, 0.0]] * len(ids)))
-    seg = client._toc.get("c").segments[0]
+    _, col = indexed_collection([{} for _ in ids], ids, indexes={})
+    seg = col.segments[0]
 
     def one(pid: Any) -> int:
         if isinstance(pid, int):

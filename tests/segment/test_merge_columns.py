@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from qdrant_client.http import models as qm
 
 from tests.oracle import to_vb
+from tests.segment.indexed import indexed_collection
 from tests.strategies import filters, payloads
-from vecbase import Client
-from vecbase import models as vm
 from vecbase.api.qdrant.filters import convert_filter
 from vecbase.core.filter import FieldMatch, Filter, MatchPhrase, MatchValue
 from vecbase.core.ids import PointId
@@ -78,27 +77,9 @@ def test_payload_documents_gathered_from_frozen_and_appendable_stores() -> None:
     assert len(PayloadStore.gathered([])) == 0
 
 
-INDEXED = {
-    "kw": vm.PayloadSchemaType.KEYWORD,
-    "tags": vm.PayloadSchemaType.KEYWORD,
-    "num": vm.PayloadSchemaType.INTEGER,
-    "flt": vm.PayloadSchemaType.FLOAT,
-    "flag": vm.PayloadSchemaType.BOOL,
-    "dt": vm.PayloadSchemaType.DATETIME,
-    "geo": vm.PayloadSchemaType.GEO,
-    "txt": vm.PayloadSchemaType.TEXT,
-}
-
-
 def source_segment(points: list[dict[str, Any]], first_id: int, frozen: bool, deleted: list[int]) -> Segment:
-    client = Client(":memory:")
-    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
-    for key, schema in INDEXED.items():
-        client.create_payload_index("c", key, schema)
-    if points:
-        ids = list(range(first_id, first_id + len(points)))
-        client.upsert("c", vm.Batch(ids=ids, vectors=[[1.0, 0.0]] * len(points), payloads=points))
-    seg: Segment = client._toc.get("c").segments[0]
+    _, col = indexed_collection(points, list(range(first_id, first_id + len(points))))
+    seg: Segment = col.segments[0]
     if frozen:
         seg.freeze()
     for off in deleted:

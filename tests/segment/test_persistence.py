@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from qdrant_client.http import models as qm
 
 from tests.oracle import to_vb
+from tests.segment.indexed import INDEXED, indexed_collection
 from tests.strategies import UUIDS, filters, payloads
-from vecbase import Client
-from vecbase import models as vm
 from vecbase.api.qdrant.filters import convert_filter
 from vecbase.core.config import PayloadIndexSpec, PayloadType
 from vecbase.core.filter import FieldMatch, FieldRange, Filter, MatchValue, Range
@@ -28,33 +27,12 @@ from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import load_segment, save_segment, sealed_state
 from vecbase.segment.segment import Segment
 
-INDEXED = {
-    "kw": vm.PayloadSchemaType.KEYWORD,
-    "tags": vm.PayloadSchemaType.KEYWORD,
-    "num": vm.PayloadSchemaType.INTEGER,
-    "flt": vm.PayloadSchemaType.FLOAT,
-    "flag": vm.PayloadSchemaType.BOOL,
-    "dt": vm.PayloadSchemaType.DATETIME,
-    "geo": vm.PayloadSchemaType.GEO,
-    "txt": vm.PayloadSchemaType.TEXT,
-}
-
 
 @pytest.fixture
 def tmp() -> Iterator[Path]:
     path = Path(tempfile.mkdtemp())
     yield path
     shutil.rmtree(path, ignore_errors=True)
-
-
-def built(points: list[dict[str, Any]], ids: list[Any]) -> tuple[Client, Any]:
-    client = Client(":memory:")
-    client.create_collection("c", vectors_config=vm.VectorParams(size=2, distance=vm.Distance.DOT))
-    for key, schema in INDEXED.items():
-        client.create_payload_index("c", key, schema)
-    if points:
-        client.upsert("c", vm.Batch(ids=ids, vectors=[[1.0, 0.0]] * len(points), payloads=points))
-    return client, client._toc.get("c")
 
 
 def reload(seg: Segment, col: Any, path: Path, sealed: bool = True) -> Segment:
@@ -82,7 +60,7 @@ def test_a_sealed_segment_reads_back_its_indexes(
 ) -> None:
     points = [data.draw(payloads()) for _ in ids]
     deleted = data.draw(st.lists(st.sampled_from(ids), max_size=5)) if ids else []
-    client, col = built(points, ids)
+    client, col = indexed_collection(points, ids)
     seg = col.segments[0]
     seg.freeze()
     for pid in deleted:  # tombstones after the freeze: the stored holders must follow them
@@ -111,7 +89,7 @@ def test_a_sealed_segment_reads_back_its_indexes(
 
 def test_stored_indexes_are_adopted_not_rebuilt(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     points = [{"kw": f"k{i % 5}", "num": i, "txt": "alpha beta" if i % 2 else "gamma"} for i in range(500)]
-    client, col = built(points, list(range(500)))
+    client, col = indexed_collection(points, list(range(500)))
     seg = col.segments[0]
     seg.freeze()
     save_segment(seg, tmp / "s", sealed_state(seg))
@@ -127,7 +105,7 @@ def test_stored_indexes_are_adopted_not_rebuilt(tmp: Path, monkeypatch: pytest.M
 
 
 def test_an_index_created_again_with_another_type_is_rebuilt(tmp: Path) -> None:
-    client, col = built([{"num": i, "kw": str(i)} for i in range(50)], list(range(50)))
+    client, col = indexed_collection([{"num": i, "kw": str(i)} for i in range(50)], list(range(50)))
     seg = col.segments[0]
     seg.freeze()
     save_segment(seg, tmp / "s", sealed_state(seg))
@@ -144,7 +122,7 @@ def test_an_index_created_again_with_another_type_is_rebuilt(tmp: Path) -> None:
 
 def test_the_appendable_segment_reads_back_a_list_that_takes_writes(tmp: Path) -> None:
     ids: list[Any] = [5, UUIDS[0], 2**64 - 1, UUIDS[3], 0]
-    client, col = built([{"kw": "a"}] * len(ids), ids)
+    client, col = indexed_collection([{"kw": "a"}] * len(ids), ids)
     seg = col.segments[0]
     loaded = reload(seg, col, tmp / "s", sealed=False)
     assert not loaded.ids.frozen and loaded.ids.to_list() == ids
@@ -157,7 +135,7 @@ def test_a_segment_of_the_first_format_still_loads(tmp: Path) -> None:
     """Format 1: ids in ``ids.json``, no stored payload indexes."""
     ids: list[Any] = [3, UUIDS[1], 1, UUIDS[2]]
     points = [{"kw": "a", "num": 1}, {"kw": "b"}, {"num": 2}, {"kw": "a", "num": 3}]
-    client, col = built(points, ids)
+    client, col = indexed_collection(points, ids)
     seg = col.segments[0]
     seg.freeze()
     path = tmp / "s"

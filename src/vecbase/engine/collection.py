@@ -44,6 +44,7 @@ from vecbase.engine.settler import SETTLER
 from vecbase.engine.tracker import OptimizationTracker
 from vecbase.engine.validation import check_vectors
 from vecbase.engine.wal_codec import decode, encode
+from vecbase.index.field import spec_json
 from vecbase.segment.filtering import filter_mask
 from vecbase.segment.persistence import load_segment
 from vecbase.segment.routing import apply_across, dedupe
@@ -191,7 +192,7 @@ class Collection(SegmentFlush, CollectionReads):
         if self.path is None:
             return
         self.check_open()
-        schema = {k: {"type": v.type.value, "params": dict(v.params)} for k, v in self.payload_schema.items()}
+        schema = {k: spec_json(v) for k, v in self.payload_schema.items()}
         data = {"format": CONFIG_FORMAT, "config": self.config.to_json(), "schema": schema}
         atomic_write(self.path / CONFIG_FILE, orjson.dumps(data))
 

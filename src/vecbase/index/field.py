@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, Hashable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -27,9 +27,6 @@ _SHARED_TUPLES = 256
 
 
 class FieldIndex(ABC):
-    # whether ``gather`` builds this kind from frozen indexes (else it is rebuilt from payloads)
-    gathers: ClassVar[bool] = False
-
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         self.key = key
         self.spec = spec
@@ -113,10 +110,7 @@ class FieldIndex(ABC):
         rest is shared: the dump may be written while readers use the index."""
         if self._holding is None:
             return None
-        parts = self._dump()
-        if parts is None:
-            return None
-        described, arrays = parts
+        described, arrays = self._dump()
         return StoredIndex(spec_json(self.spec), described, {**arrays, "holding": self._holding.copy()})
 
     def adopt(self, stored: StoredIndex, live: Mask) -> None:
@@ -128,34 +122,30 @@ class FieldIndex(ABC):
         self._values = {}
         self._tuples = {}
 
-    def gather(self, parts: Sequence[tuple[FieldIndex, I64]], n: int) -> bool:
+    def gather(self, parts: Sequence[tuple[FieldIndex, I64]], n: int) -> None:
         """Become the frozen index of a merged segment of ``n`` rows, made of frozen indexes
         of the same spec: ``parts`` pairs one with ``new_of``, its offsets' rows in the merged
         segment (-1: not copied). Array work, no payload read; frozen sources change only
-        their holding bits, so this may run beside deletes. False for a kind that is always
-        rebuilt from the payloads."""
+        their holding bits, so this may run beside deletes."""
         if self._holding is not None or any(index._holding is None for index, _ in parts):
             raise RuntimeError("gather makes a frozen index of frozen ones")
         held = self._gather(parts)
-        if held is None:
-            return False
         self._holding = np.zeros(n, dtype=bool)
         self._holding[held] = True
         self._values = {}
         self._tuples = {}
-        return True
 
-    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+    @abstractmethod
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64:
         """Build the frozen structures from ``parts`` (see ``gather``); the rows held."""
-        return None
 
-    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]] | None:
-        """(a JSON-able description, named arrays) of the frozen structures; None for a kind
-        that is always rebuilt."""
-        return None
+    @abstractmethod
+    def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
+        """(a JSON-able description, named arrays) of the frozen structures."""
 
+    @abstractmethod
     def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
-        raise NotImplementedError
+        """Take the structures ``_dump`` described."""
 
     @abstractmethod
     def mask(self, cond: Condition, n: int) -> Mask | None: ...
@@ -194,6 +184,26 @@ def mapped_rows(offsets: npt.NDArray[Any], new_of: I64) -> I64:
     rows = new_of[offsets]
     kept: I64 = rows[rows >= 0]
     return kept
+
+
+def merged_postings(parts: Sequence[tuple[Mapping[Any, I32], I64]]) -> dict[Any, I32]:
+    """Each key's posting in the merged rows, from sources' (postings by key, ``new_of``)."""
+    found: dict[Hashable, list[I64]] = {}
+    for postings, new_of in parts:
+        for key, array in postings.items():
+            rows = mapped_rows(array, new_of)
+            if rows.shape[0]:
+                found.setdefault(key, []).append(rows)
+    return {key: np.sort(np.concatenate(rows)).astype(np.int32) for key, rows in found.items()}
+
+
+def range_positions(starts: I64, lengths: I64) -> I64:
+    """The positions of the ranges ``starts[i]:starts[i] + lengths[i]``, one range after the
+    other (gathering variable-length pieces of one array with a single fancy index)."""
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if ends.shape[0] else 0
+    positions: I64 = np.repeat(starts - ends + lengths, lengths) + np.arange(total, dtype=np.int64)
+    return positions
 
 
 def pack_postings(postings: list[I32]) -> tuple[I32, I64]:

@@ -35,14 +35,12 @@ from vecbase.core.filter import (
     Range,
 )
 from vecbase.core.geo import geo_mask
-from vecbase.index.field import I32, I64, FieldIndex, mapped_rows, pack_postings, split_postings
+from vecbase.index.field import I32, I64, FieldIndex, merged_postings, pack_postings, split_postings
 from vecbase.index.text import TextIndex
 
 
 class PostingIndex(FieldIndex):
     """value -> set of offsets: keyword, bool and uuid."""
-
-    gathers = True
 
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
@@ -91,16 +89,11 @@ class PostingIndex(FieldIndex):
     def _all_keys(self) -> list[Any]:
         return list(self._arrays if self.frozen else self._postings)
 
-    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
-        found: dict[Hashable, list[I64]] = {}
-        for index, new_of in parts:
-            assert isinstance(index, PostingIndex)
-            for key, array in index._arrays.items():
-                rows = mapped_rows(array, new_of)
-                if rows.shape[0]:
-                    found.setdefault(key, []).append(rows)
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64:
+        sources = [(index._arrays, new_of) for index, new_of in parts if isinstance(index, PostingIndex)]
+        assert len(sources) == len(parts)
         self._postings = {}
-        self._arrays = {key: np.sort(np.concatenate(rows)).astype(np.int32) for key, rows in found.items()}
+        self._arrays = merged_postings(sources)
         return np.concatenate([*self._arrays.values(), np.zeros(0, dtype=np.int32)]).astype(np.int64)
 
     def _dump(self) -> tuple[dict[str, Any], dict[str, npt.NDArray[Any]]]:
@@ -215,8 +208,6 @@ class UuidIndex(PostingIndex):
 class NumericIndex(FieldIndex):
     """Sorted (value, offset) columns, rebuilt lazily after writes: integer, float, datetime."""
 
-    gathers = True
-
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self._sorted: tuple[npt.NDArray[Any], I64] | None = None
@@ -231,7 +222,7 @@ class NumericIndex(FieldIndex):
         self.columns()
         return True
 
-    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64:
         values, rows = [], []
         for index, new_of in parts:
             assert isinstance(index, NumericIndex)
@@ -240,8 +231,7 @@ class NumericIndex(FieldIndex):
             keep = mapped >= 0
             values.append(vals[keep])
             rows.append(mapped[keep])
-        dtype = np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
-        vals = np.concatenate([*values, np.zeros(0, dtype=dtype)]).astype(dtype)
+        vals = np.concatenate([*values, np.zeros(0, dtype=self._dtype)]).astype(self._dtype)
         offs = np.concatenate([*rows, np.zeros(0, dtype=np.int64)])
         order = np.lexsort((offs, vals))  # ties by row, as a build from the payloads orders them
         self._sorted = (vals[order], offs[order])
@@ -252,13 +242,17 @@ class NumericIndex(FieldIndex):
         return {}, {"values": vals, "offsets": offs}
 
     def _adopt(self, described: dict[str, Any], arrays: Mapping[str, npt.NDArray[Any]]) -> None:
-        dtype = np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
-        self._sorted = (np.asarray(arrays["values"], dtype=dtype), np.asarray(arrays["offsets"], dtype=np.int64))
+        self._sorted = (np.asarray(arrays["values"], dtype=self._dtype), np.asarray(arrays["offsets"], dtype=np.int64))
+
+    @property
+    def _dtype(self) -> type[np.int64] | type[np.float64]:
+        """Of the value column: integers and datetimes (microseconds) as int64."""
+        return np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
 
     def columns(self) -> tuple[npt.NDArray[Any], I64]:
         """(values ascending, their offsets); an offset appears once per distinct value."""
         if self._sorted is None:
-            dtype = np.int64 if self.spec.type is not PayloadType.FLOAT else np.float64
+            dtype = self._dtype
             counts = [len(v) for v in self._values.values()]
             vals = np.fromiter((x for vs in self._values.values() for x in vs), dtype=dtype, count=sum(counts))
             offs = np.repeat(np.fromiter(self._values.keys(), dtype=np.int64, count=len(counts)), counts)
@@ -354,8 +348,6 @@ class DatetimeIndex(NumericIndex):
 
 
 class GeoIndex(FieldIndex):
-    gathers = True
-
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self._columns: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], I64] | None = None
@@ -388,7 +380,7 @@ class GeoIndex(FieldIndex):
         self._coordinates()
         return True
 
-    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64:
         lats, lons, rows = [], [], []
         for index, new_of in parts:
             assert isinstance(index, GeoIndex)

@@ -23,7 +23,16 @@ from vecbase.analysis.analyzer import analyzer, config_from_params
 from vecbase.core.conditions import Mask, empty_mask
 from vecbase.core.config import PayloadIndexSpec
 from vecbase.core.filter import Condition, FieldMatch, MatchPhrase, MatchText, MatchTextAny
-from vecbase.index.field import I32, I64, FieldIndex, mapped_rows, pack_postings, split_postings
+from vecbase.index.field import (
+    I32,
+    I64,
+    FieldIndex,
+    mapped_rows,
+    merged_postings,
+    pack_postings,
+    range_positions,
+    split_postings,
+)
 
 _GAP = -1  # between the values of one offset in the frozen token sequences
 
@@ -51,8 +60,6 @@ def _contains(sequence: list[int], phrase: list[int]) -> bool:
 
 
 class TextIndex(FieldIndex):
-    gathers = True
-
     def __init__(self, key: str, spec: PayloadIndexSpec) -> None:
         super().__init__(key, spec)
         self.analyzer = analyzer(config_from_params(spec.params))
@@ -116,45 +123,32 @@ class TextIndex(FieldIndex):
         self._starts = np.cumsum(lengths)
         return True
 
-    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64 | None:
-        texts = [index for index, _ in parts if isinstance(index, TextIndex)]
+    def _gather(self, parts: Sequence[tuple[FieldIndex, I64]]) -> I64:
+        texts = [(index, new_of) for index, new_of in parts if isinstance(index, TextIndex)]
         assert len(texts) == len(parts)
-        vocab = {t: i for i, t in enumerate(dict.fromkeys(t for index in texts for t in index._arrays))}
-        found: dict[str, list[I64]] = {}
+        self._postings = {}
+        self._arrays = merged_postings([(index._arrays, new_of) for index, new_of in texts])
+        self._vocab = {token: i for i, token in enumerate(self._arrays)}  # as ``_freeze`` numbers them
         rows, lengths, sequences, held = [], [], [], []
-        for index, (_, new_of) in zip(texts, parts):
-            for token, array in index._arrays.items():
-                mapped = mapped_rows(array, new_of)
-                if mapped.shape[0]:
-                    found.setdefault(token, []).append(mapped)
+        for index, new_of in texts:
             assert index._holding is not None
             # holders, not postings: a value without tokens (an empty string) holds too
             held.append(mapped_rows(np.flatnonzero(index._holding), new_of))
-            # the copied offsets' token sequences, renumbered in the merged vocabulary
+            # the copied offsets' token sequences, renumbered in the merged vocabulary (a
+            # copied offset's tokens all have a merged posting; _GAP, -1, picks the last entry)
             have = min(index._starts.shape[0] - 1, new_of.shape[0])
             offs = np.flatnonzero((new_of[:have] >= 0) & index._holding[:have])
-            starts, ends = index._starts[offs], index._starts[offs + 1]
-            size = ends - starts
-            picks = np.repeat(starts - np.cumsum(size) + size, size) + np.arange(int(size.sum()), dtype=np.int64)
-            renumber = np.array([vocab[t] for t in index._arrays] + [_GAP], dtype=np.int32)
-            sequences.append(renumber[index._tokens[picks]])  # _GAP (-1) picks the last entry
+            starts = index._starts[offs]
+            size = index._starts[offs + 1] - starts
+            renumber = np.array([self._vocab.get(t, _GAP) for t in index._arrays] + [_GAP], dtype=np.int32)
+            sequences.append(renumber[index._tokens[range_positions(starts, size)]])
             rows.append(new_of[offs])
             lengths.append(size)
-        self._postings = {}
-        self._arrays = {
-            token: np.sort(np.concatenate(found[token])).astype(np.int32) for token in vocab if token in found
-        }
-        self._vocab = {token: i for i, token in enumerate(self._arrays)}
-        # vocabulary ids follow ``_arrays`` (as ``_freeze`` numbers them): renumber once more
-        again = np.array([self._vocab.get(t, _GAP) for t in vocab] + [_GAP], dtype=np.int32)
         row = np.concatenate([*rows, np.zeros(0, dtype=np.int64)])
         size = np.concatenate([*lengths, np.zeros(0, dtype=np.int64)])
-        flat = again[np.concatenate([*sequences, np.zeros(0, dtype=np.int32)])]
-        order = np.argsort(row, kind="stable")
-        begin = np.cumsum(size) - size
-        size_in_order = size[order]
-        picks = np.repeat(begin[order] - np.cumsum(size_in_order) + size_in_order, size_in_order)
-        self._tokens = flat[picks + np.arange(int(size.sum()), dtype=np.int64)].astype(np.int32)
+        flat = np.concatenate([*sequences, np.zeros(0, dtype=np.int32)])
+        order = np.argsort(row, kind="stable")  # the sequences laid out by merged row
+        self._tokens = flat[range_positions((np.cumsum(size) - size)[order], size[order])].astype(np.int32)
         top = int(row.max()) + 1 if row.shape[0] else 0
         self._starts = np.cumsum(np.bincount(row + 1, weights=size, minlength=top + 1).astype(np.int64))
         return np.concatenate([*held, np.zeros(0, dtype=np.int64)])

@@ -185,17 +185,8 @@ class FrozenIds:
             a = ints + int(np.searchsorted(self.key_hi[ints:], hi, side="left"))
             b = ints + int(np.searchsorted(self.key_hi[ints:], hi, side="right"))
             pos = a + int(np.searchsorted(self.key_lo[a:b], lo))
-        found: list[int] = []
-        chunk = max(4 * want, 1024)
-        while pos < n and len(found) < want:
-            end = min(n, pos + chunk)
-            offs = np.arange(pos, end, dtype=np.int64) if self.order is None else self.order[pos:end]
-            offs = offs[mask[offs]]
-            if check is not None and offs.shape[0]:
-                offs = offs[check(offs)]
-            found.extend(offs[: want - len(found)].tolist())
-            pos, chunk = end, chunk * 2
-        return [(self.key_at(o), o) for o in found]
+        in_order = np.arange(pos, n, dtype=np.int64) if self.order is None else self.order[pos:]
+        return _walk(in_order, want, mask, check, lambda i: self.key_at(int(in_order[i])))
 
 
 class IdTracker:
@@ -286,7 +277,7 @@ class IdTracker:
             if check is None:
                 return heapq.nsmallest(want, kept)
             ordered = sorted(kept)
-            return _walk(np.array([o for _, o in ordered], dtype=np.int64), want, check, lambda i: ordered[i][0])
+            return _walk(np.array([o for _, o in ordered], dtype=np.int64), want, None, check, lambda i: ordered[i][0])
         values = column[offs]  # integer ids only, the usual case: keyed and picked in numpy
         if start is not None:
             if start[0] == 1:
@@ -299,7 +290,7 @@ class IdTracker:
         ranked = np.argsort(values, kind="stable")
         if check is not None:
             in_order = values[ranked]
-            return _walk(offs[ranked], want, check, lambda i: (0, int(in_order[i])))
+            return _walk(offs[ranked], want, None, check, lambda i: (0, int(in_order[i])))
         return [((0, v), o) for v, o in zip(values[ranked].tolist(), offs[ranked].tolist())]
 
     def _int_column(self) -> U64 | None:
@@ -355,15 +346,22 @@ class IdTracker:
 
 
 def _walk(
-    offs: I64, want: int, check: RowCheck, key_at: Callable[[int], tuple[int, int]]
+    offs: I64,
+    want: int,
+    mask: npt.NDArray[np.bool_] | None,
+    check: RowCheck | None,
+    key_at: Callable[[int], tuple[int, int]],
 ) -> list[tuple[tuple[int, int], int]]:
     """The first ``want`` of ``offs`` (in id order; ``key_at(i)`` the key of ``offs[i]``)
-    that pass ``check``, checked in growing chunks."""
+    where ``mask`` and ``check`` hold (each when given; ``check`` sees only rows of the
+    mask), read in growing chunks."""
     found: list[tuple[tuple[int, int], int]] = []
     pos, chunk = 0, max(4 * want, 1024)
     while pos < offs.shape[0] and len(found) < want:
         end = min(offs.shape[0], pos + chunk)
-        passed = np.flatnonzero(check(offs[pos:end])) + pos
+        passed = np.arange(pos, end, dtype=np.int64) if mask is None else np.flatnonzero(mask[offs[pos:end]]) + pos
+        if check is not None and passed.shape[0]:
+            passed = passed[check(offs[passed])]
         found.extend((key_at(i), int(offs[i])) for i in passed[: want - len(found)].tolist())
         pos, chunk = end, chunk * 2
     return found

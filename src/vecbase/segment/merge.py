@@ -108,13 +108,9 @@ def merged_indexes(
 ) -> dict[str, FieldIndex]:
     """The merged segment's payload indexes, gathered from the sources' frozen ones; rows of
     a source whose index is still mutable (a segment sealed but not frozen, which takes
-    deletes meanwhile) are indexed from their copied payloads. Kinds that cannot gather are
-    left out (``Segment.restore`` builds them from the payloads)."""
+    deletes meanwhile) are indexed from their copied payloads."""
     out: dict[str, FieldIndex] = {}
     for key, spec in schema.items():
-        merged = make_field_index(key, spec)
-        if not merged.gathers:
-            continue
         parts: list[tuple[FieldIndex, I64]] = []
         loose: list[I64] = []
         for src, src_rows in zip(sources, rows):
@@ -134,8 +130,8 @@ def merged_indexes(
                     built.set(row, payload)
             built.freeze(n)
             parts.append((built, np.arange(n, dtype=np.int64)))
-        if merged.gather(parts, n):
-            out[key] = merged
+        out[key] = merged = make_field_index(key, spec)
+        merged.gather(parts, n)
     return out
 
 

@@ -21,6 +21,7 @@ import numpy.typing as npt
 import orjson
 
 from vecbase.core.points import EMPTY_PAYLOAD_DOC, Payload, PayloadDocs
+from vecbase.index.field import range_positions
 
 I64 = npt.NDArray[np.int64]
 # documents decoded per orjson call when iterating: one call per document costs more, one
@@ -71,12 +72,8 @@ class PayloadStore:
         if order is not None:
             start, end = start[order], end[order]
         lengths = end - start
-        new_ends = np.cumsum(lengths)
-        total = int(new_ends[-1]) if new_ends.shape[0] else 0
         source = sources[0] if len(sources) == 1 else np.concatenate(sources or [np.zeros(0, dtype=np.uint8)])
-        # byte j of document i comes from source[start[i] + j]
-        picks = np.repeat(start - (new_ends - lengths), lengths) + np.arange(total, dtype=np.int64)
-        return cls.packed(source[picks].tobytes(), new_ends)
+        return cls.packed(source[range_positions(start, lengths)].tobytes(), np.cumsum(lengths))
 
     def _ranges(self) -> tuple[npt.NDArray[np.uint8], I64, I64]:
         """(the bytes holding the documents, each document's start and end in them)."""
